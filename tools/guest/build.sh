@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Builds PlasmaVMC's test guest from Debian packages only:
+#   vmlinuz               - the kernel of linux-image-<abi>-cloud-amd64
+#   initrd-graceful.img   - busybox init; powers off on the ACPI power button
+#   initrd-stubborn.img   - busybox init; ignores the power button
+# Both print "PLASMAVMC-GUEST-READY" on ttyS0 once user space is up (for the
+# graceful variant: once acpid holds the power-button input device).
+# Output goes to $PLASMAVMC_GUEST_DIR (default ~/.cache/plasmavmc/guest) and is
+# rebuilt only when missing. Needs: apt-get, dpkg, busybox-static, cpio, gzip.
+set -euo pipefail
+
+OUT="${PLASMAVMC_GUEST_DIR:-$HOME/.cache/plasmavmc/guest}"
+READY_MARKER="PLASMAVMC-GUEST-READY"
+
+if [[ -s "$OUT/vmlinuz" && -s "$OUT/initrd-graceful.img" && -s "$OUT/initrd-stubborn.img" ]]; then
+  echo "guest: cached in $OUT"
+  exit 0
+fi
+
+BUSYBOX=/bin/busybox
+# busybox-static installs /bin/busybox; a dynamic busybox would not run inside
+# the initramfs (ldd succeeds only on dynamic executables).
+if [[ ! -x "$BUSYBOX" ]] || ldd "$BUSYBOX" >/dev/null 2>&1; then
+  echo "guest: $BUSYBOX is missing or not statically linked; install busybox-static" >&2
+  exit 1
+fi
+for tool in apt-get apt-cache dpkg cpio gzip; do
+  command -v "$tool" >/dev/null || { echo "guest: missing $tool" >&2; exit 1; }
+done
+
+WORK="$(mktemp -d)"
+chmod 755 "$WORK"   # apt-get download runs as _apt where it can
+trap 'rm -rf "$WORK"' EXIT
+mkdir -p "$OUT"
+
+# The meta package names the concrete ABI package; download that one.
+PKG="$(apt-cache depends linux-image-cloud-amd64 | awk '/Depends: linux-image-.*-cloud-amd64/ {print $2; exit}')"
+if [[ -z "$PKG" ]]; then
+  apt-get update -qq
+  PKG="$(apt-cache depends linux-image-cloud-amd64 | awk '/Depends: linux-image-.*-cloud-amd64/ {print $2; exit}')"
+fi
+[[ -n "$PKG" ]] || { echo "guest: cannot resolve linux-image-cloud-amd64" >&2; exit 1; }
+echo "guest: kernel package $PKG"
+(cd "$WORK" && apt-get download -q "$PKG" 2>&1 | grep -v '^W: Download is performed unsandboxed' || true)
+dpkg -x "$WORK"/linux-image-*.deb "$WORK/kernel"
+KVER="$(ls "$WORK/kernel/lib/modules")"
+MODDIR="$WORK/kernel/lib/modules/$KVER/kernel"
+
+module() { # copy a module, decompressing it if the kernel ships it compressed
+  local src
+  src="$(ls "$MODDIR/$1".ko* | head -1)"
+  case "$src" in
+    *.xz)  xz -dc "$src" ;;
+    *.zst) zstd -dc "$src" ;;
+    *)     cat "$src" ;;
+  esac > "$2"
+}
+
+build_initrd() { # $1 = variant (graceful|stubborn)
+  local variant="$1" root="$WORK/initrd-$1"
+  mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,etc/acpi/PWRF,lib/modules}
+  cp "$BUSYBOX" "$root/bin/busybox"
+  ln -s busybox "$root/bin/sh"
+  module drivers/input/evdev "$root/lib/modules/evdev.ko"
+  module drivers/acpi/button "$root/lib/modules/button.ko"
+  cat > "$root/etc/acpi/PWRF/00000080" <<'SCRIPT'
+#!/bin/sh
+echo "guest: power button pressed, powering off" > /dev/ttyS0
+poweroff -f
+SCRIPT
+  chmod 755 "$root/etc/acpi/PWRF/00000080"
+  cat > "$root/init" <<INIT
+#!/bin/sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+VARIANT=$variant
+if [ "\$VARIANT" = graceful ]; then
+  insmod /lib/modules/evdev.ko
+  insmod /lib/modules/button.ko
+  # Wait until the power-button input device shows up.
+  i=0
+  while [ -z "\$(ls /dev/input/event* 2>/dev/null)" ] && [ \$i -lt 200 ]; do sleep 0.05; i=\$((i+1)); done
+  acpid -c /etc/acpi -l /tmp/acpid.log
+  # Ready only once acpid holds the input device, so a power button pressed
+  # right after the marker is never lost.
+  i=0
+  while [ \$i -lt 200 ]; do
+    pid=\$(pidof acpid)
+    if [ -n "\$pid" ] && ls -l /proc/\$pid/fd 2>/dev/null | grep -q /dev/input/event; then break; fi
+    sleep 0.05; i=\$((i+1))
+  done
+fi
+echo "$READY_MARKER variant=\$VARIANT" > /dev/ttyS0
+while true; do sleep 3600; done
+INIT
+  chmod 755 "$root/init"
+  (cd "$root" && find . | cpio -o -H newc --quiet | gzip -9) > "$OUT/initrd-$variant.img.tmp"
+  mv "$OUT/initrd-$variant.img.tmp" "$OUT/initrd-$variant.img"
+}
+
+build_initrd graceful
+build_initrd stubborn
+cp "$WORK"/kernel/boot/vmlinuz-* "$OUT/vmlinuz.tmp"
+mv "$OUT/vmlinuz.tmp" "$OUT/vmlinuz"
+echo "$PKG" > "$OUT/kernel-package"
+echo "guest: built in $OUT ($(du -sh "$OUT" | cut -f1))"
