@@ -1,0 +1,22 @@
+package io.plasmavmc.host;
+
+import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityExecutionContext;
+
+/**
+ * Heartbeats when running as a Temporal activity; a no-op when called directly (tests,
+ * benchmarks). A cancelled activity learns of it here: heartbeat throws ActivityCanceledException.
+ */
+final class Heartbeats {
+  private Heartbeats() {}
+
+  static void beat(Object details) {
+    ActivityExecutionContext context;
+    try {
+      context = Activity.getExecutionContext();
+    } catch (RuntimeException notInAnActivity) {
+      return;
+    }
+    context.heartbeat(details);
+  }
+}

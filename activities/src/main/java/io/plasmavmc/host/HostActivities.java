@@ -1,0 +1,50 @@
+package io.plasmavmc.host;
+
+import io.temporal.activity.ActivityInterface;
+import io.temporal.activity.ActivityMethod;
+import java.time.Duration;
+
+/**
+ * Everything a VM's workflow asks of the host that owns the VM. Every method is idempotent, so
+ * Temporal may retry any of them after a worker crash: a second spawn finds the running QEMU, a
+ * second kill finds it gone, a second cleanup finds nothing to remove.
+ */
+@ActivityInterface(namePrefix = "Host")
+public interface HostActivities {
+
+  /** Starts QEMU paused (run state prelaunch), or returns the live QEMU this VM already has. */
+  @ActivityMethod
+  VmHandle spawn(String vmId, VmSpec spec);
+
+  /** Lets the guest run (QMP cont). */
+  @ActivityMethod
+  VmStatus cont(String vmId);
+
+  /** Freezes the guest's vCPUs (QMP stop). */
+  @ActivityMethod
+  VmStatus pause(String vmId);
+
+  /** Hard-resets the guest (QMP system_reset); QEMU keeps running. */
+  @ActivityMethod
+  VmStatus reset(String vmId);
+
+  /** Presses the ACPI power button (QMP system_powerdown); returns without waiting for the guest. */
+  @ActivityMethod
+  VmStatus powerdown(String vmId);
+
+  /** What QEMU reports right now, mapped to a lifecycle state with a reason. */
+  @ActivityMethod
+  VmStatus queryStatus(String vmId);
+
+  /** Ends QEMU: QMP quit, then SIGTERM, then SIGKILL, each with a bounded wait. A VM already gone is success. */
+  @ActivityMethod
+  VmStatus kill(String vmId);
+
+  /** Waits up to {@code timeout} for QEMU to exit, heartbeating; returns the status when it exited or the wait ended. */
+  @ActivityMethod
+  VmStatus awaitExit(String vmId, Duration timeout);
+
+  /** Removes the VM's runtime directory. Refuses while QEMU runs; a missing directory is success. */
+  @ActivityMethod
+  void cleanup(String vmId);
+}

@@ -1,0 +1,273 @@
+package io.plasmavmc.host;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.plasmavmc.host.qemu.ImageRoots;
+import io.plasmavmc.host.qemu.LinuxProcesses;
+import io.plasmavmc.host.qemu.QemuCommandLine;
+import io.plasmavmc.host.qemu.QemuLauncher;
+import io.plasmavmc.host.qemu.QmpSessions;
+import io.plasmavmc.host.qemu.RunStates;
+import io.plasmavmc.host.qemu.RuntimeDirectory;
+import io.plasmavmc.host.qmp.QmpClient;
+import io.plasmavmc.host.qmp.QmpConnectionClosedException;
+import io.plasmavmc.host.qmp.QmpException;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@link HostActivities} on one host: QEMU processes, their runtime directories and QMP. */
+public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(HostActivitiesImpl.class);
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private final HostConfig config;
+  private final QemuCommandLine commandLine;
+  private final QemuLauncher launcher;
+  private final QmpSessions sessions;
+  private final Map<String, Object> vmLocks = new ConcurrentHashMap<>();
+
+  public HostActivitiesImpl(HostConfig config) {
+    this.config = config;
+    this.commandLine = new QemuCommandLine(config.qemuBinary(), new ImageRoots(config.imageRoots()));
+    this.launcher = new QemuLauncher(config.spawnTimeout());
+    this.sessions = new QmpSessions(config.qmpTimeout());
+  }
+
+  @Override
+  public VmHandle spawn(String vmId, VmSpec spec) {
+    RuntimeDirectory dir = directory(vmId);
+    synchronized (lock(vmId)) {
+      OptionalLong running = livePid(dir);
+      if (running.isPresent()) {
+        log.info("VM {}: QEMU pid {} already runs from {}; re-attaching", vmId, running.getAsLong(), dir);
+        return new VmHandle(vmId, running.getAsLong(), dir.path().toString(), spec.accelerator().resolve(config.kvmUsable()), true);
+      }
+      Accelerator accelerator = spec.accelerator().resolve(config.kvmUsable());
+      // Built (and so validated, paths included) before anything is written: a refused spec leaves no trace.
+      List<String> args = commandLine.build(spec, dir, accelerator);
+      dir.prepareForSpawn();
+      dir.writeSpec(toJson(spec));
+      dir.writeCommandLine(args);
+      long started = System.nanoTime();
+      try {
+        launcher.launch(args, dir.stderrLog());
+      } catch (SpawnFailedException e) {
+        String stderr = dir.readStderr();
+        throw new SpawnFailedException(e.getMessage() + (stderr.isEmpty() ? "" : ": " + stderr), e);
+      }
+      long pid = dir.readPid().orElseThrow(() -> new SpawnFailedException("QEMU started but wrote no pidfile at " + dir.pidFile()));
+      try {
+        sessions.get(dir);
+      } catch (IOException | QmpException e) {
+        throw new SpawnFailedException("QEMU pid " + pid + " started but its QMP socket does not answer: " + e.getMessage(), e);
+      }
+      log.info("VM {}: QEMU pid {} started paused ({}, {} MiB, {} vCPU) in {} ms", vmId, pid, accelerator.qemuName(),
+          spec.memoryMib(), spec.vcpus(), (System.nanoTime() - started) / 1_000_000);
+      return new VmHandle(vmId, pid, dir.path().toString(), accelerator, false);
+    }
+  }
+
+  @Override
+  public VmStatus cont(String vmId) {
+    return command(vmId, "cont");
+  }
+
+  @Override
+  public VmStatus pause(String vmId) {
+    return command(vmId, "stop");
+  }
+
+  @Override
+  public VmStatus reset(String vmId) {
+    return command(vmId, "system_reset");
+  }
+
+  @Override
+  public VmStatus powerdown(String vmId) {
+    return command(vmId, "system_powerdown");
+  }
+
+  @Override
+  public VmStatus queryStatus(String vmId) {
+    RuntimeDirectory dir = directory(vmId);
+    if (!dir.exists()) {
+      return RunStates.absent(vmId);
+    }
+    OptionalLong pid = livePid(dir);
+    if (pid.isEmpty()) {
+      return RunStates.exited(vmId, dir.exitReason());
+    }
+    try {
+      String runState = session(dir).execute("query-status", null, config.qmpTimeout()).path("status").asText();
+      return RunStates.running(vmId, pid.getAsLong(), runState);
+    } catch (QmpConnectionClosedException | VmNotRunningException e) {
+      // QEMU exited between the liveness check and the query.
+      if (livePid(dir).isEmpty()) {
+        return RunStates.exited(vmId, dir.exitReason());
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public VmStatus kill(String vmId) {
+    RuntimeDirectory dir = directory(vmId);
+    synchronized (lock(vmId)) {
+      OptionalLong found = livePid(dir);
+      if (found.isEmpty()) {
+        sessions.drop(vmId);
+        return dir.exists() ? RunStates.exited(vmId, dir.exitReason()) : RunStates.absent(vmId);
+      }
+      long pid = found.getAsLong();
+      String marker = marker(dir);
+      dir.recordExitIfAbsent(RunStates.KILLED_BY_PLASMAVMC);
+      Duration step = config.killStepTimeout();
+      long started = System.nanoTime();
+
+      try {
+        QmpClient client = sessions.get(dir);
+        client.quit(step);
+      } catch (IOException | QmpException e) {
+        log.warn("VM {}: QMP quit failed ({}); escalating to signals", vmId, e.getMessage());
+      }
+      String how = "QMP quit";
+      if (!LinuxProcesses.awaitGone(pid, marker, step)) {
+        log.warn("VM {}: QEMU pid {} still runs {} s after quit; sending SIGTERM", vmId, pid, step.toSeconds());
+        how = "SIGTERM";
+        LinuxProcesses.signal(pid, marker, false);
+        if (!LinuxProcesses.awaitGone(pid, marker, step)) {
+          log.warn("VM {}: QEMU pid {} ignored SIGTERM; sending SIGKILL", vmId, pid);
+          how = "SIGKILL";
+          LinuxProcesses.signal(pid, marker, true);
+          if (!LinuxProcesses.awaitGone(pid, marker, step.multipliedBy(2))) {
+            throw new IllegalStateException("QEMU pid " + pid + " of VM " + vmId + " survived SIGKILL (stuck in the kernel?)");
+          }
+        }
+      }
+      sessions.drop(vmId);
+      log.info("VM {}: QEMU pid {} ended by {} in {} ms", vmId, pid, how, (System.nanoTime() - started) / 1_000_000);
+      return RunStates.exited(vmId, dir.exitReason());
+    }
+  }
+
+  @Override
+  public VmStatus awaitExit(String vmId, Duration timeout) {
+    RuntimeDirectory dir = directory(vmId);
+    String marker = marker(dir);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      OptionalLong pid = livePid(dir);
+      if (pid.isEmpty()) {
+        sessions.drop(vmId);
+        return dir.exists() ? RunStates.exited(vmId, dir.exitReason()) : RunStates.absent(vmId);
+      }
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return queryStatus(vmId);
+      }
+      Duration slice = Duration.ofNanos(Math.min(left, Duration.ofSeconds(1).toNanos()));
+      QmpClient client = null;
+      try {
+        client = sessions.get(dir);
+      } catch (IOException | QmpException e) {
+        log.debug("VM {}: no QMP connection while waiting for exit: {}", vmId, e.getMessage());
+      }
+      if (client != null) {
+        // QMP end-of-file is the first sign QEMU is exiting; /proc then confirms the process is gone.
+        if (client.awaitClosed(slice)) {
+          LinuxProcesses.awaitGone(pid.getAsLong(), marker, Duration.ofNanos(Math.max(1, Math.min(left, Duration.ofSeconds(2).toNanos()))));
+        }
+      } else {
+        LinuxProcesses.awaitGone(pid.getAsLong(), marker, Duration.ofNanos(Math.min(slice.toNanos(), Duration.ofMillis(100).toNanos())));
+      }
+      Heartbeats.beat("waiting for QEMU pid " + pid.getAsLong() + " to exit");
+    }
+  }
+
+  @Override
+  public void cleanup(String vmId) {
+    RuntimeDirectory dir = directory(vmId);
+    synchronized (lock(vmId)) {
+      OptionalLong pid = livePid(dir);
+      if (pid.isPresent()) {
+        throw new VmStillRunningException(vmId, pid.getAsLong());
+      }
+      sessions.drop(vmId);
+      dir.delete();
+      log.info("VM {}: runtime directory {} removed", vmId, dir);
+    }
+    vmLocks.remove(vmId);
+  }
+
+  /** The runtime directory a VM has (or would have) on this host. */
+  public RuntimeDirectory directory(String vmId) {
+    return new RuntimeDirectory(config.runtimeRoot(), vmId);
+  }
+
+  @Override
+  public void close() {
+    sessions.close();
+  }
+
+  private VmStatus command(String vmId, String qmpCommand) {
+    RuntimeDirectory dir = directory(vmId);
+    OptionalLong pid = livePid(dir);
+    if (pid.isEmpty()) {
+      throw new VmNotRunningException(vmId);
+    }
+    QmpClient client = session(dir);
+    try {
+      client.execute(qmpCommand, null, config.qmpTimeout());
+      String runState = client.execute("query-status", null, config.qmpTimeout()).path("status").asText();
+      return RunStates.running(vmId, pid.getAsLong(), runState);
+    } catch (QmpConnectionClosedException e) {
+      if (livePid(dir).isEmpty()) {
+        throw new VmNotRunningException(vmId);
+      }
+      throw e;
+    }
+  }
+
+  private QmpClient session(RuntimeDirectory dir) {
+    try {
+      return sessions.get(dir);
+    } catch (IOException e) {
+      if (livePid(dir).isEmpty()) {
+        throw new VmNotRunningException(dir.vmId());
+      }
+      throw new QmpException("cannot connect to the QMP socket of VM " + dir.vmId() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private OptionalLong livePid(RuntimeDirectory dir) {
+    OptionalLong pid = dir.readPid();
+    if (pid.isPresent() && LinuxProcesses.isAliveAndOwned(pid.getAsLong(), marker(dir))) {
+      return pid;
+    }
+    return OptionalLong.empty();
+  }
+
+  /** A live QEMU of this VM names its runtime directory in its command line (pidfile, QMP socket). */
+  private static String marker(RuntimeDirectory dir) {
+    return dir.path() + "/";
+  }
+
+  private Object lock(String vmId) {
+    return vmLocks.computeIfAbsent(vmId, id -> new Object());
+  }
+
+  private static String toJson(VmSpec spec) {
+    try {
+      return JSON.writeValueAsString(spec);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot encode the spec", e);
+    }
+  }
+}

@@ -1,0 +1,7 @@
+package io.plasmavmc.host;
+
+/**
+ * A QEMU process on a host. {@code reattached} is true when spawn found the VM's QEMU already
+ * running (a retried or repeated spawn) instead of starting one.
+ */
+public record VmHandle(String vmId, long pid, String runtimeDir, Accelerator accelerator, boolean reattached) {}

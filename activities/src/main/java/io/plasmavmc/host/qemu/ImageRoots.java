@@ -1,0 +1,71 @@
+package io.plasmavmc.host.qemu;
+
+import io.plasmavmc.host.InvalidSpecException;
+import io.plasmavmc.host.VmSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The directories a guest may take kernels, initrds and disks from. A path is accepted only if,
+ * with every symlink followed, it is a regular file under one of them: otherwise a client could
+ * attach any host file (say /etc/shadow) to a guest as a disk.
+ */
+public final class ImageRoots {
+  private final List<Path> roots;
+
+  public ImageRoots(List<Path> roots) {
+    List<Path> real = new ArrayList<>();
+    for (Path root : roots) {
+      try {
+        real.add(root.toRealPath());
+      } catch (IOException e) {
+        // A root that does not exist (yet) holds no images; it is not an error of the request.
+      }
+    }
+    this.roots = List.copyOf(real);
+  }
+
+  public List<Path> roots() {
+    return roots;
+  }
+
+  /** The real path of {@code path} if it is a regular file inside a root; otherwise refuses naming {@code field}. */
+  public Path resolve(String field, String path) {
+    if (path == null || path.isBlank()) {
+      throw new InvalidSpecException(field, "must not be empty");
+    }
+    if (VmSpec.hasControlCharacter(path)) {
+      throw new InvalidSpecException(field, "must not contain control characters such as newlines");
+    }
+    Path candidate;
+    try {
+      candidate = Path.of(path);
+    } catch (InvalidPathException e) {
+      throw new InvalidSpecException(field, "is not a valid path");
+    }
+    if (!candidate.isAbsolute()) {
+      throw new InvalidSpecException(field, "must be an absolute path");
+    }
+    Path real;
+    try {
+      real = candidate.toRealPath();
+    } catch (NoSuchFileException e) {
+      throw new InvalidSpecException(field, "does not exist: " + path);
+    } catch (IOException e) {
+      throw new InvalidSpecException(field, "cannot be read: " + path);
+    }
+    boolean inside = roots.stream().anyMatch(real::startsWith);
+    if (!inside) {
+      throw new InvalidSpecException(field, "must be inside the image roots " + roots + " (resolves to " + real + ")");
+    }
+    if (!Files.isRegularFile(real)) {
+      throw new InvalidSpecException(field, "is not a regular file: " + path);
+    }
+    return real;
+  }
+}

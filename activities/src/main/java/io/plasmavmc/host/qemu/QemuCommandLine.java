@@ -1,0 +1,102 @@
+package io.plasmavmc.host.qemu;
+
+import io.plasmavmc.host.Accelerator;
+import io.plasmavmc.host.DiskSpec;
+import io.plasmavmc.host.PortForward;
+import io.plasmavmc.host.VmSpec;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Builds QEMU's argument list from a VM spec. The result is passed to the kernel's exec as a list,
+ * never through a shell; every value inside an option list is escaped by {@link QemuOptionValue},
+ * and every file is resolved inside the {@link ImageRoots}.
+ *
+ * <p>QEMU always starts paused ({@code -S}) and daemonized with a pidfile, so it outlives the
+ * worker that started it, with no defaults, no user config and no display, and with its QMP
+ * socket, serial log and pidfile in the VM's runtime directory.
+ */
+public final class QemuCommandLine {
+  private final Path qemuBinary;
+  private final ImageRoots imageRoots;
+
+  public QemuCommandLine(Path qemuBinary, ImageRoots imageRoots) {
+    this.qemuBinary = qemuBinary;
+    this.imageRoots = imageRoots;
+  }
+
+  /** @param accelerator the resolved accelerator (never AUTO) */
+  public List<String> build(VmSpec spec, RuntimeDirectory dir, Accelerator accelerator) {
+    spec.validate();
+    if (accelerator == Accelerator.AUTO) {
+      throw new IllegalArgumentException("resolve the accelerator before building the command line");
+    }
+    List<String> args = new ArrayList<>();
+    args.add(qemuBinary.toString());
+    add(args, "-name", "guest=" + QemuOptionValue.escape("spec.name", spec.name()) + ",debug-threads=on");
+    if (spec.uuid() != null && !spec.uuid().isEmpty()) {
+      add(args, "-uuid", spec.uuid());
+    }
+    add(args, "-machine", QemuOptionValue.escape("spec.machine_type", spec.machineType()));
+    add(args, "-accel", accelerator.qemuName());
+    if (accelerator == Accelerator.KVM) {
+      add(args, "-cpu", "host");
+    }
+    add(args, "-smp", Integer.toString(spec.vcpus()));
+    add(args, "-m", spec.memoryMib() + "M");
+    args.add("-nodefaults");
+    args.add("-no-user-config");
+    add(args, "-display", "none");
+    args.add("-S");
+
+    if (spec.kernel() != null && !spec.kernel().isBlank()) {
+      add(args, "-kernel", imageRoots.resolve("spec.kernel", spec.kernel()).toString());
+      if (spec.initrd() != null && !spec.initrd().isBlank()) {
+        add(args, "-initrd", imageRoots.resolve("spec.initrd", spec.initrd()).toString());
+      }
+      if (spec.kernelCmdline() != null && !spec.kernelCmdline().isEmpty()) {
+        // -append takes its value verbatim (no option parsing); validate() refused control characters.
+        add(args, "-append", spec.kernelCmdline());
+      }
+    }
+
+    for (int i = 0; i < spec.disks().size(); i++) {
+      DiskSpec disk = spec.disks().get(i);
+      String field = "spec.disks[" + i + "].path";
+      Path file = imageRoots.resolve(field, disk.path());
+      String readOnly = disk.readOnly() ? "on" : "off";
+      add(args, "-blockdev", "driver=file,node-name=file" + i + ",filename=" + QemuOptionValue.escape(field, file.toString())
+          + ",read-only=" + readOnly);
+      add(args, "-blockdev", "driver=" + disk.format().qemuDriver() + ",node-name=disk" + i + ",file=file" + i
+          + ",read-only=" + readOnly);
+      add(args, "-device", "virtio-blk-pci,drive=disk" + i + ",id=virtio-disk" + i);
+    }
+
+    if (spec.network()) {
+      StringBuilder netdev = new StringBuilder("user,id=net0");
+      for (PortForward forward : spec.portForwards()) {
+        String hostAddress = forward.hostAddress() == null || forward.hostAddress().isEmpty() ? "127.0.0.1" : forward.hostAddress();
+        netdev.append(",hostfwd=").append(forward.protocol().name().toLowerCase()).append(':').append(hostAddress)
+            .append(':').append(forward.hostPort()).append("-:").append(forward.guestPort());
+      }
+      add(args, "-netdev", netdev.toString());
+      // romfile= empty: no iPXE option ROM to load (direct kernel boot needs none) and one file fewer to open.
+      add(args, "-device", "virtio-net-pci,netdev=net0,romfile=");
+    }
+
+    add(args, "-chardev", "file,id=serial0,path=" + QemuOptionValue.escape("runtime_dir", dir.serialLog().toString()));
+    add(args, "-serial", "chardev:serial0");
+    add(args, "-chardev", "socket,id=qmp,path=" + QemuOptionValue.escape("runtime_dir", dir.qmpSocket().toString())
+        + ",server=on,wait=off");
+    add(args, "-mon", "chardev=qmp,mode=control");
+    add(args, "-pidfile", dir.pidFile().toString());
+    args.add("-daemonize");
+    return List.copyOf(args);
+  }
+
+  private static void add(List<String> args, String option, String value) {
+    args.add(option);
+    args.add(value);
+  }
+}

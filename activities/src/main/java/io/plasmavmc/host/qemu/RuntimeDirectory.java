@@ -1,0 +1,178 @@
+package io.plasmavmc.host.qemu;
+
+import io.plasmavmc.host.InvalidSpecException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * A VM's directory on its host, {@code <runtime-root>/<vmId>/}, mode 0700: the QMP socket, the
+ * pidfile, the serial log, QEMU's stderr, the spec and the exact command line it was started with,
+ * and the record of how it exited. Everything PlasmaVMC knows about a VM on a host is here, so a
+ * restarted worker finds its VMs again.
+ */
+public final class RuntimeDirectory {
+  private static final Pattern VM_ID = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}");
+  /** sun_path holds 108 bytes including the terminating NUL. */
+  private static final int MAX_SOCKET_PATH = 107;
+
+  private final String vmId;
+  private final Path path;
+
+  public RuntimeDirectory(Path runtimeRoot, String vmId) {
+    if (vmId == null || !VM_ID.matcher(vmId).matches() || vmId.contains("..")) {
+      throw new InvalidSpecException("vm_id", "must be 1-64 characters of letters, digits, '.', '_' or '-'");
+    }
+    this.vmId = vmId;
+    this.path = runtimeRoot.toAbsolutePath().normalize().resolve(vmId);
+    if (qmpSocket().toString().getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
+      throw new InvalidSpecException("vm_id", "makes the QMP socket path longer than 107 bytes; use a shorter runtime directory");
+    }
+  }
+
+  public String vmId() {
+    return vmId;
+  }
+
+  public Path path() {
+    return path;
+  }
+
+  public Path qmpSocket() {
+    return path.resolve("qmp.sock");
+  }
+
+  public Path pidFile() {
+    return path.resolve("qemu.pid");
+  }
+
+  public Path serialLog() {
+    return path.resolve("serial.log");
+  }
+
+  public Path stderrLog() {
+    return path.resolve("qemu.log");
+  }
+
+  public Path specFile() {
+    return path.resolve("spec.json");
+  }
+
+  public Path commandLineFile() {
+    return path.resolve("cmdline");
+  }
+
+  public Path exitFile() {
+    return path.resolve("exit");
+  }
+
+  public boolean exists() {
+    return Files.isDirectory(path);
+  }
+
+  /** Creates the directory (0700) and removes what a previous QEMU left that would confuse a new one. */
+  public void prepareForSpawn() {
+    try {
+      Files.createDirectories(path.getParent());
+      try {
+        Files.createDirectory(path, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      } catch (FileAlreadyExistsException e) {
+        // reused by a restart of the same VM
+      }
+      Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwx------"));
+      Files.deleteIfExists(pidFile());
+      Files.deleteIfExists(qmpSocket());
+      Files.deleteIfExists(exitFile());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot prepare runtime directory " + path, e);
+    }
+  }
+
+  /** The pid QEMU wrote, if the pidfile exists and holds one. */
+  public OptionalLong readPid() {
+    try {
+      String text = Files.readString(pidFile()).trim();
+      return text.isEmpty() ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(text));
+    } catch (NoSuchFileException e) {
+      return OptionalLong.empty();
+    } catch (IOException | NumberFormatException e) {
+      return OptionalLong.empty();
+    }
+  }
+
+  public void writeSpec(String json) {
+    writeAtomically(specFile(), json);
+  }
+
+  public void writeCommandLine(List<String> args) {
+    // One argument per line: exact, and unambiguous even for arguments with spaces.
+    writeAtomically(commandLineFile(), String.join("\n", args) + "\n");
+  }
+
+  /** Records why QEMU ended (or is being ended), unless a reason is already recorded. */
+  public void recordExitIfAbsent(String reason) {
+    if (!exists() || Files.exists(exitFile())) {
+      return;
+    }
+    writeAtomically(exitFile(), reason);
+  }
+
+  public Optional<String> exitReason() {
+    try {
+      return Optional.of(Files.readString(exitFile()).trim());
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  public String readStderr() {
+    try {
+      return Files.readString(stderrLog()).trim();
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  /** Removes the directory and everything in it; a missing directory is fine. */
+  public void delete() {
+    if (!Files.exists(path)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(path)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (NoSuchFileException e) {
+      // removed concurrently
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot remove runtime directory " + path, e);
+    }
+  }
+
+  private void writeAtomically(Path file, String content) {
+    try {
+      Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+      Files.writeString(tmp, content);
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return path.toString();
+  }
+}
