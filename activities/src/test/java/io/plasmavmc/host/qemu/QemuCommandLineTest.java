@@ -1,0 +1,196 @@
+package io.plasmavmc.host.qemu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.plasmavmc.host.Accelerator;
+import io.plasmavmc.host.DiskFormat;
+import io.plasmavmc.host.DiskSpec;
+import io.plasmavmc.host.InvalidSpecException;
+import io.plasmavmc.host.PortForward;
+import io.plasmavmc.host.VmSpec;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class QemuCommandLineTest {
+  @TempDir Path tmp;
+  private Path images;
+  private Path run;
+  private Path kernel;
+  private Path initrd;
+  private QemuCommandLine commandLine;
+  private RuntimeDirectory dir;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    images = Files.createDirectories(tmp.resolve("images"));
+    run = Files.createDirectories(tmp.resolve("run"));
+    kernel = Files.writeString(images.resolve("vmlinuz"), "k");
+    initrd = Files.writeString(images.resolve("initrd.img"), "i");
+    commandLine = new QemuCommandLine(Path.of("/usr/bin/qemu-system-x86_64"), new ImageRoots(List.of(images)));
+    dir = new RuntimeDirectory(run, "vm-1");
+  }
+
+  private String d(String file) {
+    return run.resolve("vm-1").resolve(file).toString();
+  }
+
+  @Test
+  void minimalSpecGivesTheFixedSafeOptions() {
+    VmSpec spec = VmSpec.of("web1").withResources(2, 256).withNetwork(false, List.of());
+    List<String> args = commandLine.build(spec, dir, Accelerator.TCG);
+    assertEquals(List.of(
+        "/usr/bin/qemu-system-x86_64",
+        "-name", "guest=web1,debug-threads=on",
+        "-machine", "q35",
+        "-accel", "tcg",
+        "-smp", "2",
+        "-m", "256M",
+        "-nodefaults", "-no-user-config",
+        "-display", "none",
+        "-S",
+        "-chardev", "file,id=serial0,path=" + d("serial.log"),
+        "-serial", "chardev:serial0",
+        "-chardev", "socket,id=qmp,path=" + d("qmp.sock") + ",server=on,wait=off",
+        "-mon", "chardev=qmp,mode=control",
+        "-pidfile", d("qemu.pid"),
+        "-daemonize"), args);
+  }
+
+  @Test
+  void fullSpecGoldenArguments() throws Exception {
+    Path disk = Files.writeString(images.resolve("root.qcow2"), "d");
+    Path seed = Files.writeString(images.resolve("seed.img"), "s");
+    VmSpec spec = VmSpec.of("db")
+        .withUuid("0b8f2d3e-5c1a-4f4e-9d3b-2a6c7e8f9a0b")
+        .withKernel(kernel.toString(), initrd.toString(), "console=ttyS0 quiet panic=-1")
+        .withDisks(List.of(new DiskSpec(disk.toString(), DiskFormat.QCOW2, false), new DiskSpec(seed.toString(), DiskFormat.RAW, true)))
+        .withNetwork(true, List.of(new PortForward(PortForward.Protocol.TCP, "127.0.0.1", 2222, 22),
+            new PortForward(PortForward.Protocol.UDP, null, 5353, 53)));
+    List<String> args = commandLine.build(spec, dir, Accelerator.KVM);
+    String real = images.toRealPath().toString();
+    assertEquals(List.of(
+        "/usr/bin/qemu-system-x86_64",
+        "-name", "guest=db,debug-threads=on",
+        "-uuid", "0b8f2d3e-5c1a-4f4e-9d3b-2a6c7e8f9a0b",
+        "-machine", "q35",
+        "-accel", "kvm",
+        "-cpu", "host",
+        "-smp", "1",
+        "-m", "128M",
+        "-nodefaults", "-no-user-config",
+        "-display", "none",
+        "-S",
+        "-kernel", real + "/vmlinuz",
+        "-initrd", real + "/initrd.img",
+        "-append", "console=ttyS0 quiet panic=-1",
+        "-blockdev", "driver=file,node-name=file0,filename=" + real + "/root.qcow2,read-only=off",
+        "-blockdev", "driver=qcow2,node-name=disk0,file=file0,read-only=off",
+        "-device", "virtio-blk-pci,drive=disk0,id=virtio-disk0",
+        "-blockdev", "driver=file,node-name=file1,filename=" + real + "/seed.img,read-only=on",
+        "-blockdev", "driver=raw,node-name=disk1,file=file1,read-only=on",
+        "-device", "virtio-blk-pci,drive=disk1,id=virtio-disk1",
+        "-netdev", "user,id=net0,hostfwd=tcp:127.0.0.1:2222-:22,hostfwd=udp:127.0.0.1:5353-:53",
+        "-device", "virtio-net-pci,netdev=net0,romfile=",
+        "-chardev", "file,id=serial0,path=" + d("serial.log"),
+        "-serial", "chardev:serial0",
+        "-chardev", "socket,id=qmp,path=" + d("qmp.sock") + ",server=on,wait=off",
+        "-mon", "chardev=qmp,mode=control",
+        "-pidfile", d("qemu.pid"),
+        "-daemonize"), args);
+  }
+
+  @Test
+  void commasInFileNamesAreDoubledSoTheyCannotAddOptions() throws Exception {
+    Path hostile = Files.writeString(images.resolve("a,file.driver=host_device,filename=x.img"), "d");
+    VmSpec spec = VmSpec.of("vm").withDisks(List.of(new DiskSpec(hostile.toString(), DiskFormat.RAW, false)));
+    List<String> args = commandLine.build(spec, dir, Accelerator.TCG);
+    String real = images.toRealPath().toString();
+    assertTrue(args.contains("driver=file,node-name=file0,filename=" + real + "/a,,file.driver=host_device,,filename=x.img,read-only=off"), args.toString());
+  }
+
+  @Test
+  void commasAndEqualsInTheRuntimeDirectoryAreEscapedToo() throws Exception {
+    Path odd = Files.createDirectories(tmp.resolve("r,un=x"));
+    RuntimeDirectory oddDir = new RuntimeDirectory(odd, "vm");
+    List<String> args = commandLine.build(VmSpec.of("vm").withNetwork(false, List.of()), oddDir, Accelerator.TCG);
+    assertTrue(args.contains("socket,id=qmp,path=" + odd.resolve("vm").toString().replace(",", ",,") + "/qmp.sock,server=on,wait=off"));
+  }
+
+  @Test
+  void hostileNamesAreRefusedNamingTheField() {
+    for (String name : List.of("a,b", "web=1", "x\ny", "", "-S", "../etc", "a b", "é")) {
+      InvalidSpecException e = assertThrows(InvalidSpecException.class,
+          () -> commandLine.build(VmSpec.of(name), dir, Accelerator.TCG), name);
+      assertEquals("spec.name", e.field());
+    }
+  }
+
+  @Test
+  void newlinesInTheKernelCommandLineAreRefused() {
+    VmSpec spec = VmSpec.of("vm").withKernel(kernel.toString(), null, "console=ttyS0\n-device evil");
+    assertEquals("spec.kernel_cmdline", assertThrows(InvalidSpecException.class, () -> commandLine.build(spec, dir, Accelerator.TCG)).field());
+  }
+
+  @Test
+  void hostileMachineTypesAreRefused() {
+    for (String machine : List.of("q35,accel=kvm", "pc\n", "q35 -S", "")) {
+      VmSpec spec = VmSpec.of("vm").withMachineType(machine);
+      assertEquals("spec.machine_type", assertThrows(InvalidSpecException.class, () -> commandLine.build(spec, dir, Accelerator.TCG)).field());
+    }
+  }
+
+  @Test
+  void pathsOutsideTheImageRootsAreRefused() throws Exception {
+    Path outside = Files.writeString(tmp.resolve("secret"), "s");
+    assertRefused("spec.kernel", VmSpec.of("vm").withKernel(outside.toString(), null, null));
+    assertRefused("spec.kernel", VmSpec.of("vm").withKernel("/etc/shadow", null, null));
+    assertRefused("spec.initrd", VmSpec.of("vm").withKernel(kernel.toString(), images + "/../secret", null));
+    assertRefused("spec.disks[0].path", VmSpec.of("vm").withDisks(List.of(new DiskSpec(images + "/../secret", DiskFormat.RAW, true))));
+    assertRefused("spec.disks[0].path", VmSpec.of("vm").withDisks(List.of(new DiskSpec("relative.img", DiskFormat.RAW, true))));
+    assertRefused("spec.disks[0].path", VmSpec.of("vm").withDisks(List.of(new DiskSpec(images + "/missing.img", DiskFormat.RAW, true))));
+    assertRefused("spec.disks[0].path", VmSpec.of("vm").withDisks(List.of(new DiskSpec(images.toString(), DiskFormat.RAW, true))));
+    assertRefused("spec.disks[0].path", VmSpec.of("vm").withDisks(List.of(new DiskSpec(images + "/x\n.img", DiskFormat.RAW, true))));
+  }
+
+  @Test
+  void symlinksOutOfTheRootsAreRefusedAndSymlinksWithinAreResolved() throws Exception {
+    Path outside = Files.writeString(tmp.resolve("host-file"), "s");
+    Path escape = Files.createSymbolicLink(images.resolve("escape.img"), outside);
+    assertRefused("spec.disks[0].path", VmSpec.of("vm").withDisks(List.of(new DiskSpec(escape.toString(), DiskFormat.RAW, true))));
+
+    Path alias = Files.createSymbolicLink(images.resolve("current-kernel"), kernel);
+    List<String> args = commandLine.build(VmSpec.of("vm").withKernel(alias.toString(), null, null), dir, Accelerator.TCG);
+    assertEquals(kernel.toRealPath().toString(), args.get(args.indexOf("-kernel") + 1));
+  }
+
+  @Test
+  void badNumbersAndForwardsAreRefused() {
+    assertRefused("spec.vcpus", VmSpec.of("vm").withResources(0, 128));
+    assertRefused("spec.memory_mib", VmSpec.of("vm").withResources(1, 1));
+    assertRefused("spec.uuid", VmSpec.of("vm").withUuid("not-a-uuid,x=y"));
+    assertRefused("spec.port_forwards[0].host_address", VmSpec.of("vm").withNetwork(true,
+        List.of(new PortForward(PortForward.Protocol.TCP, "127.0.0.1,hostfwd=tcp::1-:2", 2222, 22))));
+    assertRefused("spec.port_forwards[0].host_port", VmSpec.of("vm").withNetwork(true,
+        List.of(new PortForward(PortForward.Protocol.TCP, "127.0.0.1", 70000, 22))));
+    assertRefused("spec.port_forwards", VmSpec.of("vm").withNetwork(false,
+        List.of(new PortForward(PortForward.Protocol.TCP, "127.0.0.1", 2222, 22))));
+  }
+
+  @Test
+  void vmIdsThatWouldEscapeTheRuntimeRootAreRefused() {
+    for (String id : List.of("..", "../x", "a/b", ".hidden", "", "x".repeat(65))) {
+      assertEquals("vm_id", assertThrows(InvalidSpecException.class, () -> new RuntimeDirectory(run, id)).field(), id);
+    }
+  }
+
+  private void assertRefused(String field, VmSpec spec) {
+    InvalidSpecException e = assertThrows(InvalidSpecException.class, () -> commandLine.build(spec, dir, Accelerator.TCG));
+    assertEquals(field, e.field(), e.getMessage());
+  }
+}
