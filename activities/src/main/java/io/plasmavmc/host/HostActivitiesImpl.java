@@ -35,7 +35,7 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
 
   public HostActivitiesImpl(HostConfig config) {
     this.config = config;
-    this.commandLine = new QemuCommandLine(config.qemuBinary(), new ImageRoots(config.imageRoots()));
+    this.commandLine = new QemuCommandLine(config.qemuBinary(), new ImageRoots(config.imageRoots()), config.kvmCpuModel());
     this.launcher = new QemuLauncher(config.spawnTimeout());
     this.sessions = new QmpSessions(config.qmpTimeout());
   }

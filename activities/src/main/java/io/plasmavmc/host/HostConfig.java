@@ -13,6 +13,7 @@ public record HostConfig(
     Path qemuBinary,
     List<Path> imageRoots,
     boolean kvmUsable,
+    String kvmCpuModel,
     Duration qmpTimeout,
     Duration spawnTimeout,
     Duration killStepTimeout) {
@@ -22,14 +23,24 @@ public record HostConfig(
   }
 
   public static HostConfig of(Path runtimeRoot, Path qemuBinary, List<Path> imageRoots, boolean kvmUsable) {
-    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(3));
+    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, "host", Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(3));
+  }
+
+  /** Probes KVM on this host (see {@code KvmProbe}): usable, and with which CPU model. */
+  public static HostConfig probed(Path runtimeRoot, Path qemuBinary, List<Path> imageRoots) {
+    var model = io.plasmavmc.host.qemu.KvmProbe.kvmCpuModel(qemuBinary);
+    return of(runtimeRoot, qemuBinary, imageRoots, model.isPresent()).withKvmCpuModel(model.orElse("host"));
+  }
+
+  public HostConfig withKvmCpuModel(String value) {
+    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, value, qmpTimeout, spawnTimeout, killStepTimeout);
   }
 
   public HostConfig withKillStepTimeout(Duration value) {
-    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, qmpTimeout, spawnTimeout, value);
+    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, kvmCpuModel, qmpTimeout, spawnTimeout, value);
   }
 
   public HostConfig withQmpTimeout(Duration value) {
-    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, value, spawnTimeout, killStepTimeout);
+    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, kvmCpuModel, value, spawnTimeout, killStepTimeout);
   }
 }

@@ -2,10 +2,21 @@ package io.plasmavmc.host.qemu;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
-/** Tells whether this host can run guests under KVM: /dev/kvm exists and this process may open it. */
+/**
+ * Tells whether this host can run guests under KVM and with which CPU model. {@code -cpu host} is
+ * what libvirt's host-passthrough gives and is right on real hosts; some nested hypervisors (the
+ * PVM-based KVM of these CI machines among them) refuse an MSR it implies, so the probe starts a
+ * paused QEMU with each candidate once and keeps the first that starts.
+ */
 public final class KvmProbe {
+  private static final List<String> CPU_MODELS = List.of("host", "host,-arch-capabilities", "max");
+
   private KvmProbe() {}
 
   public static boolean kvmUsable() {
@@ -17,6 +28,55 @@ public final class KvmProbe {
       return true;
     } catch (IOException | SecurityException e) {
       return false;
+    }
+  }
+
+  /** The first CPU model a paused KVM QEMU starts with, or empty when KVM is not usable here. */
+  public static Optional<String> kvmCpuModel(Path qemuBinary) {
+    if (!kvmUsable()) {
+      return Optional.empty();
+    }
+    for (String model : CPU_MODELS) {
+      if (starts(qemuBinary, model)) {
+        return Optional.of(model);
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static boolean starts(Path qemuBinary, String cpuModel) {
+    Path dir = null;
+    try {
+      dir = Files.createTempDirectory("plasmavmc-kvm-probe");
+      Path pidFile = dir.resolve("pid");
+      Process qemu = new ProcessBuilder(qemuBinary.toString(), "-machine", "q35", "-accel", "kvm", "-cpu", cpuModel,
+          "-m", "16M", "-nodefaults", "-no-user-config", "-display", "none", "-S", "-daemonize", "-pidfile", pidFile.toString())
+          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      boolean ok = qemu.waitFor(20, TimeUnit.SECONDS) && qemu.exitValue() == 0;
+      if (!ok) {
+        qemu.destroyForcibly();
+      }
+      if (Files.exists(pidFile)) {
+        long pid = Long.parseLong(Files.readString(pidFile).trim());
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+      }
+      return ok;
+    } catch (IOException | NumberFormatException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } finally {
+      if (dir != null) {
+        try (var files = Files.list(dir)) {
+          for (Path p : files.toList()) {
+            Files.deleteIfExists(p);
+          }
+          Files.deleteIfExists(dir);
+        } catch (IOException ignored) {
+          // a leftover temp dir is harmless
+        }
+      }
     }
   }
 }

@@ -20,10 +20,17 @@ import java.util.List;
 public final class QemuCommandLine {
   private final Path qemuBinary;
   private final ImageRoots imageRoots;
+  private final String kvmCpuModel;
 
   public QemuCommandLine(Path qemuBinary, ImageRoots imageRoots) {
+    this(qemuBinary, imageRoots, "host");
+  }
+
+  /** @param kvmCpuModel the -cpu value under KVM ("host" unless the host refuses it, see KvmProbe) */
+  public QemuCommandLine(Path qemuBinary, ImageRoots imageRoots, String kvmCpuModel) {
     this.qemuBinary = qemuBinary;
     this.imageRoots = imageRoots;
+    this.kvmCpuModel = kvmCpuModel;
   }
 
   /** @param accelerator the resolved accelerator (never AUTO) */
@@ -41,7 +48,7 @@ public final class QemuCommandLine {
     add(args, "-machine", QemuOptionValue.escape("spec.machine_type", spec.machineType()));
     add(args, "-accel", accelerator.qemuName());
     if (accelerator == Accelerator.KVM) {
-      add(args, "-cpu", "host");
+      add(args, "-cpu", kvmCpuModel);
     }
     add(args, "-smp", Integer.toString(spec.vcpus()));
     add(args, "-m", spec.memoryMib() + "M");

@@ -1,0 +1,216 @@
+package io.plasmavmc.host;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.plasmavmc.host.qemu.RuntimeDirectory;
+import io.plasmavmc.host.testing.QemuProcessTable;
+import io.plasmavmc.host.testing.TestGuest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * HostActivities against real QEMU. Guests that boot a kernel run under TCG (the nested KVM of CI
+ * machines cannot boot one); tests that only need a QEMU process use KVM where /dev/kvm is usable.
+ */
+class HostActivitiesQemuTest {
+  private static final Path QEMU = Path.of("/usr/bin/qemu-system-x86_64");
+
+  /** Probed once: starting QEMU to find a CPU model costs a few hundred ms. */
+  private static final HostConfig PROBED = HostConfig.probed(Path.of("/unused"), QEMU, List.of());
+
+  @TempDir Path tmp;
+  private Path run;
+  private HostActivitiesImpl host;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    run = Files.createDirectories(tmp.resolve("run"));
+    host = new HostActivitiesImpl(config());
+  }
+
+  private HostConfig config() {
+    return HostConfig.of(run, QEMU, List.of(TestGuest.dir()), PROBED.kvmUsable()).withKvmCpuModel(PROBED.kvmCpuModel());
+  }
+
+  @AfterEach
+  void tearDown() {
+    for (Long pid : QemuProcessTable.livePidsMentioning(run)) {
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+    host.close();
+  }
+
+  private static VmSpec guest(String name, Path initrd) {
+    return VmSpec.of(name).withAccelerator(Accelerator.TCG)
+        .withKernel(TestGuest.kernel().toString(), initrd.toString(), TestGuest.CMDLINE)
+        .withNetwork(false, List.of());
+  }
+
+  private static VmSpec bareQemu(String name) {
+    return VmSpec.of(name).withResources(1, 64).withNetwork(false, List.of());
+  }
+
+  @Test
+  void gracefulGuestRunsPausesResetsAndPowersItselfOff() throws Exception {
+    VmHandle handle = host.spawn("graceful", guest("graceful", TestGuest.graceful()));
+    System.out.println("graceful guest accelerator: " + handle.accelerator());
+    assertFalse(handle.reattached());
+    assertEquals(VmState.CREATED, host.queryStatus("graceful").state());
+    assertEquals("prelaunch", host.queryStatus("graceful").qemuRunState());
+    assertEquals(handle.pid(), host.queryStatus("graceful").pid());
+
+    assertEquals(VmState.RUNNING, host.cont("graceful").state());
+    Path serial = host.directory("graceful").serialLog();
+    TestGuest.awaitReady(serial, 1, Duration.ofSeconds(90));
+
+    VmStatus paused = host.pause("graceful");
+    assertEquals(VmState.PAUSED, paused.state());
+    assertEquals("paused", paused.qemuRunState());
+    assertEquals(VmState.RUNNING, host.cont("graceful").state());
+
+    assertEquals(VmState.RUNNING, host.reset("graceful").state());
+    TestGuest.awaitReady(serial, 2, Duration.ofSeconds(90));
+
+    host.powerdown("graceful");
+    VmStatus exited = host.awaitExit("graceful", Duration.ofSeconds(30));
+    assertFalse(exited.alive(), exited.toString());
+    assertEquals(VmState.STOPPED, exited.state());
+    assertEquals("the guest powered off", exited.reason());
+    assertTrue(QemuProcessTable.livePidsMentioning(run).isEmpty());
+    assertEquals(VmState.STOPPED, host.queryStatus("graceful").state());
+
+    host.cleanup("graceful");
+    assertFalse(Files.exists(run.resolve("graceful")));
+    host.cleanup("graceful"); // idempotent
+  }
+
+  @Test
+  void stubbornGuestIgnoresThePowerButtonAndKillEscalates() throws Exception {
+    VmHandle handle = host.spawn("stubborn", guest("stubborn", TestGuest.stubborn()));
+    System.out.println("stubborn guest accelerator: " + handle.accelerator());
+    host.cont("stubborn");
+    TestGuest.awaitReady(host.directory("stubborn").serialLog(), 1, Duration.ofSeconds(90));
+
+    host.powerdown("stubborn");
+    VmStatus waited = host.awaitExit("stubborn", Duration.ofSeconds(2));
+    assertTrue(waited.alive(), "the stubborn guest must ignore the power button");
+    assertEquals(VmState.RUNNING, waited.state());
+
+    VmStatus killed = host.kill("stubborn");
+    assertFalse(killed.alive());
+    assertEquals(VmState.STOPPED, killed.state());
+    assertTrue(QemuProcessTable.livePidsMentioning(run).isEmpty());
+    assertTrue(ProcessHandle.of(handle.pid()).map(p -> !p.isAlive() || p.info().command().isEmpty()).orElse(true));
+
+    VmStatus again = host.kill("stubborn");
+    assertFalse(again.alive());
+    host.cleanup("stubborn");
+  }
+
+  @Test
+  void spawnTwiceRunsOneQemu() {
+    VmHandle first = host.spawn("twice", bareQemu("twice"));
+    System.out.println("spawn-twice accelerator: " + first.accelerator());
+    VmHandle second = host.spawn("twice", bareQemu("twice"));
+    assertTrue(second.reattached());
+    assertEquals(first.pid(), second.pid());
+    assertEquals(List.of(first.pid()), QemuProcessTable.livePidsMentioning(run));
+    host.kill("twice");
+    assertTrue(QemuProcessTable.livePidsMentioning(run).isEmpty());
+  }
+
+  @Test
+  void aRestartedWorkerReattachesToTheRunningQemu() {
+    VmHandle first = host.spawn("restart", bareQemu("restart"));
+    System.out.println("re-attach accelerator: " + first.accelerator());
+    host.close(); // the old worker's QMP connection ends with it
+
+    HostActivitiesImpl restarted = new HostActivitiesImpl(config());
+    try {
+      VmHandle again = restarted.spawn("restart", bareQemu("restart"));
+      assertTrue(again.reattached());
+      assertEquals(first.pid(), again.pid());
+      assertEquals(VmState.CREATED, restarted.queryStatus("restart").state());
+      assertEquals(1, QemuProcessTable.livePidsMentioning(run).size());
+      restarted.kill("restart");
+      restarted.cleanup("restart");
+    } finally {
+      restarted.close();
+    }
+  }
+
+  @Test
+  void aQemuKilledFromOutsideIsReportedCrashed() throws Exception {
+    VmHandle handle = host.spawn("victim", bareQemu("victim"));
+    System.out.println("killed-from-outside accelerator: " + handle.accelerator());
+    ProcessHandle.of(handle.pid()).orElseThrow().destroyForcibly();
+    VmStatus status = host.awaitExit("victim", Duration.ofSeconds(10));
+    assertFalse(status.alive());
+    assertEquals(VmState.CRASHED, status.state());
+    assertTrue(status.reason().contains("without a shutdown event"), status.reason());
+    assertEquals(VmState.CRASHED, host.queryStatus("victim").state());
+    assertThrows(VmNotRunningException.class, () -> host.cont("victim"));
+    assertFalse(host.kill("victim").alive()); // killing a VM that is gone succeeds
+    host.cleanup("victim");
+  }
+
+  @Test
+  void killOfAVmThatNeverExistedSucceeds() {
+    VmStatus status = host.kill("ghost");
+    assertFalse(status.alive());
+    assertEquals(VmState.STOPPED, status.state());
+    host.cleanup("ghost");
+  }
+
+  @Test
+  void cleanupRefusesARunningVm() {
+    VmHandle handle = host.spawn("busy", bareQemu("busy"));
+    assertThrows(VmStillRunningException.class, () -> host.cleanup("busy"));
+    assertTrue(Files.exists(run.resolve("busy").resolve("qemu.pid")));
+    assertEquals(List.of(handle.pid()), QemuProcessTable.livePidsMentioning(run));
+    host.kill("busy");
+    host.cleanup("busy");
+  }
+
+  @Test
+  void hostileSpecsNeverReachQemu() throws Exception {
+    Path secret = Files.writeString(tmp.resolve("secret"), "not a disk");
+    VmSpec outside = bareQemu("evil").withDisks(List.of(new DiskSpec(secret.toString(), DiskFormat.RAW, true)));
+    assertEquals("spec.disks[0].path", assertThrows(InvalidSpecException.class, () -> host.spawn("evil", outside)).field());
+    VmSpec injected = bareQemu("evil").withMachineType("q35,memory-backend=x");
+    assertEquals("spec.machine_type", assertThrows(InvalidSpecException.class, () -> host.spawn("evil", injected)).field());
+    assertEquals("vm_id", assertThrows(InvalidSpecException.class, () -> host.spawn("../evil", bareQemu("evil"))).field());
+    assertFalse(Files.exists(run.resolve("evil")), "a refused spec leaves no runtime directory");
+    assertTrue(QemuProcessTable.livePidsMentioning(tmp).isEmpty());
+  }
+
+  @Test
+  void qemuRefusingToStartReportsItsOwnError() {
+    VmSpec unknownMachine = bareQemu("nomachine").withMachineType("no-such-machine");
+    SpawnFailedException e = assertThrows(SpawnFailedException.class, () -> host.spawn("nomachine", unknownMachine));
+    assertTrue(e.getMessage().contains("unsupported machine type"), e.getMessage());
+    assertTrue(QemuProcessTable.livePidsMentioning(run).isEmpty());
+  }
+
+  @Test
+  void runtimeDirectoryIsPrivateAndRecordsTheSpecAndCommandLine() throws Exception {
+    host.spawn("files", bareQemu("files"));
+    RuntimeDirectory dir = host.directory("files");
+    assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.path())));
+    assertTrue(Files.readString(dir.specFile()).contains("\"name\" : \"files\""));
+    List<String> args = Files.readAllLines(dir.commandLineFile());
+    assertEquals(QEMU.toString(), args.get(0));
+    assertTrue(args.contains("-daemonize"));
+    assertTrue(Files.exists(dir.qmpSocket()));
+    host.kill("files");
+  }
+}

@@ -1,0 +1,103 @@
+package io.plasmavmc.host.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The project's test guest (tools/guest/build.sh): a Debian cloud kernel and a busybox initramfs
+ * that prints {@link #READY_MARKER} on ttyS0. Built on first use when the cache is empty, so a
+ * plain {@code mvn verify} works on a fresh machine that has the build script's packages.
+ */
+public final class TestGuest {
+  public static final String READY_MARKER = "PLASMAVMC-GUEST-READY";
+  public static final String CMDLINE = "console=ttyS0 quiet panic=-1";
+
+  private TestGuest() {}
+
+  public static Path dir() {
+    String configured = System.getProperty("plasmavmc.guest.dir");
+    Path dir = configured != null && !configured.isBlank()
+        ? Path.of(configured)
+        : Path.of(System.getProperty("user.home"), ".cache", "plasmavmc", "guest");
+    ensureBuilt(dir);
+    return dir;
+  }
+
+  public static Path kernel() {
+    return dir().resolve("vmlinuz");
+  }
+
+  public static Path graceful() {
+    return dir().resolve("initrd-graceful.img");
+  }
+
+  public static Path stubborn() {
+    return dir().resolve("initrd-stubborn.img");
+  }
+
+  private static synchronized void ensureBuilt(Path dir) {
+    if (Files.isRegularFile(dir.resolve("vmlinuz")) && Files.isRegularFile(dir.resolve("initrd-graceful.img"))
+        && Files.isRegularFile(dir.resolve("initrd-stubborn.img"))) {
+      return;
+    }
+    Path script = findScript();
+    try {
+      ProcessBuilder builder = new ProcessBuilder("bash", script.toString()).inheritIO();
+      builder.environment().put("PLASMAVMC_GUEST_DIR", dir.toString());
+      Process build = builder.start();
+      if (!build.waitFor(10, TimeUnit.MINUTES) || build.exitValue() != 0) {
+        throw new IllegalStateException("tools/guest/build.sh failed; run it by hand to see why");
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot run " + script, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Path findScript() {
+    Path here = Path.of("").toAbsolutePath();
+    for (Path p = here; p != null; p = p.getParent()) {
+      Path candidate = p.resolve("tools/guest/build.sh");
+      if (Files.isRegularFile(candidate)) {
+        return candidate;
+      }
+    }
+    throw new IllegalStateException("tools/guest/build.sh not found above " + here);
+  }
+
+  /** Waits until the serial log holds the ready marker {@code count} times (a reset boots again). */
+  public static void awaitReady(Path serialLog, int count, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (occurrences(serialLog) >= count) {
+        return;
+      }
+      Thread.sleep(25);
+    }
+    String log;
+    try {
+      log = Files.exists(serialLog) ? Files.readString(serialLog) : "(no serial log)";
+    } catch (IOException e) {
+      log = e.toString();
+    }
+    throw new AssertionError("guest not ready (" + count + "x marker) within " + timeout.toSeconds() + " s; serial log:\n" + log);
+  }
+
+  private static int occurrences(Path serialLog) {
+    try {
+      String log = Files.readString(serialLog);
+      int n = 0;
+      for (int i = log.indexOf(READY_MARKER); i >= 0; i = log.indexOf(READY_MARKER, i + 1)) {
+        n++;
+      }
+      return n;
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+}
