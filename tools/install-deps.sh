@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what PlasmaVMC needs on a Debian host, only what is missing:
+# QEMU (qemu-system-x86), busybox-static and cpio for the test guest, a JDK 17 and Maven.
+set -euo pipefail
+
+need=()
+command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
+command -v qemu-img >/dev/null || need+=(qemu-utils)
+# The guest's initramfs needs a statically linked busybox (ldd succeeds only on dynamic executables).
+if [[ ! -x /bin/busybox ]] || ldd /bin/busybox >/dev/null 2>&1; then need+=(busybox-static); fi
+command -v cpio >/dev/null || need+=(cpio)
+command -v gzip >/dev/null || need+=(gzip)
+command -v javac >/dev/null || need+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null || need+=(maven)
+
+if (( ${#need[@]} )); then
+  echo "install-deps: installing ${need[*]}"
+  SUDO=""
+  [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+echo "install-deps: $(qemu-system-x86_64 --version | head -1); $(java -version 2>&1 | head -1)"
