@@ -1,0 +1,68 @@
+package io.plasmavmc.workflow;
+
+import io.plasmavmc.host.InvalidSpecException;
+import io.plasmavmc.host.SpawnFailedException;
+import io.plasmavmc.host.VmNotRunningException;
+import io.plasmavmc.host.qmp.QmpErrorException;
+import io.temporal.activity.ActivityCancellationType;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.common.RetryOptions;
+import java.time.Duration;
+
+/**
+ * Timeouts and retries of every host activity. All go to the VM's host queue with a bounded
+ * schedule-to-start: a host whose worker is gone makes the operation fail as host-unreachable
+ * instead of waiting forever, and nothing is retried elsewhere (the VM's disks and process live on
+ * that host). Every host activity is idempotent, so retries after a worker crash are safe.
+ */
+final class HostActivityOptions {
+  private static final String[] NEVER_RETRY = {
+      InvalidSpecException.class.getName(),
+      SpawnFailedException.class.getName(),
+      VmNotRunningException.class.getName(),
+      QmpErrorException.class.getName()
+  };
+
+  private HostActivityOptions() {}
+
+  private static ActivityOptions.Builder base(String hostId, Duration scheduleToStart, Duration startToClose, int attempts) {
+    return ActivityOptions.newBuilder()
+        .setTaskQueue(TaskQueues.host(hostId))
+        .setScheduleToStartTimeout(scheduleToStart)
+        .setStartToCloseTimeout(startToClose)
+        .setRetryOptions(RetryOptions.newBuilder()
+            .setInitialInterval(Duration.ofMillis(200))
+            .setBackoffCoefficient(2)
+            .setMaximumInterval(Duration.ofSeconds(5))
+            .setMaximumAttempts(attempts)
+            .setDoNotRetry(NEVER_RETRY)
+            .build());
+  }
+
+  /** QMP commands and status: quick, a few retries. */
+  static ActivityOptions quick(String hostId, Duration scheduleToStart, String summary) {
+    return base(hostId, scheduleToStart, Duration.ofSeconds(20), 5).setSummary(summary).build();
+  }
+
+  /** Spawning QEMU: up to its own 30 s start timeout, then re-attaches if retried. */
+  static ActivityOptions spawn(String hostId, Duration scheduleToStart, String summary) {
+    return base(hostId, scheduleToStart, Duration.ofSeconds(60), 4).setSummary(summary).build();
+  }
+
+  /** Kill: quit, SIGTERM, SIGKILL with bounded waits, retried until QEMU is gone. */
+  static ActivityOptions kill(String hostId, Duration scheduleToStart, String summary) {
+    return base(hostId, scheduleToStart, Duration.ofSeconds(45), 10).setSummary(summary).build();
+  }
+
+  /**
+   * Waiting for QEMU to exit: long, heartbeating, so a dead worker is noticed within the heartbeat
+   * timeout and the wait resumes on its successor; cancelled when the durable timer wins.
+   */
+  static ActivityOptions awaitExit(String hostId, Duration scheduleToStart, Duration wait, String summary) {
+    return base(hostId, scheduleToStart, wait.plusSeconds(30), 0)
+        .setHeartbeatTimeout(Duration.ofSeconds(10))
+        .setCancellationType(ActivityCancellationType.TRY_CANCEL)
+        .setSummary(summary)
+        .build();
+  }
+}

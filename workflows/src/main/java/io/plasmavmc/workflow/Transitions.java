@@ -1,0 +1,64 @@
+package io.plasmavmc.workflow;
+
+import io.plasmavmc.host.VmState;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * The VM state machine: for an operation and the VM's current state, whether the operation runs,
+ * has nothing to do (the VM is already where the operation would take it, so a retried call is
+ * harmless), or is illegal. Update validators use it before anything is written to history, and
+ * the handler uses it again once it holds the VM's lock, since a queued operation may find the VM
+ * changed by the one before it.
+ */
+public final class Transitions {
+  public enum Decision {
+    RUN,
+    NOTHING_TO_DO,
+    ILLEGAL
+  }
+
+  private static final Set<VmState> GONE = EnumSet.of(VmState.DELETING, VmState.DELETED);
+  /** Transient states: another operation holds the VM; what follows depends on how it ends. */
+  private static final Set<VmState> BUSY = EnumSet.of(VmState.CREATING, VmState.STOPPING);
+
+  private Transitions() {}
+
+  public static Decision decide(VmOperation operation, VmState state) {
+    if (GONE.contains(state)) {
+      return operation == VmOperation.DELETE ? Decision.NOTHING_TO_DO : Decision.ILLEGAL;
+    }
+    return switch (operation) {
+      case CREATE -> Decision.NOTHING_TO_DO;
+      case START -> switch (state) {
+        case RUNNING -> Decision.NOTHING_TO_DO;
+        case PAUSED -> Decision.ILLEGAL;
+        default -> Decision.RUN;
+      };
+      case STOP -> state == VmState.STOPPED ? Decision.NOTHING_TO_DO : Decision.RUN;
+      case PAUSE -> state == VmState.PAUSED ? Decision.NOTHING_TO_DO : state == VmState.RUNNING ? Decision.RUN : Decision.ILLEGAL;
+      case RESUME -> state == VmState.RUNNING ? Decision.NOTHING_TO_DO : state == VmState.PAUSED ? Decision.RUN : Decision.ILLEGAL;
+      case REBOOT -> state == VmState.RUNNING || state == VmState.PAUSED ? Decision.RUN : Decision.ILLEGAL;
+      case DELETE -> Decision.RUN;
+    };
+  }
+
+  /** True if the operation may be accepted now; a transient state accepts start, stop and delete, which run after it. */
+  public static boolean acceptable(VmOperation operation, VmState state) {
+    if (BUSY.contains(state) && EnumSet.of(VmOperation.START, VmOperation.STOP, VmOperation.DELETE).contains(operation)) {
+      return true;
+    }
+    return decide(operation, state) != Decision.ILLEGAL;
+  }
+
+  public static String illegalMessage(VmOperation operation, VmState state, String vmName) {
+    String hint = switch (operation) {
+      case START -> state == VmState.PAUSED ? "; use ResumeVm" : "";
+      case PAUSE -> "; only a RUNNING VM can be paused";
+      case RESUME -> "; only a PAUSED VM can be resumed";
+      case REBOOT -> "; only a RUNNING or PAUSED VM can be rebooted";
+      default -> "";
+    };
+    return "VM " + vmName + " is " + state + ": cannot " + operation.updateName() + hint;
+  }
+}

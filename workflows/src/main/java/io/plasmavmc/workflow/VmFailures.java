@@ -1,0 +1,52 @@
+package io.plasmavmc.workflow;
+
+import io.plasmavmc.host.InvalidSpecException;
+import io.plasmavmc.host.SpawnFailedException;
+import io.plasmavmc.host.VmNotRunningException;
+import io.temporal.api.enums.v1.TimeoutType;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.TimeoutFailure;
+
+/**
+ * The failure types a VM's updates end with, for the gateway to map onto gRPC status codes. The
+ * type travels with the failure; the message is written for the operator who reads it.
+ */
+public final class VmFailures {
+  public static final String ILLEGAL_TRANSITION = "IllegalTransition";
+  public static final String INVALID_SPEC = "InvalidSpec";
+  public static final String HOST_UNAVAILABLE = "HostUnavailable";
+  public static final String HOST_ERROR = "HostError";
+
+  private VmFailures() {}
+
+  public static ApplicationFailure illegal(String message) {
+    return ApplicationFailure.newNonRetryableFailure(message, ILLEGAL_TRANSITION);
+  }
+
+  /** Turns a failed host activity into one of the types above, with an operator-readable message. */
+  public static ApplicationFailure fromActivity(ActivityFailure failure, String hostId) {
+    Throwable cause = failure.getCause();
+    if (cause instanceof TimeoutFailure timeout && timeout.getTimeoutType() == TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START) {
+      return ApplicationFailure.newNonRetryableFailure(
+          "host " + hostId + " is unreachable: its worker did not pick up " + failure.getActivityType() + " in time", HOST_UNAVAILABLE, hostId);
+    }
+    if (cause instanceof ApplicationFailure app) {
+      String type = app.getType();
+      if (InvalidSpecException.class.getName().equals(type) || SpawnFailedException.class.getName().equals(type)) {
+        return ApplicationFailure.newNonRetryableFailure(app.getOriginalMessage(), INVALID_SPEC);
+      }
+      if (VmNotRunningException.class.getName().equals(type)) {
+        return ApplicationFailure.newNonRetryableFailure(app.getOriginalMessage(), ILLEGAL_TRANSITION);
+      }
+      return ApplicationFailure.newNonRetryableFailure(
+          failure.getActivityType() + " failed on host " + hostId + ": " + app.getOriginalMessage(), HOST_ERROR);
+    }
+    return ApplicationFailure.newNonRetryableFailure(
+        failure.getActivityType() + " failed on host " + hostId + ": " + (cause == null ? failure.getMessage() : cause.getMessage()), HOST_ERROR);
+  }
+
+  public static boolean isType(ActivityFailure failure, Class<?> exception) {
+    return failure.getCause() instanceof ApplicationFailure app && exception.getName().equals(app.getType());
+  }
+}

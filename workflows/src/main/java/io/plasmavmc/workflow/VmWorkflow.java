@@ -1,0 +1,63 @@
+package io.plasmavmc.workflow;
+
+import io.temporal.workflow.QueryMethod;
+import io.temporal.workflow.UpdateMethod;
+import io.temporal.workflow.UpdateValidatorMethod;
+import io.temporal.workflow.WorkflowInterface;
+import io.temporal.workflow.WorkflowMethod;
+
+/**
+ * One VM's life as one durable workflow, id {@code vm-<vmId>}. Operations are Updates (the caller
+ * gets the VM as it ended up; a validator rejects an illegal transition before anything is
+ * written), reads are Queries. The workflow ends when the VM is deleted.
+ */
+@WorkflowInterface
+public interface VmWorkflow {
+
+  @WorkflowMethod(name = "VmWorkflow")
+  VmRecord run(VmWorkflowInput input);
+
+  /** Waits until creation (and, if asked, the first start) has finished; returns the VM. */
+  @UpdateMethod(name = "create")
+  VmRecord awaitCreated();
+
+  @UpdateMethod(name = "start")
+  VmRecord start();
+
+  @UpdateValidatorMethod(updateName = "start")
+  void validateStart();
+
+  @UpdateMethod(name = "stop")
+  VmRecord stop(StopRequest request);
+
+  @UpdateValidatorMethod(updateName = "stop")
+  void validateStop(StopRequest request);
+
+  @UpdateMethod(name = "pause")
+  VmRecord pause();
+
+  @UpdateValidatorMethod(updateName = "pause")
+  void validatePause();
+
+  @UpdateMethod(name = "resume")
+  VmRecord resume();
+
+  @UpdateValidatorMethod(updateName = "resume")
+  void validateResume();
+
+  @UpdateMethod(name = "reboot")
+  VmRecord reboot();
+
+  @UpdateValidatorMethod(updateName = "reboot")
+  void validateReboot();
+
+  @UpdateMethod(name = "delete")
+  VmRecord delete();
+
+  @UpdateValidatorMethod(updateName = "delete")
+  void validateDelete();
+
+  /** The VM as last observed on its host. */
+  @QueryMethod(name = "describe")
+  VmRecord describe();
+}

@@ -1,0 +1,382 @@
+package io.plasmavmc.workflow;
+
+import io.plasmavmc.host.HostActivities;
+import io.plasmavmc.host.VmHandle;
+import io.plasmavmc.host.VmNotRunningException;
+import io.plasmavmc.host.VmState;
+import io.plasmavmc.host.VmStatus;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.ExternalWorkflowStub;
+import io.temporal.workflow.TimerOptions;
+import io.temporal.workflow.Workflow;
+import io.temporal.workflow.WorkflowInit;
+import io.temporal.workflow.WorkflowLock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+
+/**
+ * The VM's state machine. Deterministic: every effect on the world is a host activity, every wait
+ * a durable timer or condition, so a crash of any worker loses nothing: the next worker replays the
+ * history and continues where this one stopped.
+ */
+public class VmWorkflowImpl implements VmWorkflow {
+  private static final Logger log = Workflow.getLogger(VmWorkflowImpl.class);
+
+  private final VmWorkflowInput input;
+  private final WorkflowLock lock = Workflow.newWorkflowLock();
+  private VmRecord vm;
+  private boolean creationFinished;
+  private boolean deleted;
+  private boolean busy;
+  private ApplicationFailure creationFailure;
+
+  @WorkflowInit
+  public VmWorkflowImpl(VmWorkflowInput input) {
+    this.input = input;
+    this.vm = input.carried() != null
+        ? input.carried()
+        : new VmRecord(input.vmId(), input.name(), input.requestId(), input.spec(), input.hostId(), VmState.CREATING,
+            "creating QEMU on host " + input.hostId(), "", 0, now(), now(), now(), null);
+    this.creationFinished = input.carried() != null;
+  }
+
+  @Override
+  public VmRecord run(VmWorkflowInput ignored) {
+    publish();
+    if (input.carried() == null) {
+      create();
+      if (!input.startOnCreate() && !deleted && vm.state() == VmState.CREATED) {
+        refreshFromHost();
+      }
+    }
+    if (!deleted) {
+      Workflow.await(() -> deleted
+          || (Workflow.getInfo().isContinueAsNewSuggested() && Workflow.isEveryHandlerFinished() && !busy));
+    }
+    if (!deleted) {
+      log.info("VM {}: history is long; continuing as new in state {}", vm.name(), vm.state());
+      Workflow.continueAsNew(input.continuing(vm));
+    }
+    unregister();
+    // Let a caller still waiting on an update (e.g. CreateVm) get its answer before the workflow ends.
+    Workflow.await(Workflow::isEveryHandlerFinished);
+    return vm;
+  }
+
+  private void create() {
+    lock.lock();
+    busy = true;
+    Instant started = now();
+    String outcome = "ok";
+    try {
+      spawn("create");
+      if (input.startOnCreate()) {
+        cont("boot");
+      }
+    } catch (ApplicationFailure failure) {
+      outcome = "failed: " + failure.getOriginalMessage();
+      if (VmFailures.INVALID_SPEC.equals(failure.getType())) {
+        // The VM never existed: nothing on the host to keep, and the name is free again.
+        creationFailure = failure;
+        deleted = true;
+        setState(VmState.DELETED, "creation refused: " + failure.getOriginalMessage());
+      } else {
+        creationFailure = failure;
+        setState(VmState.FAILED, failure.getOriginalMessage());
+      }
+    } finally {
+      vm = vm.withOperation(new OperationRecord("create", outcome, started, now()));
+      creationFinished = true;
+      busy = false;
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public VmRecord awaitCreated() {
+    Workflow.await(() -> creationFinished);
+    if (creationFailure != null) {
+      throw creationFailure;
+    }
+    return vm;
+  }
+
+  @Override
+  public VmRecord start() {
+    return operation(VmOperation.START, () -> {
+      if (vm.state() != VmState.CREATED) {
+        spawn("start");
+      }
+      cont("start");
+    });
+  }
+
+  @Override
+  public void validateStart() {
+    validate(VmOperation.START);
+  }
+
+  @Override
+  public VmRecord stop(StopRequest request) {
+    return operation(VmOperation.STOP, () -> {
+      // Only a running guest can react to the power button; a paused or never-started one is ended.
+      boolean graceful = !request.force() && (vm.state() == VmState.RUNNING);
+      if (graceful) {
+        gracefulStop(Duration.ofSeconds(request.timeoutSeconds()));
+      } else {
+        kill(request.force() ? "forced stop requested" : "stopping a VM that is " + vm.state());
+      }
+    });
+  }
+
+  @Override
+  public void validateStop(StopRequest request) {
+    validate(VmOperation.STOP);
+  }
+
+  @Override
+  public VmRecord pause() {
+    return operation(VmOperation.PAUSE, () -> apply(quick("pause guest vCPUs", h -> h.pause(input.vmId()))));
+  }
+
+  @Override
+  public void validatePause() {
+    validate(VmOperation.PAUSE);
+  }
+
+  @Override
+  public VmRecord resume() {
+    return operation(VmOperation.RESUME, () -> apply(quick("resume guest vCPUs", h -> h.cont(input.vmId()))));
+  }
+
+  @Override
+  public void validateResume() {
+    validate(VmOperation.RESUME);
+  }
+
+  @Override
+  public VmRecord reboot() {
+    return operation(VmOperation.REBOOT, () -> {
+      boolean wasPaused = vm.state() == VmState.PAUSED;
+      VmStatus status = quick("hard reset (system_reset)", h -> h.reset(input.vmId()));
+      if (wasPaused) {
+        status = quick("resume after reset", h -> h.cont(input.vmId()));
+      }
+      apply(status);
+    });
+  }
+
+  @Override
+  public void validateReboot() {
+    validate(VmOperation.REBOOT);
+  }
+
+  @Override
+  public VmRecord delete() {
+    return operation(VmOperation.DELETE, () -> {
+      setState(VmState.DELETING, "deleting: stopping QEMU and removing its runtime directory");
+      VmStatus status = call("kill QEMU for delete", HostActivityOptions::kill, h -> h.kill(input.vmId()));
+      vm = vm.withStatus(status, now()).withState(VmState.DELETING, "deleting: removing the runtime directory", now());
+      call("remove runtime directory", HostActivityOptions::quick, h -> {
+        h.cleanup(input.vmId());
+        return null;
+      });
+      deleted = true;
+      setState(VmState.DELETED, "deleted");
+    });
+  }
+
+  @Override
+  public void validateDelete() {
+    validate(VmOperation.DELETE);
+  }
+
+  @Override
+  public VmRecord describe() {
+    return vm;
+  }
+
+  // --- operations -------------------------------------------------------------------------
+
+  private void validate(VmOperation operation) {
+    if (!Transitions.acceptable(operation, vm.state())) {
+      throw VmFailures.illegal(Transitions.illegalMessage(operation, vm.state(), vm.name()));
+    }
+  }
+
+  /** One operation at a time: waits for the VM's lock, re-checks the transition, records the outcome. */
+  private VmRecord operation(VmOperation operation, Runnable body) {
+    lock.lock();
+    busy = true;
+    Instant started = now();
+    String outcome = "ok";
+    try {
+      Transitions.Decision decision = Transitions.decide(operation, vm.state());
+      if (decision == Transitions.Decision.ILLEGAL) {
+        outcome = "refused: VM was " + vm.state();
+        throw VmFailures.illegal(Transitions.illegalMessage(operation, vm.state(), vm.name()));
+      }
+      if (decision == Transitions.Decision.NOTHING_TO_DO) {
+        outcome = "nothing to do: VM was already " + vm.state();
+      } else {
+        log.info("VM {}: {} (state {})", vm.name(), operation.updateName(), vm.state());
+        body.run();
+      }
+    } catch (ApplicationFailure failure) {
+      if (!outcome.startsWith("refused")) {
+        outcome = "failed: " + failure.getOriginalMessage();
+      }
+      throw failure;
+    } finally {
+      vm = vm.withOperation(new OperationRecord(operation.updateName(), outcome, started, now()));
+      publish();
+      busy = false;
+      lock.unlock();
+    }
+    return vm;
+  }
+
+  private void spawn(String why) {
+    setState(VmState.CREATING, "starting QEMU on host " + input.hostId());
+    VmHandle handle = call("spawn QEMU (" + why + ")", HostActivityOptions::spawn, h -> h.spawn(input.vmId(), input.spec()));
+    vm = vm.withPid(handle.pid(), now());
+    setState(VmState.CREATED, "QEMU pid " + handle.pid() + " is up (" + handle.accelerator() + "), guest not started");
+  }
+
+  private void cont(String why) {
+    apply(quick("let the guest run (" + why + ")", h -> h.cont(input.vmId())));
+  }
+
+  /** Takes QEMU's own view of the VM (query-status), e.g. "prelaunch" right after creation. */
+  private void refreshFromHost() {
+    try {
+      apply(quick("query QEMU status", h -> h.queryStatus(input.vmId())));
+    } catch (ApplicationFailure failure) {
+      log.warn("VM {}: cannot read QEMU status: {}", vm.name(), failure.getOriginalMessage());
+    }
+  }
+
+  private void gracefulStop(Duration timeout) {
+    setState(VmState.STOPPING, "ACPI power button pressed; forcing off after " + timeout.toSeconds() + " s");
+    try {
+      quick("press the ACPI power button", h -> h.powerdown(input.vmId()));
+    } catch (ApplicationFailure failure) {
+      // The guest went away on its own between the request and the button press.
+      if (!VmFailures.ILLEGAL_TRANSITION.equals(failure.getType())) {
+        throw failure;
+      }
+    }
+    VmStatus[] exited = new VmStatus[1];
+    boolean[] deadlinePassed = new boolean[1];
+    CancellationScope waits = Workflow.newCancellationScope(() -> {
+      HostActivities waiter = Workflow.newActivityStub(HostActivities.class,
+          HostActivityOptions.awaitExit(input.hostId(), input.hostTaskTimeout(), timeout.plusSeconds(5), "wait for the guest to power off"));
+      Async.function(waiter::awaitExit, input.vmId(), timeout.plusSeconds(5)).handle((status, failure) -> {
+        if (status != null && !status.alive()) {
+          exited[0] = status;
+        }
+        return null;
+      });
+      // The durable timer: the deadline lives in Temporal, so it holds across any worker crash.
+      Workflow.newTimer(timeout, TimerOptions.newBuilder().setSummary("graceful shutdown timeout (" + timeout.toSeconds() + " s)").build())
+          .handle((fired, failure) -> {
+            deadlinePassed[0] = failure == null;
+            return null;
+          });
+    });
+    waits.run();
+    Workflow.await(() -> exited[0] != null || deadlinePassed[0]);
+    waits.cancel();
+    boolean inTime = exited[0] != null;
+    if (inTime) {
+      apply(exited[0]);
+      log.info("VM {}: guest powered off by itself", vm.name());
+    } else {
+      log.info("VM {}: guest did not power off within {} s; forcing it off", vm.name(), timeout.toSeconds());
+      kill("guest ignored the power button for " + timeout.toSeconds() + " s");
+    }
+  }
+
+  private void kill(String why) {
+    setState(VmState.STOPPING, why);
+    apply(call("end QEMU (quit, SIGTERM, SIGKILL)", HostActivityOptions::kill, h -> h.kill(input.vmId())));
+  }
+
+  // --- plumbing ---------------------------------------------------------------------------
+
+  private interface OptionsFactory {
+    ActivityOptions options(String hostId, Duration scheduleToStart, String summary);
+  }
+
+  private <T> T call(String summary, OptionsFactory options, java.util.function.Function<HostActivities, T> body) {
+    HostActivities stub = Workflow.newActivityStub(HostActivities.class, options.options(input.hostId(), input.hostTaskTimeout(), summary));
+    try {
+      return body.apply(stub);
+    } catch (ActivityFailure failure) {
+      ApplicationFailure translated = VmFailures.fromActivity(failure, input.hostId());
+      if (VmFailures.HOST_UNAVAILABLE.equals(translated.getType())) {
+        vm = vm.withState(vm.state(), "host " + input.hostId() + " unreachable during: " + summary, now());
+      }
+      throw translated;
+    }
+  }
+
+  /** A quick QMP activity (cont, stop, reset, powerdown, query-status). */
+  private VmStatus quick(String summary, java.util.function.Function<HostActivities, VmStatus> body) {
+    return call(summary, HostActivityOptions::quick, body);
+  }
+
+  private void apply(VmStatus status) {
+    VmState before = vm.state();
+    vm = vm.withStatus(status, now());
+    if (before != vm.state()) {
+      log.info("VM {}: {} -> {} ({})", vm.name(), before, vm.state(), vm.stateReason());
+    }
+    publish();
+  }
+
+  private void setState(VmState state, String reason) {
+    VmState before = vm.state();
+    vm = vm.withState(state, reason, now());
+    if (before != state) {
+      log.info("VM {}: {} -> {} ({})", vm.name(), before, state, reason);
+    }
+    publish();
+  }
+
+  /** Search attributes and memo, so the Temporal UI lists VMs by name, state and host. */
+  private void publish() {
+    Workflow.upsertTypedSearchAttributes(
+        VmSearchAttributes.NAME.valueSet(vm.name()),
+        VmSearchAttributes.STATE.valueSet(vm.state().name()),
+        VmSearchAttributes.HOST.valueSet(vm.hostId()));
+    Map<String, Object> memo = new LinkedHashMap<>();
+    memo.put("state", vm.state().name());
+    memo.put("reason", vm.stateReason() == null ? "" : vm.stateReason());
+    memo.put("pid", vm.pid());
+    Workflow.upsertMemo(memo);
+    Workflow.setCurrentDetails("**" + vm.name() + "** on host `" + vm.hostId() + "`: " + vm.state()
+        + (vm.stateReason() == null ? "" : " (" + vm.stateReason() + ")"));
+  }
+
+  private void unregister() {
+    try {
+      ExternalWorkflowStub registry = Workflow.newUntypedExternalWorkflowStub(VmRegistryWorkflow.WORKFLOW_ID);
+      registry.signal("unregister", input.vmId());
+    } catch (RuntimeException e) {
+      // No registry (e.g. a cluster that lists VMs through visibility): nothing to unregister from.
+      log.debug("VM {}: registry not reachable: {}", vm.name(), e.getMessage());
+    }
+  }
+
+  private static Instant now() {
+    return Instant.ofEpochMilli(Workflow.currentTimeMillis());
+  }
+}

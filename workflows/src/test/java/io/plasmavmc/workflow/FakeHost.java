@@ -1,0 +1,149 @@
+package io.plasmavmc.workflow;
+
+import io.plasmavmc.host.Accelerator;
+import io.plasmavmc.host.HostActivities;
+import io.plasmavmc.host.InvalidSpecException;
+import io.plasmavmc.host.VmHandle;
+import io.plasmavmc.host.VmNotRunningException;
+import io.plasmavmc.host.VmSpec;
+import io.plasmavmc.host.VmState;
+import io.plasmavmc.host.VmStatus;
+import io.temporal.activity.Activity;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * An in-memory host for workflow tests under time skipping, where a real guest cannot keep up with
+ * virtual time. It keeps QEMU's observable behaviour: run states, a graceful guest that exits on
+ * the power button (after {@code powerdownDelay}), a stubborn one that never does. The same
+ * lifecycle runs against real QEMU in the gateway's end-to-end tests.
+ */
+final class FakeHost implements HostActivities {
+  private final Map<String, String> runState = new ConcurrentHashMap<>();
+  private final Map<String, Long> pids = new ConcurrentHashMap<>();
+  private final AtomicLong nextPid = new AtomicLong(1000);
+  final AtomicInteger spawns = new AtomicInteger();
+  final AtomicInteger kills = new AtomicInteger();
+  final AtomicInteger powerdowns = new AtomicInteger();
+  final AtomicInteger resets = new AtomicInteger();
+  final AtomicInteger cleanups = new AtomicInteger();
+  volatile boolean stubborn;
+  volatile Duration powerdownDelay = Duration.ZERO;
+  volatile String refusedPath;
+
+  boolean alive(String vmId) {
+    return runState.containsKey(vmId);
+  }
+
+  @Override
+  public VmHandle spawn(String vmId, VmSpec spec) {
+    if (refusedPath != null && refusedPath.equals(spec.kernel())) {
+      throw new InvalidSpecException("spec.kernel", "must be inside the image roots");
+    }
+    if (alive(vmId)) {
+      return new VmHandle(vmId, pids.get(vmId), "/run/" + vmId, Accelerator.TCG, true);
+    }
+    spawns.incrementAndGet();
+    long pid = nextPid.incrementAndGet();
+    pids.put(vmId, pid);
+    runState.put(vmId, "prelaunch");
+    return new VmHandle(vmId, pid, "/run/" + vmId, Accelerator.TCG, false);
+  }
+
+  private VmStatus set(String vmId, String state) {
+    if (!alive(vmId)) {
+      throw new VmNotRunningException(vmId);
+    }
+    runState.put(vmId, state);
+    return queryStatus(vmId);
+  }
+
+  @Override
+  public VmStatus cont(String vmId) {
+    return set(vmId, "running");
+  }
+
+  @Override
+  public VmStatus pause(String vmId) {
+    return set(vmId, "paused");
+  }
+
+  @Override
+  public VmStatus reset(String vmId) {
+    resets.incrementAndGet();
+    return queryStatus(vmId);
+  }
+
+  @Override
+  public VmStatus powerdown(String vmId) {
+    powerdowns.incrementAndGet();
+    VmStatus status = queryStatus(vmId);
+    if (!stubborn) {
+      Thread exit = new Thread(() -> {
+        try {
+          Thread.sleep(powerdownDelay.toMillis());
+        } catch (InterruptedException ignored) {
+          // exit now
+        }
+        runState.remove(vmId);
+      });
+      exit.setDaemon(true);
+      exit.start();
+    }
+    return status;
+  }
+
+  @Override
+  public VmStatus queryStatus(String vmId) {
+    String state = runState.get(vmId);
+    if (state == null) {
+      return new VmStatus(vmId, VmState.STOPPED, "", 0, false, "the guest powered off");
+    }
+    VmState mapped = switch (state) {
+      case "prelaunch" -> VmState.CREATED;
+      case "paused" -> VmState.PAUSED;
+      default -> VmState.RUNNING;
+    };
+    return new VmStatus(vmId, mapped, state, pids.get(vmId), true, "fake " + state);
+  }
+
+  @Override
+  public VmStatus kill(String vmId) {
+    if (alive(vmId)) {
+      kills.incrementAndGet();
+      runState.remove(vmId);
+    }
+    return new VmStatus(vmId, VmState.STOPPED, "", 0, false, "stopped by PlasmaVMC (QEMU was ended)");
+  }
+
+  /**
+   * Waits at most {@link #WAIT_LIMIT} of real time, then reports the guest still running, as the
+   * real awaitExit does when its wait ends. (A running activity holds the test server's clock, so
+   * a fake that waited out the whole timeout in real time would keep time skipping from working.)
+   */
+  static final Duration WAIT_LIMIT = Duration.ofSeconds(2);
+
+  @Override
+  public VmStatus awaitExit(String vmId, Duration timeout) {
+    long deadline = System.nanoTime() + Math.min(timeout.toNanos(), WAIT_LIMIT.toNanos());
+    while (alive(vmId) && System.nanoTime() < deadline) {
+      Activity.getExecutionContext().heartbeat(null); // throws once the workflow cancels the wait
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    return queryStatus(vmId);
+  }
+
+  @Override
+  public void cleanup(String vmId) {
+    cleanups.incrementAndGet();
+    pids.remove(vmId);
+  }
+}

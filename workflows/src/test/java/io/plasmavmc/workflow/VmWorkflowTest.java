@@ -1,0 +1,216 @@
+package io.plasmavmc.workflow;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.plasmavmc.host.Accelerator;
+import io.plasmavmc.host.VmSpec;
+import io.plasmavmc.host.VmState;
+import io.temporal.api.enums.v1.IndexedValueType;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.client.WorkflowUpdateException;
+import io.temporal.client.WorkflowUpdateHandle;
+import io.temporal.client.WorkflowUpdateStage;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.worker.Worker;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** VmWorkflow in Temporal's test environment (time skipping) against an in-memory host. */
+class VmWorkflowTest {
+  static final String HOST = "h1";
+
+  private TestWorkflowEnvironment env;
+  private WorkflowClient client;
+  private FakeHost host;
+
+  @BeforeEach
+  void setUp() {
+    env = TestWorkflowEnvironment.newInstance();
+    for (var key : VmSearchAttributes.ALL) {
+      env.registerSearchAttribute(key.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
+    }
+    Worker control = env.newWorker(TaskQueues.CONTROL);
+    control.registerWorkflowImplementationTypes(VmWorkflowImpl.class, VmRegistryWorkflowImpl.class);
+    host = new FakeHost();
+    env.newWorker(TaskQueues.host(HOST)).registerActivitiesImplementations(host);
+    env.start();
+    client = env.getWorkflowClient();
+  }
+
+  @AfterEach
+  void tearDown() {
+    env.close();
+  }
+
+  static VmSpec spec(String name) {
+    return VmSpec.of(name).withAccelerator(Accelerator.TCG);
+  }
+
+  private VmWorkflow create(String name, boolean start) {
+    return create(name, start, HOST, spec(name));
+  }
+
+  private VmWorkflow create(String name, boolean start, String hostId, VmSpec spec) {
+    VmWorkflow vm = client.newWorkflowStub(VmWorkflow.class,
+        WorkflowOptions.newBuilder().setWorkflowId(TaskQueues.workflowId(name)).setTaskQueue(TaskQueues.CONTROL).build());
+    WorkflowClient.start(vm::run, new VmWorkflowInput(name, name, "req-" + name, spec, hostId, start, Duration.ofSeconds(5), null));
+    return vm;
+  }
+
+  /**
+   * History events other than workflow tasks. (The real server drops the speculative workflow task
+   * of a rejected update entirely; the in-memory test server still records the task itself, but
+   * nothing of the update.)
+   */
+  private List<String> historyWithoutTasks(String name) {
+    return client.fetchHistory(TaskQueues.workflowId(name)).getEvents().stream()
+        .map(event -> event.getEventType().name())
+        .filter(type -> !type.startsWith("EVENT_TYPE_WORKFLOW_TASK_"))
+        .toList();
+  }
+
+  @Test
+  void theWholeLifecycle() throws Exception {
+    VmWorkflow vm = create("web", true);
+    VmRecord created = vm.awaitCreated();
+    assertEquals(VmState.RUNNING, created.state());
+    assertEquals("running", created.qemuRunState());
+    assertTrue(created.pid() > 0);
+
+    VmRecord stopped = vm.stop(StopRequest.graceful(60));
+    assertEquals(VmState.STOPPED, stopped.state());
+    assertEquals(0, stopped.pid());
+    assertEquals(1, host.powerdowns.get());
+    assertEquals(0, host.kills.get(), "a graceful guest is not killed");
+
+    assertEquals(VmState.RUNNING, vm.start().state());
+    assertEquals(2, host.spawns.get());
+    assertEquals(VmState.PAUSED, vm.pause().state());
+    assertEquals(VmState.RUNNING, vm.resume().state());
+    assertEquals(VmState.RUNNING, vm.reboot().state());
+    assertEquals(1, host.resets.get());
+    VmRecord forced = vm.stop(StopRequest.forced());
+    assertEquals(VmState.STOPPED, forced.state());
+    assertEquals(1, host.kills.get());
+
+    VmRecord deleted = vm.delete();
+    assertEquals(VmState.DELETED, deleted.state());
+    VmRecord result = WorkflowStub.fromTyped(vm).getResult(5, TimeUnit.SECONDS, VmRecord.class);
+    assertEquals(VmState.DELETED, result.state());
+    assertEquals(1, host.cleanups.get());
+    assertFalse(host.alive("web"));
+    assertEquals(List.of("create", "stop", "start", "pause", "resume", "reboot", "stop", "delete"),
+        result.recentOperations().stream().map(OperationRecord::name).toList());
+
+    String recordTo = System.getProperty("plasmavmc.recordHistory");
+    if (recordTo != null && !recordTo.isBlank()) {
+      Files.writeString(Path.of(recordTo), client.fetchHistory(TaskQueues.workflowId("web")).toJson(true));
+    }
+  }
+
+  @Test
+  void aStubbornGuestIsForcedOffWhenTheDurableTimerFires() throws Exception {
+    host.stubborn = true;
+    VmWorkflow vm = create("stubborn", true);
+    vm.awaitCreated();
+    long realStart = System.nanoTime();
+    Instant virtualStart = Instant.ofEpochMilli(env.currentTimeMillis());
+    WorkflowUpdateHandle<VmRecord> stop = WorkflowStub.fromTyped(vm)
+        .startUpdate("stop", WorkflowUpdateStage.ACCEPTED, VmRecord.class, StopRequest.graceful(60));
+    assertEquals(VmState.STOPPING, vm.describe().state());
+    env.sleep(Duration.ofSeconds(61));
+    VmRecord stopped = stop.getResult(10, TimeUnit.SECONDS);
+    assertEquals(VmState.STOPPED, stopped.state());
+    assertEquals(1, host.powerdowns.get());
+    assertEquals(1, host.kills.get());
+    assertTrue(stopped.recentOperations().get(stopped.recentOperations().size() - 1).outcome().equals("ok"));
+    Duration virtual = Duration.between(virtualStart, Instant.ofEpochMilli(env.currentTimeMillis()));
+    Duration real = Duration.ofNanos(System.nanoTime() - realStart);
+    System.out.printf("stubborn stop: %d s of workflow time in %d ms of real time%n", virtual.toSeconds(), real.toMillis());
+    assertTrue(virtual.toSeconds() >= 60, "the timer ran its 60 s of workflow time");
+    assertTrue(real.toSeconds() < 20, "time skipping makes the 60 s wait fast");
+  }
+
+  @Test
+  void illegalTransitionsAreRejectedBeforeAnythingIsWritten() {
+    VmWorkflow vm = create("idle", false);
+    assertEquals(VmState.CREATED, vm.awaitCreated().state());
+    List<String> before = historyWithoutTasks("idle");
+    WorkflowUpdateException e = assertThrows(WorkflowUpdateException.class, vm::pause);
+    ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, e.getCause());
+    assertEquals(VmFailures.ILLEGAL_TRANSITION, failure.getType());
+    assertTrue(failure.getOriginalMessage().contains("is CREATED"), failure.getOriginalMessage());
+    assertThrows(WorkflowUpdateException.class, vm::resume);
+    assertThrows(WorkflowUpdateException.class, vm::reboot);
+    assertEquals(before, historyWithoutTasks("idle"), "a rejected update leaves no trace in history");
+    assertEquals(VmState.CREATED, vm.describe().state());
+    assertEquals("prelaunch", vm.describe().qemuRunState());
+  }
+
+  @Test
+  void twoConcurrentStopsDoOneStop() throws Exception {
+    host.powerdownDelay = Duration.ofMillis(300);
+    VmWorkflow vm = create("twice", true);
+    vm.awaitCreated();
+    WorkflowStub stub = WorkflowStub.fromTyped(vm);
+    WorkflowUpdateHandle<VmRecord> first = stub.startUpdate("stop", WorkflowUpdateStage.ACCEPTED, VmRecord.class, StopRequest.graceful(60));
+    WorkflowUpdateHandle<VmRecord> second = stub.startUpdate("stop", WorkflowUpdateStage.ACCEPTED, VmRecord.class, StopRequest.graceful(60));
+    assertEquals(VmState.STOPPED, first.getResult(10, TimeUnit.SECONDS).state());
+    VmRecord after = second.getResult(10, TimeUnit.SECONDS);
+    assertEquals(VmState.STOPPED, after.state());
+    assertEquals(1, host.powerdowns.get(), "one power button press");
+    assertEquals(0, host.kills.get());
+    assertTrue(after.recentOperations().stream().anyMatch(op -> op.outcome().startsWith("nothing to do")));
+  }
+
+  @Test
+  void aSpecTheHostRefusesEndsTheWorkflowAndFreesTheName() throws Exception {
+    host.refusedPath = "/etc/shadow";
+    VmWorkflow vm = create("evil", true, HOST, spec("evil").withKernel("/etc/shadow", null, null));
+    WorkflowUpdateException e = assertThrows(WorkflowUpdateException.class, vm::awaitCreated);
+    ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, e.getCause());
+    assertEquals(VmFailures.INVALID_SPEC, failure.getType());
+    assertTrue(failure.getOriginalMessage().contains("spec.kernel"));
+    VmRecord result = WorkflowStub.fromTyped(vm).getResult(5, TimeUnit.SECONDS, VmRecord.class);
+    assertEquals(VmState.DELETED, result.state());
+    assertEquals(0, host.spawns.get());
+  }
+
+  @Test
+  void anOperationOnAnUnreachableHostFailsAsHostUnavailable() {
+    VmWorkflow vm = create("lost", true, "no-such-host", spec("lost"));
+    WorkflowUpdateException e = assertThrows(WorkflowUpdateException.class, vm::awaitCreated);
+    ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, e.getCause());
+    assertEquals(VmFailures.HOST_UNAVAILABLE, failure.getType());
+    assertTrue(failure.getOriginalMessage().contains("no-such-host"), failure.getOriginalMessage());
+    VmRecord record = vm.describe();
+    assertEquals(VmState.FAILED, record.state());
+    assertTrue(record.stateReason().contains("unreachable"), record.stateReason());
+  }
+
+  @Test
+  void aContinuedWorkflowCarriesItsStateWithoutTouchingTheHost() {
+    VmRecord carried = new VmRecord("kept", "kept", "req", spec("kept"), HOST, VmState.STOPPED, "the guest powered off", "", 0,
+        Instant.parse("2026-01-01T00:00:00Z"), Instant.parse("2026-01-01T00:00:00Z"), Instant.parse("2026-01-01T00:00:00Z"), List.of());
+    VmWorkflow vm = client.newWorkflowStub(VmWorkflow.class,
+        WorkflowOptions.newBuilder().setWorkflowId(TaskQueues.workflowId("kept")).setTaskQueue(TaskQueues.CONTROL).build());
+    WorkflowClient.start(vm::run, new VmWorkflowInput("kept", "kept", "req", spec("kept"), HOST, true, null, carried));
+    assertEquals(VmState.STOPPED, vm.awaitCreated().state());
+    assertEquals(0, host.spawns.get());
+    assertEquals(VmState.RUNNING, vm.start().state());
+  }
+}
