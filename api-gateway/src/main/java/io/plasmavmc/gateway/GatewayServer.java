@@ -1,0 +1,75 @@
+package io.plasmavmc.gateway;
+
+import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionService;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.plasmavmc.api.v1.VmServiceGrpc;
+import io.temporal.client.WorkflowClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The gRPC server: VmService, server reflection (so grpcurl needs no .proto files) and health. */
+public final class GatewayServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
+
+  private final WorkflowClient client;
+  private final GatewaySettings settings;
+  private final HealthStatusManager health = new HealthStatusManager();
+  private Server server;
+
+  public GatewayServer(WorkflowClient client, GatewaySettings settings) {
+    this.client = client;
+    this.settings = settings;
+  }
+
+  @SuppressWarnings("deprecation") // v1alpha reflection too: older grpcurl versions ask for it
+  public GatewayServer start() {
+    VmDirectory directory = new VmDirectory(client, settings.hostTaskTimeout());
+    VmService service = new VmService(directory, new VmLister(directory, settings.listSource()), settings.defaultHostId());
+    try {
+      server = NettyServerBuilder.forAddress(new InetSocketAddress(settings.bindAddress(), settings.port()))
+          .addService(service)
+          .addService(ProtoReflectionServiceV1.newInstance())
+          .addService(ProtoReflectionService.newInstance())
+          .addService(health.getHealthService())
+          .build()
+          .start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot listen on port " + settings.port(), e);
+    }
+    health.setStatus("", ServingStatus.SERVING);
+    health.setStatus(VmServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    log.info("gateway listening on {}:{} (gRPC plasmavmc.v1.VmService, reflection, health); new VMs go to host {}",
+        settings.bindAddress(), port(), settings.defaultHostId());
+    return this;
+  }
+
+  public int port() {
+    return server.getPort();
+  }
+
+  @Override
+  public void close() {
+    if (server == null) {
+      return;
+    }
+    health.enterTerminalState();
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+        server.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    log.info("gateway stopped");
+  }
+}

@@ -1,0 +1,31 @@
+package io.plasmavmc.gateway;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+
+/**
+ * The gateway's configuration: its port, the host new VMs go to when a request names none, how
+ * long an operation waits for a host's worker before failing as UNAVAILABLE, and where ListVms
+ * reads from ("auto", "visibility" or "registry").
+ */
+public record GatewaySettings(String bindAddress, int port, String defaultHostId, Duration hostTaskTimeout, String listSource) {
+  public GatewaySettings {
+    // Loopback unless configured otherwise: the API has no authentication of its own.
+    bindAddress = bindAddress == null || bindAddress.isBlank() ? "127.0.0.1" : bindAddress;
+    port = port == 0 ? 9090 : port;
+    defaultHostId = defaultHostId == null || defaultHostId.isBlank() ? localHostName() : defaultHostId;
+    hostTaskTimeout = hostTaskTimeout == null ? Duration.ofSeconds(15) : hostTaskTimeout;
+    listSource = listSource == null || listSource.isBlank() ? "auto" : listSource;
+  }
+
+  static String localHostName() {
+    try {
+      String name = InetAddress.getLocalHost().getHostName();
+      int dot = name.indexOf('.');
+      return dot > 0 ? name.substring(0, dot) : name;
+    } catch (UnknownHostException e) {
+      return "localhost";
+    }
+  }
+}

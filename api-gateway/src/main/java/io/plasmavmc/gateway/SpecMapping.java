@@ -1,0 +1,93 @@
+package io.plasmavmc.gateway;
+
+import io.plasmavmc.api.v1.Disk;
+import io.plasmavmc.host.Accelerator;
+import io.plasmavmc.host.DiskFormat;
+import io.plasmavmc.host.DiskSpec;
+import io.plasmavmc.host.InvalidSpecException;
+import io.plasmavmc.host.PortForward;
+import io.plasmavmc.host.VmSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/** The wire spec (plasmavmc.v1.VmSpec) to and from the host's VmSpec, with PlasmaVMC's defaults. */
+final class SpecMapping {
+  private SpecMapping() {}
+
+  /** Applies defaults and validates; throws InvalidSpecException naming the field. */
+  static VmSpec fromProto(String name, io.plasmavmc.api.v1.VmSpec spec) {
+    int vcpus = spec.getVcpus() == 0 ? 1 : (int) Math.min(spec.getVcpus(), Integer.MAX_VALUE);
+    int memory = spec.getMemoryMib() == 0 ? 128 : (int) Math.min(spec.getMemoryMib(), Integer.MAX_VALUE);
+    String machine = spec.getMachineType().isEmpty() ? "q35" : spec.getMachineType();
+    Accelerator accelerator = switch (spec.getAccelerator()) {
+      case ACCELERATOR_UNSPECIFIED, ACCELERATOR_AUTO -> Accelerator.AUTO;
+      case ACCELERATOR_KVM -> Accelerator.KVM;
+      case ACCELERATOR_TCG -> Accelerator.TCG;
+      default -> throw new InvalidSpecException("spec.accelerator", "must be ACCELERATOR_AUTO, ACCELERATOR_KVM or ACCELERATOR_TCG");
+    };
+    List<DiskSpec> disks = new ArrayList<>();
+    for (int i = 0; i < spec.getDisksCount(); i++) {
+      Disk disk = spec.getDisks(i);
+      DiskFormat format = switch (disk.getFormat()) {
+        case DISK_FORMAT_RAW -> DiskFormat.RAW;
+        case DISK_FORMAT_QCOW2 -> DiskFormat.QCOW2;
+        default -> throw new InvalidSpecException("spec.disks[" + i + "].format", "must be DISK_FORMAT_RAW or DISK_FORMAT_QCOW2 (formats are never probed)");
+      };
+      disks.add(new DiskSpec(disk.getPath(), format, disk.getReadOnly()));
+    }
+    List<PortForward> forwards = new ArrayList<>();
+    for (int i = 0; i < spec.getPortForwardsCount(); i++) {
+      io.plasmavmc.api.v1.PortForward forward = spec.getPortForwards(i);
+      PortForward.Protocol protocol = switch (forward.getProtocol().toLowerCase()) {
+        case "", "tcp" -> PortForward.Protocol.TCP;
+        case "udp" -> PortForward.Protocol.UDP;
+        default -> throw new InvalidSpecException("spec.port_forwards[" + i + "].protocol", "must be tcp or udp");
+      };
+      forwards.add(new PortForward(protocol, forward.getHostAddress().isEmpty() ? "127.0.0.1" : forward.getHostAddress(),
+          (int) Math.min(forward.getHostPort(), Integer.MAX_VALUE), (int) Math.min(forward.getGuestPort(), Integer.MAX_VALUE)));
+    }
+    String uuid = spec.getUuid().isEmpty() ? UUID.randomUUID().toString() : spec.getUuid();
+    VmSpec result = new VmSpec(name, uuid, vcpus, memory, machine, accelerator,
+        emptyToNull(spec.getKernel()), emptyToNull(spec.getInitrd()), emptyToNull(spec.getKernelCmdline()),
+        disks, !spec.getNoNetwork(), forwards);
+    return result.validate();
+  }
+
+  static io.plasmavmc.api.v1.VmSpec toProto(VmSpec spec) {
+    io.plasmavmc.api.v1.VmSpec.Builder builder = io.plasmavmc.api.v1.VmSpec.newBuilder()
+        .setVcpus(spec.vcpus())
+        .setMemoryMib(spec.memoryMib())
+        .setMachineType(spec.machineType())
+        .setAccelerator(switch (spec.accelerator()) {
+          case KVM -> io.plasmavmc.api.v1.Accelerator.ACCELERATOR_KVM;
+          case TCG -> io.plasmavmc.api.v1.Accelerator.ACCELERATOR_TCG;
+          case AUTO -> io.plasmavmc.api.v1.Accelerator.ACCELERATOR_AUTO;
+        })
+        .setKernel(nullToEmpty(spec.kernel()))
+        .setInitrd(nullToEmpty(spec.initrd()))
+        .setKernelCmdline(nullToEmpty(spec.kernelCmdline()))
+        .setNoNetwork(!spec.network())
+        .setUuid(nullToEmpty(spec.uuid()));
+    for (DiskSpec disk : spec.disks()) {
+      builder.addDisks(Disk.newBuilder().setPath(disk.path()).setReadOnly(disk.readOnly())
+          .setFormat(disk.format() == DiskFormat.QCOW2 ? io.plasmavmc.api.v1.DiskFormat.DISK_FORMAT_QCOW2 : io.plasmavmc.api.v1.DiskFormat.DISK_FORMAT_RAW));
+    }
+    for (PortForward forward : spec.portForwards()) {
+      builder.addPortForwards(io.plasmavmc.api.v1.PortForward.newBuilder()
+          .setProtocol(forward.protocol().name().toLowerCase())
+          .setHostAddress(nullToEmpty(forward.hostAddress()))
+          .setHostPort(forward.hostPort())
+          .setGuestPort(forward.guestPort()));
+    }
+    return builder.build();
+  }
+
+  private static String emptyToNull(String value) {
+    return value == null || value.isEmpty() ? null : value;
+  }
+
+  private static String nullToEmpty(String value) {
+    return value == null ? "" : value;
+  }
+}

@@ -1,0 +1,182 @@
+package io.plasmavmc.gateway;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.plasmavmc.host.VmSpec;
+import io.plasmavmc.host.VmState;
+import io.plasmavmc.workflow.StopRequest;
+import io.plasmavmc.workflow.TaskQueues;
+import io.plasmavmc.workflow.VmRecord;
+import io.plasmavmc.workflow.VmRegistryWorkflow;
+import io.plasmavmc.workflow.VmSearchAttributes;
+import io.plasmavmc.workflow.VmWorkflow;
+import io.plasmavmc.workflow.VmWorkflowInput;
+import io.temporal.api.enums.v1.WorkflowIdConflictPolicy;
+import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import io.temporal.client.WorkflowNotFoundException;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.client.WorkflowUpdateException;
+import io.temporal.common.SearchAttributes;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * The gateway's only way to a VM: its workflow, through the Temporal client. Every Temporal
+ * failure leaves this class as a gRPC status (see {@link Failures}).
+ */
+final class VmDirectory {
+  private final WorkflowClient client;
+  private final Duration hostTaskTimeout;
+
+  VmDirectory(WorkflowClient client, Duration hostTaskTimeout) {
+    this.client = client;
+    this.hostTaskTimeout = hostTaskTimeout;
+  }
+
+  WorkflowClient client() {
+    return client;
+  }
+
+  /** Starts the VM's workflow (or finds the one this request already started) and waits for creation. */
+  VmRecord create(String name, VmSpec spec, String requestId, boolean start, String hostId) {
+    VmWorkflow vm = client.newWorkflowStub(VmWorkflow.class, WorkflowOptions.newBuilder()
+        .setWorkflowId(TaskQueues.workflowId(name))
+        .setTaskQueue(TaskQueues.CONTROL)
+        .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
+        .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
+        .setStaticSummary("VM **" + name + "** on host `" + hostId + "`")
+        .setStaticDetails(spec.vcpus() + " vCPU, " + spec.memoryMib() + " MiB, " + spec.machineType() + ", accelerator " + spec.accelerator())
+        .setTypedSearchAttributes(SearchAttributes.newBuilder()
+            .set(VmSearchAttributes.NAME, name)
+            .set(VmSearchAttributes.STATE, VmState.CREATING.name())
+            .set(VmSearchAttributes.HOST, hostId)
+            .build())
+        .build());
+    try {
+      register(name);
+      try {
+        WorkflowClient.start(vm::run, new VmWorkflowInput(name, name, requestId, spec, hostId, start, hostTaskTimeout, null));
+      } catch (WorkflowExecutionAlreadyStarted e) {
+        VmRecord existing = describeOrNull(name);
+        if (existing != null && !requestId.equals(existing.requestId())) {
+          throw Status.ALREADY_EXISTS.withDescription("VM " + name + " already exists (created by request " + existing.requestId()
+              + "); repeat that request id to get it, or choose another name").asRuntimeException();
+        }
+      }
+      return vm.awaitCreated();
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.ALREADY_EXISTS) {
+        throw e;
+      }
+      throw Failures.toStatus(name, e);
+    } catch (WorkflowUpdateException e) {
+      throw Failures.toStatus(name, e);
+    } catch (RuntimeException e) {
+      // The workflow may already have ended: a spec the host refused ends it before the update lands.
+      VmRecord ended = resultOrNull(name);
+      if (ended != null && ended.state() == VmState.DELETED) {
+        throw Status.INVALID_ARGUMENT.withDescription(ended.stateReason()).asRuntimeException();
+      }
+      throw Failures.toStatus(name, e);
+    }
+  }
+
+  VmRecord start(String name) {
+    return update(name, VmWorkflow::start);
+  }
+
+  VmRecord stop(String name, StopRequest request) {
+    return update(name, vm -> vm.stop(request));
+  }
+
+  VmRecord pause(String name) {
+    return update(name, VmWorkflow::pause);
+  }
+
+  VmRecord resume(String name) {
+    return update(name, VmWorkflow::resume);
+  }
+
+  VmRecord reboot(String name) {
+    return update(name, VmWorkflow::reboot);
+  }
+
+  VmRecord delete(String name) {
+    return update(name, VmWorkflow::delete);
+  }
+
+  /** The VM as its workflow last observed it; NOT_FOUND for a VM that never existed or was deleted. */
+  VmRecord describe(String name) {
+    VmRecord record;
+    try {
+      record = existing(name).describe();
+    } catch (RuntimeException e) {
+      throw Failures.toStatus(name, e);
+    }
+    if (record.state() == VmState.DELETED) {
+      throw Failures.notFound(name);
+    }
+    return record;
+  }
+
+  VmRecord describeOrNull(String name) {
+    try {
+      return describe(name);
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+        return null;
+      }
+      throw e;
+    }
+  }
+
+  /** Names of the VMs that exist, as the registry workflow knows them (sorted). */
+  List<String> registeredNames() {
+    try {
+      return client.newWorkflowStub(VmRegistryWorkflow.class, VmRegistryWorkflow.WORKFLOW_ID).list();
+    } catch (WorkflowNotFoundException e) {
+      return List.of();
+    } catch (RuntimeException e) {
+      if (Failures.toStatus("registry", e).getStatus().getCode() == Status.Code.NOT_FOUND) {
+        return List.of();
+      }
+      throw Failures.toStatus("registry", e);
+    }
+  }
+
+  private void register(String name) {
+    WorkflowStub registry = client.newUntypedWorkflowStub("VmRegistry", WorkflowOptions.newBuilder()
+        .setWorkflowId(VmRegistryWorkflow.WORKFLOW_ID)
+        .setTaskQueue(TaskQueues.CONTROL)
+        .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING)
+        .setStaticSummary("the names of PlasmaVMC's VMs (for ListVms without a visibility store)")
+        .build());
+    registry.signalWithStart("register", new Object[] {name}, new Object[] {List.of()});
+  }
+
+  private VmRecord update(String name, Function<VmWorkflow, VmRecord> operation) {
+    VmWorkflow vm = existing(name);
+    try {
+      return operation.apply(vm);
+    } catch (RuntimeException e) {
+      throw Failures.toStatus(name, e);
+    }
+  }
+
+  private VmWorkflow existing(String name) {
+    return client.newWorkflowStub(VmWorkflow.class, TaskQueues.workflowId(name));
+  }
+
+  private VmRecord resultOrNull(String name) {
+    try {
+      return WorkflowStub.fromTyped(existing(name)).getResult(5, TimeUnit.SECONDS, VmRecord.class);
+    } catch (Exception e) {
+      return null;
+    }
+  }
+}

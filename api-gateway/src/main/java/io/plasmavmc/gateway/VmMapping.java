@@ -1,0 +1,50 @@
+package io.plasmavmc.gateway;
+
+import com.google.protobuf.Timestamp;
+import io.plasmavmc.api.v1.Operation;
+import io.plasmavmc.api.v1.Vm;
+import io.plasmavmc.workflow.OperationRecord;
+import io.plasmavmc.workflow.VmRecord;
+import java.time.Instant;
+
+/** A VM's workflow record as the wire's plasmavmc.v1.Vm. */
+final class VmMapping {
+  private VmMapping() {}
+
+  static Vm toProto(VmRecord record) {
+    Vm.Builder vm = Vm.newBuilder()
+        .setId(record.vmId())
+        .setName(record.name())
+        .setSpec(SpecMapping.toProto(record.spec()))
+        .setState(io.plasmavmc.api.v1.VmState.valueOf("VM_STATE_" + record.state().name()))
+        .setStateReason(record.stateReason() == null ? "" : record.stateReason())
+        .setHostId(record.hostId())
+        .setQemuPid(record.pid())
+        .setQemuRunState(record.qemuRunState() == null ? "" : record.qemuRunState())
+        .setRequestId(record.requestId() == null ? "" : record.requestId());
+    if (record.createdAt() != null) {
+      vm.setCreatedAt(timestamp(record.createdAt()));
+    }
+    if (record.updatedAt() != null) {
+      vm.setUpdatedAt(timestamp(record.updatedAt()));
+    }
+    if (record.stateChangedAt() != null) {
+      vm.setStateChangedAt(timestamp(record.stateChangedAt()));
+    }
+    for (OperationRecord op : record.recentOperations()) {
+      Operation.Builder operation = Operation.newBuilder().setName(op.name()).setOutcome(op.outcome() == null ? "" : op.outcome());
+      if (op.startedAt() != null) {
+        operation.setStartedAt(timestamp(op.startedAt()));
+      }
+      if (op.finishedAt() != null) {
+        operation.setFinishedAt(timestamp(op.finishedAt()));
+      }
+      vm.addRecentOperations(operation);
+    }
+    return vm.build();
+  }
+
+  static Timestamp timestamp(Instant instant) {
+    return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
+  }
+}

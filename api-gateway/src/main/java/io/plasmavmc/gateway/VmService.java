@@ -1,0 +1,151 @@
+package io.plasmavmc.gateway;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import io.plasmavmc.api.v1.CreateVmRequest;
+import io.plasmavmc.api.v1.DeleteVmRequest;
+import io.plasmavmc.api.v1.DeleteVmResponse;
+import io.plasmavmc.api.v1.GetVmRequest;
+import io.plasmavmc.api.v1.ListVmsRequest;
+import io.plasmavmc.api.v1.ListVmsResponse;
+import io.plasmavmc.api.v1.PauseVmRequest;
+import io.plasmavmc.api.v1.RebootVmRequest;
+import io.plasmavmc.api.v1.ResumeVmRequest;
+import io.plasmavmc.api.v1.StartVmRequest;
+import io.plasmavmc.api.v1.StopVmRequest;
+import io.plasmavmc.api.v1.Vm;
+import io.plasmavmc.api.v1.VmServiceGrpc;
+import io.plasmavmc.host.InvalidSpecException;
+import io.plasmavmc.host.VmSpec;
+import io.plasmavmc.workflow.StopRequest;
+import io.plasmavmc.workflow.VmRecord;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** plasmavmc.v1.VmService: validates each request, then hands it to the VM's workflow. */
+final class VmService extends VmServiceGrpc.VmServiceImplBase {
+  private static final Logger log = LoggerFactory.getLogger(VmService.class);
+  static final int MAX_STOP_TIMEOUT_SECONDS = 3600;
+  static final int MAX_PAGE_SIZE = 500;
+
+  private final VmDirectory directory;
+  private final VmLister lister;
+  private final String defaultHostId;
+
+  VmService(VmDirectory directory, VmLister lister, String defaultHostId) {
+    this.directory = directory;
+    this.lister = lister;
+    this.defaultHostId = defaultHostId;
+  }
+
+  @Override
+  public void createVm(CreateVmRequest request, StreamObserver<Vm> response) {
+    respond("CreateVm", request.getName(), response, () -> {
+      String name = Requests.name("name", request.getName());
+      String requestId = Requests.requestId(request.getRequestId());
+      String hostId = request.getHostId().isEmpty() ? defaultHostId : Requests.name("host_id", request.getHostId());
+      VmSpec spec;
+      try {
+        spec = SpecMapping.fromProto(name, request.getSpec());
+      } catch (InvalidSpecException e) {
+        throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
+      }
+      return directory.create(name, spec, requestId.isEmpty() ? UUID.randomUUID().toString() : requestId, request.getStart(), hostId);
+    });
+  }
+
+  @Override
+  public void startVm(StartVmRequest request, StreamObserver<Vm> response) {
+    respond("StartVm", request.getName(), response, () -> directory.start(Requests.name("name", request.getName())));
+  }
+
+  @Override
+  public void stopVm(StopVmRequest request, StreamObserver<Vm> response) {
+    respond("StopVm", request.getName(), response, () -> {
+      String name = Requests.name("name", request.getName());
+      if (request.getTimeoutSeconds() > MAX_STOP_TIMEOUT_SECONDS) {
+        throw Requests.invalid("timeout_seconds", "must be at most " + MAX_STOP_TIMEOUT_SECONDS);
+      }
+      return directory.stop(name, new StopRequest(request.getTimeoutSeconds(), request.getForce()));
+    });
+  }
+
+  @Override
+  public void pauseVm(PauseVmRequest request, StreamObserver<Vm> response) {
+    respond("PauseVm", request.getName(), response, () -> directory.pause(Requests.name("name", request.getName())));
+  }
+
+  @Override
+  public void resumeVm(ResumeVmRequest request, StreamObserver<Vm> response) {
+    respond("ResumeVm", request.getName(), response, () -> directory.resume(Requests.name("name", request.getName())));
+  }
+
+  @Override
+  public void rebootVm(RebootVmRequest request, StreamObserver<Vm> response) {
+    respond("RebootVm", request.getName(), response, () -> directory.reboot(Requests.name("name", request.getName())));
+  }
+
+  @Override
+  public void getVm(GetVmRequest request, StreamObserver<Vm> response) {
+    respond("GetVm", request.getName(), response, () -> directory.describe(Requests.name("name", request.getName())));
+  }
+
+  @Override
+  public void listVms(ListVmsRequest request, StreamObserver<ListVmsResponse> response) {
+    try {
+      if (request.getPageSize() > MAX_PAGE_SIZE) {
+        throw Requests.invalid("page_size", "must be at most " + MAX_PAGE_SIZE);
+      }
+      int pageSize = request.getPageSize() == 0 ? 50 : request.getPageSize();
+      String token = request.getPageToken();
+      if (!token.isEmpty() && !token.startsWith("r:") && !token.startsWith("v:")) {
+        throw Requests.invalid("page_token", "is not a token ListVms returned");
+      }
+      response.onNext(lister.list(pageSize, token));
+      response.onCompleted();
+    } catch (StatusRuntimeException e) {
+      response.onError(e);
+    } catch (RuntimeException e) {
+      log.error("ListVms failed", e);
+      response.onError(Status.INTERNAL.withDescription(e.toString()).asRuntimeException());
+    }
+  }
+
+  @Override
+  public void deleteVm(DeleteVmRequest request, StreamObserver<DeleteVmResponse> response) {
+    try {
+      VmRecord deleted = directory.delete(Requests.name("name", request.getName()));
+      log.info("DeleteVm {}: deleted", request.getName());
+      response.onNext(DeleteVmResponse.newBuilder().setVm(VmMapping.toProto(deleted)).build());
+      response.onCompleted();
+    } catch (StatusRuntimeException e) {
+      log.info("DeleteVm {}: {}", request.getName(), e.getStatus());
+      response.onError(e);
+    } catch (RuntimeException e) {
+      log.error("DeleteVm {} failed", request.getName(), e);
+      response.onError(Status.INTERNAL.withDescription(e.toString()).asRuntimeException());
+    }
+  }
+
+  private void respond(String rpc, String name, StreamObserver<Vm> response, Supplier<VmRecord> call) {
+    try {
+      VmRecord vm = call.get();
+      if (!"GetVm".equals(rpc)) {
+        log.info("{} {}: {} ({})", rpc, name, vm.state(), vm.stateReason());
+      }
+      response.onNext(VmMapping.toProto(vm));
+      response.onCompleted();
+    } catch (StatusRuntimeException e) {
+      if (!"GetVm".equals(rpc) || e.getStatus().getCode() != Status.Code.NOT_FOUND) {
+        log.info("{} {}: {}", rpc, name, e.getStatus());
+      }
+      response.onError(e);
+    } catch (RuntimeException e) {
+      log.error("{} {} failed", rpc, name, e);
+      response.onError(Status.INTERNAL.withDescription(e.toString()).asRuntimeException());
+    }
+  }
+}

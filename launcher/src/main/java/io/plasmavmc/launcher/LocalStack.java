@@ -1,0 +1,75 @@
+package io.plasmavmc.launcher;
+
+import io.plasmavmc.gateway.GatewayServer;
+import io.plasmavmc.gateway.GatewaySettings;
+import io.plasmavmc.worker.HostWorker;
+import io.plasmavmc.worker.WorkerSettings;
+import io.temporal.client.WorkflowClient;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import io.temporal.testserver.TestServer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Everything of PlasmaVMC in one process for a single machine: Temporal's in-memory server bound
+ * to a port (real time, no time skipping), one host worker and the gRPC gateway. What it holds
+ * lives only as long as the process; a real cluster (docker-compose.yml) keeps history across
+ * restarts.
+ */
+public final class LocalStack implements AutoCloseable {
+  public record Settings(int temporalPort, int grpcPort, String bindAddress, String hostId, Path runtimeDir, Path qemuBinary,
+      List<Path> imageRoots, String kvm, Duration hostTaskTimeout) {}
+
+  private final Settings settings;
+  private TestServer.PortBoundTestServer temporal;
+  private WorkflowServiceStubs service;
+  private HostWorker worker;
+  private GatewayServer gateway;
+
+  public LocalStack(Settings settings) {
+    this.settings = settings;
+  }
+
+  public LocalStack start() {
+    temporal = TestServer.createPortBoundServer(settings.temporalPort(), true);
+    service = WorkflowServiceStubs.newServiceStubs(
+        WorkflowServiceStubsOptions.newBuilder().setTarget("127.0.0.1:" + settings.temporalPort()).build());
+    WorkflowClient client = WorkflowClient.newInstance(service);
+    worker = new HostWorker(client, new WorkerSettings(settings.hostId(), settings.runtimeDir(), settings.qemuBinary(),
+        settings.imageRoots(), settings.kvm())).start();
+    gateway = new GatewayServer(client, new GatewaySettings(settings.bindAddress(), settings.grpcPort(), worker.hostId(),
+        settings.hostTaskTimeout(), "registry")).start();
+    return this;
+  }
+
+  public int grpcPort() {
+    return gateway.port();
+  }
+
+  public String hostId() {
+    return worker.hostId();
+  }
+
+  /** Stops the worker alone, as a crash or restart of the host's worker would (its VMs keep running). */
+  public void stopWorker() {
+    worker.close();
+  }
+
+  @Override
+  public void close() {
+    if (gateway != null) {
+      gateway.close();
+    }
+    if (worker != null) {
+      worker.close();
+    }
+    if (service != null) {
+      service.shutdownNow();
+    }
+    if (temporal != null) {
+      temporal.close();
+    }
+  }
+}

@@ -1,0 +1,93 @@
+package io.plasmavmc.launcher;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code plasmavmc up}: runs the embedded Temporal server, a host worker and the gRPC gateway in
+ * one process until Ctrl-C.
+ */
+public final class PlasmaVmc {
+  private PlasmaVmc() {}
+
+  public static void main(String[] args) throws Exception {
+    if (args.length == 0 || !args[0].equals("up")) {
+      System.err.println(usage());
+      System.exit(args.length == 0 || args[0].equals("--help") || args[0].equals("help") ? 0 : 2);
+    }
+    Options options = new Options(args, 1);
+    String home = System.getProperty("user.home");
+    Path guestCache = Path.of(home, ".cache", "plasmavmc", "guest");
+    List<Path> roots = new ArrayList<>();
+    for (String root : options.all("--image-root")) {
+      roots.add(Path.of(root));
+    }
+    if (roots.isEmpty()) {
+      roots.add(Path.of("/var/lib/plasmavmc/images"));
+      roots.add(guestCache);
+    }
+    LocalStack.Settings settings = new LocalStack.Settings(
+        options.integer("--temporal-port", 7233),
+        options.integer("--grpc-port", 9090),
+        options.value("--bind", "127.0.0.1"),
+        options.value("--host-id", null),
+        Path.of(options.value("--runtime-dir", defaultRuntimeDir(home))),
+        Path.of(options.value("--qemu", "/usr/bin/qemu-system-x86_64")),
+        roots,
+        options.value("--kvm", "auto"),
+        Duration.ofSeconds(options.integer("--host-timeout", 15)));
+    options.rejectUnknown();
+
+    LocalStack stack = new LocalStack(settings);
+    try {
+      stack.start();
+    } catch (RuntimeException e) {
+      System.err.println("plasmavmc: cannot start: " + e);
+      stack.close();
+      System.exit(1);
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      System.out.println("plasmavmc: stopping (VMs keep running; their QEMU processes are daemonized)");
+      stack.close();
+      stopped.countDown();
+    }, "plasmavmc-shutdown"));
+    System.out.printf("%nplasmavmc is up%n"
+        + "  Temporal (embedded, in-memory)  127.0.0.1:%d   (namespace default)%n"
+        + "  gRPC gateway                    %s:%d   (plasmavmc.v1.VmService, reflection, health)%n"
+        + "  host worker                     %s        (queue plasmavmc-host-%s, runtime dir %s)%n"
+        + "  image roots                     %s%n"
+        + "Try: ./vmctl create demo --test-guest graceful --start --wait%n"
+        + "Ctrl-C stops PlasmaVMC.%n%n",
+        settings.temporalPort(), settings.bindAddress(), stack.grpcPort(), stack.hostId(), stack.hostId(), settings.runtimeDir(), roots);
+    stopped.await();
+  }
+
+  private static String defaultRuntimeDir(String home) {
+    // Root keeps VMs under /run like libvirt does; a user keeps them in its own runtime dir.
+    if ("root".equals(System.getProperty("user.name"))) {
+      return "/run/plasmavmc";
+    }
+    String xdg = System.getenv("XDG_RUNTIME_DIR");
+    return xdg != null && !xdg.isBlank() ? xdg + "/plasmavmc" : home + "/.local/state/plasmavmc/run";
+  }
+
+  static String usage() {
+    return """
+        usage: plasmavmc up [options]
+          --grpc-port N        gateway port (default 9090)
+          --bind ADDRESS       gateway address (default 127.0.0.1; the API has no authentication)
+          --temporal-port N    embedded Temporal server port (default 7233)
+          --host-id ID         this host's id (default: the host name)
+          --runtime-dir DIR    VM runtime directories (default /run/plasmavmc as root)
+          --image-root DIR     a directory guests may take kernels and disks from (repeatable;
+                               default /var/lib/plasmavmc/images and ~/.cache/plasmavmc/guest)
+          --qemu PATH          QEMU binary (default /usr/bin/qemu-system-x86_64)
+          --kvm auto|on|off    KVM use (default auto: KVM where /dev/kvm works)
+          --host-timeout S     how long an operation waits for this host's worker (default 15)
+        """;
+  }
+}

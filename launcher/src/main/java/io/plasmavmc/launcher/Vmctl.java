@@ -1,0 +1,299 @@
+package io.plasmavmc.launcher;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.MessageOrBuilder;
+import com.google.protobuf.Timestamp;
+import com.google.protobuf.util.JsonFormat;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.plasmavmc.api.v1.Accelerator;
+import io.plasmavmc.api.v1.CreateVmRequest;
+import io.plasmavmc.api.v1.DeleteVmRequest;
+import io.plasmavmc.api.v1.Disk;
+import io.plasmavmc.api.v1.DiskFormat;
+import io.plasmavmc.api.v1.GetVmRequest;
+import io.plasmavmc.api.v1.ListVmsRequest;
+import io.plasmavmc.api.v1.ListVmsResponse;
+import io.plasmavmc.api.v1.PauseVmRequest;
+import io.plasmavmc.api.v1.PortForward;
+import io.plasmavmc.api.v1.RebootVmRequest;
+import io.plasmavmc.api.v1.ResumeVmRequest;
+import io.plasmavmc.api.v1.StartVmRequest;
+import io.plasmavmc.api.v1.StopVmRequest;
+import io.plasmavmc.api.v1.Vm;
+import io.plasmavmc.api.v1.VmServiceGrpc;
+import io.plasmavmc.api.v1.VmSpec;
+import io.plasmavmc.api.v1.VmState;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/** vmctl: a command-line client of plasmavmc.v1.VmService, in the spirit of virsh. */
+public final class Vmctl {
+  private final PrintStream out;
+  private final PrintStream err;
+
+  Vmctl(PrintStream out, PrintStream err) {
+    this.out = out;
+    this.err = err;
+  }
+
+  public static void main(String[] args) {
+    System.exit(new Vmctl(System.out, System.err).run(args));
+  }
+
+  static String usage() {
+    return """
+        usage: vmctl [--server HOST:PORT] [--json] COMMAND NAME [options]
+          create NAME [--start] [--wait] [--memory MIB] [--vcpus N] [--accel auto|kvm|tcg] [--machine TYPE]
+                      [--kernel PATH --initrd PATH --cmdline TEXT] [--test-guest graceful|stubborn]
+                      [--disk PATH[:raw|qcow2][:ro]]... [--forward [udp:]HOSTPORT:GUESTPORT]... [--no-network]
+                      [--host ID] [--request-id ID]
+          start NAME
+          stop NAME [--timeout SECONDS] [--force]
+          pause NAME | resume NAME | reboot NAME
+          get NAME
+          list [--page-size N]
+          delete NAME
+        The server defaults to $PLASMAVMC_SERVER or 127.0.0.1:9090.
+        """;
+  }
+
+  int run(String[] args) {
+    Options options;
+    try {
+      options = new Options(args, 0, "--json", "--start", "--wait", "--force", "--no-network", "--help");
+    } catch (IllegalArgumentException e) {
+      err.println("vmctl: " + e.getMessage());
+      return 2;
+    }
+    if (options.flag("--help") || options.words().isEmpty()) {
+      out.print(usage());
+      return options.words().isEmpty() && !options.flag("--help") ? 2 : 0;
+    }
+    String env = System.getenv("PLASMAVMC_SERVER");
+    String server = options.value("--server", env == null || env.isBlank() ? "127.0.0.1:9090" : env);
+    boolean json = options.flag("--json");
+    String command = options.words().get(0);
+    ManagedChannel channel = Grpc.newChannelBuilder(server, InsecureChannelCredentials.create()).build();
+    try {
+      VmServiceGrpc.VmServiceBlockingStub vms = VmServiceGrpc.newBlockingStub(channel);
+      if (command.equals("list")) {
+        int pageSize = options.integer("--page-size", 100);
+        options.rejectUnknown();
+        list(vms, pageSize, json);
+        return 0;
+      }
+      if (options.words().size() < 2) {
+        err.println("vmctl: " + command + " needs a VM name\n" + usage());
+        return 2;
+      }
+      String name = options.words().get(1);
+      Vm vm = switch (command) {
+        case "create" -> create(channel, name, options, json);
+        case "start" -> done(options, () -> vms.startVm(StartVmRequest.newBuilder().setName(name).build()));
+        case "stop" -> {
+          int timeout = options.integer("--timeout", 0);
+          boolean force = options.flag("--force");
+          options.rejectUnknown();
+          if (!json) {
+            err.println(force ? "stopping " + name + " (forced)..." : "stopping " + name + " (power button; forced off after "
+                + (timeout == 0 ? 60 : timeout) + " s)...");
+          }
+          yield vms.stopVm(StopVmRequest.newBuilder().setName(name).setTimeoutSeconds(timeout).setForce(force).build());
+        }
+        case "pause" -> done(options, () -> vms.pauseVm(PauseVmRequest.newBuilder().setName(name).build()));
+        case "resume" -> done(options, () -> vms.resumeVm(ResumeVmRequest.newBuilder().setName(name).build()));
+        case "reboot" -> done(options, () -> vms.rebootVm(RebootVmRequest.newBuilder().setName(name).build()));
+        case "get" -> done(options, () -> vms.getVm(GetVmRequest.newBuilder().setName(name).build()));
+        case "delete" -> done(options, () -> vms.deleteVm(DeleteVmRequest.newBuilder().setName(name).build()).getVm());
+        default -> throw new IllegalArgumentException("unknown command " + command + "\n" + usage());
+      };
+      print(vm, json);
+      return 0;
+    } catch (StatusRuntimeException e) {
+      err.println("vmctl: " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
+      return 1;
+    } catch (IllegalArgumentException e) {
+      err.println("vmctl: " + e.getMessage());
+      return 2;
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  private interface Call {
+    Vm call();
+  }
+
+  private static Vm done(Options options, Call call) {
+    options.rejectUnknown();
+    return call.call();
+  }
+
+  private Vm create(ManagedChannel channel, String name, Options options, boolean json) {
+    VmSpec.Builder spec = VmSpec.newBuilder()
+        .setMemoryMib(options.integer("--memory", 0))
+        .setVcpus(options.integer("--vcpus", 0))
+        .setMachineType(options.value("--machine", ""))
+        .setNoNetwork(options.flag("--no-network"))
+        .setAccelerator(switch (options.value("--accel", "auto")) {
+          case "auto" -> Accelerator.ACCELERATOR_AUTO;
+          case "kvm" -> Accelerator.ACCELERATOR_KVM;
+          case "tcg" -> Accelerator.ACCELERATOR_TCG;
+          default -> throw new IllegalArgumentException("--accel must be auto, kvm or tcg");
+        });
+    String testGuest = options.value("--test-guest", null);
+    if (testGuest != null) {
+      Path guest = Path.of(System.getProperty("user.home"), ".cache", "plasmavmc", "guest");
+      if (!testGuest.equals("graceful") && !testGuest.equals("stubborn")) {
+        throw new IllegalArgumentException("--test-guest must be graceful or stubborn");
+      }
+      spec.setKernel(guest.resolve("vmlinuz").toString())
+          .setInitrd(guest.resolve("initrd-" + testGuest + ".img").toString())
+          .setKernelCmdline("console=ttyS0 quiet panic=-1");
+      if (options.value("--accel", null) == null) {
+        spec.setAccelerator(Accelerator.ACCELERATOR_TCG); // boots on any host, nested KVM included
+      }
+    }
+    String kernel = options.value("--kernel", null);
+    if (kernel != null) {
+      spec.setKernel(kernel).setInitrd(options.value("--initrd", "")).setKernelCmdline(options.value("--cmdline", ""));
+    }
+    for (String disk : options.all("--disk")) {
+      String[] parts = disk.split(":");
+      Disk.Builder d = Disk.newBuilder().setPath(parts[0]).setFormat(DiskFormat.DISK_FORMAT_RAW);
+      for (int i = 1; i < parts.length; i++) {
+        switch (parts[i]) {
+          case "raw" -> d.setFormat(DiskFormat.DISK_FORMAT_RAW);
+          case "qcow2" -> d.setFormat(DiskFormat.DISK_FORMAT_QCOW2);
+          case "ro" -> d.setReadOnly(true);
+          default -> throw new IllegalArgumentException("--disk PATH[:raw|qcow2][:ro], not " + disk);
+        }
+      }
+      spec.addDisks(d);
+    }
+    for (String forward : options.all("--forward")) {
+      String[] parts = forward.split(":");
+      String protocol = parts.length == 3 ? parts[0] : "tcp";
+      try {
+        spec.addPortForwards(PortForward.newBuilder().setProtocol(protocol)
+            .setHostPort(Integer.parseInt(parts[parts.length - 2])).setGuestPort(Integer.parseInt(parts[parts.length - 1])));
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException("--forward [udp:]HOSTPORT:GUESTPORT, not " + forward);
+      }
+    }
+    boolean start = options.flag("--start");
+    boolean wait = options.flag("--wait");
+    CreateVmRequest request = CreateVmRequest.newBuilder()
+        .setName(name)
+        .setSpec(spec)
+        .setStart(start)
+        .setHostId(options.value("--host", ""))
+        .setRequestId(options.value("--request-id", UUID.randomUUID().toString()))
+        .build();
+    options.rejectUnknown();
+    VmServiceGrpc.VmServiceBlockingStub vms = VmServiceGrpc.newBlockingStub(channel);
+    if (!wait || json) {
+      return vms.createVm(request);
+    }
+    // CreateVm returns once the VM is CREATED (or RUNNING); meanwhile show each state it passes.
+    CompletableFuture<Vm> created = CompletableFuture.supplyAsync(() -> vms.createVm(request));
+    long started = System.nanoTime();
+    VmState shown = VmState.VM_STATE_UNSPECIFIED;
+    err.println("creating " + name + (start ? " and starting it" : "") + "...");
+    while (true) {
+      try {
+        Vm vm = created.get(200, TimeUnit.MILLISECONDS);
+        err.printf("  %s after %d ms%n", label(vm.getState()), (System.nanoTime() - started) / 1_000_000);
+        return vm;
+      } catch (TimeoutException e) {
+        try {
+          Vm vm = vms.getVm(GetVmRequest.newBuilder().setName(name).build());
+          if (vm.getState() != shown) {
+            shown = vm.getState();
+            err.printf("  %s (%s)%n", label(shown), vm.getStateReason());
+          }
+        } catch (StatusRuntimeException notYet) {
+          // the workflow has not started yet
+        }
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof StatusRuntimeException status) {
+          throw status;
+        }
+        throw new IllegalStateException(e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
+  private void list(VmServiceGrpc.VmServiceBlockingStub vms, int pageSize, boolean json) {
+    String token = "";
+    ListVmsResponse.Builder all = ListVmsResponse.newBuilder();
+    do {
+      ListVmsResponse page = vms.listVms(ListVmsRequest.newBuilder().setPageSize(pageSize).setPageToken(token).build());
+      all.addAllVms(page.getVmsList());
+      token = page.getNextPageToken();
+    } while (!token.isEmpty());
+    if (json) {
+      out.println(toJson(all));
+      return;
+    }
+    String format = "%-24s %-10s %-14s %-8s %-12s %s%n";
+    out.printf(format, "NAME", "STATE", "HOST", "PID", "QEMU", "REASON");
+    for (Vm vm : all.getVmsList()) {
+      out.printf(format, vm.getName(), label(vm.getState()), vm.getHostId(), vm.getQemuPid() == 0 ? "-" : vm.getQemuPid(),
+          vm.getQemuRunState().isEmpty() ? "-" : vm.getQemuRunState(), vm.getStateReason());
+    }
+  }
+
+  private void print(Vm vm, boolean json) {
+    if (json) {
+      out.println(toJson(vm));
+      return;
+    }
+    out.printf("name:        %s%n", vm.getName());
+    out.printf("state:       %s (%s)%n", label(vm.getState()), vm.getStateReason());
+    out.printf("host:        %s%n", vm.getHostId());
+    out.printf("qemu:        %s%n", vm.getQemuPid() == 0 ? "not running" : "pid " + vm.getQemuPid() + ", run state " + vm.getQemuRunState());
+    VmSpec spec = vm.getSpec();
+    out.printf("spec:        %d vCPU, %d MiB, %s, %s%s%n", spec.getVcpus(), spec.getMemoryMib(), spec.getMachineType(),
+        spec.getAccelerator().name().replace("ACCELERATOR_", "").toLowerCase(),
+        spec.getKernel().isEmpty() ? "" : ", kernel " + spec.getKernel());
+    out.printf("created:     %s%n", instant(vm.getCreatedAt()));
+    out.printf("state since: %s%n", instant(vm.getStateChangedAt()));
+    if (vm.getRecentOperationsCount() > 0) {
+      out.println("operations:");
+      List<io.plasmavmc.api.v1.Operation> ops = vm.getRecentOperationsList();
+      for (io.plasmavmc.api.v1.Operation op : ops.subList(Math.max(0, ops.size() - 5), ops.size())) {
+        out.printf("  %s  %-7s %s%n", instant(op.getStartedAt()), op.getName(), op.getOutcome());
+      }
+    }
+  }
+
+  private static String label(VmState state) {
+    return state.name().replace("VM_STATE_", "");
+  }
+
+  private static String instant(Timestamp ts) {
+    return Instant.ofEpochSecond(ts.getSeconds(), ts.getNanos()).toString();
+  }
+
+  private static String toJson(MessageOrBuilder message) {
+    try {
+      return JsonFormat.printer().print(message);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

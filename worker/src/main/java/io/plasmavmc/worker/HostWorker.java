@@ -1,0 +1,91 @@
+package io.plasmavmc.worker;
+
+import io.plasmavmc.host.HostActivitiesImpl;
+import io.plasmavmc.host.HostConfig;
+import io.plasmavmc.host.qemu.KvmProbe;
+import io.plasmavmc.workflow.TaskQueues;
+import io.plasmavmc.workflow.VmRegistryWorkflowImpl;
+import io.plasmavmc.workflow.VmWorkflowImpl;
+import io.temporal.client.WorkflowClient;
+import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerFactory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A host's worker: VM workflows on the shared control queue, this host's activities on
+ * {@code plasmavmc-host-<hostId>}. QEMU runs daemonized, so stopping the worker leaves every VM
+ * running; a new worker for the same host picks their workflows up where they were.
+ */
+public final class HostWorker implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(HostWorker.class);
+
+  private final WorkflowClient client;
+  private final WorkerSettings settings;
+  private WorkerFactory factory;
+  private HostActivitiesImpl activities;
+
+  public HostWorker(WorkflowClient client, WorkerSettings settings) {
+    this.client = client;
+    this.settings = settings;
+  }
+
+  public HostWorker start() {
+    HostConfig config = hostConfig(settings);
+    try {
+      Files.createDirectories(settings.runtimeDir());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create runtime directory " + settings.runtimeDir(), e);
+    }
+    SearchAttributes.ensureRegistered(client.getWorkflowServiceStubs(), client.getOptions().getNamespace());
+    activities = new HostActivitiesImpl(config);
+    factory = WorkerFactory.newInstance(client);
+    Worker control = factory.newWorker(TaskQueues.CONTROL);
+    control.registerWorkflowImplementationTypes(VmWorkflowImpl.class, VmRegistryWorkflowImpl.class);
+    Worker host = factory.newWorker(TaskQueues.host(settings.hostId()));
+    host.registerActivitiesImplementations(activities);
+    factory.start();
+    log.info("host worker {} started: queue {}, runtime dir {}, QEMU {}, image roots {}, KVM {}{}", settings.hostId(),
+        TaskQueues.host(settings.hostId()), settings.runtimeDir(), settings.qemuBinary(), settings.imageRoots(),
+        config.kvmUsable() ? "usable" : "not used (guests run under TCG)",
+        config.kvmUsable() ? " with -cpu " + config.kvmCpuModel() : "");
+    return this;
+  }
+
+  public String hostId() {
+    return settings.hostId();
+  }
+
+  static HostConfig hostConfig(WorkerSettings settings) {
+    Optional<String> cpuModel = switch (settings.kvm()) {
+      case "off" -> Optional.empty();
+      case "auto", "on" -> KvmProbe.kvmCpuModel(settings.qemuBinary());
+      default -> throw new IllegalArgumentException("kvm must be auto, on or off: " + settings.kvm());
+    };
+    if ("on".equals(settings.kvm()) && cpuModel.isEmpty()) {
+      throw new IllegalStateException("kvm=on but /dev/kvm is not usable by QEMU on this host");
+    }
+    return HostConfig.of(settings.runtimeDir(), settings.qemuBinary(), settings.imageRoots(), cpuModel.isPresent())
+        .withKvmCpuModel(cpuModel.orElse("host"));
+  }
+
+  @Override
+  public void close() {
+    if (factory != null) {
+      factory.shutdown();
+      try {
+        factory.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (Exception e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (activities != null) {
+      activities.close();
+    }
+    log.info("host worker {} stopped; its VMs keep running", settings.hostId());
+  }
+}

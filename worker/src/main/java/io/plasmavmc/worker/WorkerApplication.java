@@ -1,0 +1,50 @@
+package io.plasmavmc.worker;
+
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowClientOptions;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import java.nio.file.Path;
+import java.util.List;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+
+/** The host worker as its own process, configured by Spring Boot (plasmavmc.* properties or environment). */
+@SpringBootApplication
+@EnableConfigurationProperties({WorkerApplication.TemporalProperties.class, WorkerApplication.WorkerProperties.class})
+public class WorkerApplication {
+
+  @ConfigurationProperties("plasmavmc.temporal")
+  public record TemporalProperties(String address, String namespace) {
+    public TemporalProperties {
+      address = address == null ? "127.0.0.1:7233" : address;
+      namespace = namespace == null ? "default" : namespace;
+    }
+  }
+
+  @ConfigurationProperties("plasmavmc.worker")
+  public record WorkerProperties(String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots, String kvm) {}
+
+  public static void main(String[] args) {
+    SpringApplication.run(WorkerApplication.class, args);
+  }
+
+  @Bean(destroyMethod = "shutdown")
+  WorkflowServiceStubs workflowService(TemporalProperties temporal) {
+    return WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder().setTarget(temporal.address()).build());
+  }
+
+  @Bean
+  WorkflowClient workflowClient(WorkflowServiceStubs service, TemporalProperties temporal) {
+    return WorkflowClient.newInstance(service, WorkflowClientOptions.newBuilder().setNamespace(temporal.namespace()).build());
+  }
+
+  @Bean(destroyMethod = "close")
+  HostWorker hostWorker(WorkflowClient client, WorkerProperties worker) {
+    return new HostWorker(client, new WorkerSettings(worker.hostId(), worker.runtimeDir(), worker.qemuBinary(), worker.imageRoots(), worker.kvm()))
+        .start();
+  }
+}

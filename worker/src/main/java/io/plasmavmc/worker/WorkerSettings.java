@@ -1,0 +1,36 @@
+package io.plasmavmc.worker;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A host worker's configuration. {@code kvm}: "auto" probes /dev/kvm (and the CPU model it
+ * accepts), "off" runs every guest under TCG, "on" insists on KVM.
+ */
+public record WorkerSettings(String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots, String kvm) {
+
+  public WorkerSettings {
+    if (hostId == null || hostId.isBlank()) {
+      hostId = defaultHostId();
+    }
+    if (!hostId.matches("[a-zA-Z0-9][a-zA-Z0-9._-]{0,62}")) {
+      throw new IllegalArgumentException("host id must be 1-63 characters of letters, digits, '.', '_' or '-': " + hostId);
+    }
+    runtimeDir = runtimeDir == null ? Path.of("/run/plasmavmc") : runtimeDir;
+    qemuBinary = qemuBinary == null ? Path.of("/usr/bin/qemu-system-x86_64") : qemuBinary;
+    imageRoots = imageRoots == null ? List.of(Path.of("/var/lib/plasmavmc/images")) : List.copyOf(imageRoots);
+    kvm = kvm == null || kvm.isBlank() ? "auto" : kvm;
+  }
+
+  public static String defaultHostId() {
+    try {
+      String name = InetAddress.getLocalHost().getHostName();
+      int dot = name.indexOf('.');
+      return dot > 0 ? name.substring(0, dot) : name;
+    } catch (UnknownHostException e) {
+      return "localhost";
+    }
+  }
+}
