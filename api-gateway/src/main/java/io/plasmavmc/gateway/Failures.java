@@ -44,6 +44,7 @@ final class Failures {
       case VmFailures.ILLEGAL_TRANSITION -> Status.FAILED_PRECONDITION;
       case VmFailures.INVALID_SPEC -> Status.INVALID_ARGUMENT;
       case VmFailures.HOST_UNAVAILABLE -> Status.UNAVAILABLE;
+      case VmFailures.DELETED -> Status.NOT_FOUND;
       default -> Status.INTERNAL;
     };
     return status.withDescription(message).asRuntimeException();

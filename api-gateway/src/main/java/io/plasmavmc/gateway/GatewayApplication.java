@@ -25,7 +25,7 @@ public class GatewayApplication {
   }
 
   @ConfigurationProperties("plasmavmc.gateway")
-  public record GatewayProperties(String bindAddress, int port, String defaultHostId, Duration hostTaskTimeout, String listSource) {}
+  public record GatewayProperties(String bindAddress, Integer port, String defaultHostId, Duration hostTaskTimeout, String listSource) {}
 
   public static void main(String[] args) {
     SpringApplication.run(GatewayApplication.class, args);
@@ -43,7 +43,7 @@ public class GatewayApplication {
 
   @Bean(destroyMethod = "close")
   GatewayServer gatewayServer(WorkflowClient client, GatewayProperties gateway) {
-    return new GatewayServer(client, new GatewaySettings(gateway.bindAddress(), gateway.port(), gateway.defaultHostId(),
+    return new GatewayServer(client, new GatewaySettings(gateway.bindAddress(), gateway.port() == null ? 9090 : gateway.port(), gateway.defaultHostId(),
         gateway.hostTaskTimeout(), gateway.listSource())).start();
   }
 }

@@ -5,7 +5,7 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 
 /**
- * The gateway's configuration: its port, the host new VMs go to when a request names none, how
+ * The gateway's configuration: its address and port (0: any free port), the host new VMs go to when a request names none, how
  * long an operation waits for a host's worker before failing as UNAVAILABLE, and where ListVms
  * reads from ("auto", "visibility" or "registry").
  */
@@ -13,7 +13,9 @@ public record GatewaySettings(String bindAddress, int port, String defaultHostId
   public GatewaySettings {
     // Loopback unless configured otherwise: the API has no authentication of its own.
     bindAddress = bindAddress == null || bindAddress.isBlank() ? "127.0.0.1" : bindAddress;
-    port = port == 0 ? 9090 : port;
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port must be 0 (any free port) to 65535: " + port);
+    }
     defaultHostId = defaultHostId == null || defaultHostId.isBlank() ? localHostName() : defaultHostId;
     hostTaskTimeout = hostTaskTimeout == null ? Duration.ofSeconds(15) : hostTaskTimeout;
     listSource = listSource == null || listSource.isBlank() ? "auto" : listSource;

@@ -17,8 +17,14 @@ public final class VmFailures {
   public static final String INVALID_SPEC = "InvalidSpec";
   public static final String HOST_UNAVAILABLE = "HostUnavailable";
   public static final String HOST_ERROR = "HostError";
+  /** The VM was deleted; its workflow is only finishing. The gateway answers NOT_FOUND. */
+  public static final String DELETED = "VmDeleted";
 
   private VmFailures() {}
+
+  public static ApplicationFailure deleted(String vmName) {
+    return ApplicationFailure.newNonRetryableFailure("VM " + vmName + " has been deleted", DELETED);
+  }
 
   public static ApplicationFailure illegal(String message) {
     return ApplicationFailure.newNonRetryableFailure(message, ILLEGAL_TRANSITION);

@@ -52,9 +52,6 @@ public class VmWorkflowImpl implements VmWorkflow {
     publish();
     if (input.carried() == null) {
       create();
-      if (!input.startOnCreate() && !deleted && vm.state() == VmState.CREATED) {
-        refreshFromHost();
-      }
     }
     if (!deleted) {
       Workflow.await(() -> deleted
@@ -79,6 +76,8 @@ public class VmWorkflowImpl implements VmWorkflow {
       spawn("create");
       if (input.startOnCreate()) {
         cont("boot");
+      } else {
+        refreshFromHost();
       }
     } catch (ApplicationFailure failure) {
       outcome = "failed: " + failure.getOriginalMessage();
@@ -206,6 +205,9 @@ public class VmWorkflowImpl implements VmWorkflow {
   // --- operations -------------------------------------------------------------------------
 
   private void validate(VmOperation operation) {
+    if (vm.state() == VmState.DELETED) {
+      throw VmFailures.deleted(vm.name());
+    }
     if (!Transitions.acceptable(operation, vm.state())) {
       throw VmFailures.illegal(Transitions.illegalMessage(operation, vm.state(), vm.name()));
     }
@@ -219,6 +221,10 @@ public class VmWorkflowImpl implements VmWorkflow {
     String outcome = "ok";
     try {
       Transitions.Decision decision = Transitions.decide(operation, vm.state());
+      if (vm.state() == VmState.DELETED && operation != VmOperation.DELETE) {
+        outcome = "refused: VM was deleted";
+        throw VmFailures.deleted(vm.name());
+      }
       if (decision == Transitions.Decision.ILLEGAL) {
         outcome = "refused: VM was " + vm.state();
         throw VmFailures.illegal(Transitions.illegalMessage(operation, vm.state(), vm.name()));

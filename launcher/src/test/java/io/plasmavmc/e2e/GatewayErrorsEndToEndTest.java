@@ -1,0 +1,229 @@
+package io.plasmavmc.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.stub.StreamObserver;
+import io.plasmavmc.api.v1.CreateVmRequest;
+import io.plasmavmc.api.v1.DeleteVmRequest;
+import io.plasmavmc.api.v1.Disk;
+import io.plasmavmc.api.v1.DiskFormat;
+import io.plasmavmc.api.v1.GetVmRequest;
+import io.plasmavmc.api.v1.ListVmsRequest;
+import io.plasmavmc.api.v1.ListVmsResponse;
+import io.plasmavmc.api.v1.PauseVmRequest;
+import io.plasmavmc.api.v1.StartVmRequest;
+import io.plasmavmc.api.v1.StopVmRequest;
+import io.plasmavmc.api.v1.Vm;
+import io.plasmavmc.api.v1.VmServiceGrpc;
+import io.plasmavmc.api.v1.VmSpec;
+import io.plasmavmc.api.v1.VmState;
+import io.plasmavmc.gateway.GatewayServer;
+import io.plasmavmc.gateway.GatewaySettings;
+import io.plasmavmc.host.testing.QemuProcessTable;
+import io.temporal.client.WorkflowClient;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Every error path of the gateway, over real gRPC against the embedded stack and real QEMU. */
+class GatewayErrorsEndToEndTest {
+  private static PlasmaVmcHarness plasma;
+
+  @BeforeAll
+  static void up() throws Exception {
+    plasma = new PlasmaVmcHarness(Duration.ofSeconds(2));
+  }
+
+  @AfterAll
+  static void down() throws Exception {
+    plasma.close();
+  }
+
+  /** A QEMU with no guest: enough for everything but booting. KVM where usable. */
+  static VmSpec bare() {
+    return VmSpec.newBuilder().setMemoryMib(64).setNoNetwork(true).build();
+  }
+
+  private static StatusRuntimeException fails(Status.Code code, org.junit.jupiter.api.function.Executable call) {
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call);
+    assertEquals(code, e.getStatus().getCode(), e.getStatus().toString());
+    return e;
+  }
+
+  private Vm create(String name, String requestId) {
+    return plasma.vms.createVm(CreateVmRequest.newBuilder().setName(name).setSpec(bare()).setRequestId(requestId).build());
+  }
+
+  @Test
+  void invalidRequestsNameTheField() throws Exception {
+    assertTrue(fails(Status.Code.INVALID_ARGUMENT, () -> create("a,b", "r")).getStatus().getDescription().startsWith("name:"));
+    assertTrue(fails(Status.Code.INVALID_ARGUMENT, () -> create("", "r")).getStatus().getDescription().startsWith("name:"));
+    assertTrue(fails(Status.Code.INVALID_ARGUMENT, () -> plasma.vms.createVm(CreateVmRequest.newBuilder().setName("x")
+        .setSpec(bare().toBuilder().setMemoryMib(4)).build())).getStatus().getDescription().startsWith("spec.memory_mib:"));
+    assertTrue(fails(Status.Code.INVALID_ARGUMENT, () -> plasma.vms.createVm(CreateVmRequest.newBuilder().setName("x")
+        .setSpec(bare().toBuilder().setMachineType("q35,accel=kvm")).build())).getStatus().getDescription().startsWith("spec.machine_type:"));
+    assertTrue(fails(Status.Code.INVALID_ARGUMENT, () -> plasma.vms.createVm(CreateVmRequest.newBuilder().setName("x")
+        .setSpec(bare().toBuilder().setKernelCmdline("console=ttyS0\n-device x").setKernel("/k")).build()))
+        .getStatus().getDescription().startsWith("spec.kernel_cmdline:"));
+    assertTrue(fails(Status.Code.INVALID_ARGUMENT, () -> plasma.vms.createVm(CreateVmRequest.newBuilder().setName("x")
+        .setSpec(bare().toBuilder().addDisks(Disk.newBuilder().setPath("/tmp/x.img"))).build()))
+        .getStatus().getDescription().startsWith("spec.disks[0].format:"));
+    assertTrue(fails(Status.Code.INVALID_ARGUMENT, () -> plasma.vms.createVm(CreateVmRequest.newBuilder().setName("x")
+        .setSpec(bare()).setRequestId("has space").build())).getStatus().getDescription().startsWith("request_id:"));
+    assertTrue(fails(Status.Code.INVALID_ARGUMENT, () -> plasma.vms.stopVm(StopVmRequest.newBuilder().setName("x")
+        .setTimeoutSeconds(100000).build())).getStatus().getDescription().startsWith("timeout_seconds:"));
+    assertTrue(fails(Status.Code.INVALID_ARGUMENT, () -> plasma.vms.listVms(ListVmsRequest.newBuilder().setPageSize(501).build()))
+        .getStatus().getDescription().startsWith("page_size:"));
+    assertTrue(fails(Status.Code.INVALID_ARGUMENT, () -> plasma.vms.listVms(ListVmsRequest.newBuilder().setPageToken("junk").build()))
+        .getStatus().getDescription().startsWith("page_token:"));
+  }
+
+  @Test
+  void aFileOutsideTheImageRootsIsRefusedByTheHostAndTheNameStaysFree() throws Exception {
+    Path secret = Files.writeString(Files.createTempFile("plasmavmc-secret", ".img"), "not for guests");
+    VmSpec hostile = bare().toBuilder()
+        .addDisks(Disk.newBuilder().setPath(secret.toString()).setFormat(DiskFormat.DISK_FORMAT_RAW)).build();
+    StatusRuntimeException e = fails(Status.Code.INVALID_ARGUMENT,
+        () -> plasma.vms.createVm(CreateVmRequest.newBuilder().setName("hostile").setSpec(hostile).build()));
+    assertTrue(e.getStatus().getDescription().contains("spec.disks[0].path"), e.getStatus().getDescription());
+    assertFalse(Files.exists(plasma.vmDir("hostile")));
+    assertTrue(QemuProcessTable.livePidsMentioning(plasma.runtimeDir).stream().noneMatch(pid ->
+        io.plasmavmc.host.qemu.LinuxProcesses.commandLine(pid).contains(secret.toString())));
+    fails(Status.Code.NOT_FOUND, () -> plasma.vms.getVm(GetVmRequest.newBuilder().setName("hostile").build()));
+    // The name is free again for a good spec.
+    assertEquals(VmState.VM_STATE_CREATED, create("hostile", "second-try").getState());
+    plasma.vms.deleteVm(DeleteVmRequest.newBuilder().setName("hostile").build());
+    Files.delete(secret);
+  }
+
+  @Test
+  void unknownVmsAreNotFound() {
+    fails(Status.Code.NOT_FOUND, () -> plasma.vms.getVm(GetVmRequest.newBuilder().setName("nobody").build()));
+    fails(Status.Code.NOT_FOUND, () -> plasma.vms.startVm(StartVmRequest.newBuilder().setName("nobody").build()));
+    fails(Status.Code.NOT_FOUND, () -> plasma.vms.stopVm(StopVmRequest.newBuilder().setName("nobody").build()));
+    fails(Status.Code.NOT_FOUND, () -> plasma.vms.deleteVm(DeleteVmRequest.newBuilder().setName("nobody").build()));
+  }
+
+  @Test
+  void aRepeatedRequestIdReturnsTheSameVmAndAnotherIsAlreadyExists() {
+    Vm first = create("dup", "request-1");
+    assertEquals(VmState.VM_STATE_CREATED, first.getState());
+    assertEquals("prelaunch", first.getQemuRunState());
+    Vm again = create("dup", "request-1");
+    assertEquals(first.getQemuPid(), again.getQemuPid());
+    assertEquals(first.getCreatedAt(), again.getCreatedAt());
+    assertEquals(1, QemuProcessTable.livePidsMentioning(plasma.vmDir("dup")).size());
+    StatusRuntimeException taken = fails(Status.Code.ALREADY_EXISTS, () -> create("dup", "request-2"));
+    assertTrue(taken.getStatus().getDescription().contains("request-1"));
+
+    StatusRuntimeException illegal = fails(Status.Code.FAILED_PRECONDITION,
+        () -> plasma.vms.pauseVm(PauseVmRequest.newBuilder().setName("dup").build()));
+    assertTrue(illegal.getStatus().getDescription().contains("is CREATED"), illegal.getStatus().getDescription());
+    plasma.vms.deleteVm(DeleteVmRequest.newBuilder().setName("dup").build());
+    fails(Status.Code.NOT_FOUND, () -> plasma.vms.pauseVm(PauseVmRequest.newBuilder().setName("dup").build()));
+  }
+
+  @Test
+  void aHostWithoutAWorkerIsUnavailable() {
+    StatusRuntimeException e = fails(Status.Code.UNAVAILABLE, () -> plasma.vms.createVm(CreateVmRequest.newBuilder()
+        .setName("orphan").setSpec(bare()).setHostId("ghost-host").build()));
+    assertTrue(e.getStatus().getDescription().contains("ghost-host"), e.getStatus().getDescription());
+    Vm vm = plasma.vms.getVm(GetVmRequest.newBuilder().setName("orphan").build());
+    assertTrue(vm.getStateReason().contains("unreachable"), vm.getStateReason());
+  }
+
+  @Test
+  void anUnreachableTemporalIsUnavailable() throws Exception {
+    WorkflowServiceStubs dead = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder()
+        .setTarget("127.0.0.1:" + PlasmaVmcHarness.freePort()).setRpcTimeout(Duration.ofSeconds(2)).build());
+    GatewayServer gateway = new GatewayServer(WorkflowClient.newInstance(dead),
+        new GatewaySettings("127.0.0.1", 0, "h", Duration.ofSeconds(2), "registry")).start();
+    ManagedChannel channel = Grpc.newChannelBuilder("127.0.0.1:" + gateway.port(), InsecureChannelCredentials.create()).build();
+    try {
+      VmServiceGrpc.VmServiceBlockingStub client = VmServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+      fails(Status.Code.UNAVAILABLE, () -> client.getVm(GetVmRequest.newBuilder().setName("any").build()));
+    } finally {
+      channel.shutdownNow();
+      gateway.close();
+      dead.shutdownNow();
+    }
+  }
+
+  @Test
+  void listVmsPages() {
+    List<String> names = List.of("page-a", "page-b", "page-c");
+    for (String name : names) {
+      create(name, "list-" + name);
+    }
+    List<String> seen = new ArrayList<>();
+    String token = "";
+    int pages = 0;
+    do {
+      ListVmsResponse page = plasma.vms.listVms(ListVmsRequest.newBuilder().setPageSize(2).setPageToken(token).build());
+      assertTrue(page.getVmsCount() <= 2);
+      page.getVmsList().forEach(vm -> seen.add(vm.getName()));
+      token = page.getNextPageToken();
+      pages++;
+    } while (!token.isEmpty() && pages < 20);
+    assertTrue(seen.containsAll(names), seen.toString());
+    assertEquals(seen.size(), seen.stream().distinct().count(), "no VM twice");
+    assertTrue(pages >= 2);
+    for (String name : names) {
+      plasma.vms.deleteVm(DeleteVmRequest.newBuilder().setName(name).build());
+    }
+    ListVmsResponse after = plasma.vms.listVms(ListVmsRequest.newBuilder().setPageSize(500).build());
+    assertTrue(after.getVmsList().stream().noneMatch(vm -> names.contains(vm.getName())));
+  }
+
+  @Test
+  void healthAndReflectionAreServed() throws Exception {
+    HealthCheckResponse health = HealthGrpc.newBlockingStub(plasma.channel)
+        .check(HealthCheckRequest.newBuilder().setService("plasmavmc.v1.VmService").build());
+    assertEquals(HealthCheckResponse.ServingStatus.SERVING, health.getStatus());
+
+    CompletableFuture<ServerReflectionResponse> answer = new CompletableFuture<>();
+    StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(plasma.channel)
+        .serverReflectionInfo(new StreamObserver<>() {
+          @Override
+          public void onNext(ServerReflectionResponse value) {
+            answer.complete(value);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            answer.completeExceptionally(t);
+          }
+
+          @Override
+          public void onCompleted() {}
+        });
+    requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
+    ServerReflectionResponse response = answer.get(10, TimeUnit.SECONDS);
+    requests.onCompleted();
+    assertTrue(response.getListServicesResponse().getServiceList().stream()
+        .anyMatch(s -> s.getName().equals("plasmavmc.v1.VmService")));
+  }
+}
