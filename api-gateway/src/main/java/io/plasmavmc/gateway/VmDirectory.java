@@ -22,6 +22,8 @@ import io.temporal.client.WorkflowUpdateException;
 import io.temporal.common.SearchAttributes;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -58,7 +60,8 @@ final class VmDirectory {
             .build())
         .build());
     try {
-      register(name);
+      // Registering the name (for ListVms) runs alongside the start: it is off the critical path.
+      CompletableFuture<Void> registered = CompletableFuture.runAsync(() -> register(name));
       try {
         WorkflowClient.start(vm::run, new VmWorkflowInput(name, name, requestId, spec, hostId, start, hostTaskTimeout, null));
       } catch (WorkflowExecutionAlreadyStarted e) {
@@ -68,7 +71,11 @@ final class VmDirectory {
               + "); repeat that request id to get it, or choose another name").asRuntimeException();
         }
       }
-      return vm.awaitCreated();
+      VmRecord created = vm.awaitCreated();
+      registered.join();
+      return created;
+    } catch (CompletionException e) {
+      throw Failures.toStatus(name, e.getCause());
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() == Status.Code.ALREADY_EXISTS) {
         throw e;

@@ -1,0 +1,242 @@
+package io.plasmavmc.bench;
+
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.plasmavmc.api.v1.Accelerator;
+import io.plasmavmc.api.v1.CreateVmRequest;
+import io.plasmavmc.api.v1.DeleteVmRequest;
+import io.plasmavmc.api.v1.GetVmRequest;
+import io.plasmavmc.api.v1.StopVmRequest;
+import io.plasmavmc.api.v1.Vm;
+import io.plasmavmc.api.v1.VmServiceGrpc;
+import io.plasmavmc.api.v1.VmSpec;
+import io.plasmavmc.api.v1.VmState;
+import io.plasmavmc.host.testing.QemuProcessTable;
+import io.plasmavmc.host.testing.TestGuest;
+import io.plasmavmc.launcher.LocalStack;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Lifecycle figures through the gRPC API, embedded Temporal, real QEMU: CreateVm(start) until
+ * RUNNING, StopVm(force), graceful StopVm of the graceful test guest, GetVm, and 100 VMs created,
+ * stopped and deleted concurrently. Run: {@code tools/bench-lifecycle.sh}.
+ */
+public final class LifecycleBenchmark {
+  public static void main(String[] args) throws Exception {
+    int runs = Integer.getInteger("runs", 25);
+    int fleet = Integer.getInteger("fleet", 100);
+    Path runtime = Files.createTempDirectory("plasmavmc-bench");
+    int temporalPort;
+    try (ServerSocket s = new ServerSocket(0)) {
+      temporalPort = s.getLocalPort();
+    }
+    try (LocalStack stack = new LocalStack(new LocalStack.Settings(temporalPort, 0, "127.0.0.1", "bench", runtime,
+        Path.of("/usr/bin/qemu-system-x86_64"), List.of(TestGuest.dir()), "auto", Duration.ofSeconds(15))).start()) {
+      ManagedChannel channel = Grpc.newChannelBuilder("127.0.0.1:" + stack.grpcPort(), InsecureChannelCredentials.create()).build();
+      VmServiceGrpc.VmServiceBlockingStub vms = VmServiceGrpc.newBlockingStub(channel);
+      VmSpec bare = VmSpec.newBuilder().setMemoryMib(64).setNoNetwork(true).build();
+
+      for (int i = 0; i < 5; i++) { // warm-up
+        vms.createVm(CreateVmRequest.newBuilder().setName("warm-" + i).setSpec(bare).setStart(true).build());
+        vms.stopVm(StopVmRequest.newBuilder().setName("warm-" + i).setForce(true).build());
+        vms.deleteVm(DeleteVmRequest.newBuilder().setName("warm-" + i).build());
+      }
+
+      double[] create = new double[runs];
+      double[] forceStop = new double[runs];
+      double[] delete = new double[runs];
+      String accelerator = "";
+      for (int i = 0; i < runs; i++) {
+        String name = "vm-" + i;
+        long t0 = System.nanoTime();
+        Vm vm = vms.createVm(CreateVmRequest.newBuilder().setName(name).setSpec(bare).setStart(true).build());
+        create[i] = ms(t0);
+        check(vm, VmState.VM_STATE_RUNNING);
+        accelerator = String.join(" ", Files.readAllLines(runtime.resolve(name).resolve("cmdline"))).contains("-accel kvm") ? "KVM" : "TCG";
+        long t1 = System.nanoTime();
+        check(vms.stopVm(StopVmRequest.newBuilder().setName(name).setForce(true).build()), VmState.VM_STATE_STOPPED);
+        forceStop[i] = ms(t1);
+        long t2 = System.nanoTime();
+        vms.deleteVm(DeleteVmRequest.newBuilder().setName(name).build());
+        delete[i] = ms(t2);
+      }
+
+      vms.createVm(CreateVmRequest.newBuilder().setName("status").setSpec(bare).setStart(true).build());
+      double[] get = new double[2000];
+      for (int i = 0; i < get.length; i++) {
+        long t = System.nanoTime();
+        vms.getVm(GetVmRequest.newBuilder().setName("status").build());
+        get[i] = ms(t);
+      }
+      vms.deleteVm(DeleteVmRequest.newBuilder().setName("status").build());
+
+      double[] graceful = gracefulStops(vms, runtime, Integer.getInteger("gracefulRuns", Math.max(20, runs)));
+
+      System.out.println();
+      System.out.printf("lifecycle benchmark: %d runs each, embedded Temporal, gRPC on loopback; bare VMs: 64 MiB, no kernel, %s%n", runs, accelerator);
+      System.out.println("| figure | p50 | p99 | target |");
+      System.out.println("|---|---|---|---|");
+      row("CreateVm(start) -> RUNNING (" + accelerator + ", 64 MiB)", create, "<= 120 ms");
+      row("StopVm(force) -> STOPPED", forceStop, "<= 80 ms");
+      row("graceful StopVm, graceful guest (TCG, 128 MiB)", graceful, "<= 110 ms");
+      row("GetVm", get, "p50 <= 5 ms");
+      row("DeleteVm (stopped VM)", delete, "-");
+
+      // The fleet runs under TCG: on nested (PVM) KVM, SeaBIOS alone costs a KVM guest about 2.7 s
+      // of host CPU in its first seconds (0.1 s under TCG), and 100 of them would starve 2 cores.
+      if (fleet > 0) fleet(vms, bare.toBuilder().setAccelerator(Accelerator.ACCELERATOR_TCG).build(), fleet, runtime);
+      channel.shutdownNow();
+    } finally {
+      for (Long pid : QemuProcessTable.livePidsMentioning(runtime)) {
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+      }
+    }
+  }
+
+  private static double[] gracefulStops(VmServiceGrpc.VmServiceBlockingStub vms, Path runtime, int count) throws Exception {
+    VmSpec guest = VmSpec.newBuilder().setMemoryMib(128).setAccelerator(Accelerator.ACCELERATOR_TCG).setNoNetwork(true)
+        .setKernel(TestGuest.kernel().toString()).setInitrd(TestGuest.graceful().toString()).setKernelCmdline(TestGuest.CMDLINE).build();
+    double[] result = new double[count];
+    for (int i = 0; i < count; i += 2) {
+      List<String> pair = new ArrayList<>();
+      for (int j = i; j < Math.min(count, i + 2); j++) {
+        String name = "graceful-" + j;
+        vms.createVm(CreateVmRequest.newBuilder().setName(name).setSpec(guest).setStart(true).build());
+        pair.add(name);
+      }
+      for (int k = 0; k < pair.size(); k++) {
+        String name = pair.get(k);
+        TestGuest.awaitReady(runtime.resolve(name).resolve("serial.log"), 1, Duration.ofSeconds(90));
+        long t = System.nanoTime();
+        Vm vm = vms.stopVm(StopVmRequest.newBuilder().setName(name).setTimeoutSeconds(30).build());
+        result[i + k] = ms(t);
+        if (!"the guest powered off".equals(vm.getStateReason())) {
+          throw new IllegalStateException(name + " was not stopped gracefully: " + vm.getStateReason());
+        }
+        vms.deleteVm(DeleteVmRequest.newBuilder().setName(name).build());
+      }
+    }
+    return result;
+  }
+
+  private static void fleet(VmServiceGrpc.VmServiceBlockingStub vms, VmSpec bare, int count, Path runtime) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(Math.min(count, 50));
+    List<Double> creates = Collections.synchronizedList(new ArrayList<>());
+    List<Double> stops = Collections.synchronizedList(new ArrayList<>());
+    List<Double> deletes = Collections.synchronizedList(new ArrayList<>());
+    AtomicInteger failures = new AtomicInteger();
+    long[] qemuRssKb = new long[1];
+    long start = System.nanoTime();
+    List<Future<?>> all = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      String name = "fleet-" + i;
+      all.add(pool.submit(() -> {
+        try {
+          long t = System.nanoTime();
+          check(vms.createVm(CreateVmRequest.newBuilder().setName(name).setSpec(bare).setStart(true).build()), VmState.VM_STATE_RUNNING);
+          creates.add(ms(t));
+        } catch (RuntimeException e) {
+          failures.incrementAndGet();
+          System.err.println(name + " create: " + e);
+        }
+      }));
+    }
+    for (Future<?> f : all) {
+      f.get();
+    }
+    long created = System.nanoTime();
+    List<Long> pids = QemuProcessTable.livePidsMentioning(runtime);
+    for (long pid : pids) {
+      qemuRssKb[0] += rssKb(Path.of("/proc", Long.toString(pid), "status"));
+    }
+    long selfRss = rssKb(Path.of("/proc/self/status"));
+    all.clear();
+    for (int i = 0; i < count; i++) {
+      String name = "fleet-" + i;
+      all.add(pool.submit(() -> {
+        try {
+          long t = System.nanoTime();
+          check(vms.stopVm(StopVmRequest.newBuilder().setName(name).setForce(true).build()), VmState.VM_STATE_STOPPED);
+          stops.add(ms(t));
+          t = System.nanoTime();
+          vms.deleteVm(DeleteVmRequest.newBuilder().setName(name).build());
+          deletes.add(ms(t));
+        } catch (RuntimeException e) {
+          failures.incrementAndGet();
+          System.err.println(name + " stop/delete: " + e);
+        }
+      }));
+    }
+    for (Future<?> f : all) {
+      f.get();
+    }
+    pool.shutdown();
+    double total = ms(start);
+    System.out.println();
+    System.out.printf("%d VMs (64 MiB, no kernel, TCG) created+started, then stopped and deleted, concurrently (50 client threads): %d failures, "
+        + "%.1f s wall time (%.1f s to have all %d running); QEMU processes left: %d%n",
+        count, failures.get(), total / 1000, (created - start) / 1e9, pids.size(), QemuProcessTable.livePidsMentioning(runtime).size());
+    System.out.println("| operation (fleet) | p50 | p99 |");
+    System.out.println("|---|---|---|");
+    fleetRow("CreateVm(start)", creates);
+    fleetRow("StopVm(force)", stops);
+    fleetRow("DeleteVm", deletes);
+    System.out.printf("PlasmaVMC process RSS with %d VMs running (embedded Temporal + worker + gateway in one JVM): %d MiB%n",
+        pids.size(), selfRss / 1024);
+    System.out.printf("QEMU RSS total: %d MiB (%d KiB per VM)%n", qemuRssKb[0] / 1024, pids.isEmpty() ? 0 : qemuRssKb[0] / pids.size());
+  }
+
+  private static long rssKb(Path status) {
+    try {
+      for (String line : Files.readAllLines(status)) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (IOException e) {
+      return 0;
+    }
+    return 0;
+  }
+
+  private static void check(Vm vm, VmState expected) {
+    if (vm.getState() != expected) {
+      throw new IllegalStateException(vm.getName() + " is " + vm.getState() + " (" + vm.getStateReason() + "), expected " + expected);
+    }
+  }
+
+  private static double ms(long start) {
+    return (System.nanoTime() - start) / 1e6;
+  }
+
+  private static void fleetRow(String name, List<Double> samples) {
+    double[] values = samples.stream().mapToDouble(Double::doubleValue).toArray();
+    Arrays.sort(values);
+    if (values.length == 0) {
+      System.out.printf("| %s | - | - |%n", name);
+      return;
+    }
+    System.out.printf("| %s | %.1f ms | %.1f ms |%n", name, values[values.length / 2],
+        values[Math.min(values.length - 1, (int) Math.ceil(values.length * 0.99) - 1)]);
+  }
+
+  private static void row(String name, double[] samples, String target) {
+    double[] sorted = samples.clone();
+    Arrays.sort(sorted);
+    System.out.printf("| %s | %.2f ms | %.2f ms | %s |%n", name, sorted[sorted.length / 2],
+        sorted[Math.min(sorted.length - 1, (int) Math.ceil(sorted.length * 0.99) - 1)], target);
+  }
+}
