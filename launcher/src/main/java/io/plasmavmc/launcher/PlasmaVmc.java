@@ -14,6 +14,14 @@ public final class PlasmaVmc {
   private PlasmaVmc() {}
 
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("worker")) {
+      io.plasmavmc.worker.WorkerApplication.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+      return;
+    }
+    if (args.length > 0 && args[0].equals("gateway")) {
+      io.plasmavmc.gateway.GatewayApplication.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+      return;
+    }
     if (args.length == 0 || !args[0].equals("up")) {
       System.err.println(usage());
       System.exit(args.length == 0 || args[0].equals("--help") || args[0].equals("help") ? 0 : 2);
@@ -77,7 +85,10 @@ public final class PlasmaVmc {
 
   static String usage() {
     return """
-        usage: plasmavmc up [options]
+        usage: plasmavmc up [options]        everything on this machine, embedded Temporal
+               plasmavmc worker [--plasmavmc.*=...]   a host worker against a Temporal cluster
+               plasmavmc gateway [--plasmavmc.*=...]  the gRPC gateway against a Temporal cluster
+        options of up:
           --grpc-port N        gateway port (default 9090)
           --bind ADDRESS       gateway address (default 127.0.0.1; the API has no authentication)
           --temporal-port N    embedded Temporal server port (default 7233)
