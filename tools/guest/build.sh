@@ -4,15 +4,20 @@
 #   initrd-graceful.img   - busybox init; powers off on the ACPI power button
 #   initrd-stubborn.img   - busybox init; ignores the power button
 # Both print "PLASMAVMC-GUEST-READY" on ttyS0 once user space is up (for the
-# graceful variant: once acpid holds the power-button input device).
+# graceful variant: once acpid holds the power-button input device). With
+# plasmavmc.poweroff_after=N on the kernel command line, either powers itself
+# off N seconds after that (a guest-initiated shutdown, for tests).
 # Output goes to $PLASMAVMC_GUEST_DIR (default ~/.cache/plasmavmc/guest) and is
 # rebuilt only when missing. Needs: apt-get, dpkg, busybox-static, cpio, gzip.
 set -euo pipefail
 
 OUT="${PLASMAVMC_GUEST_DIR:-$HOME/.cache/plasmavmc/guest}"
 READY_MARKER="PLASMAVMC-GUEST-READY"
+# Bump when the guest changes, so cached guests are rebuilt.
+GUEST_VERSION=2
 
-if [[ -s "$OUT/vmlinuz" && -s "$OUT/initrd-graceful.img" && -s "$OUT/initrd-stubborn.img" ]]; then
+if [[ -s "$OUT/vmlinuz" && -s "$OUT/initrd-graceful.img" && -s "$OUT/initrd-stubborn.img" \
+      && "$(cat "$OUT/version" 2>/dev/null)" == "$GUEST_VERSION" ]]; then
   echo "guest: cached in $OUT"
   exit 0
 fi
@@ -93,6 +98,14 @@ if [ "\$VARIANT" = graceful ]; then
   done
 fi
 echo "$READY_MARKER variant=\$VARIANT" > /dev/ttyS0
+for arg in \$(cat /proc/cmdline); do
+  case "\$arg" in
+    plasmavmc.poweroff_after=*)
+      sleep "\${arg#*=}"
+      echo "guest: powering itself off" > /dev/ttyS0
+      poweroff -f ;;
+  esac
+done
 while true; do sleep 3600; done
 INIT
   chmod 755 "$root/init"
@@ -105,4 +118,5 @@ build_initrd stubborn
 cp "$WORK"/kernel/boot/vmlinuz-* "$OUT/vmlinuz.tmp"
 mv "$OUT/vmlinuz.tmp" "$OUT/vmlinuz"
 echo "$PKG" > "$OUT/kernel-package"
+echo "$GUEST_VERSION" > "$OUT/version"
 echo "guest: built in $OUT ($(du -sh "$OUT" | cut -f1))"

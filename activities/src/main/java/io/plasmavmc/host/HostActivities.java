@@ -44,6 +44,14 @@ public interface HostActivities {
   @ActivityMethod
   VmStatus awaitExit(String vmId, Duration timeout);
 
+  /**
+   * Watches the VM's QEMU until it exits: holds its QMP connection, heartbeats, and signals the
+   * workflow that scheduled it ({@link HostEvent#SIGNAL}) on every QMP event of note and on the
+   * exit. Returns the final status. Re-attaches to a running QEMU when retried on a restarted worker.
+   */
+  @ActivityMethod
+  VmStatus monitor(String vmId);
+
   /** Removes the VM's runtime directory. Refuses while QEMU runs; a missing directory is success. */
   @ActivityMethod
   void cleanup(String vmId);

@@ -13,7 +13,16 @@ import io.plasmavmc.host.qemu.RuntimeDirectory;
 import io.plasmavmc.host.qmp.QmpClient;
 import io.plasmavmc.host.qmp.QmpConnectionClosedException;
 import io.plasmavmc.host.qmp.QmpException;
+import io.plasmavmc.host.qmp.QmpEvent;
+import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityExecutionContext;
+import io.temporal.client.WorkflowStub;
 import java.io.IOException;
+import java.time.Instant;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -188,6 +197,85 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
         LinuxProcesses.awaitGone(pid.getAsLong(), marker, Duration.ofNanos(Math.min(slice.toNanos(), Duration.ofMillis(100).toNanos())));
       }
       Heartbeats.beat("waiting for QEMU pid " + pid.getAsLong() + " to exit");
+    }
+  }
+
+  @Override
+  public VmStatus monitor(String vmId) {
+    ActivityExecutionContext context = Activity.getExecutionContext();
+    // Signals go to the workflow that scheduled this activity, by id, through an untyped stub:
+    // the host side knows no workflow code.
+    WorkflowStub workflow = context.getWorkflowClient().newUntypedWorkflowStub(context.getInfo().getWorkflowId());
+    return watch(vmId, event -> workflow.signal(HostEvent.SIGNAL, event), () -> context.heartbeat(null));
+  }
+
+  private static final java.util.Set<String> WATCHED_EVENTS = java.util.Set.of("SHUTDOWN", "STOP", "RESUME", "RESET", "GUEST_PANICKED");
+  private static final QmpEvent CONNECTION_ENDED = new QmpEvent("", null, Instant.EPOCH);
+
+  /**
+   * The monitor's loop, usable outside Temporal: reports each watched QMP event and QEMU's exit
+   * to {@code sink}, calls {@code heartbeat} at least once a second (a cancelled activity's
+   * heartbeat throws, which ends the watch), and returns QEMU's final status.
+   */
+  public VmStatus watch(String vmId, Consumer<HostEvent> sink, Runnable heartbeat) {
+    RuntimeDirectory dir = directory(vmId);
+    String marker = marker(dir);
+    OptionalLong pid = livePid(dir);
+    if (pid.isEmpty()) {
+      VmStatus status = dir.exists() ? RunStates.exited(vmId, dir.exitReason()) : RunStates.absent(vmId);
+      sink.accept(new HostEvent(vmId, 0, HostEvent.EXITED, status, Instant.now(), "QEMU is not running"));
+      return status;
+    }
+    BlockingQueue<QmpEvent> events = new LinkedBlockingQueue<>();
+    Consumer<QmpEvent> listener = events::add;
+    QmpClient client = null;
+    try {
+      while (true) {
+        if (client == null || !client.isOpen()) {
+          if (client != null) {
+            client.removeEventListener(listener);
+          }
+          client = attach(dir, events, listener);
+          if (client != null) {
+            sink.accept(new HostEvent(vmId, pid.getAsLong(), HostEvent.ATTACHED, queryStatus(vmId), Instant.now(), "monitor attached to QEMU pid " + pid.getAsLong()));
+          }
+        }
+        QmpEvent event = events.poll(client == null ? 200 : 1000, TimeUnit.MILLISECONDS);
+        if (event == CONNECTION_ENDED || client == null) {
+          // QMP end-of-file is the first sign of QEMU exiting; /proc tells whether it did.
+          LinuxProcesses.awaitGone(pid.getAsLong(), marker, Duration.ofSeconds(2));
+          if (livePid(dir).isEmpty()) {
+            VmStatus status = RunStates.exited(vmId, dir.exitReason());
+            log.info("VM {}: QEMU pid {} exited: {} ({})", vmId, pid.getAsLong(), status.state(), status.reason());
+            sink.accept(new HostEvent(vmId, pid.getAsLong(), HostEvent.EXITED, status, Instant.now(), status.reason()));
+            sessions.drop(vmId);
+            return status;
+          }
+        } else if (event != null && WATCHED_EVENTS.contains(event.name())) {
+          VmStatus status = queryStatus(vmId);
+          sink.accept(new HostEvent(vmId, pid.getAsLong(), event.name(), status, event.timestamp(), event.data() == null ? "" : event.data().toString()));
+        }
+        heartbeat.run();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new QmpException("monitor of VM " + vmId + " interrupted", e);
+    } finally {
+      if (client != null) {
+        client.removeEventListener(listener);
+      }
+    }
+  }
+
+  private QmpClient attach(RuntimeDirectory dir, BlockingQueue<QmpEvent> events, Consumer<QmpEvent> listener) {
+    try {
+      QmpClient client = sessions.get(dir);
+      client.addEventListener(listener);
+      client.closedFuture().thenRun(() -> events.add(CONNECTION_ENDED));
+      return client;
+    } catch (IOException | QmpException e) {
+      log.debug("VM {}: monitor cannot attach yet: {}", dir.vmId(), e.getMessage());
+      return null;
     }
   }
 

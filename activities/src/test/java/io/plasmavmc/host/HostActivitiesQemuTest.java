@@ -164,6 +164,50 @@ class HostActivitiesQemuTest {
   }
 
   @Test
+  void theMonitorReportsAGuestPoweringItselfOffAndAKilledQemuWithinASecond() throws Exception {
+    VmSpec selfStopping = guest("selfstop", TestGuest.stubborn())
+        .withKernel(TestGuest.kernel().toString(), TestGuest.stubborn().toString(), TestGuest.CMDLINE + " plasmavmc.poweroff_after=1");
+    host.spawn("selfstop", selfStopping);
+    host.spawn("victim2", bareQemu("victim2"));
+    java.util.concurrent.BlockingQueue<HostEvent> guestEvents = new java.util.concurrent.LinkedBlockingQueue<>();
+    java.util.concurrent.BlockingQueue<HostEvent> victimEvents = new java.util.concurrent.LinkedBlockingQueue<>();
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      var guestWatch = pool.submit(() -> host.watch("selfstop", guestEvents::add, () -> {}));
+      var victimWatch = pool.submit(() -> host.watch("victim2", victimEvents::add, () -> {}));
+      assertEquals(HostEvent.ATTACHED, guestEvents.poll(10, java.util.concurrent.TimeUnit.SECONDS).kind());
+      assertEquals(HostEvent.ATTACHED, victimEvents.poll(10, java.util.concurrent.TimeUnit.SECONDS).kind());
+
+      long pid = host.queryStatus("victim2").pid();
+      long killedAt = System.nanoTime();
+      ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+      HostEvent exited = victimEvents.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+      long millis = (System.nanoTime() - killedAt) / 1_000_000;
+      assertEquals(HostEvent.EXITED, exited.kind());
+      assertEquals(VmState.CRASHED, exited.status().state());
+      assertTrue(millis < 1000, "a killed QEMU is reported within a second, took " + millis + " ms");
+      assertEquals(VmState.CRASHED, victimWatch.get(5, java.util.concurrent.TimeUnit.SECONDS).state());
+
+      host.cont("selfstop");
+      HostEvent event;
+      do {
+        event = guestEvents.poll(90, java.util.concurrent.TimeUnit.SECONDS);
+      } while (event != null && !event.kind().equals("SHUTDOWN"));
+      assertTrue(event != null, "the guest's own power-off arrives as a SHUTDOWN event");
+      assertTrue(event.detail().contains("guest-shutdown"), event.detail());
+      long shutdownAt = System.nanoTime();
+      HostEvent gone = guestEvents.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+      assertEquals(HostEvent.EXITED, gone.kind());
+      assertEquals(VmState.STOPPED, gone.status().state());
+      assertEquals("the guest powered off", gone.status().reason());
+      assertTrue((System.nanoTime() - shutdownAt) / 1_000_000 < 1000);
+      assertEquals(VmState.STOPPED, guestWatch.get(5, java.util.concurrent.TimeUnit.SECONDS).state());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void killOfAVmThatNeverExistedSucceeds() {
     VmStatus status = host.kill("ghost");
     assertFalse(status.alive());

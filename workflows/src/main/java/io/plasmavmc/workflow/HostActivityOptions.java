@@ -55,8 +55,29 @@ final class HostActivityOptions {
   }
 
   /**
+   * The host monitor: runs as long as QEMU does, heartbeating. A worker that dies stops the
+   * heartbeat; Temporal then retries the monitor, and the host's next worker re-attaches to QEMU.
+   */
+  static ActivityOptions monitor(String hostId, Duration scheduleToStart) {
+    return ActivityOptions.newBuilder()
+        .setTaskQueue(TaskQueues.host(hostId))
+        .setScheduleToStartTimeout(scheduleToStart)
+        .setStartToCloseTimeout(Duration.ofDays(3650))
+        .setHeartbeatTimeout(Duration.ofSeconds(10))
+        .setCancellationType(ActivityCancellationType.TRY_CANCEL)
+        .setRetryOptions(RetryOptions.newBuilder()
+            .setInitialInterval(Duration.ofSeconds(1))
+            .setBackoffCoefficient(2)
+            .setMaximumInterval(Duration.ofSeconds(10))
+            .setDoNotRetry(NEVER_RETRY)
+            .build())
+        .setSummary("watch QEMU (QMP events, exit)")
+        .build();
+  }
+
+  /**
    * Waiting for QEMU to exit: long, heartbeating, so a dead worker is noticed within the heartbeat
-   * timeout and the wait resumes on its successor; cancelled when the durable timer wins.
+   * timeout and the wait resumes on its successor. Never cancelled: it ends with QEMU.
    */
   static ActivityOptions awaitExit(String hostId, Duration scheduleToStart, Duration wait, String summary) {
     return base(hostId, scheduleToStart, wait.plusSeconds(30), 0)

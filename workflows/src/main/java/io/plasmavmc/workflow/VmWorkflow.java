@@ -1,6 +1,8 @@
 package io.plasmavmc.workflow;
 
+import io.plasmavmc.host.HostEvent;
 import io.temporal.workflow.QueryMethod;
+import io.temporal.workflow.SignalMethod;
 import io.temporal.workflow.UpdateMethod;
 import io.temporal.workflow.UpdateValidatorMethod;
 import io.temporal.workflow.WorkflowInterface;
@@ -56,6 +58,10 @@ public interface VmWorkflow {
 
   @UpdateValidatorMethod(updateName = "delete")
   void validateDelete();
+
+  /** What the VM's host observed by itself (sent by the host monitor activity). */
+  @SignalMethod(name = HostEvent.SIGNAL)
+  void hostEvent(HostEvent event);
 
   /** The VM as last observed on its host. */
   @QueryMethod(name = "describe")

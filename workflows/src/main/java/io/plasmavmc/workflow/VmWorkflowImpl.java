@@ -1,6 +1,7 @@
 package io.plasmavmc.workflow;
 
 import io.plasmavmc.host.HostActivities;
+import io.plasmavmc.host.HostEvent;
 import io.plasmavmc.host.VmHandle;
 import io.plasmavmc.host.VmNotRunningException;
 import io.plasmavmc.host.VmState;
@@ -9,8 +10,8 @@ import io.temporal.activity.ActivityOptions;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Async;
-import io.temporal.workflow.CancellationScope;
 import io.temporal.workflow.ExternalWorkflowStub;
+import io.temporal.workflow.Promise;
 import io.temporal.workflow.TimerOptions;
 import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInit;
@@ -35,6 +36,8 @@ public class VmWorkflowImpl implements VmWorkflow {
   private boolean creationFinished;
   private boolean deleted;
   private boolean busy;
+  /** The exit of the current QEMU as the host monitor reported it, while an operation runs. */
+  private VmStatus exitSeen;
   private ApplicationFailure creationFailure;
 
   @WorkflowInit
@@ -50,6 +53,7 @@ public class VmWorkflowImpl implements VmWorkflow {
   @Override
   public VmRecord run(VmWorkflowInput ignored) {
     publish();
+    Async.procedure(this::superviseMonitor);
     if (input.carried() == null) {
       create();
     }
@@ -202,6 +206,61 @@ public class VmWorkflowImpl implements VmWorkflow {
     return vm;
   }
 
+  @Override
+  public void hostEvent(HostEvent event) {
+    if (deleted || vm.pid() == 0 || event.qemuPid() != vm.pid()) {
+      return; // about a QEMU that is not (or no longer) this VM's
+    }
+    if (!event.status().alive()) {
+      exitSeen = event.status();
+    }
+    if (busy) {
+      return; // the running operation owns the state and reads exitSeen
+    }
+    if (event.status().state() != vm.state() || !event.status().alive()) {
+      log.info("VM {}: host reports {}", vm.name(), event.kind());
+      apply(event.status());
+    }
+  }
+
+  /**
+   * Keeps a host monitor running while the VM has a QEMU: it signals what QEMU does by itself
+   * (the guest powers off, QEMU dies, the guest panics) so the VM's state follows reality.
+   */
+  private void superviseMonitor() {
+    while (true) {
+      Workflow.await(() -> deleted || vm.pid() > 0);
+      if (deleted) {
+        return;
+      }
+      long watched = vm.pid();
+      HostActivities monitor = Workflow.newActivityStub(HostActivities.class,
+          HostActivityOptions.monitor(input.hostId(), input.hostTaskTimeout()));
+      Promise<VmStatus>[] result = new Promise[1];
+      result[0] = Async.function(monitor::monitor, input.vmId());
+      Workflow.await(() -> deleted || result[0].isCompleted());
+      if (deleted) {
+        return; // the monitor ends with QEMU, or when its heartbeat finds the workflow closed
+      }
+      boolean endedEarly;
+      try {
+        endedEarly = result[0].get().alive();
+      } catch (ActivityFailure failure) {
+        endedEarly = true;
+        if (!busy && VmFailures.HOST_UNAVAILABLE.equals(VmFailures.fromActivity(failure, input.hostId()).getType())) {
+          vm = vm.withState(vm.state(), "host " + input.hostId() + " unreachable: state as last seen", now());
+          publish();
+        }
+      }
+      if (endedEarly) {
+        // The monitor could not watch (host unreachable, QMP busy): look again in a while.
+        Workflow.sleep(Duration.ofSeconds(30));
+      } else {
+        Workflow.await(() -> deleted || vm.pid() != watched);
+      }
+    }
+  }
+
   // --- operations -------------------------------------------------------------------------
 
   private void validate(VmOperation operation) {
@@ -271,6 +330,7 @@ public class VmWorkflowImpl implements VmWorkflow {
 
   private void gracefulStop(Duration timeout) {
     setState(VmState.STOPPING, "ACPI power button pressed; forcing off after " + timeout.toSeconds() + " s");
+    exitSeen = null;
     try {
       quick("press the ACPI power button", h -> h.powerdown(input.vmId()));
     } catch (ApplicationFailure failure) {
@@ -281,25 +341,26 @@ public class VmWorkflowImpl implements VmWorkflow {
     }
     VmStatus[] exited = new VmStatus[1];
     boolean[] deadlinePassed = new boolean[1];
-    CancellationScope waits = Workflow.newCancellationScope(() -> {
-      HostActivities waiter = Workflow.newActivityStub(HostActivities.class,
-          HostActivityOptions.awaitExit(input.hostId(), input.hostTaskTimeout(), timeout.plusSeconds(5), "wait for the guest to power off"));
-      Async.function(waiter::awaitExit, input.vmId(), timeout.plusSeconds(5)).handle((status, failure) -> {
-        if (status != null && !status.alive()) {
-          exited[0] = status;
-        }
-        return null;
-      });
-      // The durable timer: the deadline lives in Temporal, so it holds across any worker crash.
-      Workflow.newTimer(timeout, TimerOptions.newBuilder().setSummary("graceful shutdown timeout (" + timeout.toSeconds() + " s)").build())
-          .handle((fired, failure) -> {
-            deadlinePassed[0] = failure == null;
-            return null;
-          });
+    HostActivities waiter = Workflow.newActivityStub(HostActivities.class,
+        HostActivityOptions.awaitExit(input.hostId(), input.hostTaskTimeout(), timeout.plusSeconds(5), "wait for the guest to power off"));
+    Async.function(waiter::awaitExit, input.vmId(), timeout.plusSeconds(5)).handle((status, failure) -> {
+      if (status != null && !status.alive()) {
+        exited[0] = status;
+      }
+      return null;
     });
-    waits.run();
-    Workflow.await(() -> exited[0] != null || deadlinePassed[0]);
-    waits.cancel();
+    // The durable timer: the deadline lives in Temporal, so it holds across any worker crash.
+    Workflow.newTimer(timeout, TimerOptions.newBuilder().setSummary("graceful shutdown timeout (" + timeout.toSeconds() + " s)").build())
+        .handle((fired, failure) -> {
+          deadlinePassed[0] = failure == null;
+          return null;
+        });
+    Workflow.await(() -> exited[0] != null || exitSeen != null || deadlinePassed[0]);
+    // Nothing is cancelled: the wait ends by itself once QEMU is gone, and the timer's firing is
+    // harmless. (Cancelling an activity that is completing at that moment races on the server.)
+    if (exited[0] == null && exitSeen != null) {
+      exited[0] = exitSeen;
+    }
     boolean inTime = exited[0] != null;
     if (inTime) {
       apply(exited[0]);

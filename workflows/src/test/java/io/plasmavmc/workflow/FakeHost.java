@@ -141,6 +141,26 @@ final class FakeHost implements HostActivities {
     return queryStatus(vmId);
   }
 
+  final AtomicInteger monitors = new AtomicInteger();
+
+  /**
+   * Returns at once: a monitor that blocked would hold the test server's clock (see awaitExit).
+   * Tests send the monitor's signals themselves.
+   */
+  @Override
+  public VmStatus monitor(String vmId) {
+    monitors.incrementAndGet();
+    return queryStatus(vmId);
+  }
+
+  long pid(String vmId) {
+    return pids.getOrDefault(vmId, 0L);
+  }
+
+  void vanish(String vmId) {
+    runState.remove(vmId);
+  }
+
   @Override
   public void cleanup(String vmId) {
     cleanups.incrementAndGet();

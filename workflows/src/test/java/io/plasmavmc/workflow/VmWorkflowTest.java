@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.plasmavmc.host.Accelerator;
+import io.plasmavmc.host.HostEvent;
+import io.plasmavmc.host.VmStatus;
 import io.plasmavmc.host.VmSpec;
 import io.plasmavmc.host.VmState;
 import io.temporal.api.enums.v1.IndexedValueType;
@@ -200,6 +202,31 @@ class VmWorkflowTest {
     VmRecord record = vm.describe();
     assertEquals(VmState.FAILED, record.state());
     assertTrue(record.stateReason().contains("unreachable"), record.stateReason());
+  }
+
+  @Test
+  void hostEventsMoveTheStateAndStaleOnesAreIgnored() {
+    VmWorkflow vm = create("watched", true);
+    long pid = vm.awaitCreated().pid();
+    WorkflowStub stub = WorkflowStub.fromTyped(vm);
+
+    stub.signal("hostEvent", new HostEvent("watched", pid + 1, HostEvent.EXITED,
+        new VmStatus("watched", VmState.CRASHED, "", 0, false, "an older QEMU"), Instant.now(), ""));
+    assertEquals(VmState.RUNNING, vm.describe().state(), "an event about another QEMU changes nothing");
+
+    stub.signal("hostEvent", new HostEvent("watched", pid, "STOP",
+        new VmStatus("watched", VmState.PAUSED, "paused", pid, true, "guest vCPUs are paused"), Instant.now(), ""));
+    assertEquals(VmState.PAUSED, vm.describe().state());
+    assertEquals("paused", vm.describe().qemuRunState());
+
+    host.vanish("watched");
+    stub.signal("hostEvent", new HostEvent("watched", pid, HostEvent.EXITED,
+        new VmStatus("watched", VmState.CRASHED, "", 0, false, "QEMU exited without a shutdown event"), Instant.now(), ""));
+    VmRecord crashed = vm.describe();
+    assertEquals(VmState.CRASHED, crashed.state());
+    assertEquals(0, crashed.pid());
+    assertEquals(VmState.RUNNING, vm.start().state(), "a crashed VM starts again");
+    assertTrue(host.monitors.get() >= 1, "a monitor was started for the running QEMU");
   }
 
   @Test

@@ -1,0 +1,16 @@
+package io.plasmavmc.host;
+
+import java.time.Instant;
+
+/**
+ * Something the host observed about a VM without being asked: a QMP event (SHUTDOWN, STOP, RESUME,
+ * RESET, GUEST_PANICKED), QEMU's exit, or the monitor (re-)attaching. {@code qemuPid} is the QEMU
+ * process the monitor watches (so an event of an earlier QEMU is recognised as stale);
+ * {@code status} is the VM's state right after the event, as QEMU reports it.
+ */
+public record HostEvent(String vmId, long qemuPid, String kind, VmStatus status, Instant at, String detail) {
+  public static final String ATTACHED = "ATTACHED";
+  public static final String EXITED = "EXITED";
+  /** The signal that carries HostEvents to the VM's workflow. */
+  public static final String SIGNAL = "hostEvent";
+}

@@ -1,0 +1,87 @@
+package io.plasmavmc.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.plasmavmc.api.v1.CreateVmRequest;
+import io.plasmavmc.api.v1.DeleteVmRequest;
+import io.plasmavmc.api.v1.GetVmRequest;
+import io.plasmavmc.api.v1.StartVmRequest;
+import io.plasmavmc.api.v1.Vm;
+import io.plasmavmc.api.v1.VmSpec;
+import io.plasmavmc.api.v1.VmState;
+import io.plasmavmc.host.testing.QemuProcessTable;
+import io.plasmavmc.host.testing.TestGuest;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** What QEMU does by itself reaches GetVm within a second, through the host monitor's signals. */
+class HostMonitorEndToEndTest {
+  private static PlasmaVmcHarness plasma;
+
+  @BeforeAll
+  static void up() throws Exception {
+    plasma = new PlasmaVmcHarness(Duration.ofSeconds(3));
+  }
+
+  @AfterAll
+  static void down() throws Exception {
+    plasma.close();
+  }
+
+  private Vm get(String name) {
+    return plasma.vms.getVm(GetVmRequest.newBuilder().setName(name).build());
+  }
+
+  /** Polls GetVm until the VM is in {@code state}; returns how long that took after {@code since}. */
+  private long awaitState(String name, VmState state, long since, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (get(name).getState() == state) {
+        return (System.nanoTime() - since) / 1_000_000;
+      }
+      Thread.sleep(10);
+    }
+    throw new AssertionError(name + " did not become " + state + " within " + timeout + "; it is " + get(name));
+  }
+
+  @Test
+  void aGuestThatPowersItselfOffIsStoppedWithinASecond() throws Exception {
+    VmSpec spec = VmLifecycleEndToEndTest.guest("stubborn").toBuilder()
+        .setKernelCmdline(TestGuest.CMDLINE + " plasmavmc.poweroff_after=1").build();
+    plasma.vms.createVm(CreateVmRequest.newBuilder().setName("selfstop").setSpec(spec).setStart(true).build());
+    TestGuest.awaitReady(plasma.vmDir("selfstop").resolve("serial.log"), 1, Duration.ofSeconds(90));
+    // The guest powers off one second after its ready marker; wait for QEMU to go, then for GetVm.
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!QemuProcessTable.livePidsMentioning(plasma.vmDir("selfstop")).isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    long gone = System.nanoTime();
+    long millis = awaitState("selfstop", VmState.VM_STATE_STOPPED, gone, Duration.ofSeconds(5));
+    System.out.println("guest power-off reflected by GetVm " + millis + " ms after QEMU exited");
+    assertTrue(millis < 1000, "took " + millis + " ms");
+    assertEquals("the guest powered off", get("selfstop").getStateReason());
+    plasma.vms.deleteVm(DeleteVmRequest.newBuilder().setName("selfstop").build());
+  }
+
+  @Test
+  void aQemuKilledFromOutsideIsCrashedWithinASecondAndStartsAgain() throws Exception {
+    Vm vm = plasma.vms.createVm(CreateVmRequest.newBuilder().setName("killed")
+        .setSpec(GatewayErrorsEndToEndTest.bare()).setStart(true).build());
+    Thread.sleep(300); // let the monitor attach
+    long killedAt = System.nanoTime();
+    ProcessHandle.of(vm.getQemuPid()).orElseThrow().destroyForcibly();
+    long millis = awaitState("killed", VmState.VM_STATE_CRASHED, killedAt, Duration.ofSeconds(5));
+    System.out.println("killed QEMU reflected by GetVm as CRASHED after " + millis + " ms");
+    assertTrue(millis < 1000, "took " + millis + " ms");
+    assertTrue(get("killed").getStateReason().contains("without a shutdown event"), get("killed").getStateReason());
+    assertEquals(0, get("killed").getQemuPid());
+
+    Vm restarted = plasma.vms.startVm(StartVmRequest.newBuilder().setName("killed").build());
+    assertEquals(VmState.VM_STATE_RUNNING, restarted.getState());
+    assertEquals(1, QemuProcessTable.livePidsMentioning(plasma.vmDir("killed")).size());
+    plasma.vms.deleteVm(DeleteVmRequest.newBuilder().setName("killed").build());
+  }
+}
