@@ -52,6 +52,10 @@ public interface HostActivities {
   @ActivityMethod
   VmStatus monitor(String vmId);
 
+  /** The last {@code maxBytes} of the VM's serial console log (empty if it has none). */
+  @ActivityMethod
+  ConsoleTail readConsole(String vmId, int maxBytes);
+
   /** Removes the VM's runtime directory. Refuses while QEMU runs; a missing directory is success. */
   @ActivityMethod
   void cleanup(String vmId);

@@ -280,6 +280,28 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
   }
 
   @Override
+  public ConsoleTail readConsole(String vmId, int maxBytes) {
+    RuntimeDirectory dir = directory(vmId);
+    try (java.nio.channels.FileChannel log = java.nio.channels.FileChannel.open(dir.serialLog())) {
+      long size = log.size();
+      int length = (int) Math.min(size, Math.max(0, maxBytes));
+      java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(length);
+      long position = size - length;
+      while (buffer.hasRemaining()) {
+        int read = log.read(buffer, position + buffer.position());
+        if (read < 0) {
+          break;
+        }
+      }
+      return new ConsoleTail(java.util.Arrays.copyOf(buffer.array(), buffer.position()), size);
+    } catch (java.nio.file.NoSuchFileException e) {
+      return new ConsoleTail(new byte[0], 0);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("cannot read the serial log of VM " + vmId, e);
+    }
+  }
+
+  @Override
   public void cleanup(String vmId) {
     RuntimeDirectory dir = directory(vmId);
     synchronized (lock(vmId)) {

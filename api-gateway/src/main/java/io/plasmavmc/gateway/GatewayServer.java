@@ -11,6 +11,7 @@ import io.temporal.client.WorkflowClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +24,7 @@ public final class GatewayServer implements AutoCloseable {
   private final GatewaySettings settings;
   private final HealthStatusManager health = new HealthStatusManager();
   private Server server;
+  private VmWatcher watcher;
 
   public GatewayServer(WorkflowClient client, GatewaySettings settings) {
     this.client = client;
@@ -32,7 +34,8 @@ public final class GatewayServer implements AutoCloseable {
   @SuppressWarnings("deprecation") // v1alpha reflection too: older grpcurl versions ask for it
   public GatewayServer start() {
     VmDirectory directory = new VmDirectory(client, settings.hostTaskTimeout());
-    VmService service = new VmService(directory, new VmLister(directory, settings.listSource()), settings.defaultHostId());
+    watcher = new VmWatcher(directory, Duration.ofMillis(100));
+    VmService service = new VmService(directory, new VmLister(directory, settings.listSource()), watcher, settings.defaultHostId());
     try {
       server = NettyServerBuilder.forAddress(new InetSocketAddress(settings.bindAddress(), settings.port()))
           .addService(service)
@@ -61,6 +64,7 @@ public final class GatewayServer implements AutoCloseable {
       return;
     }
     health.enterTerminalState();
+    watcher.close();
     server.shutdown();
     try {
       if (!server.awaitTermination(5, TimeUnit.SECONDS)) {

@@ -2,6 +2,7 @@ package io.plasmavmc.gateway;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.plasmavmc.host.ConsoleTail;
 import io.plasmavmc.host.VmSpec;
 import io.plasmavmc.host.VmState;
 import io.plasmavmc.workflow.StopRequest;
@@ -113,6 +114,15 @@ final class VmDirectory {
     return update(name, VmWorkflow::reboot);
   }
 
+  ConsoleTail consoleLog(String name, int maxBytes) {
+    VmWorkflow vm = existing(name);
+    try {
+      return vm.consoleLog(maxBytes);
+    } catch (RuntimeException e) {
+      throw Failures.toStatus(name, e);
+    }
+  }
+
   VmRecord delete(String name) {
     return update(name, VmWorkflow::delete);
   }
@@ -129,6 +139,15 @@ final class VmDirectory {
       throw Failures.notFound(name);
     }
     return record;
+  }
+
+  /** The VM's state changes numbered after {@code afterSeq}. */
+  java.util.List<io.plasmavmc.workflow.StateChange> stateChanges(String name, long afterSeq) {
+    try {
+      return existing(name).stateChanges(afterSeq);
+    } catch (RuntimeException e) {
+      throw Failures.toStatus(name, e);
+    }
   }
 
   VmRecord describeOrNull(String name) {

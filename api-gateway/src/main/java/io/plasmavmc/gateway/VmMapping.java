@@ -21,7 +21,8 @@ final class VmMapping {
         .setHostId(record.hostId())
         .setQemuPid(record.pid())
         .setQemuRunState(record.qemuRunState() == null ? "" : record.qemuRunState())
-        .setRequestId(record.requestId() == null ? "" : record.requestId());
+        .setRequestId(record.requestId() == null ? "" : record.requestId())
+        .setStateSeq(record.stateSeq());
     if (record.createdAt() != null) {
       vm.setCreatedAt(timestamp(record.createdAt()));
     }

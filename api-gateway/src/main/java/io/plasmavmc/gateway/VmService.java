@@ -2,7 +2,14 @@ package io.plasmavmc.gateway;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import com.google.protobuf.ByteString;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.plasmavmc.api.v1.ConsoleLog;
+import io.plasmavmc.api.v1.GetConsoleLogRequest;
+import io.plasmavmc.api.v1.VmEvent;
+import io.plasmavmc.api.v1.WatchVmRequest;
+import io.plasmavmc.host.ConsoleTail;
 import io.plasmavmc.api.v1.CreateVmRequest;
 import io.plasmavmc.api.v1.DeleteVmRequest;
 import io.plasmavmc.api.v1.DeleteVmResponse;
@@ -31,14 +38,48 @@ final class VmService extends VmServiceGrpc.VmServiceImplBase {
   static final int MAX_STOP_TIMEOUT_SECONDS = 3600;
   static final int MAX_PAGE_SIZE = 500;
 
+  static final int DEFAULT_CONSOLE_BYTES = 64 * 1024;
+  static final int MAX_CONSOLE_BYTES = 1024 * 1024;
+
   private final VmDirectory directory;
   private final VmLister lister;
+  private final VmWatcher watcher;
   private final String defaultHostId;
 
-  VmService(VmDirectory directory, VmLister lister, String defaultHostId) {
+  VmService(VmDirectory directory, VmLister lister, VmWatcher watcher, String defaultHostId) {
     this.directory = directory;
     this.lister = lister;
+    this.watcher = watcher;
     this.defaultHostId = defaultHostId;
+  }
+
+  @Override
+  public void watchVm(WatchVmRequest request, StreamObserver<VmEvent> response) {
+    try {
+      watcher.watch(Requests.name("name", request.getName()), (ServerCallStreamObserver<VmEvent>) response);
+    } catch (StatusRuntimeException e) {
+      response.onError(e);
+    }
+  }
+
+  @Override
+  public void getConsoleLog(GetConsoleLogRequest request, StreamObserver<ConsoleLog> response) {
+    try {
+      String name = Requests.name("name", request.getName());
+      if (request.getMaxBytes() > MAX_CONSOLE_BYTES) {
+        throw Requests.invalid("max_bytes", "must be at most " + MAX_CONSOLE_BYTES);
+      }
+      int maxBytes = request.getMaxBytes() == 0 ? DEFAULT_CONSOLE_BYTES : request.getMaxBytes();
+      ConsoleTail tail = directory.consoleLog(name, maxBytes);
+      response.onNext(ConsoleLog.newBuilder().setData(ByteString.copyFrom(tail.data())).setTruncated(tail.truncated())
+          .setTotalBytes(tail.totalBytes()).build());
+      response.onCompleted();
+    } catch (StatusRuntimeException e) {
+      response.onError(e);
+    } catch (RuntimeException e) {
+      log.error("GetConsoleLog {} failed", request.getName(), e);
+      response.onError(Status.INTERNAL.withDescription(e.toString()).asRuntimeException());
+    }
   }
 
   @Override

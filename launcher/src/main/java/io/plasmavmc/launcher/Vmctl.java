@@ -9,6 +9,10 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.plasmavmc.api.v1.Accelerator;
+import io.plasmavmc.api.v1.ConsoleLog;
+import io.plasmavmc.api.v1.GetConsoleLogRequest;
+import io.plasmavmc.api.v1.VmEvent;
+import io.plasmavmc.api.v1.WatchVmRequest;
 import io.plasmavmc.api.v1.CreateVmRequest;
 import io.plasmavmc.api.v1.DeleteVmRequest;
 import io.plasmavmc.api.v1.Disk;
@@ -61,6 +65,8 @@ public final class Vmctl {
           stop NAME [--timeout SECONDS] [--force]
           pause NAME | resume NAME | reboot NAME
           get NAME
+          watch NAME                  stream state changes until the VM is deleted (Ctrl-C ends)
+          console-log NAME [--bytes N]
           list [--page-size N]
           delete NAME
         The server defaults to $PLASMAVMC_SERVER or 127.0.0.1:9090.
@@ -97,6 +103,26 @@ public final class Vmctl {
         return 2;
       }
       String name = options.words().get(1);
+      if (command.equals("watch")) {
+        options.rejectUnknown();
+        watch(VmServiceGrpc.newBlockingStub(channel), name, json);
+        return 0;
+      }
+      if (command.equals("console-log")) {
+        int bytes = options.integer("--bytes", 0);
+        options.rejectUnknown();
+        ConsoleLog log = vms.getConsoleLog(GetConsoleLogRequest.newBuilder().setName(name).setMaxBytes(bytes).build());
+        if (json) {
+          out.println(toJson(log));
+        } else {
+          out.write(log.getData().toByteArray(), 0, log.getData().size());
+          out.flush();
+          if (log.getTruncated()) {
+            err.printf("(last %d of %d bytes)%n", log.getData().size(), log.getTotalBytes());
+          }
+        }
+        return 0;
+      }
       Vm vm = switch (command) {
         case "create" -> create(channel, name, options, json);
         case "start" -> done(options, () -> vms.startVm(StartVmRequest.newBuilder().setName(name).build()));
@@ -234,6 +260,21 @@ public final class Vmctl {
         Thread.currentThread().interrupt();
         throw new IllegalStateException(e);
       }
+    }
+  }
+
+  private void watch(VmServiceGrpc.VmServiceBlockingStub vms, String name, boolean json) {
+    java.util.Iterator<VmEvent> events = vms.watchVm(WatchVmRequest.newBuilder().setName(name).build());
+    while (events.hasNext()) {
+      VmEvent event = events.next();
+      if (json) {
+        out.println(toJson(event).replace("\n", " "));
+      } else {
+        Vm vm = event.getVm();
+        out.printf("%s  %-9s %s%s%n", instant(event.getAt()), label(event.getState()), event.getReason(),
+            vm.getQemuPid() == 0 ? "" : "  [pid " + vm.getQemuPid() + ", " + vm.getQemuRunState() + "]");
+      }
+      out.flush();
     }
   }
 

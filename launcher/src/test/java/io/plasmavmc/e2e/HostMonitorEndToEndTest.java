@@ -13,6 +13,7 @@ import io.plasmavmc.api.v1.VmState;
 import io.plasmavmc.host.testing.QemuProcessTable;
 import io.plasmavmc.host.testing.TestGuest;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -64,6 +65,70 @@ class HostMonitorEndToEndTest {
     assertTrue(millis < 1000, "took " + millis + " ms");
     assertEquals("the guest powered off", get("selfstop").getStateReason());
     plasma.vms.deleteVm(DeleteVmRequest.newBuilder().setName("selfstop").build());
+  }
+
+  @Test
+  void watchVmStreamsEachStateChangeUntilDeletion() throws Exception {
+    Vm vm = plasma.vms.createVm(CreateVmRequest.newBuilder().setName("watched")
+        .setSpec(GatewayErrorsEndToEndTest.bare()).setStart(true).build());
+    java.util.concurrent.BlockingQueue<io.plasmavmc.api.v1.VmEvent> events = new java.util.concurrent.LinkedBlockingQueue<>();
+    java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
+    io.plasmavmc.api.v1.VmServiceGrpc.newStub(plasma.channel).watchVm(
+        io.plasmavmc.api.v1.WatchVmRequest.newBuilder().setName("watched").build(), new io.grpc.stub.StreamObserver<>() {
+          @Override
+          public void onNext(io.plasmavmc.api.v1.VmEvent value) {
+            events.add(value);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            ended.countDown();
+          }
+
+          @Override
+          public void onCompleted() {
+            ended.countDown();
+          }
+        });
+    assertEquals(VmState.VM_STATE_RUNNING, events.poll(5, java.util.concurrent.TimeUnit.SECONDS).getState());
+    Thread.sleep(300);
+    long killedAt = System.nanoTime();
+    ProcessHandle.of(vm.getQemuPid()).orElseThrow().destroyForcibly();
+    io.plasmavmc.api.v1.VmEvent crashed = events.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+    long millis = (System.nanoTime() - killedAt) / 1_000_000;
+    assertEquals(VmState.VM_STATE_CRASHED, crashed.getState());
+    assertTrue(crashed.getReason().contains("without a shutdown event"), crashed.getReason());
+    assertTrue(crashed.hasAt());
+    System.out.println("WatchVm delivered CRASHED " + millis + " ms after the kill");
+    assertTrue(millis < 1000, "took " + millis + " ms");
+
+    plasma.vms.startVm(StartVmRequest.newBuilder().setName("watched").build());
+    plasma.vms.deleteVm(DeleteVmRequest.newBuilder().setName("watched").build());
+    assertTrue(ended.await(10, java.util.concurrent.TimeUnit.SECONDS), "the stream ends with the VM");
+    java.util.List<VmState> states = new java.util.ArrayList<>();
+    events.forEach(e -> states.add(e.getState()));
+    // Every change after the crash, none lost even though start and delete took a few ms each.
+    assertEquals(List.of(VmState.VM_STATE_CREATING, VmState.VM_STATE_CREATED, VmState.VM_STATE_RUNNING,
+        VmState.VM_STATE_DELETING, VmState.VM_STATE_DELETED), states, states.toString());
+  }
+
+  @Test
+  void theConsoleLogHoldsWhatTheGuestPrinted() throws Exception {
+    plasma.vms.createVm(CreateVmRequest.newBuilder().setName("console").setSpec(VmLifecycleEndToEndTest.guest("stubborn"))
+        .setStart(true).build());
+    TestGuest.awaitReady(plasma.vmDir("console").resolve("serial.log"), 1, Duration.ofSeconds(90));
+    io.plasmavmc.api.v1.ConsoleLog log = plasma.vms.getConsoleLog(
+        io.plasmavmc.api.v1.GetConsoleLogRequest.newBuilder().setName("console").build());
+    assertTrue(log.getData().toStringUtf8().contains(TestGuest.READY_MARKER + " variant=stubborn"), log.getData().toStringUtf8());
+    io.plasmavmc.api.v1.ConsoleLog tail = plasma.vms.getConsoleLog(
+        io.plasmavmc.api.v1.GetConsoleLogRequest.newBuilder().setName("console").setMaxBytes(10).build());
+    assertEquals(10, tail.getData().size());
+    assertTrue(tail.getTruncated());
+    assertEquals(log.getTotalBytes(), tail.getTotalBytes());
+    plasma.vms.deleteVm(DeleteVmRequest.newBuilder().setName("console").build());
+    io.grpc.StatusRuntimeException gone = org.junit.jupiter.api.Assertions.assertThrows(io.grpc.StatusRuntimeException.class,
+        () -> plasma.vms.getConsoleLog(io.plasmavmc.api.v1.GetConsoleLogRequest.newBuilder().setName("console").build()));
+    assertEquals(io.grpc.Status.Code.NOT_FOUND, gone.getStatus().getCode());
   }
 
   @Test

@@ -10,7 +10,7 @@ import java.util.List;
 /**
  * A VM as its workflow knows it. Carried across continue-as-new, returned by every update and
  * by the describe query. {@code qemuRunState} and {@code pid} are what the host last observed
- * from QEMU itself.
+ * from QEMU itself. {@code stateSeq} counts the VM's state changes (see {@link StateChange}).
  */
 public record VmRecord(
     String vmId,
@@ -25,7 +25,8 @@ public record VmRecord(
     Instant createdAt,
     Instant updatedAt,
     Instant stateChangedAt,
-    List<OperationRecord> recentOperations) {
+    List<OperationRecord> recentOperations,
+    long stateSeq) {
 
   public static final int RECENT_OPERATIONS = 20;
 
@@ -34,19 +35,22 @@ public record VmRecord(
   }
 
   public VmRecord withState(VmState newState, String reason, Instant now) {
-    Instant changed = newState == state ? stateChangedAt : now;
-    return new VmRecord(vmId, name, requestId, spec, hostId, newState, reason, qemuRunState, pid, createdAt, now, changed, recentOperations);
+    boolean changed = newState != state;
+    return new VmRecord(vmId, name, requestId, spec, hostId, newState, reason, qemuRunState, pid, createdAt, now,
+        changed ? now : stateChangedAt, recentOperations, changed ? stateSeq + 1 : stateSeq);
   }
 
   /** Takes what the host observed: the mapped state, QEMU's run state and pid. */
   public VmRecord withStatus(VmStatus status, Instant now) {
-    Instant changed = status.state() == state ? stateChangedAt : now;
+    boolean changed = status.state() != state;
     return new VmRecord(vmId, name, requestId, spec, hostId, status.state(), status.reason(), status.qemuRunState(),
-        status.alive() ? status.pid() : 0, createdAt, now, changed, recentOperations);
+        status.alive() ? status.pid() : 0, createdAt, now, changed ? now : stateChangedAt, recentOperations,
+        changed ? stateSeq + 1 : stateSeq);
   }
 
   public VmRecord withPid(long value, Instant now) {
-    return new VmRecord(vmId, name, requestId, spec, hostId, state, stateReason, qemuRunState, value, createdAt, now, stateChangedAt, recentOperations);
+    return new VmRecord(vmId, name, requestId, spec, hostId, state, stateReason, qemuRunState, value, createdAt, now,
+        stateChangedAt, recentOperations, stateSeq);
   }
 
   public VmRecord withOperation(OperationRecord operation) {
@@ -55,6 +59,7 @@ public record VmRecord(
     while (ops.size() > RECENT_OPERATIONS) {
       ops.remove(0);
     }
-    return new VmRecord(vmId, name, requestId, spec, hostId, state, stateReason, qemuRunState, pid, createdAt, updatedAt, stateChangedAt, ops);
+    return new VmRecord(vmId, name, requestId, spec, hostId, state, stateReason, qemuRunState, pid, createdAt, updatedAt,
+        stateChangedAt, ops, stateSeq);
   }
 }

@@ -1,5 +1,6 @@
 package io.plasmavmc.workflow;
 
+import io.plasmavmc.host.ConsoleTail;
 import io.plasmavmc.host.HostEvent;
 import io.temporal.workflow.QueryMethod;
 import io.temporal.workflow.SignalMethod;
@@ -59,6 +60,13 @@ public interface VmWorkflow {
   @UpdateValidatorMethod(updateName = "delete")
   void validateDelete();
 
+  /** The end of the VM's serial console log, read on its host (not serialized with operations). */
+  @UpdateMethod(name = "consoleLog")
+  ConsoleTail consoleLog(int maxBytes);
+
+  @UpdateValidatorMethod(updateName = "consoleLog")
+  void validateConsoleLog(int maxBytes);
+
   /** What the VM's host observed by itself (sent by the host monitor activity). */
   @SignalMethod(name = HostEvent.SIGNAL)
   void hostEvent(HostEvent event);
@@ -66,4 +74,8 @@ public interface VmWorkflow {
   /** The VM as last observed on its host. */
   @QueryMethod(name = "describe")
   VmRecord describe();
+
+  /** The state changes numbered after {@code afterSeq} (the latest 100 of this run). */
+  @QueryMethod(name = "stateChanges")
+  java.util.List<StateChange> stateChanges(long afterSeq);
 }

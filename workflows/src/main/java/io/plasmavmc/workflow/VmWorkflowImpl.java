@@ -1,5 +1,6 @@
 package io.plasmavmc.workflow;
 
+import io.plasmavmc.host.ConsoleTail;
 import io.plasmavmc.host.HostActivities;
 import io.plasmavmc.host.HostEvent;
 import io.plasmavmc.host.VmHandle;
@@ -38,6 +39,8 @@ public class VmWorkflowImpl implements VmWorkflow {
   private boolean busy;
   /** The exit of the current QEMU as the host monitor reported it, while an operation runs. */
   private VmStatus exitSeen;
+  /** The latest state changes, for watchers; older ones are dropped. */
+  private final java.util.ArrayDeque<StateChange> changes = new java.util.ArrayDeque<>();
   private ApplicationFailure creationFailure;
 
   @WorkflowInit
@@ -46,7 +49,7 @@ public class VmWorkflowImpl implements VmWorkflow {
     this.vm = input.carried() != null
         ? input.carried()
         : new VmRecord(input.vmId(), input.name(), input.requestId(), input.spec(), input.hostId(), VmState.CREATING,
-            "creating QEMU on host " + input.hostId(), "", 0, now(), now(), now(), null);
+            "creating QEMU on host " + input.hostId(), "", 0, now(), now(), now(), null, 1);
     this.creationFinished = input.carried() != null;
   }
 
@@ -204,6 +207,32 @@ public class VmWorkflowImpl implements VmWorkflow {
   @Override
   public VmRecord describe() {
     return vm;
+  }
+
+  @Override
+  public java.util.List<StateChange> stateChanges(long afterSeq) {
+    return changes.stream().filter(change -> change.seq() > afterSeq).toList();
+  }
+
+  private void recordChange() {
+    if (changes.isEmpty() || changes.peekLast().seq() != vm.stateSeq()) {
+      changes.addLast(new StateChange(vm.stateSeq(), vm.state(), vm.stateReason(), vm.stateChangedAt()));
+      while (changes.size() > 100) {
+        changes.removeFirst();
+      }
+    }
+  }
+
+  @Override
+  public ConsoleTail consoleLog(int maxBytes) {
+    return call("read the serial console log", HostActivityOptions::quick, h -> h.readConsole(input.vmId(), maxBytes));
+  }
+
+  @Override
+  public void validateConsoleLog(int maxBytes) {
+    if (vm.state() == VmState.DELETED || deleted) {
+      throw VmFailures.deleted(vm.name());
+    }
   }
 
   @Override
@@ -420,6 +449,7 @@ public class VmWorkflowImpl implements VmWorkflow {
 
   /** Search attributes and memo, so the Temporal UI lists VMs by name, state and host. */
   private void publish() {
+    recordChange();
     Workflow.upsertTypedSearchAttributes(
         VmSearchAttributes.NAME.valueSet(vm.name()),
         VmSearchAttributes.STATE.valueSet(vm.state().name()),

@@ -162,6 +162,13 @@ final class FakeHost implements HostActivities {
   }
 
   @Override
+  public io.plasmavmc.host.ConsoleTail readConsole(String vmId, int maxBytes) {
+    byte[] log = ("console of " + vmId + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    int length = Math.min(log.length, maxBytes);
+    return new io.plasmavmc.host.ConsoleTail(java.util.Arrays.copyOfRange(log, log.length - length, log.length), log.length);
+  }
+
+  @Override
   public void cleanup(String vmId) {
     cleanups.incrementAndGet();
     pids.remove(vmId);

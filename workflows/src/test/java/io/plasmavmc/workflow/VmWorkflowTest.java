@@ -232,7 +232,7 @@ class VmWorkflowTest {
   @Test
   void aContinuedWorkflowCarriesItsStateWithoutTouchingTheHost() {
     VmRecord carried = new VmRecord("kept", "kept", "req", spec("kept"), HOST, VmState.STOPPED, "the guest powered off", "", 0,
-        Instant.parse("2026-01-01T00:00:00Z"), Instant.parse("2026-01-01T00:00:00Z"), Instant.parse("2026-01-01T00:00:00Z"), List.of());
+        Instant.parse("2026-01-01T00:00:00Z"), Instant.parse("2026-01-01T00:00:00Z"), Instant.parse("2026-01-01T00:00:00Z"), List.of(), 7);
     VmWorkflow vm = client.newWorkflowStub(VmWorkflow.class,
         WorkflowOptions.newBuilder().setWorkflowId(TaskQueues.workflowId("kept")).setTaskQueue(TaskQueues.CONTROL).build());
     WorkflowClient.start(vm::run, new VmWorkflowInput("kept", "kept", "req", spec("kept"), HOST, true, null, carried));

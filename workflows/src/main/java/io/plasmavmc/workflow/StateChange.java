@@ -1,0 +1,7 @@
+package io.plasmavmc.workflow;
+
+import io.plasmavmc.host.VmState;
+import java.time.Instant;
+
+/** One change of a VM's state, numbered by {@link VmRecord#stateSeq()}, for WatchVm. */
+public record StateChange(long seq, VmState state, String reason, Instant at) {}
