@@ -65,8 +65,9 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
       dir.writeSpec(toJson(spec));
       dir.writeCommandLine(args);
       long started = System.nanoTime();
+      log.info("VM {}: starting QEMU ({}, {} MiB)", vmId, accelerator.qemuName(), spec.memoryMib());
       try {
-        launcher.launch(args, dir.stderrLog());
+        launcher.launch(args, dir.stderrLog(), () -> Heartbeats.beat("starting QEMU"));
       } catch (SpawnFailedException e) {
         String stderr = dir.readStderr();
         throw new SpawnFailedException(e.getMessage() + (stderr.isEmpty() ? "" : ": " + stderr), e);
@@ -139,6 +140,8 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
       dir.recordExitIfAbsent(RunStates.KILLED_BY_PLASMAVMC);
       Duration step = config.killStepTimeout();
       long started = System.nanoTime();
+      log.info("VM {}: ending QEMU pid {}", vmId, pid);
+      Heartbeats.beat("QMP quit");
 
       try {
         QmpClient client = sessions.get(dir);
@@ -149,10 +152,12 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
       String how = "QMP quit";
       if (!LinuxProcesses.awaitGone(pid, marker, step)) {
         log.warn("VM {}: QEMU pid {} still runs {} s after quit; sending SIGTERM", vmId, pid, step.toSeconds());
+        Heartbeats.beat("SIGTERM");
         how = "SIGTERM";
         LinuxProcesses.signal(pid, marker, false);
         if (!LinuxProcesses.awaitGone(pid, marker, step)) {
           log.warn("VM {}: QEMU pid {} ignored SIGTERM; sending SIGKILL", vmId, pid);
+          Heartbeats.beat("SIGKILL");
           how = "SIGKILL";
           LinuxProcesses.signal(pid, marker, true);
           if (!LinuxProcesses.awaitGone(pid, marker, step.multipliedBy(2))) {

@@ -18,6 +18,10 @@ public final class PlasmaVmc {
       io.plasmavmc.worker.WorkerApplication.main(java.util.Arrays.copyOfRange(args, 1, args.length));
       return;
     }
+    if (args.length > 0 && args[0].equals("host-worker")) {
+      hostWorker(new Options(args, 1));
+      return;
+    }
     if (args.length > 0 && args[0].equals("gateway")) {
       io.plasmavmc.gateway.GatewayApplication.main(java.util.Arrays.copyOfRange(args, 1, args.length));
       return;
@@ -72,6 +76,45 @@ public final class PlasmaVmc {
         + "Ctrl-C stops PlasmaVMC.%n%n",
         settings.temporalPort(), settings.bindAddress(), stack.grpcPort(), stack.hostId(), stack.hostId(), settings.runtimeDir(), roots);
     stopped.await();
+  }
+
+  /** A host worker without Spring, for a quick start (the chaos tests restart it many times). */
+  private static void hostWorker(Options options) throws InterruptedException {
+    List<Path> roots = new ArrayList<>();
+    for (String root : options.all("--image-root")) {
+      roots.add(Path.of(root));
+    }
+    io.temporal.serviceclient.WorkflowServiceStubs service = io.temporal.serviceclient.WorkflowServiceStubs.newServiceStubs(
+        io.temporal.serviceclient.WorkflowServiceStubsOptions.newBuilder()
+            .setTarget(options.value("--temporal-address", "127.0.0.1:7233")).build());
+    io.plasmavmc.worker.HostWorker worker = new io.plasmavmc.worker.HostWorker(io.temporal.client.WorkflowClient.newInstance(service),
+        new io.plasmavmc.worker.WorkerSettings(options.value("--host-id", null),
+            Path.of(options.value("--runtime-dir", defaultRuntimeDir(System.getProperty("user.home")))),
+            Path.of(options.value("--qemu", "/usr/bin/qemu-system-x86_64")), roots.isEmpty() ? null : roots,
+            options.value("--kvm", "auto")),
+        cacheOptions(options.integer("--workflow-cache", -1)));
+    options.rejectUnknown();
+    worker.start();
+    System.out.println("host worker ready");
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      worker.close();
+      service.shutdown();
+      stopped.countDown();
+    }));
+    stopped.await();
+  }
+
+  /**
+   * {@code --workflow-cache 0} turns off the SDK's workflow cache and with it sticky task queues.
+   * Against Temporal's in-memory server a SIGKILLed worker's sticky queue is never given up, so
+   * the chaos tests run their workers without one; a real cluster falls back by itself.
+   */
+  private static io.temporal.worker.WorkerFactoryOptions cacheOptions(int size) {
+    if (size < 0) {
+      return io.temporal.worker.WorkerFactoryOptions.getDefaultInstance();
+    }
+    return io.temporal.worker.WorkerFactoryOptions.newBuilder().setWorkflowCacheSize(size).build();
   }
 
   private static String defaultRuntimeDir(String home) {

@@ -9,6 +9,7 @@ import io.plasmavmc.workflow.VmWorkflowImpl;
 import io.temporal.client.WorkflowClient;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
+import io.temporal.worker.WorkerFactoryOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -29,9 +30,16 @@ public final class HostWorker implements AutoCloseable {
   private WorkerFactory factory;
   private HostActivitiesImpl activities;
 
+  private final WorkerFactoryOptions factoryOptions;
+
   public HostWorker(WorkflowClient client, WorkerSettings settings) {
+    this(client, settings, WorkerFactoryOptions.getDefaultInstance());
+  }
+
+  public HostWorker(WorkflowClient client, WorkerSettings settings, WorkerFactoryOptions factoryOptions) {
     this.client = client;
     this.settings = settings;
+    this.factoryOptions = factoryOptions;
   }
 
   public HostWorker start() {
@@ -43,7 +51,7 @@ public final class HostWorker implements AutoCloseable {
     }
     SearchAttributes.ensureRegistered(client.getWorkflowServiceStubs(), client.getOptions().getNamespace());
     activities = new HostActivitiesImpl(config);
-    factory = WorkerFactory.newInstance(client);
+    factory = WorkerFactory.newInstance(client, factoryOptions);
     Worker control = factory.newWorker(TaskQueues.CONTROL);
     control.registerWorkflowImplementationTypes(VmWorkflowImpl.class, VmRegistryWorkflowImpl.class);
     Worker host = factory.newWorker(TaskQueues.host(settings.hostId()));

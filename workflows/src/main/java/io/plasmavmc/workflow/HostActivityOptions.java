@@ -4,6 +4,7 @@ import io.plasmavmc.host.InvalidSpecException;
 import io.plasmavmc.host.SpawnFailedException;
 import io.plasmavmc.host.VmNotRunningException;
 import io.plasmavmc.host.qmp.QmpErrorException;
+import io.plasmavmc.host.qmp.QmpTimeoutException;
 import io.temporal.activity.ActivityCancellationType;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
@@ -20,8 +21,18 @@ final class HostActivityOptions {
       InvalidSpecException.class.getName(),
       SpawnFailedException.class.getName(),
       VmNotRunningException.class.getName(),
-      QmpErrorException.class.getName()
+      QmpErrorException.class.getName(),
+      // A monitor that did not answer in 5 s will not answer on a retry either: report it.
+      QmpTimeoutException.class.getName()
   };
+
+  /**
+   * Every host activity heartbeats while it waits, so a worker killed mid-activity is noticed
+   * within this time and the activity retried on the host's next worker (instead of after its
+   * start-to-close timeout). Longer than a QMP command's 5 s timeout, so a silent monitor is
+   * reported as such rather than as a lost worker.
+   */
+  static final Duration HEARTBEAT = Duration.ofSeconds(8);
 
   private HostActivityOptions() {}
 
@@ -30,6 +41,7 @@ final class HostActivityOptions {
         .setTaskQueue(TaskQueues.host(hostId))
         .setScheduleToStartTimeout(scheduleToStart)
         .setStartToCloseTimeout(startToClose)
+        .setHeartbeatTimeout(HEARTBEAT)
         .setRetryOptions(RetryOptions.newBuilder()
             .setInitialInterval(Duration.ofMillis(200))
             .setBackoffCoefficient(2)

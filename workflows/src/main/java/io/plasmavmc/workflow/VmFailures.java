@@ -17,6 +17,8 @@ public final class VmFailures {
   public static final String INVALID_SPEC = "InvalidSpec";
   public static final String HOST_UNAVAILABLE = "HostUnavailable";
   public static final String HOST_ERROR = "HostError";
+  /** QEMU's monitor did not answer in time (a hung QEMU). The gateway answers DEADLINE_EXCEEDED. */
+  public static final String HOST_TIMEOUT = "HostTimeout";
   /** The VM was deleted; its workflow is only finishing. The gateway answers NOT_FOUND. */
   public static final String DELETED = "VmDeleted";
 
@@ -41,6 +43,10 @@ public final class VmFailures {
       String type = app.getType();
       if (InvalidSpecException.class.getName().equals(type) || SpawnFailedException.class.getName().equals(type)) {
         return ApplicationFailure.newNonRetryableFailure(app.getOriginalMessage(), INVALID_SPEC);
+      }
+      if (io.plasmavmc.host.qmp.QmpTimeoutException.class.getName().equals(type)) {
+        return ApplicationFailure.newNonRetryableFailure(
+            "QEMU of VM on host " + hostId + " does not answer: " + app.getOriginalMessage(), HOST_TIMEOUT);
       }
       if (VmNotRunningException.class.getName().equals(type)) {
         return ApplicationFailure.newNonRetryableFailure(app.getOriginalMessage(), ILLEGAL_TRANSITION);

@@ -20,6 +20,11 @@ public final class QemuLauncher {
   }
 
   public void launch(List<String> args, Path stderrLog) {
+    launch(args, stderrLog, () -> {});
+  }
+
+  /** @param whileWaiting called about once a second while QEMU starts (a heartbeat) */
+  public void launch(List<String> args, Path stderrLog, Runnable whileWaiting) {
     Process process;
     try {
       process = new ProcessBuilder(args)
@@ -31,9 +36,13 @@ public final class QemuLauncher {
       throw new SpawnFailedException("cannot execute " + args.get(0) + ": " + e.getMessage(), e);
     }
     try {
-      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-        process.destroyForcibly();
-        throw new SpawnFailedException("QEMU did not finish starting within " + timeout.toSeconds() + " s");
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (!process.waitFor(Math.min(1000, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)), TimeUnit.MILLISECONDS)) {
+        if (System.nanoTime() >= deadline) {
+          process.destroyForcibly();
+          throw new SpawnFailedException("QEMU did not finish starting within " + timeout.toSeconds() + " s");
+        }
+        whileWaiting.run();
       }
     } catch (InterruptedException e) {
       process.destroyForcibly();

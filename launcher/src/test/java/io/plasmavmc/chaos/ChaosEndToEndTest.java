@@ -1,0 +1,288 @@
+package io.plasmavmc.chaos;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.plasmavmc.api.v1.Accelerator;
+import io.plasmavmc.api.v1.CreateVmRequest;
+import io.plasmavmc.api.v1.DeleteVmRequest;
+import io.plasmavmc.api.v1.GetVmRequest;
+import io.plasmavmc.api.v1.PauseVmRequest;
+import io.plasmavmc.api.v1.StartVmRequest;
+import io.plasmavmc.api.v1.StopVmRequest;
+import io.plasmavmc.api.v1.Vm;
+import io.plasmavmc.api.v1.VmServiceGrpc;
+import io.plasmavmc.api.v1.VmSpec;
+import io.plasmavmc.api.v1.VmState;
+import io.plasmavmc.gateway.GatewayServer;
+import io.plasmavmc.gateway.GatewaySettings;
+import io.plasmavmc.host.qemu.LinuxProcesses;
+import io.plasmavmc.host.testing.QemuProcessTable;
+import io.plasmavmc.host.testing.TestGuest;
+import io.temporal.client.WorkflowClient;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import io.temporal.testserver.TestServer;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Faults injected into a running PlasmaVMC: the host worker (its own JVM) SIGKILLed at each step
+ * of the lifecycle and restarted, the gateway dropped mid-request, QEMU killed or frozen. Each
+ * operation must complete, each VM end in the right state, with exactly one QEMU while it runs and
+ * none after. Prints a table of what was injected and what it did.
+ */
+@Tag("chaos")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ChaosEndToEndTest {
+  private static final List<String> TABLE = new ArrayList<>();
+  private static int faults;
+  private static int completed;
+  private static int orphans;
+  private static int duplicates;
+
+  private static Path runtime;
+  private static TestServer.PortBoundTestServer temporal;
+  private static WorkflowServiceStubs service;
+  private static WorkflowClient client;
+  private static GatewayServer gateway;
+  private static ManagedChannel channel;
+  private static VmServiceGrpc.VmServiceBlockingStub stub;
+  private static final java.util.Set<String> CREATED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private static WorkerProcess worker;
+
+  @BeforeAll
+  static void up() throws Exception {
+    runtime = Files.createTempDirectory("plasmavmc-chaos");
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    temporal = TestServer.createPortBoundServer(port, true);
+    service = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder().setTarget("127.0.0.1:" + port).build());
+    client = WorkflowClient.newInstance(service);
+    worker = new WorkerProcess("127.0.0.1:" + port, "chaos", runtime, TestGuest.dir());
+    worker.start();
+    startGateway();
+  }
+
+  private static void startGateway() {
+    gateway = new GatewayServer(client, new GatewaySettings("127.0.0.1", 0, "chaos", Duration.ofSeconds(60), "registry")).start();
+    channel = Grpc.newChannelBuilder("127.0.0.1:" + gateway.port(), InsecureChannelCredentials.create()).build();
+    stub = VmServiceGrpc.newBlockingStub(channel);
+  }
+
+  /** A stub whose deadline starts now: every call gets its own two minutes. */
+  private static VmServiceGrpc.VmServiceBlockingStub vms() {
+    return stub.withDeadlineAfter(2, TimeUnit.MINUTES);
+  }
+
+  @AfterAll
+  static void down() throws Exception {
+    System.out.println();
+    System.out.println("| scenario | fault injected | operation completed | end state | QEMU for the VM | orphans |");
+    System.out.println("|---|---|---|---|---|---|");
+    TABLE.forEach(System.out::println);
+    System.out.printf("chaos: %d faults injected, %d/%d operations completed, %d orphan QEMU processes, %d duplicate QEMU processes%n",
+        faults, completed, faults, orphans, duplicates);
+    channel.shutdownNow();
+    gateway.close();
+    worker.kill();
+    service.shutdownNow();
+    temporal.close();
+    for (Long pid : QemuProcessTable.livePidsMentioning(runtime)) {
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+    try (Stream<Path> files = Files.walk(runtime)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+
+  private static VmSpec bare() {
+    return VmSpec.newBuilder().setMemoryMib(64).setNoNetwork(true).setAccelerator(Accelerator.ACCELERATOR_TCG).build();
+  }
+
+  private static Vm create(String name) {
+    CREATED.add(name);
+    return vms().createVm(CreateVmRequest.newBuilder().setName(name).setSpec(bare()).setStart(true).setRequestId("chaos-" + name).build());
+  }
+
+  private static Vm get(String name) {
+    return stub.withDeadlineAfter(15, TimeUnit.SECONDS).getVm(GetVmRequest.newBuilder().setName(name).build());
+  }
+
+  /**
+   * Runs {@code operation} while the worker is SIGKILLed when it logs {@code trigger}, restarts
+   * the worker, and checks the outcome: the operation completes, the VM ends in {@code expected}
+   * with {@code qemus} QEMU processes, and no QEMU runs for a VM that should have none.
+   */
+  private static void killWorkerDuring(String scenario, String vm, String trigger, Supplier<Vm> operation, VmState expected, int qemus)
+      throws Exception {
+    CompletableFuture<Void> killed = worker.killWhenItLogs(trigger);
+    CompletableFuture<Vm> result = CompletableFuture.supplyAsync(operation);
+    killed.get(60, TimeUnit.SECONDS);
+    faults++;
+    assertFalse(worker.alive());
+    worker.start();
+    Vm vm1 = result.get(120, TimeUnit.SECONDS);
+    record(scenario, "worker SIGKILLed at \"" + trigger + "\"", vm, vm1.getState(), expected, qemus);
+  }
+
+  private static void record(String scenario, String fault, String vm, VmState state, VmState expected, int qemus) {
+    Path dir = runtime.resolve(vm);
+    int running = QemuProcessTable.livePidsMentioning(dir).size();
+    int strays = 0;
+    for (long pid : QemuProcessTable.livePidsMentioning(runtime)) {
+      String cmd = LinuxProcesses.commandLine(pid);
+      boolean expectedAlive = false;
+      for (String name : CREATED) {
+        if (cmd.contains(runtime.resolve(name) + "/")) {
+          try {
+            expectedAlive = get(name).getQemuPid() == pid;
+          } catch (StatusRuntimeException e) {
+            expectedAlive = false;
+          }
+        }
+      }
+      if (!expectedAlive) {
+        strays++;
+      }
+    }
+    boolean ok = state == expected && running == qemus && strays == 0;
+    if (state == expected) {
+      completed++;
+    }
+    orphans += strays;
+    duplicates += Math.max(0, running - 1);
+    TABLE.add(String.format("| %s | %s | %s | %s | %d | %d |", scenario, fault, state == expected ? "yes" : "NO", state, running, strays));
+    assertEquals(expected, state, scenario);
+    assertEquals(qemus, running, scenario + ": QEMU processes of " + vm);
+    assertEquals(0, strays, scenario + ": QEMU processes that belong to no VM");
+    assertTrue(ok);
+  }
+
+  @Test
+  @org.junit.jupiter.api.Order(1)
+  void workerKilledDuringSpawn() throws Exception {
+    killWorkerDuring("kill during spawn", "c-spawn", "VM c-spawn: starting QEMU", () -> create("c-spawn"), VmState.VM_STATE_RUNNING, 1);
+  }
+
+  @Test
+  @org.junit.jupiter.api.Order(2)
+  void workerKilledAfterSpawnBeforeCont() throws Exception {
+    killWorkerDuring("kill after spawn, before cont", "c-after-spawn", "VM c-after-spawn: QEMU pid",
+        () -> create("c-after-spawn"), VmState.VM_STATE_RUNNING, 1);
+  }
+
+  @Test
+  @org.junit.jupiter.api.Order(3)
+  void workerKilledDuringTheGracefulStopWait() throws Exception {
+    create("c-graceful"); // no guest OS: it ignores the power button, so the durable timer decides
+    long start = System.nanoTime();
+    killWorkerDuring("kill during the graceful-stop wait", "c-graceful", "VM c-graceful: RUNNING -> STOPPING",
+        () -> vms().stopVm(StopVmRequest.newBuilder().setName("c-graceful").setTimeoutSeconds(8).build()), VmState.VM_STATE_STOPPED, 0);
+    long seconds = (System.nanoTime() - start) / 1_000_000_000;
+    assertTrue(seconds >= 8, "the durable 8 s timer ran across the worker's death, " + seconds + " s");
+    assertTrue(get("c-graceful").getStateReason().contains("stopped by PlasmaVMC"), get("c-graceful").getStateReason());
+  }
+
+  @Test
+  @org.junit.jupiter.api.Order(4)
+  void workerKilledDuringKill() throws Exception {
+    create("c-kill");
+    killWorkerDuring("kill during kill", "c-kill", "VM c-kill: ending QEMU pid",
+        () -> vms().stopVm(StopVmRequest.newBuilder().setName("c-kill").setForce(true).build()), VmState.VM_STATE_STOPPED, 0);
+  }
+
+  @Test
+  @org.junit.jupiter.api.Order(5)
+  void workerKilledDuringDelete() throws Exception {
+    create("c-delete");
+    killWorkerDuring("kill during delete", "c-delete", "VM c-delete: RUNNING -> DELETING",
+        () -> vms().deleteVm(DeleteVmRequest.newBuilder().setName("c-delete").build()).getVm(), VmState.VM_STATE_DELETED, 0);
+    assertFalse(Files.exists(runtime.resolve("c-delete")), "runtime directory removed");
+    assertEquals(Status.Code.NOT_FOUND, assertThrows(StatusRuntimeException.class, () -> get("c-delete")).getStatus().getCode());
+  }
+
+  @Test
+  @org.junit.jupiter.api.Order(6)
+  void gatewayDroppedMidRequestAndTheClientRetries() throws Exception {
+    CompletableFuture<Vm> first = CompletableFuture.supplyAsync(() -> create("c-gateway"));
+    // Drop the gateway while CreateVm is in flight (it is stateless: nothing of the VM lives there).
+    Thread.sleep(30);
+    channel.shutdownNow();
+    gateway.close();
+    faults++;
+    assertThrows(Exception.class, () -> first.get(30, TimeUnit.SECONDS));
+    startGateway();
+    Vm retried = create("c-gateway"); // same request id
+    Vm again = create("c-gateway");
+    assertEquals(retried.getQemuPid(), again.getQemuPid(), "the same VM, not a second one");
+    record("gateway dropped mid-CreateVm, client retries with the same request id", "gateway shut down mid-request",
+        "c-gateway", retried.getState(), VmState.VM_STATE_RUNNING, 1);
+  }
+
+  @Test
+  @org.junit.jupiter.api.Order(7)
+  void qemuKilledIsCrashedWithinASecondAndStartsAgain() throws Exception {
+    Vm vm = create("c-qemu");
+    Thread.sleep(300);
+    long at = System.nanoTime();
+    ProcessHandle.of(vm.getQemuPid()).orElseThrow().destroyForcibly();
+    faults++;
+    while (get("c-qemu").getState() != VmState.VM_STATE_CRASHED && System.nanoTime() - at < 5_000_000_000L) {
+      Thread.sleep(10);
+    }
+    long millis = (System.nanoTime() - at) / 1_000_000;
+    assertEquals(VmState.VM_STATE_CRASHED, get("c-qemu").getState());
+    assertTrue(millis < 1000, "CRASHED after " + millis + " ms");
+    Vm restarted = vms().startVm(StartVmRequest.newBuilder().setName("c-qemu").build());
+    record("QEMU SIGKILLed (CRASHED after " + millis + " ms), then StartVm", "QEMU SIGKILL", "c-qemu", restarted.getState(),
+        VmState.VM_STATE_RUNNING, 1);
+  }
+
+  @Test
+  @org.junit.jupiter.api.Order(8)
+  void aSilentMonitorGivesAClearErrorNotAHang() throws Exception {
+    Vm vm = create("c-silent");
+    new ProcessBuilder("kill", "-STOP", Long.toString(vm.getQemuPid())).start().waitFor();
+    faults++;
+    long at = System.nanoTime();
+    StatusRuntimeException e;
+    try {
+      e = assertThrows(StatusRuntimeException.class, () -> vms().pauseVm(PauseVmRequest.newBuilder().setName("c-silent").build()));
+    } finally {
+      new ProcessBuilder("kill", "-CONT", Long.toString(vm.getQemuPid())).start().waitFor();
+    }
+    long millis = (System.nanoTime() - at) / 1_000_000;
+    assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode(), e.getStatus().toString());
+    assertTrue(e.getStatus().getDescription().contains("no reply"), e.getStatus().getDescription());
+    assertTrue(millis < 20_000, "answered in " + millis + " ms");
+    // Once QEMU answers again, so does the VM.
+    Vm paused = vms().pauseVm(PauseVmRequest.newBuilder().setName("c-silent").build());
+    record("frozen QEMU (SIGSTOP): PauseVm failed after " + millis + " ms with DEADLINE_EXCEEDED; after SIGCONT it pauses",
+        "QMP silent", "c-silent", paused.getState(), VmState.VM_STATE_PAUSED, 1);
+  }
+}
