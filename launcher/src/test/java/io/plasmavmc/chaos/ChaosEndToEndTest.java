@@ -146,7 +146,15 @@ class ChaosEndToEndTest {
     faults++;
     assertFalse(worker.alive());
     worker.start();
-    Vm vm1 = result.get(120, TimeUnit.SECONDS);
+    Vm vm1;
+    try {
+      vm1 = result.get(60, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      // Show where the VM's workflow stands, for whoever reads this failure.
+      client.fetchHistory("vm-" + vm).getEvents().forEach(event ->
+          System.out.println("  history of vm-" + vm + ": " + event.getEventId() + " " + event.getEventType()));
+      throw e;
+    }
     record(scenario, "worker SIGKILLed at \"" + trigger + "\"", vm, vm1.getState(), expected, qemus);
   }
 
