@@ -321,6 +321,28 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
     vmLocks.remove(vmId);
   }
 
+  /** The VMs of this host whose QEMU runs now (runtime directory with a live, matching pid), by VM id and pid. */
+  public Map<String, Long> runningVms() {
+    Map<String, Long> running = new java.util.TreeMap<>();
+    if (!java.nio.file.Files.isDirectory(config.runtimeRoot())) {
+      return running;
+    }
+    try (var dirs = java.nio.file.Files.list(config.runtimeRoot())) {
+      for (java.nio.file.Path dir : dirs.toList()) {
+        RuntimeDirectory vm;
+        try {
+          vm = directory(dir.getFileName().toString());
+        } catch (InvalidSpecException notAVmDirectory) {
+          continue;
+        }
+        livePid(vm).ifPresent(pid -> running.put(vm.vmId(), pid));
+      }
+    } catch (IOException e) {
+      log.warn("cannot list runtime directory {}: {}", config.runtimeRoot(), e.getMessage());
+    }
+    return running;
+  }
+
   /** The runtime directory a VM has (or would have) on this host. */
   public RuntimeDirectory directory(String vmId) {
     return new RuntimeDirectory(config.runtimeRoot(), vmId);

@@ -52,6 +52,11 @@ public final class LocalStack implements AutoCloseable {
     return worker.hostId();
   }
 
+  /** QEMU processes of this host that no VM workflow owns (see HostWorker#orphans). */
+  public java.util.Map<String, Long> orphans() {
+    return worker.orphans();
+  }
+
   /** Stops the worker alone, as a crash or restart of the host's worker would (its VMs keep running). */
   public void stopWorker() {
     worker.close();

@@ -57,11 +57,46 @@ public final class HostWorker implements AutoCloseable {
     Worker host = factory.newWorker(TaskQueues.host(settings.hostId()));
     host.registerActivitiesImplementations(activities);
     factory.start();
+    orphans().forEach((vmId, pid) -> log.warn(
+        "orphan: QEMU pid {} runs from {}/{} but VM {} has no running workflow; left alone (kill it by hand if it is not wanted)",
+        pid, settings.runtimeDir(), vmId, vmId));
     log.info("host worker {} started: queue {}, runtime dir {}, QEMU {}, image roots {}, KVM {}{}", settings.hostId(),
         TaskQueues.host(settings.hostId()), settings.runtimeDir(), settings.qemuBinary(), settings.imageRoots(),
         config.kvmUsable() ? "usable" : "not used (guests run under TCG)",
         config.kvmUsable() ? " with -cpu " + config.kvmCpuModel() : "");
     return this;
+  }
+
+  /**
+   * QEMU processes on this host whose VM has no running workflow: left by a crash between a
+   * workflow's end and its cleanup, or started by hand in the runtime directory. Reported, never
+   * killed: an operator decides.
+   */
+  public java.util.Map<String, Long> orphans() {
+    java.util.Map<String, Long> orphans = new java.util.TreeMap<>();
+    activities.runningVms().forEach((vmId, pid) -> {
+      if (!workflowRunning(vmId)) {
+        orphans.put(vmId, pid);
+      }
+    });
+    return orphans;
+  }
+
+  private boolean workflowRunning(String vmId) {
+    try {
+      var execution = client.getWorkflowServiceStubs().blockingStub().describeWorkflowExecution(
+          io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest.newBuilder()
+              .setNamespace(client.getOptions().getNamespace())
+              .setExecution(io.temporal.api.common.v1.WorkflowExecution.newBuilder().setWorkflowId(TaskQueues.workflowId(vmId)))
+              .build());
+      return execution.getWorkflowExecutionInfo().getStatus()
+          == io.temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
+    } catch (io.grpc.StatusRuntimeException e) {
+      if (e.getStatus().getCode() == io.grpc.Status.Code.NOT_FOUND) {
+        return false;
+      }
+      throw e;
+    }
   }
 
   public String hostId() {
