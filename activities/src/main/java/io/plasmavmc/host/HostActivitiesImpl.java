@@ -107,12 +107,9 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
   @Override
   public VmStatus queryStatus(String vmId) {
     RuntimeDirectory dir = directory(vmId);
-    if (!dir.exists()) {
-      return RunStates.absent(vmId);
-    }
     OptionalLong pid = livePid(dir);
     if (pid.isEmpty()) {
-      return RunStates.exited(vmId, dir.exitReason());
+      return goneStatus(dir);
     }
     try {
       String runState = session(dir).execute("query-status", null, config.qmpTimeout()).path("status").asText();
@@ -120,7 +117,7 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
     } catch (QmpConnectionClosedException | VmNotRunningException e) {
       // QEMU exited between the liveness check and the query.
       if (livePid(dir).isEmpty()) {
-        return RunStates.exited(vmId, dir.exitReason());
+        return goneStatus(dir);
       }
       throw e;
     }
@@ -133,7 +130,7 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
       OptionalLong found = livePid(dir);
       if (found.isEmpty()) {
         sessions.drop(vmId);
-        return dir.exists() ? RunStates.exited(vmId, dir.exitReason()) : RunStates.absent(vmId);
+        return goneStatus(dir);
       }
       long pid = found.getAsLong();
       String marker = marker(dir);
@@ -180,7 +177,7 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
       OptionalLong pid = livePid(dir);
       if (pid.isEmpty()) {
         sessions.drop(vmId);
-        return dir.exists() ? RunStates.exited(vmId, dir.exitReason()) : RunStates.absent(vmId);
+        return goneStatus(dir);
       }
       long left = deadline - System.nanoTime();
       if (left <= 0) {
@@ -227,7 +224,7 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
     String marker = marker(dir);
     OptionalLong pid = livePid(dir);
     if (pid.isEmpty()) {
-      VmStatus status = dir.exists() ? RunStates.exited(vmId, dir.exitReason()) : RunStates.absent(vmId);
+      VmStatus status = goneStatus(dir);
       sink.accept(new HostEvent(vmId, 0, HostEvent.EXITED, status, Instant.now(), "QEMU is not running"));
       return status;
     }
@@ -381,6 +378,11 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
       }
       throw new QmpException("cannot connect to the QMP socket of VM " + dir.vmId() + ": " + e.getMessage(), e);
     }
+  }
+
+  /** The status of a VM whose QEMU is not running: how it exited, or that it never ran here. */
+  private static VmStatus goneStatus(RuntimeDirectory dir) {
+    return dir.exists() ? RunStates.exited(dir.vmId(), dir.exitReason()) : RunStates.absent(dir.vmId());
   }
 
   private OptionalLong livePid(RuntimeDirectory dir) {

@@ -18,6 +18,8 @@ public final class QmpSessions implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(QmpSessions.class);
 
   private final Map<String, QmpClient> clients = new ConcurrentHashMap<>();
+  /** Connecting can take up to the connect timeout: one VM's slow monitor must not hold up the others. */
+  private final Map<String, Object> connectLocks = new ConcurrentHashMap<>();
   private final Duration connectTimeout;
 
   public QmpSessions(Duration connectTimeout) {
@@ -30,7 +32,7 @@ public final class QmpSessions implements AutoCloseable {
     if (current != null && current.isOpen()) {
       return current;
     }
-    synchronized (this) {
+    synchronized (connectLocks.computeIfAbsent(dir.vmId(), id -> new Object())) {
       current = clients.get(dir.vmId());
       if (current != null && current.isOpen()) {
         return current;
