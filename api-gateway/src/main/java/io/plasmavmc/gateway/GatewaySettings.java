@@ -1,7 +1,6 @@
 package io.plasmavmc.gateway;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
+import io.plasmavmc.workflow.TaskQueues;
 import java.time.Duration;
 
 /**
@@ -16,18 +15,8 @@ public record GatewaySettings(String bindAddress, int port, String defaultHostId
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0 (any free port) to 65535: " + port);
     }
-    defaultHostId = defaultHostId == null || defaultHostId.isBlank() ? localHostName() : defaultHostId;
+    defaultHostId = defaultHostId == null || defaultHostId.isBlank() ? TaskQueues.localHostId() : defaultHostId;
     hostTaskTimeout = hostTaskTimeout == null ? Duration.ofSeconds(15) : hostTaskTimeout;
     listSource = listSource == null || listSource.isBlank() ? "auto" : listSource;
-  }
-
-  static String localHostName() {
-    try {
-      String name = InetAddress.getLocalHost().getHostName();
-      int dot = name.indexOf('.');
-      return dot > 0 ? name.substring(0, dot) : name;
-    } catch (UnknownHostException e) {
-      return "localhost";
-    }
   }
 }

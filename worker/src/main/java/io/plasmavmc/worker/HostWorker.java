@@ -2,7 +2,6 @@ package io.plasmavmc.worker;
 
 import io.plasmavmc.host.HostActivitiesImpl;
 import io.plasmavmc.host.HostConfig;
-import io.plasmavmc.host.qemu.KvmProbe;
 import io.plasmavmc.workflow.TaskQueues;
 import io.plasmavmc.workflow.VmRegistryWorkflowImpl;
 import io.plasmavmc.workflow.VmWorkflowImpl;
@@ -13,7 +12,6 @@ import io.temporal.worker.WorkerFactoryOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,16 +102,15 @@ public final class HostWorker implements AutoCloseable {
   }
 
   static HostConfig hostConfig(WorkerSettings settings) {
-    Optional<String> cpuModel = switch (settings.kvm()) {
-      case "off" -> Optional.empty();
-      case "auto", "on" -> KvmProbe.kvmCpuModel(settings.qemuBinary());
+    HostConfig config = switch (settings.kvm()) {
+      case "off" -> HostConfig.of(settings.runtimeDir(), settings.qemuBinary(), settings.imageRoots(), false);
+      case "auto", "on" -> HostConfig.probed(settings.runtimeDir(), settings.qemuBinary(), settings.imageRoots());
       default -> throw new IllegalArgumentException("kvm must be auto, on or off: " + settings.kvm());
     };
-    if ("on".equals(settings.kvm()) && cpuModel.isEmpty()) {
+    if ("on".equals(settings.kvm()) && !config.kvmUsable()) {
       throw new IllegalStateException("kvm=on but /dev/kvm is not usable by QEMU on this host");
     }
-    return HostConfig.of(settings.runtimeDir(), settings.qemuBinary(), settings.imageRoots(), cpuModel.isPresent())
-        .withKvmCpuModel(cpuModel.orElse("host"));
+    return config;
   }
 
   @Override

@@ -1,7 +1,6 @@
 package io.plasmavmc.worker;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
+import io.plasmavmc.workflow.TaskQueues;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -13,7 +12,7 @@ public record WorkerSettings(String hostId, Path runtimeDir, Path qemuBinary, Li
 
   public WorkerSettings {
     if (hostId == null || hostId.isBlank()) {
-      hostId = defaultHostId();
+      hostId = TaskQueues.localHostId();
     }
     if (!hostId.matches("[a-zA-Z0-9][a-zA-Z0-9._-]{0,62}")) {
       throw new IllegalArgumentException("host id must be 1-63 characters of letters, digits, '.', '_' or '-': " + hostId);
@@ -22,15 +21,5 @@ public record WorkerSettings(String hostId, Path runtimeDir, Path qemuBinary, Li
     qemuBinary = qemuBinary == null ? Path.of("/usr/bin/qemu-system-x86_64") : qemuBinary;
     imageRoots = imageRoots == null ? List.of(Path.of("/var/lib/plasmavmc/images")) : List.copyOf(imageRoots);
     kvm = kvm == null || kvm.isBlank() ? "auto" : kvm;
-  }
-
-  public static String defaultHostId() {
-    try {
-      String name = InetAddress.getLocalHost().getHostName();
-      int dot = name.indexOf('.');
-      return dot > 0 ? name.substring(0, dot) : name;
-    } catch (UnknownHostException e) {
-      return "localhost";
-    }
   }
 }
