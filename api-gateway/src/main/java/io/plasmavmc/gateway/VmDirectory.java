@@ -168,10 +168,11 @@ final class VmDirectory {
     } catch (WorkflowNotFoundException e) {
       return List.of();
     } catch (RuntimeException e) {
-      if (Failures.toStatus("registry", e).getStatus().getCode() == Status.Code.NOT_FOUND) {
+      StatusRuntimeException status = Failures.toStatus("registry", e);
+      if (status.getStatus().getCode() == Status.Code.NOT_FOUND) {
         return List.of();
       }
-      throw Failures.toStatus("registry", e);
+      throw status;
     }
   }
 

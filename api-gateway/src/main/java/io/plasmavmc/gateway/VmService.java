@@ -28,6 +28,7 @@ import io.plasmavmc.host.VmSpec;
 import io.plasmavmc.workflow.StopRequest;
 import io.plasmavmc.workflow.VmRecord;
 import java.util.UUID;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,22 +65,16 @@ final class VmService extends VmServiceGrpc.VmServiceImplBase {
 
   @Override
   public void getConsoleLog(GetConsoleLogRequest request, StreamObserver<ConsoleLog> response) {
-    try {
+    answer("GetConsoleLog", request.getName(), response, error -> false, () -> {
       String name = Requests.name("name", request.getName());
       if (request.getMaxBytes() > MAX_CONSOLE_BYTES) {
         throw Requests.invalid("max_bytes", "must be at most " + MAX_CONSOLE_BYTES);
       }
       int maxBytes = request.getMaxBytes() == 0 ? DEFAULT_CONSOLE_BYTES : request.getMaxBytes();
       ConsoleTail tail = directory.consoleLog(name, maxBytes);
-      response.onNext(ConsoleLog.newBuilder().setData(ByteString.copyFrom(tail.data())).setTruncated(tail.truncated())
-          .setTotalBytes(tail.totalBytes()).build());
-      response.onCompleted();
-    } catch (StatusRuntimeException e) {
-      response.onError(e);
-    } catch (RuntimeException e) {
-      log.error("GetConsoleLog {} failed", request.getName(), e);
-      response.onError(Status.INTERNAL.withDescription(e.toString()).asRuntimeException());
-    }
+      return ConsoleLog.newBuilder().setData(ByteString.copyFrom(tail.data())).setTruncated(tail.truncated())
+          .setTotalBytes(tail.totalBytes()).build();
+    });
   }
 
   @Override
@@ -136,7 +131,7 @@ final class VmService extends VmServiceGrpc.VmServiceImplBase {
 
   @Override
   public void listVms(ListVmsRequest request, StreamObserver<ListVmsResponse> response) {
-    try {
+    answer("ListVms", "", response, error -> false, () -> {
       if (request.getPageSize() > MAX_PAGE_SIZE) {
         throw Requests.invalid("page_size", "must be at most " + MAX_PAGE_SIZE);
       }
@@ -145,42 +140,43 @@ final class VmService extends VmServiceGrpc.VmServiceImplBase {
       if (!token.isEmpty() && !token.startsWith("r:") && !token.startsWith("v:")) {
         throw Requests.invalid("page_token", "is not a token ListVms returned");
       }
-      response.onNext(lister.list(pageSize, token));
-      response.onCompleted();
-    } catch (StatusRuntimeException e) {
-      response.onError(e);
-    } catch (RuntimeException e) {
-      log.error("ListVms failed", e);
-      response.onError(Status.INTERNAL.withDescription(e.toString()).asRuntimeException());
-    }
+      return lister.list(pageSize, token);
+    });
   }
 
   @Override
   public void deleteVm(DeleteVmRequest request, StreamObserver<DeleteVmResponse> response) {
-    try {
+    answer("DeleteVm", request.getName(), response, error -> true, () -> {
       VmRecord deleted = directory.delete(Requests.name("name", request.getName()));
       log.info("DeleteVm {}: deleted", request.getName());
-      response.onNext(DeleteVmResponse.newBuilder().setVm(VmMapping.toProto(deleted)).build());
-      response.onCompleted();
-    } catch (StatusRuntimeException e) {
-      log.info("DeleteVm {}: {}", request.getName(), e.getStatus());
-      response.onError(e);
-    } catch (RuntimeException e) {
-      log.error("DeleteVm {} failed", request.getName(), e);
-      response.onError(Status.INTERNAL.withDescription(e.toString()).asRuntimeException());
-    }
+      return DeleteVmResponse.newBuilder().setVm(VmMapping.toProto(deleted)).build();
+    });
   }
 
+  /** A call answered with the VM; operations log how it ended, GetVm only its unexpected errors. */
   private void respond(String rpc, String name, StreamObserver<Vm> response, Supplier<VmRecord> call) {
-    try {
+    boolean read = "GetVm".equals(rpc);
+    answer(rpc, name, response, error -> !read || error.getStatus().getCode() != Status.Code.NOT_FOUND, () -> {
       VmRecord vm = call.get();
-      if (!"GetVm".equals(rpc)) {
+      if (!read) {
         log.info("{} {}: {} ({})", rpc, name, vm.state(), vm.stateReason());
       }
-      response.onNext(VmMapping.toProto(vm));
+      return VmMapping.toProto(vm);
+    });
+  }
+
+  /**
+   * Answers one unary call: its result, or the gRPC status it failed with (logged when
+   * {@code logged} says so), or INTERNAL for anything unexpected, which is always logged.
+   */
+  private <T> void answer(String rpc, String name, StreamObserver<T> response, Predicate<StatusRuntimeException> logged,
+      Supplier<T> call) {
+    try {
+      T result = call.get();
+      response.onNext(result);
       response.onCompleted();
     } catch (StatusRuntimeException e) {
-      if (!"GetVm".equals(rpc) || e.getStatus().getCode() != Status.Code.NOT_FOUND) {
+      if (logged.test(e)) {
         log.info("{} {}: {}", rpc, name, e.getStatus());
       }
       response.onError(e);
