@@ -33,10 +33,7 @@ public final class PlasmaVmc {
     Options options = new Options(args, 1);
     String home = System.getProperty("user.home");
     Path guestCache = Path.of(home, ".cache", "plasmavmc", "guest");
-    List<Path> roots = new ArrayList<>();
-    for (String root : options.all("--image-root")) {
-      roots.add(Path.of(root));
-    }
+    List<Path> roots = imageRoots(options);
     if (roots.isEmpty()) {
       roots.add(Path.of("/var/lib/plasmavmc/images"));
       roots.add(guestCache);
@@ -80,10 +77,7 @@ public final class PlasmaVmc {
 
   /** A host worker without Spring, for a quick start (the chaos tests restart it many times). */
   private static void hostWorker(Options options) throws InterruptedException {
-    List<Path> roots = new ArrayList<>();
-    for (String root : options.all("--image-root")) {
-      roots.add(Path.of(root));
-    }
+    List<Path> roots = imageRoots(options);
     io.temporal.serviceclient.WorkflowServiceStubs service = io.temporal.serviceclient.WorkflowServiceStubs.newServiceStubs(
         io.temporal.serviceclient.WorkflowServiceStubsOptions.newBuilder()
             .setTarget(options.value("--temporal-address", "127.0.0.1:7233")).build());
@@ -115,6 +109,14 @@ public final class PlasmaVmc {
       return io.temporal.worker.WorkerFactoryOptions.getDefaultInstance();
     }
     return io.temporal.worker.WorkerFactoryOptions.newBuilder().setWorkflowCacheSize(size).build();
+  }
+
+  private static List<Path> imageRoots(Options options) {
+    List<Path> roots = new ArrayList<>();
+    for (String root : options.all("--image-root")) {
+      roots.add(Path.of(root));
+    }
+    return roots;
   }
 
   private static String defaultRuntimeDir(String home) {

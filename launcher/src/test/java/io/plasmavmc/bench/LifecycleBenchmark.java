@@ -12,6 +12,7 @@ import io.plasmavmc.api.v1.Vm;
 import io.plasmavmc.api.v1.VmServiceGrpc;
 import io.plasmavmc.api.v1.VmSpec;
 import io.plasmavmc.api.v1.VmState;
+import io.plasmavmc.host.testing.Percentiles;
 import io.plasmavmc.host.testing.QemuProcessTable;
 import io.plasmavmc.host.testing.TestGuest;
 import io.plasmavmc.launcher.LocalStack;
@@ -21,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -223,20 +223,16 @@ public final class LifecycleBenchmark {
   }
 
   private static void fleetRow(String name, List<Double> samples) {
-    double[] values = samples.stream().mapToDouble(Double::doubleValue).toArray();
-    Arrays.sort(values);
-    if (values.length == 0) {
+    Percentiles p = Percentiles.of(samples);
+    if (p.count() == 0) {
       System.out.printf("| %s | - | - |%n", name);
       return;
     }
-    System.out.printf("| %s | %.1f ms | %.1f ms |%n", name, values[values.length / 2],
-        values[Math.min(values.length - 1, (int) Math.ceil(values.length * 0.99) - 1)]);
+    System.out.printf("| %s | %.1f ms | %.1f ms |%n", name, p.p50(), p.p99());
   }
 
   private static void row(String name, double[] samples, String target) {
-    double[] sorted = samples.clone();
-    Arrays.sort(sorted);
-    System.out.printf("| %s | %.2f ms | %.2f ms | %s |%n", name, sorted[sorted.length / 2],
-        sorted[Math.min(sorted.length - 1, (int) Math.ceil(sorted.length * 0.99) - 1)], target);
+    Percentiles p = Percentiles.of(samples);
+    System.out.printf("| %s | %.2f ms | %.2f ms | %s |%n", name, p.p50(), p.p99(), target);
   }
 }

@@ -7,12 +7,12 @@ import io.plasmavmc.host.VmHandle;
 import io.plasmavmc.host.VmSpec;
 import io.plasmavmc.host.VmStatus;
 import io.plasmavmc.host.qmp.QmpClient;
+import io.plasmavmc.host.testing.Percentiles;
 import io.plasmavmc.host.testing.TestGuest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -135,10 +135,7 @@ public final class HostBenchmark {
   }
 
   private static void row(String name, double[] samples, String target) {
-    double[] sorted = samples.clone();
-    Arrays.sort(sorted);
-    double median = sorted[sorted.length / 2];
-    double p99 = sorted[Math.min(sorted.length - 1, (int) Math.ceil(sorted.length * 0.99) - 1)];
-    System.out.printf("| %s | %.3f ms | %.3f ms | %s |%n", name, median, p99, target);
+    Percentiles p = Percentiles.of(samples);
+    System.out.printf("| %s | %.3f ms | %.3f ms | %s |%n", name, p.p50(), p.p99(), target);
   }
 }
