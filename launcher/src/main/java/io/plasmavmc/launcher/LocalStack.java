@@ -3,10 +3,11 @@ package io.plasmavmc.launcher;
 import io.plasmavmc.gateway.GatewayServer;
 import io.plasmavmc.gateway.GatewaySettings;
 import io.plasmavmc.worker.HostWorker;
+import io.plasmavmc.worker.StickyQueueFilter;
+import io.plasmavmc.worker.WorkerServiceStubs;
 import io.plasmavmc.worker.WorkerSettings;
 import io.temporal.client.WorkflowClient;
 import io.temporal.serviceclient.WorkflowServiceStubs;
-import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import io.temporal.testserver.TestServer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,8 +35,7 @@ public final class LocalStack implements AutoCloseable {
 
   public LocalStack start() {
     temporal = TestServer.createPortBoundServer(settings.temporalPort(), true);
-    service = WorkflowServiceStubs.newServiceStubs(
-        WorkflowServiceStubsOptions.newBuilder().setTarget("127.0.0.1:" + settings.temporalPort()).build());
+    service = WorkerServiceStubs.connect("127.0.0.1:" + settings.temporalPort(), StickyQueueFilter.Mode.AUTO);
     WorkflowClient client = WorkflowClient.newInstance(service);
     worker = new HostWorker(client, new WorkerSettings(settings.hostId(), settings.runtimeDir(), settings.qemuBinary(),
         settings.imageRoots(), settings.kvm())).start();

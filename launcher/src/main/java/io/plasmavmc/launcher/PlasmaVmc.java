@@ -78,15 +78,14 @@ public final class PlasmaVmc {
   /** A host worker without Spring, for a quick start (the chaos tests restart it many times). */
   private static void hostWorker(Options options) throws InterruptedException {
     List<Path> roots = imageRoots(options);
-    io.temporal.serviceclient.WorkflowServiceStubs service = io.temporal.serviceclient.WorkflowServiceStubs.newServiceStubs(
-        io.temporal.serviceclient.WorkflowServiceStubsOptions.newBuilder()
-            .setTarget(options.value("--temporal-address", "127.0.0.1:7233")).build());
+    io.temporal.serviceclient.WorkflowServiceStubs service = io.plasmavmc.worker.WorkerServiceStubs.connect(
+        options.value("--temporal-address", "127.0.0.1:7233"),
+        io.plasmavmc.worker.StickyQueueFilter.Mode.parse(options.value("--sticky-queues", "auto")));
     io.plasmavmc.worker.HostWorker worker = new io.plasmavmc.worker.HostWorker(io.temporal.client.WorkflowClient.newInstance(service),
         new io.plasmavmc.worker.WorkerSettings(options.value("--host-id", null),
             Path.of(options.value("--runtime-dir", defaultRuntimeDir(System.getProperty("user.home")))),
             Path.of(options.value("--qemu", "/usr/bin/qemu-system-x86_64")), roots.isEmpty() ? null : roots,
-            options.value("--kvm", "auto")),
-        cacheOptions(options.integer("--workflow-cache", -1)));
+            options.value("--kvm", "auto")));
     options.rejectUnknown();
     worker.start();
     System.out.println("host worker ready");
@@ -97,18 +96,6 @@ public final class PlasmaVmc {
       stopped.countDown();
     }));
     stopped.await();
-  }
-
-  /**
-   * {@code --workflow-cache 0} turns off the SDK's workflow cache and with it sticky task queues.
-   * Against Temporal's in-memory server a SIGKILLed worker's sticky queue is never given up, so
-   * the chaos tests run their workers without one; a real cluster falls back by itself.
-   */
-  private static io.temporal.worker.WorkerFactoryOptions cacheOptions(int size) {
-    if (size < 0) {
-      return io.temporal.worker.WorkerFactoryOptions.getDefaultInstance();
-    }
-    return io.temporal.worker.WorkerFactoryOptions.newBuilder().setWorkflowCacheSize(size).build();
   }
 
   private static List<Path> imageRoots(Options options) {
@@ -133,6 +120,8 @@ public final class PlasmaVmc {
         usage: plasmavmc up [options]        everything on this machine, embedded Temporal
                plasmavmc worker [--plasmavmc.*=...]   a host worker against a Temporal cluster
                plasmavmc gateway [--plasmavmc.*=...]  the gRPC gateway against a Temporal cluster
+               plasmavmc host-worker [--temporal-address HOST:PORT] [options of up] [--sticky-queues auto|on|off]
+                                      a host worker without Spring (starts in about a second)
         options of up:
           --grpc-port N        gateway port (default 9090)
           --bind ADDRESS       gateway address (default 127.0.0.1; the API has no authentication)

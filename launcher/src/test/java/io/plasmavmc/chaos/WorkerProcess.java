@@ -31,8 +31,7 @@ final class WorkerProcess {
         "--temporal-address", temporalAddress,
         "--host-id", hostId,
         "--runtime-dir", runtimeDir.toString(),
-        "--image-root", imageRoot.toString(),
-        "--workflow-cache", "0"));
+        "--image-root", imageRoot.toString()));
   }
 
   /** Starts the worker and waits until it polls its queues. */

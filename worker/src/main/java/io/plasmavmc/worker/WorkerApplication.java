@@ -3,7 +3,6 @@ package io.plasmavmc.worker;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
-import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.nio.file.Path;
 import java.util.List;
 import org.springframework.boot.SpringApplication;
@@ -18,10 +17,11 @@ import org.springframework.context.annotation.Bean;
 public class WorkerApplication {
 
   @ConfigurationProperties("plasmavmc.temporal")
-  public record TemporalProperties(String address, String namespace) {
+  public record TemporalProperties(String address, String namespace, String stickyQueues) {
     public TemporalProperties {
       address = address == null ? "127.0.0.1:7233" : address;
       namespace = namespace == null ? "default" : namespace;
+      stickyQueues = stickyQueues == null ? "auto" : stickyQueues;
     }
   }
 
@@ -34,7 +34,7 @@ public class WorkerApplication {
 
   @Bean(destroyMethod = "shutdown")
   WorkflowServiceStubs workflowService(TemporalProperties temporal) {
-    return WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder().setTarget(temporal.address()).build());
+    return WorkerServiceStubs.connect(temporal.address(), StickyQueueFilter.Mode.parse(temporal.stickyQueues()));
   }
 
   @Bean
