@@ -27,8 +27,13 @@ final class Failures {
     if (rpc != null) {
       return switch (rpc.getStatus().getCode()) {
         case NOT_FOUND -> notFound(vmName);
-        case UNAVAILABLE, DEADLINE_EXCEEDED -> Status.UNAVAILABLE
+        case UNAVAILABLE -> Status.UNAVAILABLE
             .withDescription("Temporal cannot be reached: " + rpc.getStatus().getDescription()).withCause(error).asRuntimeException();
+        // Temporal answers, but no worker served the VM's workflow in time (a query or update needs one).
+        case DEADLINE_EXCEEDED -> Status.UNAVAILABLE
+            .withDescription("VM " + vmName + ": no PlasmaVMC worker answered in time (is a host worker running and connected to Temporal?): "
+                + rpc.getStatus().getDescription())
+            .withCause(error).asRuntimeException();
         default -> Status.INTERNAL.withDescription(rpc.getStatus().toString()).withCause(error).asRuntimeException();
       };
     }

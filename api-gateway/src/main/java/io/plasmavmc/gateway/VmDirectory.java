@@ -141,10 +141,10 @@ final class VmDirectory {
     return record;
   }
 
-  /** The VM's state changes numbered after {@code afterSeq}. */
-  java.util.List<io.plasmavmc.workflow.StateChange> stateChanges(String name, long afterSeq) {
+  /** The VM and its state changes numbered after {@code afterSeq}, in one query. */
+  io.plasmavmc.workflow.VmWatch watch(String name, long afterSeq) {
     try {
-      return existing(name).stateChanges(afterSeq);
+      return existing(name).watch(afterSeq);
     } catch (RuntimeException e) {
       throw Failures.toStatus(name, e);
     }

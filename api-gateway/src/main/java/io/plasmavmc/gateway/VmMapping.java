@@ -3,6 +3,7 @@ package io.plasmavmc.gateway;
 import com.google.protobuf.Timestamp;
 import io.plasmavmc.api.v1.Operation;
 import io.plasmavmc.api.v1.Vm;
+import io.plasmavmc.api.v1.VmState;
 import io.plasmavmc.workflow.OperationRecord;
 import io.plasmavmc.workflow.VmRecord;
 import java.time.Instant;
@@ -16,7 +17,8 @@ final class VmMapping {
         .setId(record.vmId())
         .setName(record.name())
         .setSpec(SpecMapping.toProto(record.spec()))
-        .setState(io.plasmavmc.api.v1.VmState.valueOf("VM_STATE_" + record.state().name()))
+        .setState(state(record.state(), record.hostUnreachableSince() != null))
+        .setLastKnownState(state(record.state(), false))
         .setStateReason(record.stateReason() == null ? "" : record.stateReason())
         .setHostId(record.hostId())
         .setQemuPid(record.pid())
@@ -32,6 +34,9 @@ final class VmMapping {
     if (record.stateChangedAt() != null) {
       vm.setStateChangedAt(timestamp(record.stateChangedAt()));
     }
+    if (record.hostUnreachableSince() != null) {
+      vm.setHostUnreachableSince(timestamp(record.hostUnreachableSince()));
+    }
     for (OperationRecord op : record.recentOperations()) {
       Operation.Builder operation = Operation.newBuilder().setName(op.name()).setOutcome(op.outcome() == null ? "" : op.outcome());
       if (op.startedAt() != null) {
@@ -43,6 +48,11 @@ final class VmMapping {
       vm.addRecentOperations(operation);
     }
     return vm.build();
+  }
+
+  /** A host that does not answer makes the state HOST_UNREACHABLE: the one last seen is no longer known to be true. */
+  static VmState state(io.plasmavmc.host.VmState state, boolean hostUnreachable) {
+    return hostUnreachable ? VmState.VM_STATE_HOST_UNREACHABLE : VmState.valueOf("VM_STATE_" + state.name());
   }
 
   static Timestamp timestamp(Instant instant) {

@@ -9,6 +9,7 @@ import io.plasmavmc.api.v1.VmState;
 import io.plasmavmc.workflow.VmRecord;
 import java.time.Duration;
 import io.plasmavmc.workflow.StateChange;
+import io.plasmavmc.workflow.VmWatch;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
@@ -56,22 +57,16 @@ final class VmWatcher implements AutoCloseable {
       while (!stream.isCancelled()) {
         Thread.sleep(interval.toMillis());
         List<StateChange> changes;
+        Vm current;
         try {
-          changes = directory.stateChanges(name, seq);
+          VmWatch view = directory.watch(name, seq);
+          changes = view.changes();
+          current = view.vm().state() == io.plasmavmc.host.VmState.DELETED ? null : VmMapping.toProto(view.vm());
         } catch (StatusRuntimeException e) {
           if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
             throw e;
           }
           changes = List.of();
-        }
-        Vm current;
-        try {
-          // Changes first, then the VM: a change made in between shows up in the VM and next time in the changes.
-          current = VmMapping.toProto(directory.describe(name));
-        } catch (StatusRuntimeException e) {
-          if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
-            throw e;
-          }
           current = null;
         }
         for (StateChange change : changes) {
@@ -79,7 +74,7 @@ final class VmWatcher implements AutoCloseable {
             continue;
           }
           // Each change of state, even one that is over by now, with the VM as it is now.
-          VmState state = VmState.valueOf("VM_STATE_" + change.state().name());
+          VmState state = VmMapping.state(change.state(), change.hostUnreachable());
           Vm vm = (current != null ? current : last).toBuilder().setState(state).setStateReason(change.reason()).build();
           send(stream, vm, state, change.reason(), VmMapping.timestamp(change.at()));
           seq = change.seq();

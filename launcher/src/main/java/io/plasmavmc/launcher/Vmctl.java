@@ -305,6 +305,9 @@ public final class Vmctl {
     }
     out.printf("name:        %s%n", vm.getName());
     out.printf("state:       %s (%s)%n", label(vm.getState()), vm.getStateReason());
+    if (vm.getState() == VmState.VM_STATE_HOST_UNREACHABLE) {
+      out.printf("last known:  %s (host unreachable since %s)%n", label(vm.getLastKnownState()), instant(vm.getHostUnreachableSince()));
+    }
     out.printf("host:        %s%n", vm.getHostId());
     out.printf("qemu:        %s%n", vm.getQemuPid() == 0 ? "not running" : "pid " + vm.getQemuPid() + ", run state " + vm.getQemuRunState());
     VmSpec spec = vm.getSpec();

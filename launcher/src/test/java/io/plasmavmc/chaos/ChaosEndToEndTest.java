@@ -272,6 +272,78 @@ class ChaosEndToEndTest {
   }
 
   @Test
+  @org.junit.jupiter.api.Order(9)
+  void aHostWhoseWorkerStaysAwayIsUnreachableAndRecovers() throws Exception {
+    // Another host's worker: it serves the VM workflows (the control queue) while this host's is gone,
+    // as in any cluster with more than one host.
+    WorkflowServiceStubs peerService = io.plasmavmc.worker.WorkerServiceStubs.connect(
+        service.getOptions().getTarget(), io.plasmavmc.worker.StickyQueueFilter.Mode.AUTO);
+    io.plasmavmc.worker.HostWorker peer = new io.plasmavmc.worker.HostWorker(WorkflowClient.newInstance(peerService),
+        new io.plasmavmc.worker.WorkerSettings("chaos-peer", runtime.resolve("peer-host"), Path.of("/usr/bin/qemu-system-x86_64"),
+            List.of(TestGuest.dir()), "off")).start();
+    // VMs take their host timeout from the gateway that creates them: a short one, so the test is quick.
+    GatewayServer quick = new GatewayServer(client, new GatewaySettings("127.0.0.1", 0, "chaos", Duration.ofSeconds(3), "registry")).start();
+    ManagedChannel quickChannel = Grpc.newChannelBuilder("127.0.0.1:" + quick.port(), InsecureChannelCredentials.create()).build();
+    try {
+      VmServiceGrpc.VmServiceBlockingStub api = VmServiceGrpc.newBlockingStub(quickChannel).withDeadlineAfter(3, TimeUnit.MINUTES);
+      CREATED.add("c-hostloss");
+      Vm vm = api.createVm(CreateVmRequest.newBuilder().setName("c-hostloss").setSpec(bare()).setStart(true).build());
+      // A watcher sees the host go and come back.
+      List<VmState> watched = new java.util.concurrent.CopyOnWriteArrayList<>();
+      CompletableFuture<Void> watchedBack = CompletableFuture.runAsync(() -> {
+        var events = VmServiceGrpc.newBlockingStub(quickChannel).withDeadlineAfter(3, TimeUnit.MINUTES)
+            .watchVm(io.plasmavmc.api.v1.WatchVmRequest.newBuilder().setName("c-hostloss").build());
+        while (events.hasNext()) {
+          watched.add(events.next().getState());
+          if (watched.contains(VmState.VM_STATE_HOST_UNREACHABLE) && watched.get(watched.size() - 1) == VmState.VM_STATE_RUNNING) {
+            return;
+          }
+        }
+      });
+      worker.kill();
+      faults++;
+      long at = System.nanoTime();
+      Vm seen = get("c-hostloss");
+      while (seen.getState() != VmState.VM_STATE_HOST_UNREACHABLE && System.nanoTime() - at < 60_000_000_000L) {
+        Thread.sleep(200);
+        seen = get("c-hostloss");
+      }
+      long detected = (System.nanoTime() - at) / 1_000_000_000;
+      assertEquals(VmState.VM_STATE_HOST_UNREACHABLE, seen.getState(), seen.getStateReason());
+      assertEquals(VmState.VM_STATE_RUNNING, seen.getLastKnownState());
+      assertTrue(seen.getStateReason().contains("host chaos unreachable"), seen.getStateReason());
+
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+          () -> api.stopVm(StopVmRequest.newBuilder().setName("c-hostloss").setForce(true).build()));
+      assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.getStatus().toString());
+      assertTrue(e.getStatus().getDescription().contains("chaos"), "names the host: " + e.getStatus().getDescription());
+      assertEquals(1, QemuProcessTable.livePidsMentioning(runtime.resolve("c-hostloss")).size(), "QEMU ran on, untouched");
+
+      worker.start();
+      long back = System.nanoTime();
+      seen = get("c-hostloss");
+      while (seen.getState() != VmState.VM_STATE_RUNNING && System.nanoTime() - back < 60_000_000_000L) {
+        Thread.sleep(200);
+        seen = get("c-hostloss");
+      }
+      long recovered = (System.nanoTime() - back) / 1_000_000_000;
+      assertEquals(VmState.VM_STATE_RUNNING, seen.getState(), seen.getStateReason());
+      assertEquals(vm.getQemuPid(), seen.getQemuPid(), "the same QEMU, re-attached");
+      watchedBack.get(30, TimeUnit.SECONDS);
+      assertTrue(watched.indexOf(VmState.VM_STATE_HOST_UNREACHABLE) > 0, "WatchVm: " + watched);
+      record("host worker gone (HOST_UNREACHABLE after " + detected + " s, StopVm UNAVAILABLE naming the host), back (RUNNING after "
+          + recovered + " s)", "worker SIGKILLed and kept away", "c-hostloss", seen.getState(), VmState.VM_STATE_RUNNING, 1);
+      Vm stopped = api.stopVm(StopVmRequest.newBuilder().setName("c-hostloss").setForce(true).build());
+      assertEquals(VmState.VM_STATE_STOPPED, stopped.getState(), "operations work again");
+    } finally {
+      quickChannel.shutdownNow();
+      quick.close();
+      peer.close();
+      peerService.shutdownNow();
+    }
+  }
+
+  @Test
   @org.junit.jupiter.api.Order(8)
   void aSilentMonitorGivesAClearErrorNotAHang() throws Exception {
     Vm vm = create("c-silent");

@@ -153,6 +153,9 @@ class GatewayErrorsEndToEndTest {
     assertTrue(e.getStatus().getDescription().contains("ghost-host"), e.getStatus().getDescription());
     Vm vm = plasma.vms.getVm(GetVmRequest.newBuilder().setName("orphan").build());
     assertTrue(vm.getStateReason().contains("unreachable"), vm.getStateReason());
+    assertEquals(io.plasmavmc.api.v1.VmState.VM_STATE_HOST_UNREACHABLE, vm.getState());
+    assertEquals(io.plasmavmc.api.v1.VmState.VM_STATE_FAILED, vm.getLastKnownState(), "its creation failed");
+    assertTrue(vm.hasHostUnreachableSince());
   }
 
   @Test

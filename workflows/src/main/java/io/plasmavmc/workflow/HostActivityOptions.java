@@ -68,7 +68,10 @@ final class HostActivityOptions {
 
   /**
    * The host monitor: runs as long as QEMU does, heartbeating. A worker that dies stops the
-   * heartbeat; Temporal then retries the monitor, and the host's next worker re-attaches to QEMU.
+   * heartbeat and the monitor fails; the workflow then schedules a new one, which the host's next
+   * worker picks up and re-attaches to QEMU. (Not a server-side retry: a fresh activity's
+   * schedule-to-start timeout is what tells the workflow that no worker serves the host anymore,
+   * and Temporal's in-memory server applies it to first attempts only.)
    */
   static ActivityOptions monitor(String hostId, Duration scheduleToStart) {
     return ActivityOptions.newBuilder()
@@ -77,12 +80,7 @@ final class HostActivityOptions {
         .setStartToCloseTimeout(Duration.ofDays(3650))
         .setHeartbeatTimeout(Duration.ofSeconds(10))
         .setCancellationType(ActivityCancellationType.TRY_CANCEL)
-        .setRetryOptions(RetryOptions.newBuilder()
-            .setInitialInterval(Duration.ofSeconds(1))
-            .setBackoffCoefficient(2)
-            .setMaximumInterval(Duration.ofSeconds(10))
-            .setDoNotRetry(NEVER_RETRY)
-            .build())
+        .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
         .setSummary("watch QEMU (QMP events, exit)")
         .build();
   }

@@ -11,6 +11,8 @@ import java.util.List;
  * A VM as its workflow knows it. Carried across continue-as-new, returned by every update and
  * by the describe query. {@code qemuRunState} and {@code pid} are what the host last observed
  * from QEMU itself. {@code stateSeq} counts the VM's state changes (see {@link StateChange}).
+ * {@code hostUnreachableSince} is set while the VM's host worker does not pick up its work: the
+ * state is then only the last one seen, and the API says so instead of showing it as current.
  */
 public record VmRecord(
     String vmId,
@@ -26,7 +28,8 @@ public record VmRecord(
     Instant updatedAt,
     Instant stateChangedAt,
     List<OperationRecord> recentOperations,
-    long stateSeq) {
+    long stateSeq,
+    Instant hostUnreachableSince) {
 
   public static final int RECENT_OPERATIONS = 20;
 
@@ -37,20 +40,27 @@ public record VmRecord(
   public VmRecord withState(VmState newState, String reason, Instant now) {
     boolean changed = newState != state;
     return new VmRecord(vmId, name, requestId, spec, hostId, newState, reason, qemuRunState, pid, createdAt, now,
-        changed ? now : stateChangedAt, recentOperations, changed ? stateSeq + 1 : stateSeq);
+        changed ? now : stateChangedAt, recentOperations, changed ? stateSeq + 1 : stateSeq, hostUnreachableSince);
   }
 
-  /** Takes what the host observed: the mapped state, QEMU's run state and pid. */
+  /** The host stopped answering: the state stays as last seen, marked as such from {@code now} on. */
+  public VmRecord withHostUnreachable(String reason, Instant now) {
+    boolean changed = hostUnreachableSince == null;
+    return new VmRecord(vmId, name, requestId, spec, hostId, state, reason, qemuRunState, pid, createdAt, now,
+        changed ? now : stateChangedAt, recentOperations, changed ? stateSeq + 1 : stateSeq, changed ? now : hostUnreachableSince);
+  }
+
+  /** Takes what the host observed: the mapped state, QEMU's run state and pid. The host answered, so it is reachable. */
   public VmRecord withStatus(VmStatus status, Instant now) {
-    boolean changed = status.state() != state;
+    boolean changed = status.state() != state || hostUnreachableSince != null;
     return new VmRecord(vmId, name, requestId, spec, hostId, status.state(), status.reason(), status.qemuRunState(),
         status.alive() ? status.pid() : 0, createdAt, now, changed ? now : stateChangedAt, recentOperations,
-        changed ? stateSeq + 1 : stateSeq);
+        changed ? stateSeq + 1 : stateSeq, null);
   }
 
   public VmRecord withPid(long value, Instant now) {
     return new VmRecord(vmId, name, requestId, spec, hostId, state, stateReason, qemuRunState, value, createdAt, now,
-        stateChangedAt, recentOperations, stateSeq);
+        stateChangedAt, recentOperations, stateSeq, hostUnreachableSince);
   }
 
   public VmRecord withOperation(OperationRecord operation) {
@@ -60,6 +70,6 @@ public record VmRecord(
       ops.remove(0);
     }
     return new VmRecord(vmId, name, requestId, spec, hostId, state, stateReason, qemuRunState, pid, createdAt, updatedAt,
-        stateChangedAt, ops, stateSeq);
+        stateChangedAt, ops, stateSeq, hostUnreachableSince);
   }
 }

@@ -75,7 +75,7 @@ public interface VmWorkflow {
   @QueryMethod(name = "describe")
   VmRecord describe();
 
-  /** The state changes numbered after {@code afterSeq} (the latest 100 of this run). */
-  @QueryMethod(name = "stateChanges")
-  java.util.List<StateChange> stateChanges(long afterSeq);
+  /** The VM now and its state changes numbered after {@code afterSeq} (the latest 100 of this run), for WatchVm. */
+  @QueryMethod(name = "watch")
+  VmWatch watch(long afterSeq);
 }

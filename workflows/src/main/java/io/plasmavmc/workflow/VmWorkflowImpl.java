@@ -10,6 +10,8 @@ import io.plasmavmc.host.VmStatus;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.TimeoutFailure;
+import io.temporal.api.enums.v1.TimeoutType;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.ExternalWorkflowStub;
 import io.temporal.workflow.Promise;
@@ -30,6 +32,7 @@ import org.slf4j.Logger;
  */
 public class VmWorkflowImpl implements VmWorkflow {
   private static final Logger log = Workflow.getLogger(VmWorkflowImpl.class);
+  private static final Duration MONITOR_RETRY = Duration.ofSeconds(10);
 
   private final VmWorkflowInput input;
   private final WorkflowLock lock = Workflow.newWorkflowLock();
@@ -49,7 +52,7 @@ public class VmWorkflowImpl implements VmWorkflow {
     this.vm = input.carried() != null
         ? input.carried()
         : new VmRecord(input.vmId(), input.name(), input.requestId(), input.spec(), input.hostId(), VmState.CREATING,
-            "creating QEMU on host " + input.hostId(), "", 0, now(), now(), now(), null, 1);
+            "creating QEMU on host " + input.hostId(), "", 0, now(), now(), now(), null, 1, null);
     this.creationFinished = input.carried() != null;
   }
 
@@ -210,13 +213,13 @@ public class VmWorkflowImpl implements VmWorkflow {
   }
 
   @Override
-  public java.util.List<StateChange> stateChanges(long afterSeq) {
-    return changes.stream().filter(change -> change.seq() > afterSeq).toList();
+  public VmWatch watch(long afterSeq) {
+    return new VmWatch(vm, changes.stream().filter(change -> change.seq() > afterSeq).toList());
   }
 
   private void recordChange() {
     if (changes.isEmpty() || changes.peekLast().seq() != vm.stateSeq()) {
-      changes.addLast(new StateChange(vm.stateSeq(), vm.state(), vm.stateReason(), vm.stateChangedAt()));
+      changes.addLast(new StateChange(vm.stateSeq(), vm.state(), vm.stateReason(), vm.stateChangedAt(), vm.hostUnreachableSince() != null));
       while (changes.size() > 100) {
         changes.removeFirst();
       }
@@ -246,7 +249,7 @@ public class VmWorkflowImpl implements VmWorkflow {
     if (busy) {
       return; // the running operation owns the state and reads exitSeen
     }
-    if (event.status().state() != vm.state() || !event.status().alive()) {
+    if (event.status().state() != vm.state() || !event.status().alive() || vm.hostUnreachableSince() != null) {
       log.info("VM {}: host reports {}", vm.name(), event.kind());
       apply(event.status());
     }
@@ -272,18 +275,29 @@ public class VmWorkflowImpl implements VmWorkflow {
         return; // the monitor ends with QEMU, or when its heartbeat finds the workflow closed
       }
       boolean endedEarly;
+      boolean workerLost = false;
       try {
-        endedEarly = result[0].get().alive();
+        VmStatus status = result[0].get();
+        endedEarly = status.alive();
+        if (vm.hostUnreachableSince() != null && !busy) {
+          apply(status); // the host answered again
+        }
       } catch (ActivityFailure failure) {
         endedEarly = true;
+        workerLost = failure.getCause() instanceof TimeoutFailure timeout && timeout.getTimeoutType() == TimeoutType.TIMEOUT_TYPE_HEARTBEAT;
         if (!busy && VmFailures.HOST_UNAVAILABLE.equals(VmFailures.fromActivity(failure, input.hostId()).getType())) {
-          vm = vm.withState(vm.state(), "host " + input.hostId() + " unreachable: state as last seen", now());
+          markHostUnreachable("the host monitor");
           publish();
         }
       }
-      if (endedEarly) {
-        // The monitor could not watch (host unreachable, QMP busy): look again in a while.
-        Workflow.sleep(Duration.ofSeconds(30));
+      if (workerLost) {
+        // The worker that ran the monitor died: a new monitor goes to the host's next worker at once,
+        // and if none picks it up within the host timeout, the host is unreachable.
+        log.info("VM {}: host monitor lost its worker; starting another", vm.name());
+      } else if (endedEarly) {
+        // The monitor could not watch (host unreachable, QMP busy): look again shortly. A host
+        // that returns is seen within this pause plus the schedule-to-start timeout.
+        Workflow.sleep(MONITOR_RETRY);
       } else {
         Workflow.await(() -> deleted || vm.pid() != watched);
       }
@@ -306,6 +320,7 @@ public class VmWorkflowImpl implements VmWorkflow {
     lock.lock();
     busy = true;
     Instant started = now();
+    VmState before = vm.state();
     String outcome = "ok";
     try {
       Transitions.Decision decision = Transitions.decide(operation, vm.state());
@@ -326,6 +341,10 @@ public class VmWorkflowImpl implements VmWorkflow {
     } catch (ApplicationFailure failure) {
       if (!outcome.startsWith("refused")) {
         outcome = "failed: " + failure.getOriginalMessage();
+      }
+      if (VmFailures.HOST_UNAVAILABLE.equals(failure.getType()) && vm.state() != before) {
+        // The host did not take the work: as far as anyone knows the VM is as it was before.
+        vm = vm.withState(before, vm.stateReason(), now());
       }
       throw failure;
     } finally {
@@ -407,6 +426,19 @@ public class VmWorkflowImpl implements VmWorkflow {
 
   // --- plumbing ---------------------------------------------------------------------------
 
+  /**
+   * The host's worker did not pick up {@code work} in time. Nothing was done on the host, so the
+   * state stays as last seen, marked unreachable until the host answers again (any host event or
+   * activity result clears it).
+   */
+  private void markHostUnreachable(String work) {
+    if (vm.hostUnreachableSince() == null) {
+      log.warn("VM {}: host {} unreachable (its worker did not pick up: {}); last seen {}", vm.name(), input.hostId(), work, vm.state());
+    }
+    vm = vm.withHostUnreachable("host " + input.hostId() + " unreachable: its worker did not pick up \"" + work + "\" within "
+        + input.hostTaskTimeout().toSeconds() + " s", now());
+  }
+
   private interface OptionsFactory {
     ActivityOptions options(String hostId, Duration scheduleToStart, String summary);
   }
@@ -418,7 +450,7 @@ public class VmWorkflowImpl implements VmWorkflow {
     } catch (ActivityFailure failure) {
       ApplicationFailure translated = VmFailures.fromActivity(failure, input.hostId());
       if (VmFailures.HOST_UNAVAILABLE.equals(translated.getType())) {
-        vm = vm.withState(vm.state(), "host " + input.hostId() + " unreachable during: " + summary, now());
+        markHostUnreachable(summary);
       }
       throw translated;
     }
@@ -452,15 +484,21 @@ public class VmWorkflowImpl implements VmWorkflow {
     recordChange();
     Workflow.upsertTypedSearchAttributes(
         VmSearchAttributes.NAME.valueSet(vm.name()),
-        VmSearchAttributes.STATE.valueSet(vm.state().name()),
+        VmSearchAttributes.STATE.valueSet(shownState()),
         VmSearchAttributes.HOST.valueSet(vm.hostId()));
     Map<String, Object> memo = new LinkedHashMap<>();
-    memo.put("state", vm.state().name());
+    memo.put("state", shownState());
     memo.put("reason", vm.stateReason() == null ? "" : vm.stateReason());
     memo.put("pid", vm.pid());
     Workflow.upsertMemo(memo);
-    Workflow.setCurrentDetails("**" + vm.name() + "** on host `" + vm.hostId() + "`: " + vm.state()
+    Workflow.setCurrentDetails("**" + vm.name() + "** on host `" + vm.hostId() + "`: " + shownState()
+        + (vm.hostUnreachableSince() != null ? ", last seen " + vm.state() : "")
         + (vm.stateReason() == null ? "" : " (" + vm.stateReason() + ")"));
+  }
+
+  /** The state as operators see it (Temporal UI, search): the host's silence is shown, not hidden. */
+  private String shownState() {
+    return vm.hostUnreachableSince() != null ? "HOST_UNREACHABLE" : vm.state().name();
   }
 
   private void unregister() {

@@ -38,6 +38,7 @@ class VmWorkflowTest {
   private TestWorkflowEnvironment env;
   private WorkflowClient client;
   private FakeHost host;
+  private Worker hostWorker;
 
   @BeforeEach
   void setUp() {
@@ -48,7 +49,8 @@ class VmWorkflowTest {
     Worker control = env.newWorker(TaskQueues.CONTROL);
     control.registerWorkflowImplementationTypes(VmWorkflowImpl.class, VmRegistryWorkflowImpl.class);
     host = new FakeHost();
-    env.newWorker(TaskQueues.host(HOST)).registerActivitiesImplementations(host);
+    hostWorker = env.newWorker(TaskQueues.host(HOST));
+    hostWorker.registerActivitiesImplementations(host);
     env.start();
     client = env.getWorkflowClient();
   }
@@ -202,6 +204,37 @@ class VmWorkflowTest {
     VmRecord record = vm.describe();
     assertEquals(VmState.FAILED, record.state());
     assertTrue(record.stateReason().contains("unreachable"), record.stateReason());
+    assertTrue(record.hostUnreachableSince() != null, "marked host-unreachable");
+  }
+
+  @Test
+  void aVmWhoseHostGoesAwayShowsHostUnreachableAndRecoversWhenItReturns() {
+    VmWorkflow vm = create("orphaned-host", true);
+    vm.awaitCreated();
+    hostWorker.suspendPolling(); // the host's worker is gone; QEMU (here: the fake) keeps running
+    // Polls already waiting on the server still take a task each; after those, nothing is picked up.
+    for (int i = 0; i < 60 && vm.describe().hostUnreachableSince() == null; i++) {
+      env.sleep(Duration.ofSeconds(5));
+    }
+    VmRecord lost = vm.describe();
+    assertEquals(VmState.RUNNING, lost.state(), "the last state seen is kept");
+    assertTrue(lost.hostUnreachableSince() != null, "the monitor found the host unreachable: " + lost.stateReason());
+    assertTrue(lost.stateReason().contains("host " + HOST + " unreachable"), lost.stateReason());
+
+    // An operation fails as UNAVAILABLE and leaves no made-up state behind.
+    WorkflowUpdateException e = assertThrows(WorkflowUpdateException.class, () -> vm.stop(new StopRequest(60, false)));
+    assertEquals(VmFailures.HOST_UNAVAILABLE, assertInstanceOf(ApplicationFailure.class, e.getCause()).getType());
+    assertEquals(VmState.RUNNING, vm.describe().state(), "not STOPPING: nothing happened on the host");
+    assertEquals(1, host.spawns.get(), "nothing was retried elsewhere");
+
+    hostWorker.resumePolling();
+    for (int i = 0; i < 12 && vm.describe().hostUnreachableSince() != null; i++) {
+      env.sleep(Duration.ofSeconds(5));
+    }
+    VmRecord back = vm.describe();
+    assertEquals(VmState.RUNNING, back.state());
+    assertEquals(null, back.hostUnreachableSince(), "reachable again: " + back.stateReason());
+    assertEquals(VmState.STOPPED, vm.stop(new StopRequest(0, true)).state(), "operations work again");
   }
 
   @Test
@@ -232,7 +265,7 @@ class VmWorkflowTest {
   @Test
   void aContinuedWorkflowCarriesItsStateWithoutTouchingTheHost() {
     VmRecord carried = new VmRecord("kept", "kept", "req", spec("kept"), HOST, VmState.STOPPED, "the guest powered off", "", 0,
-        Instant.parse("2026-01-01T00:00:00Z"), Instant.parse("2026-01-01T00:00:00Z"), Instant.parse("2026-01-01T00:00:00Z"), List.of(), 7);
+        Instant.parse("2026-01-01T00:00:00Z"), Instant.parse("2026-01-01T00:00:00Z"), Instant.parse("2026-01-01T00:00:00Z"), List.of(), 7, null);
     VmWorkflow vm = client.newWorkflowStub(VmWorkflow.class,
         WorkflowOptions.newBuilder().setWorkflowId(TaskQueues.workflowId("kept")).setTaskQueue(TaskQueues.CONTROL).build());
     WorkflowClient.start(vm::run, new VmWorkflowInput("kept", "kept", "req", spec("kept"), HOST, true, null, carried));
