@@ -56,6 +56,10 @@ public interface HostActivities {
   @ActivityMethod
   ConsoleTail readConsole(String vmId, int maxBytes);
 
+  /** The VMs whose QEMU runs on this host (runtime directory name to pid), checked by pidfile and cmdline. */
+  @ActivityMethod
+  java.util.Map<String, Long> runningQemus();
+
   /** Removes the VM's runtime directory. Refuses while QEMU runs; a missing directory is success. */
   @ActivityMethod
   void cleanup(String vmId);

@@ -150,6 +150,27 @@ final class VmDirectory {
     }
   }
 
+  /** QEMU processes on {@code hostId} that no VM workflow owns, asked of the host through a short workflow. */
+  java.util.Map<String, Long> orphans(String hostId) {
+    io.plasmavmc.workflow.HostScanWorkflow scan = client.newWorkflowStub(io.plasmavmc.workflow.HostScanWorkflow.class,
+        WorkflowOptions.newBuilder()
+            .setWorkflowId(io.plasmavmc.workflow.HostScanWorkflow.workflowId(hostId, java.util.UUID.randomUUID().toString()))
+            .setTaskQueue(TaskQueues.CONTROL)
+            .setWorkflowExecutionTimeout(hostTaskTimeout.plusSeconds(60))
+            .setStaticSummary("list the QEMU processes of host `" + hostId + "` (orphan report)")
+            .build());
+    try {
+      return io.plasmavmc.workflow.Orphans.among(client, scan.scan(hostId, hostTaskTimeout));
+    } catch (io.temporal.client.WorkflowFailedException e) {
+      if (e.getCause() instanceof io.temporal.failure.ApplicationFailure failure) {
+        throw Failures.fromFailure(failure);
+      }
+      throw Failures.toStatus("", e);
+    } catch (RuntimeException e) {
+      throw Failures.toStatus("", e);
+    }
+  }
+
   VmRecord describeOrNull(String name) {
     try {
       return describe(name);

@@ -64,6 +64,17 @@ final class VmService extends VmServiceGrpc.VmServiceImplBase {
   }
 
   @Override
+  public void listOrphans(io.plasmavmc.api.v1.ListOrphansRequest request, StreamObserver<io.plasmavmc.api.v1.ListOrphansResponse> response) {
+    answer("ListOrphans", request.getHostId(), response, error -> true, () -> {
+      String hostId = request.getHostId().isEmpty() ? defaultHostId : Requests.name("host_id", request.getHostId());
+      var result = io.plasmavmc.api.v1.ListOrphansResponse.newBuilder().setHostId(hostId);
+      directory.orphans(hostId).forEach((vmId, pid) ->
+          result.addOrphans(io.plasmavmc.api.v1.Orphan.newBuilder().setVmId(vmId).setQemuPid(pid)));
+      return result.build();
+    });
+  }
+
+  @Override
   public void getConsoleLog(GetConsoleLogRequest request, StreamObserver<ConsoleLog> response) {
     answer("GetConsoleLog", request.getName(), response, error -> false, () -> {
       String name = Requests.name("name", request.getName());

@@ -21,7 +21,12 @@ import java.util.List;
  */
 public final class LocalStack implements AutoCloseable {
   public record Settings(int temporalPort, int grpcPort, String bindAddress, String hostId, Path runtimeDir, Path qemuBinary,
-      List<Path> imageRoots, String kvm, Duration hostTaskTimeout) {}
+      List<Path> imageRoots, String kvm, Duration hostTaskTimeout, String orphans) {
+    public Settings(int temporalPort, int grpcPort, String bindAddress, String hostId, Path runtimeDir, Path qemuBinary,
+        List<Path> imageRoots, String kvm, Duration hostTaskTimeout) {
+      this(temporalPort, grpcPort, bindAddress, hostId, runtimeDir, qemuBinary, imageRoots, kvm, hostTaskTimeout, "report");
+    }
+  }
 
   private final Settings settings;
   private TestServer.PortBoundTestServer temporal;
@@ -38,7 +43,7 @@ public final class LocalStack implements AutoCloseable {
     service = WorkerServiceStubs.connect("127.0.0.1:" + settings.temporalPort(), StickyQueueFilter.Mode.AUTO);
     WorkflowClient client = WorkflowClient.newInstance(service);
     worker = new HostWorker(client, new WorkerSettings(settings.hostId(), settings.runtimeDir(), settings.qemuBinary(),
-        settings.imageRoots(), settings.kvm())).start();
+        settings.imageRoots(), settings.kvm(), settings.orphans())).start();
     gateway = new GatewayServer(client, new GatewaySettings(settings.bindAddress(), settings.grpcPort(), worker.hostId(),
         settings.hostTaskTimeout(), "registry")).start();
     return this;

@@ -47,7 +47,8 @@ public final class PlasmaVmc {
         Path.of(options.value("--qemu", "/usr/bin/qemu-system-x86_64")),
         roots,
         options.value("--kvm", "auto"),
-        Duration.ofSeconds(options.integer("--host-timeout", 15)));
+        Duration.ofSeconds(options.integer("--host-timeout", 15)),
+        options.value("--orphans", "report"));
     options.rejectUnknown();
 
     LocalStack stack = new LocalStack(settings);
@@ -85,7 +86,7 @@ public final class PlasmaVmc {
         new io.plasmavmc.worker.WorkerSettings(options.value("--host-id", null),
             Path.of(options.value("--runtime-dir", defaultRuntimeDir(System.getProperty("user.home")))),
             Path.of(options.value("--qemu", "/usr/bin/qemu-system-x86_64")), roots.isEmpty() ? null : roots,
-            options.value("--kvm", "auto")));
+            options.value("--kvm", "auto"), options.value("--orphans", "report")));
     options.rejectUnknown();
     worker.start();
     System.out.println("host worker ready");
@@ -133,6 +134,7 @@ public final class PlasmaVmc {
           --qemu PATH          QEMU binary (default /usr/bin/qemu-system-x86_64)
           --kvm auto|on|off    KVM use (default auto: KVM where /dev/kvm works)
           --host-timeout S     how long an operation waits for this host's worker (default 15)
+          --orphans report|kill  QEMU processes no VM owns: report them (default) or end them at start
         """;
   }
 }

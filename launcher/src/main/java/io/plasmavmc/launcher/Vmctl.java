@@ -68,6 +68,7 @@ public final class Vmctl {
           watch NAME                  stream state changes until the VM is deleted (Ctrl-C ends)
           console-log NAME [--bytes N]
           list [--page-size N]
+          orphans [--host ID]          QEMU processes on a host that no VM owns (left alone)
           delete NAME
         The server defaults to $PLASMAVMC_SERVER or 127.0.0.1:9090.
         """;
@@ -96,6 +97,23 @@ public final class Vmctl {
         int pageSize = options.integer("--page-size", 100);
         options.rejectUnknown();
         list(vms, pageSize, json);
+        return 0;
+      }
+      if (command.equals("orphans")) {
+        String host = options.value("--host", "");
+        options.rejectUnknown();
+        var found = vms.listOrphans(io.plasmavmc.api.v1.ListOrphansRequest.newBuilder().setHostId(host).build());
+        if (json) {
+          out.println(toJson(found));
+        } else if (found.getOrphansCount() == 0) {
+          out.printf("no orphan QEMU processes on host %s%n", found.getHostId());
+        } else {
+          out.printf("%-24s %-8s %s%n", "RUNTIME DIR", "PID", "HOST");
+          for (var orphan : found.getOrphansList()) {
+            out.printf("%-24s %-8d %s%n", orphan.getVmId(), orphan.getQemuPid(), found.getHostId());
+          }
+          err.println("(no VM owns these; end one with kill PID, or start the worker with --orphans kill)");
+        }
         return 0;
       }
       if (options.words().size() < 2) {

@@ -30,12 +30,54 @@ class OrphanEndToEndTest {
 
       Map<String, Long> orphans = plasma.stack.orphans();
       assertEquals(Map.of("stray", stray.pid()), orphans);
+      // The same, over gRPC (what `vmctl orphans` shows): asked of the host through Temporal.
+      var listed = plasma.vms.listOrphans(io.plasmavmc.api.v1.ListOrphansRequest.getDefaultInstance());
+      assertEquals("e2e-host", listed.getHostId());
+      assertEquals(List.of(io.plasmavmc.api.v1.Orphan.newBuilder().setVmId("stray").setQemuPid(stray.pid()).build()), listed.getOrphansList());
       assertTrue(ProcessHandle.of(stray.pid()).map(ProcessHandle::isAlive).orElse(false), "an orphan is left alone");
       assertTrue(managed.getQemuPid() > 0);
 
       plasma.vms.deleteVm(DeleteVmRequest.newBuilder().setName("managed").build());
       byHand.kill("stray");
       assertEquals(Map.of(), plasma.stack.orphans());
+      assertEquals(0, plasma.vms.listOrphans(io.plasmavmc.api.v1.ListOrphansRequest.getDefaultInstance()).getOrphansCount());
+    }
+  }
+
+  @Test
+  void aHostWithoutAWorkerCannotBeScannedAndSaysSo() throws Exception {
+    try (PlasmaVmcHarness plasma = new PlasmaVmcHarness(Duration.ofSeconds(2))) {
+      io.grpc.StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(io.grpc.StatusRuntimeException.class,
+          () -> plasma.vms.listOrphans(io.plasmavmc.api.v1.ListOrphansRequest.newBuilder().setHostId("ghost-host").build()));
+      assertEquals(io.grpc.Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.getStatus().toString());
+      assertTrue(e.getStatus().getDescription().contains("ghost-host"), e.getStatus().getDescription());
+      assertEquals(io.grpc.Status.Code.INVALID_ARGUMENT, org.junit.jupiter.api.Assertions.assertThrows(io.grpc.StatusRuntimeException.class,
+          () -> plasma.vms.listOrphans(io.plasmavmc.api.v1.ListOrphansRequest.newBuilder().setHostId("no such host").build()))
+          .getStatus().getCode());
+    }
+  }
+
+  @Test
+  void aWorkerConfiguredToKillOrphansEndsThemWhenItStarts() throws Exception {
+    try (PlasmaVmcHarness plasma = new PlasmaVmcHarness(Duration.ofSeconds(3))) {
+      VmHandle stray;
+      // Started by hand, and its QMP connection closed again (QEMU serves one monitor client at a time).
+      try (HostActivitiesImpl byHand = new HostActivitiesImpl(HostConfig.of(plasma.runtimeDir.resolve("other-host"),
+          Path.of("/usr/bin/qemu-system-x86_64"), List.of(TestGuest.dir()), false))) {
+        stray = byHand.spawn("stray", VmSpec.of("stray").withResources(1, 64).withNetwork(false, List.of()));
+      }
+      var service = io.plasmavmc.worker.WorkerServiceStubs.connect("127.0.0.1:" + plasma.temporalPort,
+          io.plasmavmc.worker.StickyQueueFilter.Mode.AUTO);
+      try (var worker = new io.plasmavmc.worker.HostWorker(io.temporal.client.WorkflowClient.newInstance(service),
+          new io.plasmavmc.worker.WorkerSettings("other-host", plasma.runtimeDir.resolve("other-host"),
+              Path.of("/usr/bin/qemu-system-x86_64"), List.of(TestGuest.dir()), "off", "kill")).start()) {
+        // Gone, or a zombie that this machine's init has not reaped yet.
+        assertTrue(io.plasmavmc.host.qemu.LinuxProcesses.state(stray.pid()).map(state -> state == 'Z').orElse(true),
+            "the orphan was ended");
+        assertEquals(Map.of(), worker.orphans());
+      } finally {
+        service.shutdownNow();
+      }
     }
   }
 }

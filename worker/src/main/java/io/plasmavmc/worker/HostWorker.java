@@ -2,6 +2,8 @@ package io.plasmavmc.worker;
 
 import io.plasmavmc.host.HostActivitiesImpl;
 import io.plasmavmc.host.HostConfig;
+import io.plasmavmc.workflow.HostScanWorkflowImpl;
+import io.plasmavmc.workflow.Orphans;
 import io.plasmavmc.workflow.TaskQueues;
 import io.plasmavmc.workflow.VmRegistryWorkflowImpl;
 import io.plasmavmc.workflow.VmWorkflowImpl;
@@ -51,13 +53,11 @@ public final class HostWorker implements AutoCloseable {
     activities = new HostActivitiesImpl(config);
     factory = WorkerFactory.newInstance(client, factoryOptions);
     Worker control = factory.newWorker(TaskQueues.CONTROL);
-    control.registerWorkflowImplementationTypes(VmWorkflowImpl.class, VmRegistryWorkflowImpl.class);
+    control.registerWorkflowImplementationTypes(VmWorkflowImpl.class, VmRegistryWorkflowImpl.class, HostScanWorkflowImpl.class);
     Worker host = factory.newWorker(TaskQueues.host(settings.hostId()));
     host.registerActivitiesImplementations(activities);
     factory.start();
-    orphans().forEach((vmId, pid) -> log.warn(
-        "orphan: QEMU pid {} runs from {}/{} but VM {} has no running workflow; left alone (kill it by hand if it is not wanted)",
-        pid, settings.runtimeDir(), vmId, vmId));
+    handleOrphans();
     log.info("host worker {} started: queue {}, runtime dir {}, QEMU {}, image roots {}, KVM {}{}", settings.hostId(),
         TaskQueues.host(settings.hostId()), settings.runtimeDir(), settings.qemuBinary(), settings.imageRoots(),
         config.kvmUsable() ? "usable" : "not used (guests run under TCG)",
@@ -65,36 +65,23 @@ public final class HostWorker implements AutoCloseable {
     return this;
   }
 
-  /**
-   * QEMU processes on this host whose VM has no running workflow: left by a crash between a
-   * workflow's end and its cleanup, or started by hand in the runtime directory. Reported, never
-   * killed: an operator decides.
-   */
-  public java.util.Map<String, Long> orphans() {
-    java.util.Map<String, Long> orphans = new java.util.TreeMap<>();
-    activities.runningVms().forEach((vmId, pid) -> {
-      if (!workflowRunning(vmId)) {
-        orphans.put(vmId, pid);
+  /** Reports each orphan at start; ends it too when configured so ({@code orphans=kill}). */
+  private void handleOrphans() {
+    orphans().forEach((vmId, pid) -> {
+      if (settings.killOrphans()) {
+        log.warn("orphan: QEMU pid {} runs from {}/{} but VM {} has no running workflow; ending it (orphans=kill)",
+            pid, settings.runtimeDir(), vmId, vmId);
+        activities.kill(vmId);
+      } else {
+        log.warn("orphan: QEMU pid {} runs from {}/{} but VM {} has no running workflow; left alone "
+            + "(`vmctl orphans` lists them; orphans=kill ends them at worker start)", pid, settings.runtimeDir(), vmId, vmId);
       }
     });
-    return orphans;
   }
 
-  private boolean workflowRunning(String vmId) {
-    try {
-      var execution = client.getWorkflowServiceStubs().blockingStub().describeWorkflowExecution(
-          io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest.newBuilder()
-              .setNamespace(client.getOptions().getNamespace())
-              .setExecution(io.temporal.api.common.v1.WorkflowExecution.newBuilder().setWorkflowId(TaskQueues.workflowId(vmId)))
-              .build());
-      return execution.getWorkflowExecutionInfo().getStatus()
-          == io.temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
-    } catch (io.grpc.StatusRuntimeException e) {
-      if (e.getStatus().getCode() == io.grpc.Status.Code.NOT_FOUND) {
-        return false;
-      }
-      throw e;
-    }
+  /** QEMU processes on this host whose VM has no running workflow (see {@link Orphans}). */
+  public java.util.Map<String, Long> orphans() {
+    return Orphans.among(client, activities.runningVms());
   }
 
   public String hostId() {

@@ -26,7 +26,7 @@ public class WorkerApplication {
   }
 
   @ConfigurationProperties("plasmavmc.worker")
-  public record WorkerProperties(String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots, String kvm) {}
+  public record WorkerProperties(String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots, String kvm, String orphans) {}
 
   public static void main(String[] args) {
     SpringApplication.run(WorkerApplication.class, args);
@@ -44,7 +44,8 @@ public class WorkerApplication {
 
   @Bean(destroyMethod = "close")
   HostWorker hostWorker(WorkflowClient client, WorkerProperties worker) {
-    return new HostWorker(client, new WorkerSettings(worker.hostId(), worker.runtimeDir(), worker.qemuBinary(), worker.imageRoots(), worker.kvm()))
+    return new HostWorker(client, new WorkerSettings(worker.hostId(), worker.runtimeDir(), worker.qemuBinary(), worker.imageRoots(), worker.kvm(),
+        worker.orphans()))
         .start();
   }
 }

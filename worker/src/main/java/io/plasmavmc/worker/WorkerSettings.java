@@ -6,9 +6,15 @@ import java.util.List;
 
 /**
  * A host worker's configuration. {@code kvm}: "auto" probes /dev/kvm (and the CPU model it
- * accepts), "off" runs every guest under TCG, "on" insists on KVM.
+ * accepts), "off" runs every guest under TCG, "on" insists on KVM. {@code orphans}: "report"
+ * (default) logs QEMU processes that no VM workflow owns and leaves them; "kill" ends them when the
+ * worker starts.
  */
-public record WorkerSettings(String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots, String kvm) {
+public record WorkerSettings(String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots, String kvm, String orphans) {
+
+  public WorkerSettings(String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots, String kvm) {
+    this(hostId, runtimeDir, qemuBinary, imageRoots, kvm, "report");
+  }
 
   public WorkerSettings {
     if (hostId == null || hostId.isBlank()) {
@@ -21,5 +27,13 @@ public record WorkerSettings(String hostId, Path runtimeDir, Path qemuBinary, Li
     qemuBinary = qemuBinary == null ? Path.of("/usr/bin/qemu-system-x86_64") : qemuBinary;
     imageRoots = imageRoots == null ? List.of(Path.of("/var/lib/plasmavmc/images")) : List.copyOf(imageRoots);
     kvm = kvm == null || kvm.isBlank() ? "auto" : kvm;
+    orphans = orphans == null || orphans.isBlank() ? "report" : orphans.trim();
+    if (!orphans.equals("report") && !orphans.equals("kill")) {
+      throw new IllegalArgumentException("orphans must be report or kill: " + orphans);
+    }
+  }
+
+  public boolean killOrphans() {
+    return orphans.equals("kill");
   }
 }

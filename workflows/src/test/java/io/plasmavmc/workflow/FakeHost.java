@@ -153,6 +153,17 @@ final class FakeHost implements HostActivities {
     return queryStatus(vmId);
   }
 
+  @Override
+  public Map<String, Long> runningQemus() {
+    Map<String, Long> running = new java.util.TreeMap<>();
+    pids.forEach((vmId, pid) -> {
+      if (alive(vmId)) {
+        running.put(vmId, pid);
+      }
+    });
+    return running;
+  }
+
   long pid(String vmId) {
     return pids.getOrDefault(vmId, 0L);
   }
