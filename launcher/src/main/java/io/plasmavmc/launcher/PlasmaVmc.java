@@ -87,8 +87,12 @@ public final class PlasmaVmc {
             Path.of(options.value("--runtime-dir", defaultRuntimeDir(System.getProperty("user.home")))),
             Path.of(options.value("--qemu", "/usr/bin/qemu-system-x86_64")), roots.isEmpty() ? null : roots,
             options.value("--kvm", "auto"), options.value("--orphans", "report")));
+    int metricsPort = options.integer("--metrics-port", -1);
     options.rejectUnknown();
     worker.start();
+    if (metricsPort >= 0) {
+      worker.serveMetrics("127.0.0.1", metricsPort);
+    }
     System.out.println("host worker ready");
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -122,6 +126,7 @@ public final class PlasmaVmc {
                plasmavmc worker [--plasmavmc.*=...]   a host worker against a Temporal cluster
                plasmavmc gateway [--plasmavmc.*=...]  the gRPC gateway against a Temporal cluster
                plasmavmc host-worker [--temporal-address HOST:PORT] [options of up] [--sticky-queues auto|on|off]
+                                     [--metrics-port N]
                                       a host worker without Spring (starts in about a second)
         options of up:
           --grpc-port N        gateway port (default 9090)

@@ -58,6 +58,33 @@ class OrphanEndToEndTest {
   }
 
   @Test
+  void aWorkerCountsItsQemuProcessesAndOrphansForPrometheus() throws Exception {
+    try (PlasmaVmcHarness plasma = new PlasmaVmcHarness(Duration.ofSeconds(3))) {
+      VmHandle stray;
+      try (HostActivitiesImpl byHand = new HostActivitiesImpl(HostConfig.of(plasma.runtimeDir.resolve("metered"),
+          Path.of("/usr/bin/qemu-system-x86_64"), List.of(TestGuest.dir()), false))) {
+        stray = byHand.spawn("stray", VmSpec.of("stray").withResources(1, 64).withNetwork(false, List.of()));
+      }
+      var service = io.plasmavmc.worker.WorkerServiceStubs.connect("127.0.0.1:" + plasma.temporalPort,
+          io.plasmavmc.worker.StickyQueueFilter.Mode.AUTO);
+      try (var worker = new io.plasmavmc.worker.HostWorker(io.temporal.client.WorkflowClient.newInstance(service),
+          new io.plasmavmc.worker.WorkerSettings("metered", plasma.runtimeDir.resolve("metered"),
+              Path.of("/usr/bin/qemu-system-x86_64"), List.of(TestGuest.dir()), "off")).start().serveMetrics("127.0.0.1", 0)) {
+        var http = java.net.http.HttpClient.newHttpClient();
+        var response = http.send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create("http://127.0.0.1:" + worker.metricsPort() + "/metrics")).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode());
+        assertTrue(response.body().contains("plasmavmc_qemu_processes{host=\"metered\"} 1\n"), response.body());
+        assertTrue(response.body().contains("plasmavmc_orphan_qemu_processes{host=\"metered\"} 1\n"), response.body());
+        assertTrue(ProcessHandle.of(stray.pid()).map(ProcessHandle::isAlive).orElse(false), "reported, left alone");
+      } finally {
+        service.shutdownNow();
+      }
+    }
+  }
+
+  @Test
   void aWorkerConfiguredToKillOrphansEndsThemWhenItStarts() throws Exception {
     try (PlasmaVmcHarness plasma = new PlasmaVmcHarness(Duration.ofSeconds(3))) {
       VmHandle stray;

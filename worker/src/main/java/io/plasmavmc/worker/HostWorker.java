@@ -29,6 +29,7 @@ public final class HostWorker implements AutoCloseable {
   private final WorkerSettings settings;
   private WorkerFactory factory;
   private HostActivitiesImpl activities;
+  private HostMetrics metrics;
 
   private final WorkerFactoryOptions factoryOptions;
 
@@ -63,6 +64,20 @@ public final class HostWorker implements AutoCloseable {
         config.kvmUsable() ? "usable" : "not used (guests run under TCG)",
         config.kvmUsable() ? " with -cpu " + config.kvmCpuModel() : "");
     return this;
+  }
+
+  /**
+   * Serves this host's gauges (QEMU processes, orphans) in Prometheus' format on
+   * {@code http://bind:port/metrics}; port 0 picks a free one. Call after {@link #start()}.
+   */
+  public HostWorker serveMetrics(String bindAddress, int port) {
+    metrics = new HostMetrics(bindAddress, port, settings.hostId(), activities::runningVms, this::orphans);
+    return this;
+  }
+
+  /** The port metrics are served on, or -1. */
+  public int metricsPort() {
+    return metrics == null ? -1 : metrics.port();
   }
 
   /** Reports each orphan at start; ends it too when configured so ({@code orphans=kill}). */
@@ -102,6 +117,9 @@ public final class HostWorker implements AutoCloseable {
 
   @Override
   public void close() {
+    if (metrics != null) {
+      metrics.close();
+    }
     if (factory != null) {
       factory.shutdown();
       try {

@@ -26,7 +26,8 @@ public class WorkerApplication {
   }
 
   @ConfigurationProperties("plasmavmc.worker")
-  public record WorkerProperties(String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots, String kvm, String orphans) {}
+  public record WorkerProperties(String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots, String kvm, String orphans,
+      Integer metricsPort, String metricsBind) {}
 
   public static void main(String[] args) {
     SpringApplication.run(WorkerApplication.class, args);
@@ -44,8 +45,11 @@ public class WorkerApplication {
 
   @Bean(destroyMethod = "close")
   HostWorker hostWorker(WorkflowClient client, WorkerProperties worker) {
-    return new HostWorker(client, new WorkerSettings(worker.hostId(), worker.runtimeDir(), worker.qemuBinary(), worker.imageRoots(), worker.kvm(),
-        worker.orphans()))
-        .start();
+    HostWorker started = new HostWorker(client, new WorkerSettings(worker.hostId(), worker.runtimeDir(), worker.qemuBinary(),
+        worker.imageRoots(), worker.kvm(), worker.orphans())).start();
+    if (worker.metricsPort() != null && worker.metricsPort() >= 0) {
+      started.serveMetrics(worker.metricsBind() == null ? "127.0.0.1" : worker.metricsBind(), worker.metricsPort());
+    }
+    return started;
   }
 }
