@@ -239,10 +239,23 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
           }
           client = attach(dir, events, listener);
           if (client != null) {
-            sink.accept(new HostEvent(vmId, pid.getAsLong(), HostEvent.ATTACHED, queryStatus(vmId), Instant.now(), "monitor attached to QEMU pid " + pid.getAsLong()));
+            try {
+              sink.accept(new HostEvent(vmId, pid.getAsLong(), HostEvent.ATTACHED, queryStatus(vmId), Instant.now(),
+                  "monitor attached to QEMU pid " + pid.getAsLong()));
+            } catch (io.plasmavmc.host.qmp.QmpConnectionClosedException | VmNotRunningException e) {
+              events.add(CONNECTION_ENDED); // QEMU is going away as we attach: see whether it exited
+            }
           }
         }
         QmpEvent event = events.poll(client == null ? 200 : 1000, TimeUnit.MILLISECONDS);
+        VmStatus afterEvent = null;
+        if (event != null && event != CONNECTION_ENDED && WATCHED_EVENTS.contains(event.name())) {
+          try {
+            afterEvent = queryStatus(vmId);
+          } catch (io.plasmavmc.host.qmp.QmpConnectionClosedException | VmNotRunningException e) {
+            event = CONNECTION_ENDED; // QEMU went away right after the event (a SHUTDOWN, typically): see whether it exited
+          }
+        }
         if (event == CONNECTION_ENDED || client == null) {
           // QMP end-of-file is the first sign of QEMU exiting; /proc tells whether it did.
           LinuxProcesses.awaitGone(pid.getAsLong(), marker, Duration.ofSeconds(2));
@@ -253,9 +266,8 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
             sessions.drop(vmId);
             return status;
           }
-        } else if (event != null && WATCHED_EVENTS.contains(event.name())) {
-          VmStatus status = queryStatus(vmId);
-          sink.accept(new HostEvent(vmId, pid.getAsLong(), event.name(), status, event.timestamp(), event.data() == null ? "" : event.data().toString()));
+        } else if (afterEvent != null) {
+          sink.accept(new HostEvent(vmId, pid.getAsLong(), event.name(), afterEvent, event.timestamp(), event.data() == null ? "" : event.data().toString()));
         }
         heartbeat.run();
       }

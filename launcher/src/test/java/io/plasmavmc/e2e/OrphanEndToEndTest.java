@@ -57,29 +57,46 @@ class OrphanEndToEndTest {
     }
   }
 
+  /** A QEMU started by hand in {@code host}'s runtime directory, its QMP connection closed again (QEMU serves one client at a time). */
+  private static VmHandle strayOn(PlasmaVmcHarness plasma, String host) {
+    try (HostActivitiesImpl byHand = new HostActivitiesImpl(HostConfig.of(plasma.runtimeDir.resolve(host),
+        Path.of("/usr/bin/qemu-system-x86_64"), List.of(TestGuest.dir()), false))) {
+      return byHand.spawn("stray", VmSpec.of("stray").withResources(1, 64).withNetwork(false, List.of()));
+    }
+  }
+
+  /** A second host's worker and its connection. */
+  private record SecondHost(io.plasmavmc.worker.HostWorker worker, io.temporal.serviceclient.WorkflowServiceStubs service)
+      implements AutoCloseable {
+    @Override
+    public void close() {
+      worker.close();
+      service.shutdownNow();
+    }
+  }
+
+  /** A second host's worker against the harness's Temporal, with the given orphan policy. */
+  private static SecondHost workerOf(PlasmaVmcHarness plasma, String host, String orphans) {
+    var service = io.plasmavmc.worker.WorkerServiceStubs.connect("127.0.0.1:" + plasma.temporalPort,
+        io.plasmavmc.worker.StickyQueueFilter.Mode.AUTO);
+    return new SecondHost(new io.plasmavmc.worker.HostWorker(io.temporal.client.WorkflowClient.newInstance(service),
+        new io.plasmavmc.worker.WorkerSettings(host, plasma.runtimeDir.resolve(host), Path.of("/usr/bin/qemu-system-x86_64"),
+            List.of(TestGuest.dir()), "off", orphans)).start(), service);
+  }
+
   @Test
   void aWorkerCountsItsQemuProcessesAndOrphansForPrometheus() throws Exception {
     try (PlasmaVmcHarness plasma = new PlasmaVmcHarness(Duration.ofSeconds(3))) {
-      VmHandle stray;
-      try (HostActivitiesImpl byHand = new HostActivitiesImpl(HostConfig.of(plasma.runtimeDir.resolve("metered"),
-          Path.of("/usr/bin/qemu-system-x86_64"), List.of(TestGuest.dir()), false))) {
-        stray = byHand.spawn("stray", VmSpec.of("stray").withResources(1, 64).withNetwork(false, List.of()));
-      }
-      var service = io.plasmavmc.worker.WorkerServiceStubs.connect("127.0.0.1:" + plasma.temporalPort,
-          io.plasmavmc.worker.StickyQueueFilter.Mode.AUTO);
-      try (var worker = new io.plasmavmc.worker.HostWorker(io.temporal.client.WorkflowClient.newInstance(service),
-          new io.plasmavmc.worker.WorkerSettings("metered", plasma.runtimeDir.resolve("metered"),
-              Path.of("/usr/bin/qemu-system-x86_64"), List.of(TestGuest.dir()), "off")).start().serveMetrics("127.0.0.1", 0)) {
-        var http = java.net.http.HttpClient.newHttpClient();
-        var response = http.send(java.net.http.HttpRequest.newBuilder(
+      VmHandle stray = strayOn(plasma, "metered");
+      try (SecondHost metered = workerOf(plasma, "metered", "report")) {
+        var worker = metered.worker().serveMetrics("127.0.0.1", 0);
+        var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
             java.net.URI.create("http://127.0.0.1:" + worker.metricsPort() + "/metrics")).build(),
             java.net.http.HttpResponse.BodyHandlers.ofString());
         assertEquals(200, response.statusCode());
         assertTrue(response.body().contains("plasmavmc_qemu_processes{host=\"metered\"} 1\n"), response.body());
         assertTrue(response.body().contains("plasmavmc_orphan_qemu_processes{host=\"metered\"} 1\n"), response.body());
         assertTrue(ProcessHandle.of(stray.pid()).map(ProcessHandle::isAlive).orElse(false), "reported, left alone");
-      } finally {
-        service.shutdownNow();
       }
     }
   }
@@ -87,23 +104,12 @@ class OrphanEndToEndTest {
   @Test
   void aWorkerConfiguredToKillOrphansEndsThemWhenItStarts() throws Exception {
     try (PlasmaVmcHarness plasma = new PlasmaVmcHarness(Duration.ofSeconds(3))) {
-      VmHandle stray;
-      // Started by hand, and its QMP connection closed again (QEMU serves one monitor client at a time).
-      try (HostActivitiesImpl byHand = new HostActivitiesImpl(HostConfig.of(plasma.runtimeDir.resolve("other-host"),
-          Path.of("/usr/bin/qemu-system-x86_64"), List.of(TestGuest.dir()), false))) {
-        stray = byHand.spawn("stray", VmSpec.of("stray").withResources(1, 64).withNetwork(false, List.of()));
-      }
-      var service = io.plasmavmc.worker.WorkerServiceStubs.connect("127.0.0.1:" + plasma.temporalPort,
-          io.plasmavmc.worker.StickyQueueFilter.Mode.AUTO);
-      try (var worker = new io.plasmavmc.worker.HostWorker(io.temporal.client.WorkflowClient.newInstance(service),
-          new io.plasmavmc.worker.WorkerSettings("other-host", plasma.runtimeDir.resolve("other-host"),
-              Path.of("/usr/bin/qemu-system-x86_64"), List.of(TestGuest.dir()), "off", "kill")).start()) {
+      VmHandle stray = strayOn(plasma, "other-host");
+      try (SecondHost other = workerOf(plasma, "other-host", "kill")) {
         // Gone, or a zombie that this machine's init has not reaped yet.
         assertTrue(io.plasmavmc.host.qemu.LinuxProcesses.state(stray.pid()).map(state -> state == 'Z').orElse(true),
             "the orphan was ended");
-        assertEquals(Map.of(), worker.orphans());
-      } finally {
-        service.shutdownNow();
+        assertEquals(Map.of(), other.worker().orphans());
       }
     }
   }

@@ -33,6 +33,7 @@ import org.slf4j.Logger;
 public class VmWorkflowImpl implements VmWorkflow {
   private static final Logger log = Workflow.getLogger(VmWorkflowImpl.class);
   private static final Duration MONITOR_RETRY = Duration.ofSeconds(10);
+  private static final Duration MONITOR_RESTART = Duration.ofSeconds(1);
 
   private final VmWorkflowInput input;
   private final WorkflowLock lock = Workflow.newWorkflowLock();
@@ -276,6 +277,7 @@ public class VmWorkflowImpl implements VmWorkflow {
       }
       boolean endedEarly;
       boolean workerLost = false;
+      String failed = null;
       try {
         VmStatus status = result[0].get();
         endedEarly = status.alive();
@@ -284,6 +286,7 @@ public class VmWorkflowImpl implements VmWorkflow {
         }
       } catch (ActivityFailure failure) {
         endedEarly = true;
+        failed = String.valueOf(failure.getCause() != null ? failure.getCause().getMessage() : failure.getMessage());
         workerLost = failure.getCause() instanceof TimeoutFailure timeout && timeout.getTimeoutType() == TimeoutType.TIMEOUT_TYPE_HEARTBEAT;
         if (!busy && VmFailures.HOST_UNAVAILABLE.equals(VmFailures.fromActivity(failure, input.hostId()).getType())) {
           markHostUnreachable("the host monitor");
@@ -294,6 +297,9 @@ public class VmWorkflowImpl implements VmWorkflow {
         // The worker that ran the monitor died: a new monitor goes to the host's next worker at once,
         // and if none picks it up within the host timeout, the host is unreachable.
         log.info("VM {}: host monitor lost its worker; starting another", vm.name());
+      } else if (failed != null && vm.hostUnreachableSince() == null) {
+        log.warn("VM {}: host monitor failed ({}); starting another", vm.name(), failed);
+        Workflow.sleep(MONITOR_RESTART);
       } else if (endedEarly) {
         // The monitor could not watch (host unreachable, QMP busy): look again shortly. A host
         // that returns is seen within this pause plus the schedule-to-start timeout.
