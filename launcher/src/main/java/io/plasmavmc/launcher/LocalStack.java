@@ -40,7 +40,10 @@ public final class LocalStack implements AutoCloseable {
 
   public LocalStack start() {
     temporal = TestServer.createPortBoundServer(settings.temporalPort(), true);
-    service = WorkerServiceStubs.connect("127.0.0.1:" + settings.temporalPort(), StickyQueueFilter.Mode.AUTO);
+    // Sticky queues stay on here: this worker lives and dies with the in-memory server, so it can
+    // never strand a workflow on its queue, and cached workflows answer queries without a replay.
+    // (A worker in another process against this server drops them: see StickyQueueFilter.)
+    service = WorkerServiceStubs.connect("127.0.0.1:" + settings.temporalPort(), StickyQueueFilter.Mode.ON);
     WorkflowClient client = WorkflowClient.newInstance(service);
     worker = new HostWorker(client, new WorkerSettings(settings.hostId(), settings.runtimeDir(), settings.qemuBinary(),
         settings.imageRoots(), settings.kvm(), settings.orphans())).start();
