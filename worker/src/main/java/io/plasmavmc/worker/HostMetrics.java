@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,7 +22,9 @@ final class HostMetrics implements AutoCloseable {
 
   private final HttpServer server;
 
-  HostMetrics(String bindAddress, int port, String hostId, Supplier<Map<String, Long>> running, Supplier<Map<String, Long>> orphans) {
+  /** {@code orphansAmong} picks the orphans out of what {@code running} found, so a scrape scans the host once. */
+  HostMetrics(String bindAddress, int port, String hostId, Supplier<Map<String, Long>> running,
+      Function<Map<String, Long>, Map<String, Long>> orphansAmong) {
     try {
       server = HttpServer.create(new InetSocketAddress(bindAddress, port), 0);
     } catch (IOException e) {
@@ -31,7 +34,8 @@ final class HostMetrics implements AutoCloseable {
       String body;
       int status = 200;
       try {
-        body = render(hostId, running.get().size(), orphans.get().size());
+        Map<String, Long> qemus = running.get();
+        body = render(hostId, qemus.size(), orphansAmong.apply(qemus).size());
       } catch (RuntimeException e) {
         status = 503;
         body = "# cannot read the host's QEMU processes: " + e.getMessage().replace('\n', ' ') + "\n";

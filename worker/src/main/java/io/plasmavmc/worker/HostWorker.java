@@ -71,7 +71,7 @@ public final class HostWorker implements AutoCloseable {
    * {@code http://bind:port/metrics}; port 0 picks a free one. Call after {@link #start()}.
    */
   public HostWorker serveMetrics(String bindAddress, int port) {
-    metrics = new HostMetrics(bindAddress, port, settings.hostId(), activities::runningVms, this::orphans);
+    metrics = new HostMetrics(bindAddress, port, settings.hostId(), activities::runningVms, running -> Orphans.among(client, running));
     return this;
   }
 
