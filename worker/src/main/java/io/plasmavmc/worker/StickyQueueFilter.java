@@ -45,12 +45,10 @@ public final class StickyQueueFilter implements ClientInterceptor {
     }
   }
 
-  private final Mode mode;
   /** Null until the server has been asked (AUTO), then whether sticky queues are dropped. */
   private volatile Boolean dropSticky;
 
   public StickyQueueFilter(Mode mode) {
-    this.mode = mode;
     this.dropSticky = switch (mode) {
       case ON -> false;
       case OFF -> true;
