@@ -333,10 +333,6 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
   /** The VMs of this host whose QEMU runs now (runtime directory with a live, matching pid), by VM id and pid. */
   @Override
   public Map<String, Long> runningQemus() {
-    return runningVms();
-  }
-
-  public Map<String, Long> runningVms() {
     Map<String, Long> running = new java.util.TreeMap<>();
     if (!java.nio.file.Files.isDirectory(config.runtimeRoot())) {
       return running;

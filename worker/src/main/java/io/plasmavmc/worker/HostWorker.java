@@ -71,7 +71,7 @@ public final class HostWorker implements AutoCloseable {
    * {@code http://bind:port/metrics}; port 0 picks a free one. Call after {@link #start()}.
    */
   public HostWorker serveMetrics(String bindAddress, int port) {
-    metrics = new HostMetrics(bindAddress, port, settings.hostId(), activities::runningVms, running -> Orphans.among(client, running));
+    metrics = new HostMetrics(bindAddress, port, settings.hostId(), activities::runningQemus, running -> Orphans.among(client, running));
     return this;
   }
 
@@ -96,7 +96,7 @@ public final class HostWorker implements AutoCloseable {
 
   /** QEMU processes on this host whose VM has no running workflow (see {@link Orphans}). */
   public java.util.Map<String, Long> orphans() {
-    return Orphans.among(client, activities.runningVms());
+    return Orphans.among(client, activities.runningQemus());
   }
 
   public String hostId() {
