@@ -4,6 +4,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.plasmavmc.host.InvalidSpecException;
 import io.plasmavmc.workflow.VmFailures;
+import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowServiceException;
 import io.temporal.client.WorkflowUpdateException;
@@ -20,7 +21,8 @@ final class Failures {
     if (error instanceof WorkflowNotFoundException) {
       return notFound(vmName);
     }
-    if (error instanceof WorkflowUpdateException update && update.getCause() instanceof ApplicationFailure failure) {
+    if ((error instanceof WorkflowUpdateException || error instanceof WorkflowFailedException)
+        && error.getCause() instanceof ApplicationFailure failure) {
       return fromFailure(failure);
     }
     StatusRuntimeException rpc = findRpcError(error);

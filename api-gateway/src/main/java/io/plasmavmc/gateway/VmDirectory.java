@@ -161,11 +161,6 @@ final class VmDirectory {
             .build());
     try {
       return io.plasmavmc.workflow.Orphans.among(client, scan.scan(hostId, hostTaskTimeout));
-    } catch (io.temporal.client.WorkflowFailedException e) {
-      if (e.getCause() instanceof io.temporal.failure.ApplicationFailure failure) {
-        throw Failures.fromFailure(failure);
-      }
-      throw Failures.toStatus("", e);
     } catch (RuntimeException e) {
       throw Failures.toStatus("", e);
     }
