@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs what PlasmaVMC needs on a Debian host, only what is missing:
-# QEMU (qemu-system-x86), busybox-static and cpio for the test guest, a JDK 17 and Maven.
+# QEMU (qemu-system-x86), busybox-static and cpio for the test guest, a JDK 17 and Maven, and
+# Temporal's CLI (the real dev server and its Web UI; see install-temporal.sh).
+# With --test also what only the tests need: Chromium and its driver (the Temporal UI test).
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 need=()
 command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
@@ -12,6 +15,10 @@ command -v cpio >/dev/null || need+=(cpio)
 command -v gzip >/dev/null || need+=(gzip)
 command -v javac >/dev/null || need+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null || need+=(maven)
+if [[ "${1:-}" == "--test" ]]; then
+  command -v chromium >/dev/null || need+=(chromium)
+  command -v chromedriver >/dev/null || need+=(chromium-driver)
+fi
 
 if (( ${#need[@]} )); then
   echo "install-deps: installing ${need[*]}"
@@ -21,3 +28,4 @@ if (( ${#need[@]} )); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 echo "install-deps: $(qemu-system-x86_64 --version | head -1); $(java -version 2>&1 | head -1)"
+bash tools/install-temporal.sh
