@@ -8,28 +8,38 @@ import io.plasmavmc.worker.WorkerServiceStubs;
 import io.plasmavmc.worker.WorkerSettings;
 import io.temporal.client.WorkflowClient;
 import io.temporal.serviceclient.WorkflowServiceStubs;
-import io.temporal.testserver.TestServer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Everything of PlasmaVMC in one process for a single machine: Temporal's in-memory server bound
- * to a port (real time, no time skipping), one host worker and the gRPC gateway. What it holds
- * lives only as long as the process; a real cluster (docker-compose.yml) keeps history across
- * restarts.
+ * Everything of PlasmaVMC on a single machine: a Temporal server (by default Temporal's real dev
+ * server, keeping every VM's history in a SQLite file, with its Web UI), one host worker and the
+ * gRPC gateway. Killed and started again on the same data directory, it finds every VM as it was.
  */
 public final class LocalStack implements AutoCloseable {
-  public record Settings(int temporalPort, int grpcPort, String bindAddress, String hostId, Path runtimeDir, Path qemuBinary,
-      List<Path> imageRoots, String kvm, Duration hostTaskTimeout, String orphans) {
-    public Settings(int temporalPort, int grpcPort, String bindAddress, String hostId, Path runtimeDir, Path qemuBinary,
-        List<Path> imageRoots, String kvm, Duration hostTaskTimeout) {
-      this(temporalPort, grpcPort, bindAddress, hostId, runtimeDir, qemuBinary, imageRoots, kvm, hostTaskTimeout, "report");
+  private static final Logger log = LoggerFactory.getLogger(LocalStack.class);
+
+  /**
+   * Which Temporal server runs: {@code mode} "dev" (the Temporal CLI's dev server on
+   * {@code dataDir}), "in-memory" (Temporal's Java test server: nothing survives a restart), or
+   * "auto" (dev where the CLI can be found, else in-memory, loudly). {@code uiPort} &lt; 0: no Web UI.
+   */
+  public record TemporalSettings(String mode, int port, int uiPort, Path dataDir) {
+    public TemporalSettings {
+      if (!List.of("auto", "dev", "in-memory").contains(mode)) {
+        throw new IllegalArgumentException("--temporal must be auto, dev or in-memory: " + mode);
+      }
     }
   }
 
+  public record Settings(TemporalSettings temporal, int grpcPort, String bindAddress, String hostId, Path runtimeDir, Path qemuBinary,
+      List<Path> imageRoots, String kvm, Duration hostTaskTimeout, String orphans) {}
+
   private final Settings settings;
-  private TestServer.PortBoundTestServer temporal;
+  private TemporalServer temporal;
   private WorkflowServiceStubs service;
   private HostWorker worker;
   private GatewayServer gateway;
@@ -39,17 +49,38 @@ public final class LocalStack implements AutoCloseable {
   }
 
   public LocalStack start() {
-    temporal = TestServer.createPortBoundServer(settings.temporalPort(), true);
-    // Sticky queues stay on here: this worker lives and dies with the in-memory server, so it can
-    // never strand a workflow on its queue, and cached workflows answer queries without a replay.
-    // (A worker in another process against this server drops them: see StickyQueueFilter.)
-    service = WorkerServiceStubs.connect("127.0.0.1:" + settings.temporalPort(), StickyQueueFilter.Mode.ON);
+    temporal = startTemporal(settings.temporal());
+    // Against the in-memory server in this same process the worker keeps sticky queues: it lives
+    // and dies with the server, so it can never strand a workflow on its queue (see StickyQueueFilter).
+    service = WorkerServiceStubs.connect(temporal.address(),
+        temporal.keepsHistory() ? StickyQueueFilter.Mode.AUTO : StickyQueueFilter.Mode.ON);
     WorkflowClient client = WorkflowClient.newInstance(service);
     worker = new HostWorker(client, new WorkerSettings(settings.hostId(), settings.runtimeDir(), settings.qemuBinary(),
         settings.imageRoots(), settings.kvm(), settings.orphans())).start();
+    // The in-memory server has no visibility store: there ListVms reads the registry workflow.
     gateway = new GatewayServer(client, new GatewaySettings(settings.bindAddress(), settings.grpcPort(), worker.hostId(),
-        settings.hostTaskTimeout(), "registry")).start();
+        settings.hostTaskTimeout(), temporal.keepsHistory() ? "visibility" : "registry")).start();
     return this;
+  }
+
+  static TemporalServer startTemporal(TemporalSettings settings) {
+    var cli = TemporalCli.find();
+    if (settings.mode().equals("in-memory") || (settings.mode().equals("auto") && cli.isEmpty())) {
+      if (settings.mode().equals("auto")) {
+        log.warn("no Temporal CLI found ($PLASMAVMC_TEMPORAL, PATH, {}): falling back to Temporal's IN-MEMORY server", TemporalCli.cached());
+      }
+      log.warn("Temporal runs IN MEMORY: every VM's workflow is LOST when PlasmaVMC stops, and its QEMU becomes an orphan. "
+          + "For the durable default run tools/install-temporal.sh (or put `temporal` on PATH)");
+      return InMemoryTemporal.start(settings.port());
+    }
+    Path binary = cli.orElseThrow(() -> new IllegalStateException("--temporal dev: no Temporal CLI found ($PLASMAVMC_TEMPORAL, PATH, "
+        + TemporalCli.cached() + "); run tools/install-temporal.sh"));
+    return TemporalDevServer.start(new TemporalDevServer.Settings(binary, settings.port(), settings.uiPort(), settings.dataDir()),
+        Duration.ofSeconds(60));
+  }
+
+  public TemporalServer temporal() {
+    return temporal;
   }
 
   public int grpcPort() {

@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code plasmavmc up}: runs the embedded Temporal server, a host worker and the gRPC gateway in
- * one process until Ctrl-C.
+ * {@code plasmavmc up}: runs a Temporal server (by default the real dev server, a child process),
+ * a host worker and the gRPC gateway until Ctrl-C.
  */
 public final class PlasmaVmc {
   private PlasmaVmc() {}
@@ -30,7 +30,7 @@ public final class PlasmaVmc {
       System.err.println(usage());
       System.exit(args.length == 0 || args[0].equals("--help") || args[0].equals("help") ? 0 : 2);
     }
-    Options options = new Options(args, 1);
+    Options options = new Options(args, 1, "--no-ui");
     String home = System.getProperty("user.home");
     Path guestCache = Path.of(home, ".cache", "plasmavmc", "guest");
     List<Path> roots = imageRoots(options);
@@ -38,8 +38,13 @@ public final class PlasmaVmc {
       roots.add(Path.of("/var/lib/plasmavmc/images"));
       roots.add(guestCache);
     }
+    int temporalPort = options.integer("--temporal-port", 7233);
     LocalStack.Settings settings = new LocalStack.Settings(
-        options.integer("--temporal-port", 7233),
+        new LocalStack.TemporalSettings(
+            options.value("--temporal", "auto"),
+            temporalPort,
+            options.flag("--no-ui") ? -1 : options.integer("--ui-port", temporalPort + 1000),
+            Path.of(options.value("--data-dir", defaultDataDir(home)))),
         options.integer("--grpc-port", 9090),
         options.value("--bind", "127.0.0.1"),
         options.value("--host-id", null),
@@ -55,7 +60,7 @@ public final class PlasmaVmc {
     try {
       stack.start();
     } catch (RuntimeException e) {
-      System.err.println("plasmavmc: cannot start: " + e);
+      System.err.println("plasmavmc: cannot start: " + e.getMessage());
       stack.close();
       System.exit(1);
     }
@@ -66,13 +71,14 @@ public final class PlasmaVmc {
       stopped.countDown();
     }, "plasmavmc-shutdown"));
     System.out.printf("%nplasmavmc is up%n"
-        + "  Temporal (embedded, in-memory)  127.0.0.1:%d   (namespace default)%n"
+        + "  %s%n"
         + "  gRPC gateway                    %s:%d   (plasmavmc.v1.VmService, reflection, health)%n"
         + "  host worker                     %s        (queue plasmavmc-host-%s, runtime dir %s)%n"
         + "  image roots                     %s%n"
         + "Try: ./vmctl create demo --test-guest graceful --start --wait%n"
-        + "Ctrl-C stops PlasmaVMC.%n%n",
-        settings.temporalPort(), settings.bindAddress(), stack.grpcPort(), stack.hostId(), stack.hostId(), settings.runtimeDir(), roots);
+        + "Ctrl-C stops PlasmaVMC; VMs keep running%s.%n%n",
+        stack.temporal().summary(), settings.bindAddress(), stack.grpcPort(), stack.hostId(), stack.hostId(), settings.runtimeDir(), roots,
+        stack.temporal().keepsHistory() ? " and are found again at the next start" : " (but the in-memory server forgets them)");
     stopped.await();
   }
 
@@ -111,6 +117,12 @@ public final class PlasmaVmc {
     return roots;
   }
 
+  /** Temporal's SQLite file and log live in the user's state directory (XDG), like other local services' state. */
+  private static String defaultDataDir(String home) {
+    String xdg = System.getenv("XDG_STATE_HOME");
+    return (xdg != null && !xdg.isBlank() ? xdg : home + "/.local/state") + "/plasmavmc";
+  }
+
   private static String defaultRuntimeDir(String home) {
     // Root keeps VMs under /run like libvirt does; a user keeps them in its own runtime dir.
     if ("root".equals(System.getProperty("user.name"))) {
@@ -122,7 +134,7 @@ public final class PlasmaVmc {
 
   static String usage() {
     return """
-        usage: plasmavmc up [options]        everything on this machine, embedded Temporal
+        usage: plasmavmc up [options]        everything on this machine: Temporal's dev server, a host worker, the gateway
                plasmavmc worker [--plasmavmc.*=...]   a host worker against a Temporal cluster
                plasmavmc gateway [--plasmavmc.*=...]  the gRPC gateway against a Temporal cluster
                plasmavmc host-worker [--temporal-address HOST:PORT] [options of up] [--sticky-queues auto|on|off]
@@ -131,7 +143,14 @@ public final class PlasmaVmc {
         options of up:
           --grpc-port N        gateway port (default 9090)
           --bind ADDRESS       gateway address (default 127.0.0.1; the API has no authentication)
-          --temporal-port N    embedded Temporal server port (default 7233)
+          --temporal auto|dev|in-memory
+                               dev: Temporal's real dev server (Temporal CLI), every VM kept in a SQLite file;
+                               in-memory: Temporal's Java test server, everything lost on restart;
+                               auto (default): dev where the Temporal CLI is found, else in-memory
+          --data-dir DIR       the dev server's SQLite file and log (default ~/.local/state/plasmavmc)
+          --temporal-port N    Temporal's gRPC port (default 7233)
+          --ui-port N          Temporal Web UI port (default Temporal's port + 1000: 8233)
+          --no-ui              no Temporal Web UI
           --host-id ID         this host's id (default: the host name)
           --runtime-dir DIR    VM runtime directories (default /run/plasmavmc as root)
           --image-root DIR     a directory guests may take kernels and disks from (repeatable;

@@ -43,8 +43,11 @@ public final class LifecycleBenchmark {
     try (ServerSocket s = new ServerSocket(0)) {
       temporalPort = s.getLocalPort();
     }
-    try (LocalStack stack = new LocalStack(new LocalStack.Settings(temporalPort, 0, "127.0.0.1", "bench", runtime,
-        Path.of("/usr/bin/qemu-system-x86_64"), List.of(TestGuest.dir()), "auto", Duration.ofSeconds(15))).start()) {
+    String temporal = System.getProperty("temporal", "dev");
+    Path data = Files.createTempDirectory("plasmavmc-bench-temporal");
+    try (LocalStack stack = new LocalStack(new LocalStack.Settings(new LocalStack.TemporalSettings(temporal, temporalPort, -1, data), 0,
+        "127.0.0.1", "bench", runtime, Path.of("/usr/bin/qemu-system-x86_64"), List.of(TestGuest.dir()), "auto", Duration.ofSeconds(15),
+        "report")).start()) {
       ManagedChannel channel = Grpc.newChannelBuilder("127.0.0.1:" + stack.grpcPort(), InsecureChannelCredentials.create()).build();
       VmServiceGrpc.VmServiceBlockingStub vms = VmServiceGrpc.newBlockingStub(channel);
       VmSpec bare = VmSpec.newBuilder().setMemoryMib(64).setNoNetwork(true).build();

@@ -16,21 +16,37 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** PlasmaVMC as `plasmavmc up` runs it (embedded Temporal, worker, gateway), on free ports and a private runtime dir. */
+/**
+ * PlasmaVMC as `plasmavmc up` runs it (Temporal's dev server, worker, gateway), on free ports, with
+ * a private runtime directory and a SQLite file of its own.
+ */
 final class PlasmaVmcHarness implements AutoCloseable {
   final Path runtimeDir;
+  final Path dataDir;
   final LocalStack stack;
   final ManagedChannel channel;
   final VmServiceGrpc.VmServiceBlockingStub vms;
   final int temporalPort;
 
   PlasmaVmcHarness(Duration hostTaskTimeout) throws IOException {
+    this(hostTaskTimeout, false);
+  }
+
+  /** With {@code ui}, the dev server serves its Web UI too (see {@link #uiAddress()}). */
+  PlasmaVmcHarness(Duration hostTaskTimeout, boolean ui) throws IOException {
     runtimeDir = Files.createTempDirectory("plasmavmc-e2e");
+    dataDir = Files.createTempDirectory("plasmavmc-e2e-temporal");
     temporalPort = freePort();
-    stack = new LocalStack(new LocalStack.Settings(temporalPort, 0, "127.0.0.1", "e2e-host", runtimeDir,
-        Path.of("/usr/bin/qemu-system-x86_64"), List.of(TestGuest.dir()), "auto", hostTaskTimeout)).start();
+    stack = new LocalStack(new LocalStack.Settings(
+        new LocalStack.TemporalSettings("dev", temporalPort, ui ? freePort() : -1, dataDir),
+        0, "127.0.0.1", "e2e-host", runtimeDir, Path.of("/usr/bin/qemu-system-x86_64"), List.of(TestGuest.dir()), "auto",
+        hostTaskTimeout, "report")).start();
     channel = Grpc.newChannelBuilder("127.0.0.1:" + stack.grpcPort(), InsecureChannelCredentials.create()).build();
     vms = VmServiceGrpc.newBlockingStub(channel);
+  }
+
+  String uiAddress() {
+    return ((io.plasmavmc.launcher.TemporalDevServer) stack.temporal()).uiAddress();
   }
 
   Path vmDir(String name) {
@@ -50,8 +66,10 @@ final class PlasmaVmcHarness implements AutoCloseable {
     for (Long pid : QemuProcessTable.livePidsMentioning(runtimeDir)) {
       ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
     }
-    try (Stream<Path> files = Files.walk(runtimeDir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    for (Path dir : List.of(runtimeDir, dataDir)) {
+      try (Stream<Path> files = Files.walk(dir)) {
+        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
     }
   }
 }
