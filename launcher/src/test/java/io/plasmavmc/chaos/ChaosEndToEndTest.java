@@ -29,7 +29,8 @@ import io.plasmavmc.host.testing.TestGuest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
-import io.temporal.testserver.TestServer;
+import io.plasmavmc.launcher.TemporalCli;
+import io.plasmavmc.launcher.TemporalDevServer;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,8 +50,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * Faults injected into a running PlasmaVMC: the host worker (its own JVM) SIGKILLed at each step
- * of the lifecycle and restarted, the gateway dropped mid-request, QEMU killed or frozen. Each
+ * Faults injected into a running PlasmaVMC on Temporal's real dev server: the host worker (its own
+ * JVM) SIGKILLed at each step of the lifecycle and restarted, the Temporal server SIGKILLed
+ * mid-operation (restarted on the same SQLite file), the gateway dropped mid-request, QEMU killed
+ * or frozen. Each
  * operation must complete, each VM end in the right state, with exactly one QEMU while it runs and
  * none after. Prints a table of what was injected and what it did.
  */
@@ -64,7 +67,8 @@ class ChaosEndToEndTest {
   private static int duplicates;
 
   private static Path runtime;
-  private static TestServer.PortBoundTestServer temporal;
+  private static Path temporalData;
+  private static TemporalDevServer temporal;
   private static WorkflowServiceStubs service;
   private static WorkflowClient client;
   private static GatewayServer gateway;
@@ -80,7 +84,10 @@ class ChaosEndToEndTest {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    temporal = TestServer.createPortBoundServer(port, true);
+    temporalData = Files.createTempDirectory("plasmavmc-chaos-temporal");
+    temporal = TemporalDevServer.start(new TemporalDevServer.Settings(
+        TemporalCli.find().orElseThrow(() -> new IllegalStateException("no Temporal CLI: run tools/install-temporal.sh")),
+        port, -1, temporalData), Duration.ofSeconds(60));
     service = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder().setTarget("127.0.0.1:" + port).build());
     client = WorkflowClient.newInstance(service);
     worker = new WorkerProcess("127.0.0.1:" + port, "chaos", runtime, TestGuest.dir());
@@ -115,8 +122,10 @@ class ChaosEndToEndTest {
     for (Long pid : QemuProcessTable.livePidsMentioning(runtime)) {
       ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
     }
-    try (Stream<Path> files = Files.walk(runtime)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    for (Path dir : List.of(runtime, temporalData)) {
+      try (Stream<Path> files = Files.walk(dir)) {
+        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
     }
   }
 
@@ -364,5 +373,42 @@ class ChaosEndToEndTest {
     Vm paused = vms().pauseVm(PauseVmRequest.newBuilder().setName("c-silent").build());
     record("frozen QEMU (SIGSTOP): PauseVm failed after " + millis + " ms with DEADLINE_EXCEEDED; after SIGCONT it pauses",
         "QMP silent", "c-silent", paused.getState(), VmState.VM_STATE_PAUSED, 1);
+  }
+
+  /**
+   * SIGKILLs the Temporal server (not PlasmaVMC) when the worker logs {@code trigger}; the stack's
+   * supervisor starts it again on the same SQLite file, and the operation must complete from the
+   * history it had written.
+   */
+  private static Vm killTemporalDuring(String vm, String trigger, Supplier<Vm> operation) throws Exception {
+    long before = temporal.pid();
+    CompletableFuture<Void> killed = worker.whenItLogs(trigger, () -> ProcessHandle.of(before).ifPresent(ProcessHandle::destroyForcibly));
+    CompletableFuture<Vm> result = CompletableFuture.supplyAsync(operation);
+    killed.get(60, TimeUnit.SECONDS);
+    faults++;
+    Vm vm1 = result.get(120, TimeUnit.SECONDS);
+    assertTrue(temporal.pid() != before, "the server was restarted (pid " + before + " -> " + temporal.pid() + ")");
+    return vm1;
+  }
+
+  @Test
+  @org.junit.jupiter.api.Order(10)
+  void temporalKilledDuringSpawn() throws Exception {
+    Vm vm = killTemporalDuring("c-temporal-spawn", "VM c-temporal-spawn: starting QEMU", () -> create("c-temporal-spawn"));
+    record("Temporal server SIGKILLed during spawn (CreateVm), restarted on its SQLite file", "Temporal SIGKILL",
+        "c-temporal-spawn", vm.getState(), VmState.VM_STATE_RUNNING, 1);
+  }
+
+  @Test
+  @org.junit.jupiter.api.Order(11)
+  void temporalKilledDuringTheGracefulStopWait() throws Exception {
+    create("c-temporal-stop"); // no guest OS: it ignores the power button, so the durable timer decides
+    long start = System.nanoTime();
+    Vm vm = killTemporalDuring("c-temporal-stop", "VM c-temporal-stop: RUNNING -> STOPPING",
+        () -> vms().stopVm(StopVmRequest.newBuilder().setName("c-temporal-stop").setTimeoutSeconds(6).build()));
+    long seconds = (System.nanoTime() - start) / 1_000_000_000;
+    assertTrue(seconds >= 6, "the durable 6 s timer survived the server's death, " + seconds + " s");
+    record("Temporal server SIGKILLed during the graceful-stop wait (StopVm, 6 s timer), restarted: stopped after " + seconds + " s",
+        "Temporal SIGKILL", "c-temporal-stop", vm.getState(), VmState.VM_STATE_STOPPED, 0);
   }
 }

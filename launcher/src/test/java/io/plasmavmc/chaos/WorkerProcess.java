@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * moment: when a line it logs contains a given text.
  */
 final class WorkerProcess {
-  private record Trigger(String text, CompletableFuture<Void> killed) {}
+  private record Trigger(String text, Runnable action, CompletableFuture<Void> done) {}
 
   private final List<String> command;
   private final List<Trigger> triggers = new CopyOnWriteArrayList<>();
@@ -50,13 +50,12 @@ final class WorkerProcess {
           }
           for (Trigger trigger : triggers) {
             if (line.contains(trigger.text()) && triggers.remove(trigger)) {
-              started.destroyForcibly(); // SIGKILL
-              started.waitFor();
-              trigger.killed().complete(null);
+              trigger.action().run();
+              trigger.done().complete(null);
             }
           }
         }
-      } catch (IOException | InterruptedException e) {
+      } catch (IOException e) {
         // the worker is gone
       }
       ready.completeExceptionally(new IllegalStateException("worker #" + number + " ended before it was ready"));
@@ -68,9 +67,22 @@ final class WorkerProcess {
 
   /** SIGKILLs the worker as soon as it logs a line containing {@code text}. */
   CompletableFuture<Void> killWhenItLogs(String text) {
-    CompletableFuture<Void> killed = new CompletableFuture<>();
-    triggers.add(new Trigger(text, killed));
-    return killed;
+    Process current = process;
+    return whenItLogs(text, () -> {
+      current.destroyForcibly(); // SIGKILL
+      try {
+        current.waitFor();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+  }
+
+  /** Runs {@code action} (a fault elsewhere) as soon as the worker logs a line containing {@code text}. */
+  CompletableFuture<Void> whenItLogs(String text, Runnable action) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    triggers.add(new Trigger(text, action, done));
+    return done;
   }
 
   void kill() throws InterruptedException {
