@@ -75,7 +75,7 @@ class ChaosEndToEndTest {
   private static ManagedChannel channel;
   private static VmServiceGrpc.VmServiceBlockingStub stub;
   private static final java.util.Set<String> CREATED = java.util.concurrent.ConcurrentHashMap.newKeySet();
-  private static WorkerProcess worker;
+  private static PlasmaVmcProcess worker;
 
   @BeforeAll
   static void up() throws Exception {
@@ -90,7 +90,7 @@ class ChaosEndToEndTest {
         port, -1, temporalData), Duration.ofSeconds(60));
     service = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder().setTarget("127.0.0.1:" + port).build());
     client = WorkflowClient.newInstance(service);
-    worker = new WorkerProcess("127.0.0.1:" + port, "chaos", runtime, TestGuest.dir());
+    worker = PlasmaVmcProcess.hostWorker("127.0.0.1:" + port, "chaos", runtime, TestGuest.dir());
     worker.start();
     startGateway();
   }

@@ -1,0 +1,132 @@
+package io.plasmavmc.chaos;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A PlasmaVMC process in its own JVM (`plasmavmc host-worker`, or the whole `plasmavmc up`), so a
+ * test can SIGKILL it, with every process it started, at a chosen moment: when a line it logs
+ * contains a given text.
+ */
+final class PlasmaVmcProcess {
+  private record Trigger(String text, Runnable action, CompletableFuture<Void> done) {}
+
+  private final String label;
+  private final String readyLine;
+  private final List<String> command;
+  private final List<Trigger> triggers = new CopyOnWriteArrayList<>();
+  private volatile Process process;
+  private int starts;
+
+  private PlasmaVmcProcess(String label, String readyLine, List<String> arguments) {
+    this.label = label;
+    this.readyLine = readyLine;
+    command = new ArrayList<>(List.of(
+        ProcessHandle.current().info().command().orElse("java"),
+        "-cp", System.getProperty("java.class.path"),
+        "io.plasmavmc.launcher.PlasmaVmc"));
+    command.addAll(arguments);
+  }
+
+  /** A host worker (without Spring, it starts in about a second). */
+  static PlasmaVmcProcess hostWorker(String temporalAddress, String hostId, Path runtimeDir, Path imageRoot) {
+    return new PlasmaVmcProcess("worker", "host worker ready", List.of("host-worker",
+        "--temporal-address", temporalAddress,
+        "--host-id", hostId,
+        "--runtime-dir", runtimeDir.toString(),
+        "--image-root", imageRoot.toString()));
+  }
+
+  /** The whole stack as `./plasmavmc up OPTIONS` runs it: Temporal's dev server (a child process), worker and gateway. */
+  static PlasmaVmcProcess up(List<String> options) {
+    List<String> arguments = new ArrayList<>(List.of("up"));
+    arguments.addAll(options);
+    return new PlasmaVmcProcess("stack", "plasmavmc is up", arguments);
+  }
+
+  /** Starts the process and waits until it says it is ready. */
+  void start() throws Exception {
+    CompletableFuture<Void> ready = new CompletableFuture<>();
+    Process started = new ProcessBuilder(command).redirectErrorStream(true).start();
+    process = started;
+    int number = ++starts;
+    Thread reader = new Thread(() -> {
+      try (BufferedReader lines = new BufferedReader(new InputStreamReader(started.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = lines.readLine()) != null) {
+          System.out.println("[" + label + "#" + number + "] " + line);
+          if (line.contains(readyLine)) {
+            ready.complete(null);
+          }
+          for (Trigger trigger : triggers) {
+            if (line.contains(trigger.text()) && triggers.remove(trigger)) {
+              trigger.action().run();
+              trigger.done().complete(null);
+            }
+          }
+        }
+      } catch (IOException e) {
+        // the process is gone
+      }
+      ready.completeExceptionally(new IllegalStateException(label + " #" + number + " ended before it was ready"));
+    }, label + "-output-" + number);
+    reader.setDaemon(true);
+    reader.start();
+    ready.get(90, TimeUnit.SECONDS);
+  }
+
+  /** SIGKILLs the process (and its children) as soon as it logs a line containing {@code text}. */
+  CompletableFuture<Void> killWhenItLogs(String text) {
+    return whenItLogs(text, this::kill);
+  }
+
+  /** Runs {@code action} (a fault elsewhere) as soon as the process logs a line containing {@code text}. */
+  CompletableFuture<Void> whenItLogs(String text, Runnable action) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    triggers.add(new Trigger(text, action, done));
+    return done;
+  }
+
+  /** SIGKILLs the process and every process it started (QEMU is not among them: it is daemonized). */
+  void kill() {
+    Process current = process;
+    if (current == null) {
+      return;
+    }
+    List<ProcessHandle> tree = new ArrayList<>(current.descendants().toList());
+    tree.add(current.toHandle());
+    tree.forEach(ProcessHandle::destroyForcibly);
+    for (ProcessHandle handle : tree) {
+      handle.onExit().orTimeout(10, TimeUnit.SECONDS).join();
+    }
+  }
+
+  /** Ends the process as Ctrl-C would (SIGTERM) and waits for it. */
+  void stop() throws InterruptedException {
+    Process current = process;
+    if (current != null && current.isAlive()) {
+      current.destroy();
+      if (!current.waitFor(30, TimeUnit.SECONDS)) {
+        kill();
+      }
+    }
+  }
+
+  /** The process's children now (for a stack: the Temporal dev server). */
+  List<ProcessHandle> children() {
+    Process current = process;
+    return current == null ? List.of() : current.children().toList();
+  }
+
+  boolean alive() {
+    return process != null && process.isAlive();
+  }
+}
