@@ -33,7 +33,7 @@ public final class GatewayServer implements AutoCloseable {
 
   @SuppressWarnings("deprecation") // v1alpha reflection too: older grpcurl versions ask for it
   public GatewayServer start() {
-    VmDirectory directory = new VmDirectory(client, settings.hostTaskTimeout());
+    VmDirectory directory = new VmDirectory(client, settings.hostTaskTimeout(), settings.listSource().equals("registry"));
     watcher = new VmWatcher(directory, Duration.ofMillis(100));
     VmService service = new VmService(directory, new VmLister(directory, settings.listSource()), watcher, settings.defaultHostId());
     try {

@@ -6,7 +6,8 @@ import java.time.Duration;
 /**
  * The gateway's configuration: its address and port (0: any free port), the host new VMs go to when a request names none, how
  * long an operation waits for a host's worker before failing as UNAVAILABLE, and where ListVms
- * reads from ("auto", "visibility" or "registry").
+ * reads from: "visibility" (default; any real Temporal server) or "registry" (the registry workflow, for
+ * Temporal's in-memory server, which has no visibility store).
  */
 public record GatewaySettings(String bindAddress, int port, String defaultHostId, Duration hostTaskTimeout, String listSource) {
   public GatewaySettings {
@@ -17,6 +18,9 @@ public record GatewaySettings(String bindAddress, int port, String defaultHostId
     }
     defaultHostId = defaultHostId == null || defaultHostId.isBlank() ? TaskQueues.localHostId() : defaultHostId;
     hostTaskTimeout = hostTaskTimeout == null ? Duration.ofSeconds(15) : hostTaskTimeout;
-    listSource = listSource == null || listSource.isBlank() ? "auto" : listSource;
+    listSource = listSource == null || listSource.isBlank() ? "visibility" : listSource;
+    if (!listSource.equals("visibility") && !listSource.equals("registry")) {
+      throw new IllegalArgumentException("list source must be visibility or registry: " + listSource);
+    }
   }
 }

@@ -35,10 +35,13 @@ import java.util.function.Function;
 final class VmDirectory {
   private final WorkflowClient client;
   private final Duration hostTaskTimeout;
+  /** Keep the registry workflow's names (for ListVms on a server without visibility). */
+  private final boolean registry;
 
-  VmDirectory(WorkflowClient client, Duration hostTaskTimeout) {
+  VmDirectory(WorkflowClient client, Duration hostTaskTimeout, boolean registry) {
     this.client = client;
     this.hostTaskTimeout = hostTaskTimeout;
+    this.registry = registry;
   }
 
   WorkflowClient client() {
@@ -62,7 +65,7 @@ final class VmDirectory {
         .build());
     try {
       // Registering the name (for ListVms) runs alongside the start: it is off the critical path.
-      CompletableFuture<Void> registered = CompletableFuture.runAsync(() -> register(name));
+      CompletableFuture<Void> registered = registry ? CompletableFuture.runAsync(() -> register(name)) : CompletableFuture.completedFuture(null);
       try {
         WorkflowClient.start(vm::run, new VmWorkflowInput(name, name, requestId, spec, hostId, start, hostTaskTimeout, null));
       } catch (WorkflowExecutionAlreadyStarted e) {
@@ -124,7 +127,16 @@ final class VmDirectory {
   }
 
   VmRecord delete(String name) {
-    return update(name, VmWorkflow::delete);
+    VmRecord deleted = update(name, VmWorkflow::delete);
+    if (registry) {
+      // Best effort: a name left behind is listed as nothing (its workflow answers NOT_FOUND).
+      try {
+        client.newUntypedWorkflowStub(VmRegistryWorkflow.WORKFLOW_ID).signal("unregister", name);
+      } catch (RuntimeException e) {
+        // the registry is gone or unreachable: nothing to keep consistent
+      }
+    }
+    return deleted;
   }
 
   /** The VM as its workflow last observed it; NOT_FOUND for a VM that never existed or was deleted. */

@@ -4,7 +4,10 @@ import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.plasmavmc.api.v1.ListVmsResponse;
+import io.plasmavmc.api.v1.Vm;
+import io.plasmavmc.api.v1.VmState;
 import io.plasmavmc.workflow.VmRecord;
+import io.plasmavmc.workflow.VmSearchAttributes;
 import io.temporal.api.workflow.v1.WorkflowExecutionInfo;
 import io.temporal.api.workflowservice.v1.ListWorkflowExecutionsRequest;
 import io.temporal.api.workflowservice.v1.ListWorkflowExecutionsResponse;
@@ -12,62 +15,75 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * ListVms, paged. On a Temporal cluster it asks visibility for the running VM workflows; the
- * embedded in-memory server has no visibility store, so there it reads the registry workflow's
- * names. {@code source} is "auto" (visibility, falling back to the registry), "visibility" or
- * "registry".
+ * ListVms, paged and filtered. {@code source} "visibility" (any real Temporal server) asks
+ * Temporal's visibility store for the running VM workflows, by the search attributes VmState and
+ * VmHost; "registry" reads the names the registry workflow keeps, for Temporal's in-memory server,
+ * which has no visibility store. Either way each VM is then read from its workflow, so a page shows
+ * every VM as it is now, and one that no longer matches the filter (visibility lags by
+ * milliseconds) is left out.
  */
 final class VmLister {
-  private static final Logger log = LoggerFactory.getLogger(VmLister.class);
-  private static final String QUERY = "WorkflowType = 'VmWorkflow' AND ExecutionStatus = 'Running'";
   private static final String REGISTRY_TOKEN = "r:";
   private static final String VISIBILITY_TOKEN = "v:";
 
+  /** What a client asks for: unset fields match any VM. */
+  record Filter(VmState state, String hostId) {
+    boolean matches(Vm vm) {
+      return (state == VmState.VM_STATE_UNSPECIFIED || vm.getState() == state) && (hostId.isEmpty() || vm.getHostId().equals(hostId));
+    }
+
+    /** The visibility query. Safe to build as text: the state is an enum's name and the host id a checked name. */
+    String query() {
+      StringBuilder query = new StringBuilder("WorkflowType = 'VmWorkflow' AND ExecutionStatus = 'Running'");
+      if (state != VmState.VM_STATE_UNSPECIFIED) {
+        query.append(" AND ").append(VmSearchAttributes.STATE.getName()).append(" = '")
+            .append(state.name().substring("VM_STATE_".length())).append('\'');
+      }
+      if (!hostId.isEmpty()) {
+        query.append(" AND ").append(VmSearchAttributes.HOST.getName()).append(" = '").append(hostId).append('\'');
+      }
+      return query.toString();
+    }
+  }
+
   private final VmDirectory directory;
-  private volatile String source;
+  private final boolean registry;
 
   VmLister(VmDirectory directory, String source) {
     this.directory = directory;
-    this.source = source == null || source.isBlank() ? "auto" : source;
+    this.registry = "registry".equals(source);
   }
 
-  ListVmsResponse list(int pageSize, String pageToken) {
-    if (pageToken.startsWith(REGISTRY_TOKEN) || "registry".equals(source)) {
-      return fromRegistry(pageSize, pageToken);
-    }
-    try {
-      return fromVisibility(pageSize, pageToken);
-    } catch (StatusRuntimeException e) {
-      Status.Code code = e.getStatus().getCode();
-      if ("auto".equals(source) && (code == Status.Code.UNIMPLEMENTED || code == Status.Code.INVALID_ARGUMENT)) {
-        log.info("Temporal has no usable visibility store ({}); listing VMs from the registry workflow", code);
-        source = "registry";
-        return fromRegistry(pageSize, pageToken);
-      }
-      throw Failures.toStatus("list", e);
-    }
+  static boolean validToken(String token) {
+    return token.isEmpty() || token.startsWith(REGISTRY_TOKEN) || token.startsWith(VISIBILITY_TOKEN);
   }
 
-  private ListVmsResponse fromVisibility(int pageSize, String pageToken) {
+  ListVmsResponse list(int pageSize, String pageToken, Filter filter) {
+    return registry ? fromRegistry(pageSize, pageToken, filter) : fromVisibility(pageSize, pageToken, filter);
+  }
+
+  private ListVmsResponse fromVisibility(int pageSize, String pageToken, Filter filter) {
     ListWorkflowExecutionsRequest.Builder request = ListWorkflowExecutionsRequest.newBuilder()
         .setNamespace(directory.client().getOptions().getNamespace())
         .setPageSize(pageSize)
-        .setQuery(QUERY);
+        .setQuery(filter.query());
     if (pageToken.startsWith(VISIBILITY_TOKEN)) {
-      request.setNextPageToken(ByteString.copyFrom(Base64.getUrlDecoder().decode(pageToken.substring(VISIBILITY_TOKEN.length()))));
+      request.setNextPageToken(ByteString.copyFrom(decode(pageToken.substring(VISIBILITY_TOKEN.length()))));
     }
-    ListWorkflowExecutionsResponse response = directory.client().getWorkflowServiceStubs().blockingStub().listWorkflowExecutions(request.build());
+    ListWorkflowExecutionsResponse response;
+    try {
+      response = directory.client().getWorkflowServiceStubs().blockingStub().listWorkflowExecutions(request.build());
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.INVALID_ARGUMENT && !pageToken.isEmpty()) {
+        throw Requests.invalid("page_token", "does not belong to this listing (a token is valid only with the filter it came with)");
+      }
+      throw Failures.toStatus("list", e);
+    }
     ListVmsResponse.Builder result = ListVmsResponse.newBuilder();
     for (WorkflowExecutionInfo info : response.getExecutionsList()) {
-      String name = info.getExecution().getWorkflowId().substring("vm-".length());
-      VmRecord vm = directory.describeOrNull(name);
-      if (vm != null) {
-        result.addVms(VmMapping.toProto(vm));
-      }
+      add(result, info.getExecution().getWorkflowId().substring("vm-".length()), filter);
     }
     if (!response.getNextPageToken().isEmpty()) {
       result.setNextPageToken(VISIBILITY_TOKEN + Base64.getUrlEncoder().encodeToString(response.getNextPageToken().toByteArray()));
@@ -75,31 +91,44 @@ final class VmLister {
     return result.build();
   }
 
-  private ListVmsResponse fromRegistry(int pageSize, String pageToken) {
+  private ListVmsResponse fromRegistry(int pageSize, String pageToken, Filter filter) {
     String after = "";
     if (pageToken.startsWith(REGISTRY_TOKEN)) {
-      after = new String(Base64.getUrlDecoder().decode(pageToken.substring(REGISTRY_TOKEN.length())), StandardCharsets.UTF_8);
+      after = new String(decode(pageToken.substring(REGISTRY_TOKEN.length())), StandardCharsets.UTF_8);
     }
     List<String> names = new ArrayList<>(directory.registeredNames());
     names.sort(null);
     ListVmsResponse.Builder result = ListVmsResponse.newBuilder();
     String last = null;
-    int taken = 0;
     for (String name : names) {
       if (name.compareTo(after) <= 0) {
         continue;
       }
-      if (taken == pageSize) {
+      if (result.getVmsCount() == pageSize) {
         result.setNextPageToken(REGISTRY_TOKEN + Base64.getUrlEncoder().encodeToString(last.getBytes(StandardCharsets.UTF_8)));
         break;
       }
-      VmRecord vm = directory.describeOrNull(name);
       last = name;
-      if (vm != null) {
-        result.addVms(VmMapping.toProto(vm));
-        taken++;
-      }
+      add(result, name, filter);
     }
     return result.build();
+  }
+
+  private void add(ListVmsResponse.Builder result, String name, Filter filter) {
+    VmRecord record = directory.describeOrNull(name);
+    if (record != null) {
+      Vm vm = VmMapping.toProto(record);
+      if (filter.matches(vm)) {
+        result.addVms(vm);
+      }
+    }
+  }
+
+  private static byte[] decode(String token) {
+    try {
+      return Base64.getUrlDecoder().decode(token);
+    } catch (IllegalArgumentException e) {
+      throw Requests.invalid("page_token", "is not a token ListVms returned");
+    }
   }
 }

@@ -143,15 +143,19 @@ final class VmService extends VmServiceGrpc.VmServiceImplBase {
   @Override
   public void listVms(ListVmsRequest request, StreamObserver<ListVmsResponse> response) {
     answer("ListVms", "", response, error -> false, () -> {
-      if (request.getPageSize() > MAX_PAGE_SIZE) {
+      if (request.getPageSize() < 0 || request.getPageSize() > MAX_PAGE_SIZE) { // a uint32 beyond 2^31 arrives negative
         throw Requests.invalid("page_size", "must be at most " + MAX_PAGE_SIZE);
       }
       int pageSize = request.getPageSize() == 0 ? 50 : request.getPageSize();
       String token = request.getPageToken();
-      if (!token.isEmpty() && !token.startsWith("r:") && !token.startsWith("v:")) {
+      if (!VmLister.validToken(token)) {
         throw Requests.invalid("page_token", "is not a token ListVms returned");
       }
-      return lister.list(pageSize, token);
+      if (request.getState() == io.plasmavmc.api.v1.VmState.UNRECOGNIZED || request.getState() == io.plasmavmc.api.v1.VmState.VM_STATE_DELETED) {
+        throw Requests.invalid("state", "must be a state a listed VM can be in (deleted VMs are not listed)");
+      }
+      String hostId = request.getHostId().isEmpty() ? "" : Requests.name("host_id", request.getHostId());
+      return lister.list(pageSize, token, new VmLister.Filter(request.getState(), hostId));
     });
   }
 

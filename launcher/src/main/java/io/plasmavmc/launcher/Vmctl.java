@@ -67,7 +67,8 @@ public final class Vmctl {
           get NAME
           watch NAME                  stream state changes until the VM is deleted (Ctrl-C ends)
           console-log NAME [--bytes N]
-          list [--page-size N]
+          list [--state STATE] [--host ID] [--page-size N]
+                                       STATE: running, paused, stopped, crashed, host_unreachable, ...
           orphans [--host ID]          QEMU processes on a host that no VM owns (left alone)
           delete NAME
         The server defaults to $PLASMAVMC_SERVER or 127.0.0.1:9090.
@@ -95,8 +96,17 @@ public final class Vmctl {
       VmServiceGrpc.VmServiceBlockingStub vms = VmServiceGrpc.newBlockingStub(channel);
       if (command.equals("list")) {
         int pageSize = options.integer("--page-size", 100);
+        ListVmsRequest.Builder filter = ListVmsRequest.newBuilder().setHostId(options.value("--host", ""));
+        String state = options.value("--state", null);
+        if (state != null) {
+          try {
+            filter.setState(VmState.valueOf("VM_STATE_" + state.toUpperCase(java.util.Locale.ROOT).replace('-', '_')));
+          } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--state: no such state: " + state);
+          }
+        }
         options.rejectUnknown();
-        list(vms, pageSize, json);
+        list(vms, filter, pageSize, json);
         return 0;
       }
       if (command.equals("orphans")) {
@@ -296,11 +306,11 @@ public final class Vmctl {
     }
   }
 
-  private void list(VmServiceGrpc.VmServiceBlockingStub vms, int pageSize, boolean json) {
+  private void list(VmServiceGrpc.VmServiceBlockingStub vms, ListVmsRequest.Builder filter, int pageSize, boolean json) {
     String token = "";
     ListVmsResponse.Builder all = ListVmsResponse.newBuilder();
     do {
-      ListVmsResponse page = vms.listVms(ListVmsRequest.newBuilder().setPageSize(pageSize).setPageToken(token).build());
+      ListVmsResponse page = vms.listVms(filter.setPageSize(pageSize).setPageToken(token).build());
       all.addAllVms(page.getVmsList());
       token = page.getNextPageToken();
     } while (!token.isEmpty());

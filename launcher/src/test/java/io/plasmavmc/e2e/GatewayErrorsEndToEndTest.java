@@ -97,6 +97,12 @@ class GatewayErrorsEndToEndTest {
         .setTimeoutSeconds(100000).build())).getStatus().getDescription().startsWith("timeout_seconds:"));
     assertTrue(fails(Status.Code.INVALID_ARGUMENT, () -> plasma.vms.listVms(ListVmsRequest.newBuilder().setPageSize(501).build()))
         .getStatus().getDescription().startsWith("page_size:"));
+    assertTrue(fails(Status.Code.INVALID_ARGUMENT, () -> plasma.vms.listVms(ListVmsRequest.newBuilder().setPageSize(-1).build()))
+        .getStatus().getDescription().startsWith("page_size:"), "2^32-1 as a uint32");
+    assertTrue(fails(Status.Code.INVALID_ARGUMENT, () -> plasma.vms.listVms(ListVmsRequest.newBuilder().setHostId("x' OR 'a'='a").build()))
+        .getStatus().getDescription().startsWith("host_id:"));
+    assertTrue(fails(Status.Code.INVALID_ARGUMENT, () -> plasma.vms.listVms(ListVmsRequest.newBuilder().setStateValue(99).build()))
+        .getStatus().getDescription().startsWith("state:"));
     assertTrue(fails(Status.Code.INVALID_ARGUMENT, () -> plasma.vms.listVms(ListVmsRequest.newBuilder().setPageToken("junk").build()))
         .getStatus().getDescription().startsWith("page_token:"));
   }
@@ -199,6 +205,35 @@ class GatewayErrorsEndToEndTest {
     }
     ListVmsResponse after = plasma.vms.listVms(ListVmsRequest.newBuilder().setPageSize(500).build());
     assertTrue(after.getVmsList().stream().noneMatch(vm -> names.contains(vm.getName())));
+  }
+
+  /** The filter reads visibility, which follows a VM's state within milliseconds: the test waits for it. */
+  @Test
+  void listVmsFiltersByStateAndHost() throws Exception {
+    create("filter-created", "filter-created");
+    plasma.vms.createVm(CreateVmRequest.newBuilder().setName("filter-running").setSpec(bare()).setStart(true).build());
+    List<String> running = awaitListed(ListVmsRequest.newBuilder().setState(VmState.VM_STATE_RUNNING).build(), "filter-running");
+    assertFalse(running.contains("filter-created"), running.toString());
+    List<String> created = awaitListed(ListVmsRequest.newBuilder().setState(VmState.VM_STATE_CREATED).setHostId("e2e-host").build(),
+        "filter-created");
+    assertFalse(created.contains("filter-running"), created.toString());
+    assertEquals(0, plasma.vms.listVms(ListVmsRequest.newBuilder().setHostId("another-host").build()).getVmsCount());
+    for (String name : List.of("filter-created", "filter-running")) {
+      plasma.vms.deleteVm(DeleteVmRequest.newBuilder().setName(name).build());
+    }
+  }
+
+  private List<String> awaitListed(ListVmsRequest request, String name) throws InterruptedException {
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    List<String> names;
+    do {
+      names = plasma.vms.listVms(request).getVmsList().stream().map(Vm::getName).toList();
+      if (names.contains(name)) {
+        return names;
+      }
+      Thread.sleep(20);
+    } while (System.nanoTime() < deadline);
+    throw new AssertionError(name + " not listed for " + request + " within 10 s: " + names);
   }
 
   @Test

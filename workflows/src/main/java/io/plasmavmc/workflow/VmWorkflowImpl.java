@@ -72,7 +72,11 @@ public class VmWorkflowImpl implements VmWorkflow {
       log.info("VM {}: history is long; continuing as new in state {}", vm.name(), vm.state());
       Workflow.continueAsNew(input.continuing(vm));
     }
-    unregister();
+    // Workflows started before version 1 took their name out of the registry themselves; the
+    // gateway does that now, and only where a registry is kept (Temporal's in-memory server).
+    if (Workflow.getVersion("registry-kept-by-gateway", Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) {
+      unregister();
+    }
     // Let a caller still waiting on an update (e.g. CreateVm) get its answer before the workflow ends.
     Workflow.await(Workflow::isEveryHandlerFinished);
     return vm;
