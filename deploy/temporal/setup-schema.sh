@@ -1,0 +1,21 @@
+#!/bin/sh
+# Creates Temporal's two PostgreSQL databases (temporal, temporal_visibility) where missing and
+# brings their schemas to the version of this admin-tools image. Every step is idempotent, so the
+# job runs at each `docker compose up`, and an upgrade of the images upgrades the schemas.
+set -eu
+: "${POSTGRES_SEEDS:?}" "${POSTGRES_USER:?}" "${SQL_PASSWORD:?}"
+PORT="${DB_PORT:-5432}"
+SCHEMA=/etc/temporal/schema/postgresql/v12
+
+until nc -z -w 5 "$POSTGRES_SEEDS" "$PORT"; do echo "waiting for PostgreSQL at $POSTGRES_SEEDS:$PORT"; sleep 1; done
+
+for db in temporal:temporal temporal_visibility:visibility; do
+  name="${db%%:*}"
+  dir="${db##*:}"
+  sql="temporal-sql-tool --plugin postgres12 --ep $POSTGRES_SEEDS -p $PORT -u $POSTGRES_USER --db $name"
+  echo "schema: $name"
+  $sql create
+  $sql setup-schema -v 0.0
+  $sql update-schema -d "$SCHEMA/$dir/versioned"
+done
+echo "schema: done"
