@@ -122,7 +122,20 @@ public final class TemporalDevServer implements TemporalServer {
     command.addAll(List.of(settings.binary().toString(), "server", "start-dev",
         "--ip", "127.0.0.1",
         "--port", Integer.toString(settings.port()),
-        "--db-filename", database.toString()));
+        "--db-filename", database.toString(),
+        // A write-ahead log synced at checkpoints: a transaction the server committed survives any
+        // crash of processes (SIGKILL of the whole stack included); only a power loss or kernel
+        // crash may lose the last ones, when the VMs' QEMUs are gone too. SQLite's default (rollback
+        // journal, fsync per commit) makes every workflow or activity task about 12 ms slower.
+        "--sqlite-pragma", "journal_mode=wal",
+        "--sqlite-pragma", "synchronous=normal"));
+    // The dev server has one history shard, and each shard reads its task queues at most 20 times
+    // a second by default: a sustained sequence of tasks (one VM's lifecycle) then moves in 50 ms
+    // steps. Measured with a workflow of 20 no-op activities: 102 ms per activity at the default,
+    // 17 ms with these limits lifted (the reads happen only when there are new tasks).
+    for (String queue : List.of("transfer", "timer", "visibility")) {
+      command.addAll(List.of("--dynamic-config-value", "history." + queue + "ProcessorMaxPollRPS=1000"));
+    }
     if (settings.uiPort() < 0) {
       command.add("--headless");
     } else {
