@@ -16,6 +16,13 @@ public interface HostActivities {
   @ActivityMethod
   VmHandle spawn(String vmId, VmSpec spec);
 
+  /**
+   * {@link #spawn} and {@link #cont} in one activity, for a VM that is to run at once: one round
+   * trip through Temporal instead of two. Retried after a crash, it finds its QEMU and lets it run.
+   */
+  @ActivityMethod
+  VmStatus spawnAndStart(String vmId, VmSpec spec);
+
   /** Lets the guest run (QMP cont). */
   @ActivityMethod
   VmStatus cont(String vmId);

@@ -85,6 +85,12 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
   }
 
   @Override
+  public VmStatus spawnAndStart(String vmId, VmSpec spec) {
+    spawn(vmId, spec);
+    return cont(vmId);
+  }
+
+  @Override
   public VmStatus cont(String vmId) {
     return command(vmId, "cont");
   }

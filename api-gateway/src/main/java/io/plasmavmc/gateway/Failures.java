@@ -52,6 +52,7 @@ final class Failures {
       case VmFailures.INVALID_SPEC -> Status.INVALID_ARGUMENT;
       case VmFailures.HOST_UNAVAILABLE -> Status.UNAVAILABLE;
       case VmFailures.DELETED -> Status.NOT_FOUND;
+      case VmFailures.NAME_TAKEN -> Status.ALREADY_EXISTS;
       case VmFailures.HOST_TIMEOUT -> Status.DEADLINE_EXCEEDED;
       default -> Status.INTERNAL;
     };

@@ -15,11 +15,13 @@ import io.plasmavmc.workflow.VmWorkflowInput;
 import io.temporal.api.enums.v1.WorkflowIdConflictPolicy;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import io.temporal.client.UpdateOptions;
+import io.temporal.client.WithStartWorkflowOperation;
 import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import io.temporal.client.WorkflowUpdateException;
+import io.temporal.client.WorkflowUpdateStage;
 import io.temporal.common.SearchAttributes;
 import java.time.Duration;
 import java.util.List;
@@ -48,13 +50,17 @@ final class VmDirectory {
     return client;
   }
 
-  /** Starts the VM's workflow (or finds the one this request already started) and waits for creation. */
+  /**
+   * Starts the VM's workflow and waits for creation in one call to Temporal (update-with-start).
+   * If the workflow already runs, the update goes to it: a retry of the request that created it
+   * gets the VM, another request for the name is refused by the update's validator (ALREADY_EXISTS).
+   */
   VmRecord create(String name, VmSpec spec, String requestId, boolean start, String hostId) {
     VmWorkflow vm = client.newWorkflowStub(VmWorkflow.class, WorkflowOptions.newBuilder()
         .setWorkflowId(TaskQueues.workflowId(name))
         .setTaskQueue(TaskQueues.CONTROL)
         .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
-        .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
+        .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING)
         .setStaticSummary("VM **" + name + "** on host `" + hostId + "`")
         .setStaticDetails(spec.vcpus() + " vCPU, " + spec.memoryMib() + " MiB, " + spec.machineType() + ", accelerator " + spec.accelerator())
         .setTypedSearchAttributes(SearchAttributes.newBuilder()
@@ -63,28 +69,17 @@ final class VmDirectory {
             .set(VmSearchAttributes.HOST, hostId)
             .build())
         .build());
+    WithStartWorkflowOperation<VmRecord> startWorkflow = new WithStartWorkflowOperation<>(vm::run,
+        new VmWorkflowInput(name, name, requestId, spec, hostId, start, hostTaskTimeout, null));
     try {
-      // Registering the name (for ListVms) runs alongside the start: it is off the critical path.
+      // Registering the name (for ListVms without visibility) runs alongside: it is off the critical path.
       CompletableFuture<Void> registered = registry ? CompletableFuture.runAsync(() -> register(name)) : CompletableFuture.completedFuture(null);
-      try {
-        WorkflowClient.start(vm::run, new VmWorkflowInput(name, name, requestId, spec, hostId, start, hostTaskTimeout, null));
-      } catch (WorkflowExecutionAlreadyStarted e) {
-        VmRecord existing = describeOrNull(name);
-        if (existing != null && !requestId.equals(existing.requestId())) {
-          throw Status.ALREADY_EXISTS.withDescription("VM " + name + " already exists (created by request " + existing.requestId()
-              + "); repeat that request id to get it, or choose another name").asRuntimeException();
-        }
-      }
-      VmRecord created = vm.awaitCreated();
+      VmRecord created = WorkflowClient.executeUpdateWithStart(vm::awaitCreated, requestId,
+          UpdateOptions.<VmRecord>newBuilder().setWaitForStage(WorkflowUpdateStage.COMPLETED).build(), startWorkflow);
       registered.join();
       return created;
     } catch (CompletionException e) {
       throw Failures.toStatus(name, e.getCause());
-    } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() == Status.Code.ALREADY_EXISTS) {
-        throw e;
-      }
-      throw Failures.toStatus(name, e);
     } catch (WorkflowUpdateException e) {
       throw Failures.toStatus(name, e);
     } catch (RuntimeException e) {

@@ -42,8 +42,9 @@ class TemporalUiEndToEndTest {
       browser.screenshot(SHOTS.resolve("1-workflows-by-vm-name.png"));
 
       browser.click(link); // opens the workflow's event history
-      browser.awaitText(WAIT, "HostSpawn • spawn QEMU (create)", "HostPowerdown • press the ACPI power button",
-          "graceful shutdown timeout (1 s)", "HostKill • end QEMU (quit, SIGTERM, SIGKILL)", "HostSpawn • spawn QEMU (start)");
+      browser.awaitText(WAIT, "HostSpawnAndStart • spawn QEMU and start the guest (create)", "HostPowerdown • press the ACPI power button",
+          "graceful shutdown timeout (1 s)", "HostKill • end QEMU (quit, SIGTERM, SIGKILL)",
+          "HostSpawnAndStart • spawn QEMU and start the guest (start)");
       browser.screenshot(SHOTS.resolve("2-vm-history.png"));
 
       browser.click(browser.awaitElementWithText("User Metadata", WAIT));

@@ -19,6 +19,8 @@ public final class VmFailures {
   public static final String HOST_ERROR = "HostError";
   /** QEMU's monitor did not answer in time (a hung QEMU). The gateway answers DEADLINE_EXCEEDED. */
   public static final String HOST_TIMEOUT = "HostTimeout";
+  /** Another request created a VM of that name. The gateway answers ALREADY_EXISTS. */
+  public static final String NAME_TAKEN = "NameTaken";
   /** The VM was deleted; its workflow is only finishing. The gateway answers NOT_FOUND. */
   public static final String DELETED = "VmDeleted";
 

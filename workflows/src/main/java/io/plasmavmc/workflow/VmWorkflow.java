@@ -20,9 +20,16 @@ public interface VmWorkflow {
   @WorkflowMethod(name = "VmWorkflow")
   VmRecord run(VmWorkflowInput input);
 
-  /** Waits until creation (and, if asked, the first start) has finished; returns the VM. */
+  /**
+   * Waits until creation (and, if asked, the first start) has finished; returns the VM. Sent with
+   * the workflow's start (update-with-start), or alone to a VM that exists: the validator accepts
+   * only the request that created the VM (a retry), so a different one for a taken name is refused.
+   */
   @UpdateMethod(name = "create")
-  VmRecord awaitCreated();
+  VmRecord awaitCreated(String requestId);
+
+  @UpdateValidatorMethod(updateName = "create")
+  void validateCreate(String requestId);
 
   @UpdateMethod(name = "start")
   VmRecord start();

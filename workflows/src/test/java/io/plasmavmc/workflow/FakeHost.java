@@ -62,6 +62,12 @@ final class FakeHost implements HostActivities {
   }
 
   @Override
+  public VmStatus spawnAndStart(String vmId, VmSpec spec) {
+    spawn(vmId, spec);
+    return cont(vmId);
+  }
+
+  @Override
   public VmStatus cont(String vmId) {
     return set(vmId, "running");
   }

@@ -90,7 +90,7 @@ class VmWorkflowTest {
   @Test
   void theWholeLifecycle() throws Exception {
     VmWorkflow vm = create("web", true);
-    VmRecord created = vm.awaitCreated();
+    VmRecord created = vm.awaitCreated(null);
     assertEquals(VmState.RUNNING, created.state());
     assertEquals("running", created.qemuRunState());
     assertTrue(created.pid() > 0);
@@ -130,7 +130,7 @@ class VmWorkflowTest {
   void aStubbornGuestIsForcedOffWhenTheDurableTimerFires() throws Exception {
     host.stubborn = true;
     VmWorkflow vm = create("stubborn", true);
-    vm.awaitCreated();
+    vm.awaitCreated(null);
     long realStart = System.nanoTime();
     Instant virtualStart = Instant.ofEpochMilli(env.currentTimeMillis());
     WorkflowUpdateHandle<VmRecord> stop = WorkflowStub.fromTyped(vm)
@@ -152,7 +152,7 @@ class VmWorkflowTest {
   @Test
   void illegalTransitionsAreRejectedBeforeAnythingIsWritten() {
     VmWorkflow vm = create("idle", false);
-    assertEquals(VmState.CREATED, vm.awaitCreated().state());
+    assertEquals(VmState.CREATED, vm.awaitCreated(null).state());
     List<String> before = historyWithoutTasks("idle");
     WorkflowUpdateException e = assertThrows(WorkflowUpdateException.class, vm::pause);
     ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, e.getCause());
@@ -169,7 +169,7 @@ class VmWorkflowTest {
   void twoConcurrentStopsDoOneStop() throws Exception {
     host.powerdownDelay = Duration.ofMillis(300);
     VmWorkflow vm = create("twice", true);
-    vm.awaitCreated();
+    vm.awaitCreated(null);
     WorkflowStub stub = WorkflowStub.fromTyped(vm);
     WorkflowUpdateHandle<VmRecord> first = stub.startUpdate("stop", WorkflowUpdateStage.ACCEPTED, VmRecord.class, StopRequest.graceful(60));
     WorkflowUpdateHandle<VmRecord> second = stub.startUpdate("stop", WorkflowUpdateStage.ACCEPTED, VmRecord.class, StopRequest.graceful(60));
@@ -182,10 +182,21 @@ class VmWorkflowTest {
   }
 
   @Test
+  void creationAnswersTheRequestThatCreatedTheVmAndRefusesAnother() {
+    VmWorkflow vm = create("taken", true);
+    assertEquals(VmState.RUNNING, vm.awaitCreated("req-taken").state(), "a retry of the creating request gets the VM");
+    WorkflowUpdateException e = assertThrows(WorkflowUpdateException.class, () -> vm.awaitCreated("another-request"));
+    ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, e.getCause());
+    assertEquals(VmFailures.NAME_TAKEN, failure.getType());
+    assertTrue(failure.getOriginalMessage().contains("req-taken"), failure.getOriginalMessage());
+    assertEquals(1, host.spawns.get());
+  }
+
+  @Test
   void aSpecTheHostRefusesEndsTheWorkflowAndFreesTheName() throws Exception {
     host.refusedPath = "/etc/shadow";
     VmWorkflow vm = create("evil", true, HOST, spec("evil").withKernel("/etc/shadow", null, null));
-    WorkflowUpdateException e = assertThrows(WorkflowUpdateException.class, vm::awaitCreated);
+    WorkflowUpdateException e = assertThrows(WorkflowUpdateException.class, () -> vm.awaitCreated(null));
     ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, e.getCause());
     assertEquals(VmFailures.INVALID_SPEC, failure.getType());
     assertTrue(failure.getOriginalMessage().contains("spec.kernel"));
@@ -197,7 +208,7 @@ class VmWorkflowTest {
   @Test
   void anOperationOnAnUnreachableHostFailsAsHostUnavailable() {
     VmWorkflow vm = create("lost", true, "no-such-host", spec("lost"));
-    WorkflowUpdateException e = assertThrows(WorkflowUpdateException.class, vm::awaitCreated);
+    WorkflowUpdateException e = assertThrows(WorkflowUpdateException.class, () -> vm.awaitCreated(null));
     ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, e.getCause());
     assertEquals(VmFailures.HOST_UNAVAILABLE, failure.getType());
     assertTrue(failure.getOriginalMessage().contains("no-such-host"), failure.getOriginalMessage());
@@ -210,7 +221,7 @@ class VmWorkflowTest {
   @Test
   void aVmWhoseHostGoesAwayShowsHostUnreachableAndRecoversWhenItReturns() {
     VmWorkflow vm = create("orphaned-host", true);
-    vm.awaitCreated();
+    vm.awaitCreated(null);
     hostWorker.suspendPolling(); // the host's worker is gone; QEMU (here: the fake) keeps running
     // Polls already waiting on the server still take a task each; after those, nothing is picked up.
     for (int i = 0; i < 60 && vm.describe().hostUnreachableSince() == null; i++) {
@@ -240,7 +251,7 @@ class VmWorkflowTest {
   @Test
   void hostEventsMoveTheStateAndStaleOnesAreIgnored() {
     VmWorkflow vm = create("watched", true);
-    long pid = vm.awaitCreated().pid();
+    long pid = vm.awaitCreated(null).pid();
     WorkflowStub stub = WorkflowStub.fromTyped(vm);
 
     stub.signal("hostEvent", new HostEvent("watched", pid + 1, HostEvent.EXITED,
@@ -269,7 +280,7 @@ class VmWorkflowTest {
     VmWorkflow vm = client.newWorkflowStub(VmWorkflow.class,
         WorkflowOptions.newBuilder().setWorkflowId(TaskQueues.workflowId("kept")).setTaskQueue(TaskQueues.CONTROL).build());
     WorkflowClient.start(vm::run, new VmWorkflowInput("kept", "kept", "req", spec("kept"), HOST, true, null, carried));
-    assertEquals(VmState.STOPPED, vm.awaitCreated().state());
+    assertEquals(VmState.STOPPED, vm.awaitCreated(null).state());
     assertEquals(0, host.spawns.get());
     assertEquals(VmState.RUNNING, vm.start().state());
   }
