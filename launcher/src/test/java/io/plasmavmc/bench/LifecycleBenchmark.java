@@ -16,6 +16,7 @@ import io.plasmavmc.host.testing.Percentiles;
 import io.plasmavmc.host.testing.QemuProcessTable;
 import io.plasmavmc.host.testing.TestGuest;
 import io.plasmavmc.launcher.LocalStack;
+import io.plasmavmc.launcher.TemporalDevServer;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -30,13 +31,17 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Lifecycle figures through the gRPC API, embedded Temporal, real QEMU: CreateVm(start) until
- * RUNNING, StopVm(force), graceful StopVm of the graceful test guest, GetVm, and 100 VMs created,
+ * Lifecycle figures through the gRPC API on real QEMU, with the local stack's Temporal server
+ * ({@code -Dtemporal=dev}, the default, or {@code in-memory}): cold (the first {@code -Druns}
+ * lifecycles after start-up) and, with {@code -Dwarm=N}, warm (N more, with the memory of the
+ * PlasmaVMC JVM and of the Temporal server sampled along the way): CreateVm(start) until RUNNING,
+ * StopVm(force), DeleteVm, GetVm, graceful StopVm of the graceful test guest; and 100 VMs created,
  * stopped and deleted concurrently. Run: {@code tools/bench-lifecycle.sh}.
  */
 public final class LifecycleBenchmark {
   public static void main(String[] args) throws Exception {
     int runs = Integer.getInteger("runs", 25);
+    int warm = Integer.getInteger("warm", 0);
     int fleet = Integer.getInteger("fleet", 100);
     Path runtime = Files.createTempDirectory("plasmavmc-bench");
     int temporalPort;
@@ -51,52 +56,46 @@ public final class LifecycleBenchmark {
       ManagedChannel channel = Grpc.newChannelBuilder("127.0.0.1:" + stack.grpcPort(), InsecureChannelCredentials.create()).build();
       VmServiceGrpc.VmServiceBlockingStub vms = VmServiceGrpc.newBlockingStub(channel);
       VmSpec bare = VmSpec.newBuilder().setMemoryMib(64).setNoNetwork(true).build();
+      long serverPid = stack.temporal() instanceof TemporalDevServer dev ? dev.pid() : -1;
+      String server = stack.temporal().keepsHistory() ? "Temporal dev server (SQLite)" : "Temporal in-memory server";
 
-      for (int i = 0; i < 5; i++) { // warm-up
-        vms.createVm(CreateVmRequest.newBuilder().setName("warm-" + i).setSpec(bare).setStart(true).build());
-        vms.stopVm(StopVmRequest.newBuilder().setName("warm-" + i).setForce(true).build());
-        vms.deleteVm(DeleteVmRequest.newBuilder().setName("warm-" + i).build());
-      }
-
-      double[] create = new double[runs];
-      double[] forceStop = new double[runs];
-      double[] delete = new double[runs];
-      String accelerator = "";
-      for (int i = 0; i < runs; i++) {
-        String name = "vm-" + i;
-        long t0 = System.nanoTime();
-        Vm vm = vms.createVm(CreateVmRequest.newBuilder().setName(name).setSpec(bare).setStart(true).build());
-        create[i] = ms(t0);
-        check(vm, VmState.VM_STATE_RUNNING);
-        accelerator = String.join(" ", Files.readAllLines(runtime.resolve(name).resolve("cmdline"))).contains("-accel kvm") ? "KVM" : "TCG";
-        long t1 = System.nanoTime();
-        check(vms.stopVm(StopVmRequest.newBuilder().setName(name).setForce(true).build()), VmState.VM_STATE_STOPPED);
-        forceStop[i] = ms(t1);
-        long t2 = System.nanoTime();
-        vms.deleteVm(DeleteVmRequest.newBuilder().setName(name).build());
-        delete[i] = ms(t2);
-      }
-
-      vms.createVm(CreateVmRequest.newBuilder().setName("status").setSpec(bare).setStart(true).build());
-      double[] get = new double[2000];
-      for (int i = 0; i < get.length; i++) {
-        long t = System.nanoTime();
-        vms.getVm(GetVmRequest.newBuilder().setName("status").build());
-        get[i] = ms(t);
-      }
-      vms.deleteVm(DeleteVmRequest.newBuilder().setName("status").build());
-
+      lifecycles(vms, bare, runtime, "warm-up", 5, null);
+      Lifecycles cold = lifecycles(vms, bare, runtime, "vm", runs, null);
+      double[] coldGet = gets(vms, bare);
       double[] graceful = gracefulStops(vms, runtime, Integer.getInteger("gracefulRuns", Math.max(20, runs)));
 
       System.out.println();
-      System.out.printf("lifecycle benchmark: %d runs each, embedded Temporal, gRPC on loopback; bare VMs: 64 MiB, no kernel, %s%n", runs, accelerator);
-      System.out.println("| figure | p50 | p99 | target |");
+      System.out.printf("lifecycle benchmark, %s: cold = the first %d lifecycles after start-up (and 5 warm-up ones); gRPC on loopback; "
+          + "bare VMs: 64 MiB, no kernel, %s%n", server, runs, cold.accelerator);
+      System.out.println("| figure (cold) | p50 | p99 | target |");
       System.out.println("|---|---|---|---|");
-      row("CreateVm(start) -> RUNNING (" + accelerator + ", 64 MiB)", create, "<= 120 ms");
-      row("StopVm(force) -> STOPPED", forceStop, "<= 80 ms");
+      row("CreateVm(start) -> RUNNING (" + cold.accelerator + ", 64 MiB)", cold.create, "<= 120 ms");
+      row("StopVm(force) -> STOPPED", cold.stop, "-");
       row("graceful StopVm, graceful guest (TCG, 128 MiB)", graceful, "<= 110 ms");
-      row("GetVm", get, "p50 <= 5 ms");
-      row("DeleteVm (stopped VM)", delete, "-");
+      row("GetVm", coldGet, "-");
+      row("DeleteVm (stopped VM)", cold.delete, "-");
+
+      if (warm > 0) {
+        List<String> memory = new ArrayList<>();
+        Lifecycles hot = lifecycles(vms, bare, runtime, "hot", warm, done -> {
+          if (done % Math.max(1, warm / 6) == 0 || done == warm) {
+            memory.add(memory(done, serverPid));
+          }
+        });
+        double[] hotGet = gets(vms, bare);
+        System.out.println();
+        System.out.printf("warm: %d more lifecycles (CreateVm(start), GetVm, StopVm(force), DeleteVm) after those, %s%n", warm, server);
+        System.out.println("| figure (warm) | p50 | p99 | target |");
+        System.out.println("|---|---|---|---|");
+        row("CreateVm(start) -> RUNNING (" + hot.accelerator + ", 64 MiB)", hot.create, "p50 <= 80 ms");
+        row("StopVm(force) -> STOPPED", hot.stop, "p50 <= 30 ms");
+        row("GetVm", hotGet, "p50 <= 2 ms");
+        row("DeleteVm (stopped VM)", hot.delete, "-");
+        System.out.println();
+        System.out.println("| lifecycles done | PlasmaVMC JVM heap after GC | PlasmaVMC JVM RSS | Temporal server RSS |");
+        System.out.println("|---|---|---|---|");
+        memory.forEach(System.out::println);
+      }
 
       // The fleet runs under TCG: on nested (PVM) KVM, SeaBIOS alone costs a KVM guest about 2.7 s
       // of host CPU in its first seconds (0.1 s under TCG), and 100 of them would starve 2 cores.
@@ -106,7 +105,67 @@ public final class LifecycleBenchmark {
       for (Long pid : QemuProcessTable.livePidsMentioning(runtime)) {
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
       }
+      if (Boolean.getBoolean("keepData")) {
+        System.out.println("Temporal's data (to read the histories): " + data);
+      } else {
+        try (var files = Files.walk(data)) {
+          files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+      }
     }
+  }
+
+  private record Lifecycles(double[] create, double[] stop, double[] delete, String accelerator) {}
+
+  /** {@code count} lifecycles of a bare VM, one after another: CreateVm(start), GetVm, StopVm(force), DeleteVm, each timed. */
+  private static Lifecycles lifecycles(VmServiceGrpc.VmServiceBlockingStub vms, VmSpec bare, Path runtime, String prefix, int count,
+      java.util.function.IntConsumer progress) throws IOException {
+    double[] create = new double[count];
+    double[] stop = new double[count];
+    double[] delete = new double[count];
+    String accelerator = "";
+    for (int i = 0; i < count; i++) {
+      String name = prefix + "-" + i;
+      long t0 = System.nanoTime();
+      Vm vm = vms.createVm(CreateVmRequest.newBuilder().setName(name).setSpec(bare).setStart(true).build());
+      create[i] = ms(t0);
+      check(vm, VmState.VM_STATE_RUNNING);
+      if (i == 0) {
+        accelerator = String.join(" ", Files.readAllLines(runtime.resolve(name).resolve("cmdline"))).contains("-accel kvm") ? "KVM" : "TCG";
+      }
+      check(vms.getVm(GetVmRequest.newBuilder().setName(name).build()), VmState.VM_STATE_RUNNING);
+      long t1 = System.nanoTime();
+      check(vms.stopVm(StopVmRequest.newBuilder().setName(name).setForce(true).build()), VmState.VM_STATE_STOPPED);
+      stop[i] = ms(t1);
+      long t2 = System.nanoTime();
+      vms.deleteVm(DeleteVmRequest.newBuilder().setName(name).build());
+      delete[i] = ms(t2);
+      if (progress != null) {
+        progress.accept(i + 1);
+      }
+    }
+    return new Lifecycles(create, stop, delete, accelerator);
+  }
+
+  private static double[] gets(VmServiceGrpc.VmServiceBlockingStub vms, VmSpec bare) {
+    vms.createVm(CreateVmRequest.newBuilder().setName("status").setSpec(bare).setStart(true).build());
+    double[] get = new double[2000];
+    for (int i = 0; i < get.length; i++) {
+      long t = System.nanoTime();
+      vms.getVm(GetVmRequest.newBuilder().setName("status").build());
+      get[i] = ms(t);
+    }
+    vms.deleteVm(DeleteVmRequest.newBuilder().setName("status").build());
+    return get;
+  }
+
+  /** One row of the memory table: what the JVM keeps after a full GC, its RSS, and the Temporal server's RSS. */
+  private static String memory(int done, long serverPid) {
+    System.gc();
+    Runtime jvm = Runtime.getRuntime();
+    long heap = (jvm.totalMemory() - jvm.freeMemory()) >> 20;
+    String serverRss = serverPid < 0 ? "(in the JVM)" : rssKb(Path.of("/proc", Long.toString(serverPid), "status")) / 1024 + " MiB";
+    return String.format("| %d | %d MiB | %d MiB | %s |", done, heap, rssKb(Path.of("/proc/self/status")) / 1024, serverRss);
   }
 
   private static double[] gracefulStops(VmServiceGrpc.VmServiceBlockingStub vms, Path runtime, int count) throws Exception {
