@@ -14,6 +14,7 @@ import io.plasmavmc.api.v1.VmSpec;
 import io.plasmavmc.api.v1.VmState;
 import io.plasmavmc.host.testing.Percentiles;
 import io.plasmavmc.host.testing.QemuProcessTable;
+import io.plasmavmc.host.testing.ScratchDirectories;
 import io.plasmavmc.host.testing.TestGuest;
 import io.plasmavmc.launcher.LocalStack;
 import io.plasmavmc.launcher.TemporalDevServer;
@@ -108,9 +109,7 @@ public final class LifecycleBenchmark {
       if (Boolean.getBoolean("keepData")) {
         System.out.println("Temporal's data (to read the histories): " + data);
       } else {
-        try (var files = Files.walk(data)) {
-          files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        ScratchDirectories.delete(data);
       }
     }
   }

@@ -25,6 +25,7 @@ import io.plasmavmc.gateway.GatewayServer;
 import io.plasmavmc.gateway.GatewaySettings;
 import io.plasmavmc.host.qemu.LinuxProcesses;
 import io.plasmavmc.host.testing.QemuProcessTable;
+import io.plasmavmc.host.testing.ScratchDirectories;
 import io.plasmavmc.host.testing.TestGuest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.serviceclient.WorkflowServiceStubs;
@@ -36,12 +37,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -122,11 +121,7 @@ class ChaosEndToEndTest {
     for (Long pid : QemuProcessTable.livePidsMentioning(runtime)) {
       ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
     }
-    for (Path dir : List.of(runtime, temporalData)) {
-      try (Stream<Path> files = Files.walk(dir)) {
-        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
-    }
+    ScratchDirectories.delete(runtime, temporalData);
   }
 
   private static VmSpec bare() {

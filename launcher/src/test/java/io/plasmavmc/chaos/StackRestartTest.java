@@ -20,6 +20,7 @@ import io.plasmavmc.api.v1.VmServiceGrpc;
 import io.plasmavmc.api.v1.VmSpec;
 import io.plasmavmc.api.v1.VmState;
 import io.plasmavmc.host.testing.QemuProcessTable;
+import io.plasmavmc.host.testing.ScratchDirectories;
 import io.plasmavmc.host.testing.TestGuest;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.history.v1.HistoryEvent;
@@ -32,13 +33,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -146,11 +145,7 @@ class StackRestartTest {
       for (Long pid : QemuProcessTable.livePidsMentioning(runtime)) {
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
       }
-      for (Path dir : List.of(runtime, data)) {
-        try (Stream<Path> files = Files.walk(dir)) {
-          files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-      }
+      ScratchDirectories.delete(runtime, data);
     }
   }
 

@@ -1,5 +1,6 @@
 package io.plasmavmc.e2e;
 
+import io.plasmavmc.host.testing.ScratchDirectories;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -168,9 +169,7 @@ final class HeadlessChromium implements AutoCloseable {
     } finally {
       driver.destroy();
       driver.waitFor();
-      try (var files = Files.walk(profile)) {
-        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
+      ScratchDirectories.delete(profile);
     }
   }
 }

@@ -5,6 +5,7 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.plasmavmc.api.v1.VmServiceGrpc;
 import io.plasmavmc.host.testing.QemuProcessTable;
+import io.plasmavmc.host.testing.ScratchDirectories;
 import io.plasmavmc.host.testing.TestGuest;
 import io.plasmavmc.launcher.LocalStack;
 import java.io.IOException;
@@ -12,9 +13,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * PlasmaVMC as `plasmavmc up` runs it (Temporal's dev server, worker, gateway), on free ports, with
@@ -75,10 +74,6 @@ final class PlasmaVmcHarness implements AutoCloseable {
     for (Long pid : QemuProcessTable.livePidsMentioning(runtimeDir)) {
       ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
     }
-    for (Path dir : List.of(runtimeDir, dataDir)) {
-      try (Stream<Path> files = Files.walk(dir)) {
-        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
-    }
+    ScratchDirectories.delete(runtimeDir, dataDir);
   }
 }

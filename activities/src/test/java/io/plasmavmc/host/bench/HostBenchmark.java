@@ -92,9 +92,7 @@ public final class HostBenchmark {
       row("graceful guest powerdown -> process gone (TCG, 128 MiB)", powerdown, "<= 80 ms");
       row("QMP quit -> process gone (" + accelerator + ")", quit, "<= 40 ms");
     } finally {
-      try (var files = Files.walk(run)) {
-        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
+      io.plasmavmc.host.testing.ScratchDirectories.delete(run);
     }
   }
 
