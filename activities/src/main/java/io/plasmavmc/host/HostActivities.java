@@ -11,6 +11,11 @@ import java.time.Duration;
  */
 @ActivityInterface(namePrefix = "Host")
 public interface HostActivities {
+  /**
+   * How often a running monitor heartbeats. Every heartbeat is a call to Temporal, and a host may
+   * watch a thousand VMs; the monitor's heartbeat timeout is a few of these.
+   */
+  Duration MONITOR_HEARTBEAT_INTERVAL = Duration.ofSeconds(10);
 
   /** Starts QEMU paused (run state prelaunch), or returns the live QEMU this VM already has. */
   @ActivityMethod
@@ -52,12 +57,14 @@ public interface HostActivities {
   VmStatus awaitExit(String vmId, Duration timeout);
 
   /**
-   * Watches the VM's QEMU until it exits: holds its QMP connection, heartbeats, and signals the
-   * workflow that scheduled it ({@link HostEvent#SIGNAL}) on every QMP event of note and on the
-   * exit. Returns the final status. Re-attaches to a running QEMU when retried on a restarted worker.
+   * Watches the VM's QEMU instance {@code pid}/{@code startTime} (0/0: whichever runs) until it
+   * exits: holds its QMP connection, heartbeats, and signals the workflow that scheduled it
+   * ({@link HostEvent#SIGNAL}) on every QMP event of note and on the exit. Completes with the final
+   * status. An instance that is already gone (it died while nobody watched) is reported exited at
+   * once. Re-attaches to a running QEMU when retried on a restarted worker.
    */
   @ActivityMethod
-  VmStatus monitor(String vmId);
+  VmStatus monitor(String vmId, long pid, long startTime);
 
   /** The last {@code maxBytes} of the VM's serial console log (empty if it has none). */
   @ActivityMethod

@@ -13,15 +13,15 @@ import io.plasmavmc.host.qemu.RuntimeDirectory;
 import io.plasmavmc.host.qmp.QmpClient;
 import io.plasmavmc.host.qmp.QmpConnectionClosedException;
 import io.plasmavmc.host.qmp.QmpException;
-import io.plasmavmc.host.qmp.QmpEvent;
+import io.plasmavmc.host.qmp.QmpReply;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
+import io.temporal.client.ActivityCanceledException;
+import io.temporal.client.ActivityCompletionClient;
+import io.temporal.client.ActivityNotExistsException;
+import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowStub;
 import java.io.IOException;
-import java.time.Instant;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.time.Duration;
 import java.util.List;
@@ -40,6 +40,7 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
   private final QemuCommandLine commandLine;
   private final QemuLauncher launcher;
   private final QmpSessions sessions;
+  private final HostWatcher watcher;
   private final Map<String, Object> vmLocks = new ConcurrentHashMap<>();
 
   public HostActivitiesImpl(HostConfig config) {
@@ -47,41 +48,67 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
     this.commandLine = new QemuCommandLine(config.qemuBinary(), new ImageRoots(config.imageRoots()), config.kvmCpuModel());
     this.launcher = new QemuLauncher(config.spawnTimeout());
     this.sessions = new QmpSessions(config.qmpTimeout());
+    this.watcher = new HostWatcher(new HostWatcher.Host() {
+      @Override
+      public RuntimeDirectory directory(String vmId) {
+        return HostActivitiesImpl.this.directory(vmId);
+      }
+
+      @Override
+      public VmStatus queryStatus(String vmId) {
+        return HostActivitiesImpl.this.queryStatus(vmId);
+      }
+    }, sessions, MONITOR_HEARTBEAT_INTERVAL, 8);
   }
 
   @Override
   public VmHandle spawn(String vmId, VmSpec spec) {
     RuntimeDirectory dir = directory(vmId);
+    Accelerator accelerator = spec.accelerator().resolve(config.kvmUsable());
+    // Built (and so validated, paths included) before anything is written: a refused spec leaves no trace.
+    List<String> args = commandLine.build(spec, dir, accelerator);
     synchronized (lock(vmId)) {
-      OptionalLong running = livePid(dir);
-      if (running.isPresent()) {
-        log.info("VM {}: QEMU pid {} already runs from {}; re-attaching", vmId, running.getAsLong(), dir);
-        return new VmHandle(vmId, running.getAsLong(), dir.path().toString(), spec.accelerator().resolve(config.kvmUsable()), true);
-      }
-      Accelerator accelerator = spec.accelerator().resolve(config.kvmUsable());
-      // Built (and so validated, paths included) before anything is written: a refused spec leaves no trace.
-      List<String> args = commandLine.build(spec, dir, accelerator);
-      dir.prepareForSpawn();
-      dir.writeSpec(toJson(spec));
-      dir.writeCommandLine(args);
-      long started = System.nanoTime();
-      log.info("VM {}: starting QEMU ({}, {} MiB)", vmId, accelerator.qemuName(), spec.memoryMib());
-      try {
-        launcher.launch(args, dir.stderrLog(), () -> Heartbeats.beat("starting QEMU"));
+      boolean created = !dir.exists();
+      try (java.nio.channels.FileLock spawnLock = dir.lockForSpawn()) {
+        OptionalLong running = livePid(dir);
+        if (running.isPresent()) {
+          log.info("VM {}: QEMU pid {} already runs from {}; re-attaching", vmId, running.getAsLong(), dir);
+          return new VmHandle(vmId, running.getAsLong(), dir.path().toString(), accelerator, true, LinuxProcesses.startTime(running.getAsLong()));
+        }
+        return start(vmId, spec, dir, args, accelerator);
       } catch (SpawnFailedException e) {
-        String stderr = dir.readStderr();
-        throw new SpawnFailedException(e.getMessage() + (stderr.isEmpty() ? "" : ": " + stderr), e);
+        if (created) {
+          dir.delete(); // QEMU refused a VM that never ran here: nothing of it stays on the host
+        }
+        throw e;
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException("cannot release the spawn lock of " + dir, e);
       }
-      long pid = dir.readPid().orElseThrow(() -> new SpawnFailedException("QEMU started but wrote no pidfile at " + dir.pidFile()));
-      try {
-        sessions.get(dir);
-      } catch (IOException | QmpException e) {
-        throw new SpawnFailedException("QEMU pid " + pid + " started but its QMP socket does not answer: " + e.getMessage(), e);
-      }
-      log.info("VM {}: QEMU pid {} started paused ({}, {} MiB, {} vCPU) in {} ms", vmId, pid, accelerator.qemuName(),
-          spec.memoryMib(), spec.vcpus(), (System.nanoTime() - started) / 1_000_000);
-      return new VmHandle(vmId, pid, dir.path().toString(), accelerator, false);
     }
+  }
+
+  /** Starts QEMU paused in {@code dir} and connects to its QMP socket; the caller holds the spawn lock. */
+  private VmHandle start(String vmId, VmSpec spec, RuntimeDirectory dir, List<String> args, Accelerator accelerator) {
+    dir.prepareForSpawn();
+    dir.writeSpec(toJson(spec));
+    dir.writeCommandLine(args);
+    long started = System.nanoTime();
+    log.info("VM {}: starting QEMU ({}, {} MiB)", vmId, accelerator.qemuName(), spec.memoryMib());
+    try {
+      launcher.launch(args, dir.stderrLog(), () -> Heartbeats.beat("starting QEMU"));
+    } catch (SpawnFailedException e) {
+      String stderr = dir.readStderr();
+      throw new SpawnFailedException(e.getMessage() + (stderr.isEmpty() ? "" : ": " + stderr), e);
+    }
+    long pid = dir.readPid().orElseThrow(() -> new SpawnFailedException("QEMU started but wrote no pidfile at " + dir.pidFile()));
+    try {
+      sessions.get(dir);
+    } catch (IOException | QmpException e) {
+      throw new SpawnFailedException("QEMU pid " + pid + " started but its QMP socket does not answer: " + e.getMessage(), e);
+    }
+    log.info("VM {}: QEMU pid {} started paused ({}, {} MiB, {} vCPU) in {} ms", vmId, pid, accelerator.qemuName(),
+        spec.memoryMib(), spec.vcpus(), (System.nanoTime() - started) / 1_000_000);
+    return new VmHandle(vmId, pid, dir.path().toString(), accelerator, false, LinuxProcesses.startTime(pid));
   }
 
   @Override
@@ -118,8 +145,7 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
       return goneStatus(dir);
     }
     try {
-      String runState = session(dir).execute("query-status", null, config.qmpTimeout()).path("status").asText();
-      return RunStates.running(vmId, pid.getAsLong(), runState);
+      return status(vmId, pid.getAsLong(), session(dir).call("query-status", null, config.qmpTimeout()));
     } catch (QmpConnectionClosedException | VmNotRunningException e) {
       // QEMU exited between the liveness check and the query.
       if (livePid(dir).isEmpty()) {
@@ -139,6 +165,7 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
         return goneStatus(dir);
       }
       long pid = found.getAsLong();
+      long startTime = LinuxProcesses.startTime(pid);
       String marker = marker(dir);
       dir.recordExitIfAbsent(RunStates.KILLED_BY_PLASMAVMC);
       Duration step = config.killStepTimeout();
@@ -170,7 +197,7 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
       }
       sessions.drop(vmId);
       log.info("VM {}: QEMU pid {} ended by {} in {} ms", vmId, pid, how, (System.nanoTime() - started) / 1_000_000);
-      return RunStates.exited(vmId, dir.exitReason());
+      return RunStates.exited(vmId, dir.exitReason()).of(pid, startTime, ObservationClock.next());
     }
   }
 
@@ -179,11 +206,18 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
     RuntimeDirectory dir = directory(vmId);
     String marker = marker(dir);
     long deadline = System.nanoTime() + timeout.toNanos();
+    long watchedPid = 0;
+    long watchedStart = 0;
     while (true) {
       OptionalLong pid = livePid(dir);
       if (pid.isEmpty()) {
         sessions.drop(vmId);
-        return goneStatus(dir);
+        VmStatus gone = goneStatus(dir);
+        return watchedPid == 0 ? gone : gone.of(watchedPid, watchedStart, gone.observedAt());
+      }
+      if (watchedPid != pid.getAsLong()) {
+        watchedPid = pid.getAsLong();
+        watchedStart = LinuxProcesses.startTime(watchedPid);
       }
       long left = deadline - System.nanoTime();
       if (left <= 0) {
@@ -208,95 +242,52 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
     }
   }
 
+  /**
+   * Hands the VM's QEMU to this host's {@link HostWatcher} and returns at once without completing:
+   * no thread or activity slot waits on a watched VM. The watcher signals the workflow, heartbeats
+   * the activity, and completes it when QEMU exits (or ends the watch when the activity is
+   * cancelled, timed out, or its workflow is gone).
+   */
   @Override
-  public VmStatus monitor(String vmId) {
+  public VmStatus monitor(String vmId, long pid, long startTime) {
     ActivityExecutionContext context = Activity.getExecutionContext();
+    byte[] taskToken = context.getTaskToken();
+    WorkflowClient client = context.getWorkflowClient();
+    ActivityCompletionClient completion = client.newActivityCompletionClient();
     // Signals go to the workflow that scheduled this activity, by id, through an untyped stub:
     // the host side knows no workflow code.
-    WorkflowStub workflow = context.getWorkflowClient().newUntypedWorkflowStub(context.getInfo().getWorkflowId());
-    return watch(vmId, event -> workflow.signal(HostEvent.SIGNAL, event), () -> context.heartbeat(null));
+    WorkflowStub workflow = client.newUntypedWorkflowStub(context.getInfo().getWorkflowId());
+    context.doNotCompleteOnReturn();
+    watch(vmId, pid, startTime, event -> workflow.signal(HostEvent.SIGNAL, event), () -> {
+      try {
+        completion.heartbeat(taskToken, null);
+        return true;
+      } catch (ActivityCanceledException | ActivityNotExistsException e) {
+        return false;
+      } catch (RuntimeException e) {
+        log.debug("VM {}: monitor heartbeat failed ({}); trying again", vmId, e.getMessage());
+        return true;
+      }
+    }).whenComplete((status, failure) -> {
+      try {
+        if (failure == null) {
+          completion.complete(taskToken, status);
+        } else if (!(failure instanceof java.util.concurrent.CancellationException)) {
+          completion.completeExceptionally(taskToken, failure instanceof Exception e ? e : new RuntimeException(failure));
+        }
+      } catch (ActivityNotExistsException | ActivityCanceledException e) {
+        log.debug("VM {}: monitor ended after its activity: {}", vmId, e.getMessage());
+      } catch (RuntimeException e) {
+        log.warn("VM {}: cannot complete the monitor activity: {}", vmId, e.toString());
+      }
+    });
+    return null;
   }
 
-  private static final java.util.Set<String> WATCHED_EVENTS = java.util.Set.of("SHUTDOWN", "STOP", "RESUME", "RESET", "GUEST_PANICKED");
-  private static final QmpEvent CONNECTION_ENDED = new QmpEvent("", null, Instant.EPOCH);
-
-  /**
-   * The monitor's loop, usable outside Temporal: reports each watched QMP event and QEMU's exit
-   * to {@code sink}, calls {@code heartbeat} at least once a second (a cancelled activity's
-   * heartbeat throws, which ends the watch), and returns QEMU's final status.
-   */
-  public VmStatus watch(String vmId, Consumer<HostEvent> sink, Runnable heartbeat) {
-    RuntimeDirectory dir = directory(vmId);
-    String marker = marker(dir);
-    OptionalLong pid = livePid(dir);
-    if (pid.isEmpty()) {
-      VmStatus status = goneStatus(dir);
-      sink.accept(new HostEvent(vmId, 0, HostEvent.EXITED, status, Instant.now(), "QEMU is not running"));
-      return status;
-    }
-    BlockingQueue<QmpEvent> events = new LinkedBlockingQueue<>();
-    Consumer<QmpEvent> listener = events::add;
-    QmpClient client = null;
-    try {
-      while (true) {
-        if (client == null || !client.isOpen()) {
-          if (client != null) {
-            client.removeEventListener(listener);
-          }
-          client = attach(dir, events, listener);
-          if (client != null) {
-            try {
-              sink.accept(new HostEvent(vmId, pid.getAsLong(), HostEvent.ATTACHED, queryStatus(vmId), Instant.now(),
-                  "monitor attached to QEMU pid " + pid.getAsLong()));
-            } catch (io.plasmavmc.host.qmp.QmpConnectionClosedException | VmNotRunningException e) {
-              events.add(CONNECTION_ENDED); // QEMU is going away as we attach: see whether it exited
-            }
-          }
-        }
-        QmpEvent event = events.poll(client == null ? 200 : 1000, TimeUnit.MILLISECONDS);
-        VmStatus afterEvent = null;
-        if (event != null && event != CONNECTION_ENDED && WATCHED_EVENTS.contains(event.name())) {
-          try {
-            afterEvent = queryStatus(vmId);
-          } catch (io.plasmavmc.host.qmp.QmpConnectionClosedException | VmNotRunningException e) {
-            event = CONNECTION_ENDED; // QEMU went away right after the event (a SHUTDOWN, typically): see whether it exited
-          }
-        }
-        if (event == CONNECTION_ENDED || client == null) {
-          // QMP end-of-file is the first sign of QEMU exiting; /proc tells whether it did.
-          LinuxProcesses.awaitGone(pid.getAsLong(), marker, Duration.ofSeconds(2));
-          if (livePid(dir).isEmpty()) {
-            VmStatus status = RunStates.exited(vmId, dir.exitReason());
-            log.info("VM {}: QEMU pid {} exited: {} ({})", vmId, pid.getAsLong(), status.state(), status.reason());
-            sink.accept(new HostEvent(vmId, pid.getAsLong(), HostEvent.EXITED, status, Instant.now(), status.reason()));
-            sessions.drop(vmId);
-            return status;
-          }
-        } else if (afterEvent != null) {
-          sink.accept(new HostEvent(vmId, pid.getAsLong(), event.name(), afterEvent, event.timestamp(), event.data() == null ? "" : event.data().toString()));
-        }
-        heartbeat.run();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new QmpException("monitor of VM " + vmId + " interrupted", e);
-    } finally {
-      if (client != null) {
-        client.removeEventListener(listener);
-      }
-    }
-  }
-
-  private QmpClient attach(RuntimeDirectory dir, BlockingQueue<QmpEvent> events, Consumer<QmpEvent> listener) {
-    try {
-      QmpClient client = sessions.get(dir);
-      client.addEventListener(listener);
-      client.closedFuture().thenRun(() -> events.add(CONNECTION_ENDED));
-      return client;
-    } catch (IOException | QmpException e) {
-      log.debug("VM {}: monitor cannot attach yet: {}", dir.vmId(), e.getMessage());
-      return null;
-    }
+  /** Watches the VM's QEMU instance {@code pid}/{@code startTime} (0/0: whichever runs); see {@link HostWatcher#watch}. */
+  public java.util.concurrent.CompletableFuture<VmStatus> watch(String vmId, long pid, long startTime, Consumer<HostEvent> reports,
+      java.util.function.BooleanSupplier wanted) {
+    return watcher.watch(vmId, pid, startTime, reports, wanted);
   }
 
   @Override
@@ -366,6 +357,7 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
 
   @Override
   public void close() {
+    watcher.close();
     sessions.close();
   }
 
@@ -378,8 +370,7 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
     QmpClient client = session(dir);
     try {
       client.execute(qmpCommand, null, config.qmpTimeout());
-      String runState = client.execute("query-status", null, config.qmpTimeout()).path("status").asText();
-      return RunStates.running(vmId, pid.getAsLong(), runState);
+      return status(vmId, pid.getAsLong(), client.call("query-status", null, config.qmpTimeout()));
     } catch (QmpConnectionClosedException e) {
       if (livePid(dir).isEmpty()) {
         throw new VmNotRunningException(vmId);
@@ -401,7 +392,13 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
 
   /** The status of a VM whose QEMU is not running: how it exited, or that it never ran here. */
   private static VmStatus goneStatus(RuntimeDirectory dir) {
-    return dir.exists() ? RunStates.exited(dir.vmId(), dir.exitReason()) : RunStates.absent(dir.vmId());
+    VmStatus gone = dir.exists() ? RunStates.exited(dir.vmId(), dir.exitReason()) : RunStates.absent(dir.vmId());
+    return gone.of(0, 0, ObservationClock.next());
+  }
+
+  /** QEMU's run state from a query-status reply, attributed to its instance and numbered as the reply was read. */
+  private static VmStatus status(String vmId, long pid, QmpReply reply) {
+    return RunStates.running(vmId, pid, reply.value().path("status").asText()).of(pid, LinuxProcesses.startTime(pid), reply.observedAt());
   }
 
   private OptionalLong livePid(RuntimeDirectory dir) {

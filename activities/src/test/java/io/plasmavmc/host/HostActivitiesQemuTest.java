@@ -171,40 +171,35 @@ class HostActivitiesQemuTest {
     host.spawn("victim2", bareQemu("victim2"));
     java.util.concurrent.BlockingQueue<HostEvent> guestEvents = new java.util.concurrent.LinkedBlockingQueue<>();
     java.util.concurrent.BlockingQueue<HostEvent> victimEvents = new java.util.concurrent.LinkedBlockingQueue<>();
-    var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
-    try {
-      var guestWatch = pool.submit(() -> host.watch("selfstop", guestEvents::add, () -> {}));
-      var victimWatch = pool.submit(() -> host.watch("victim2", victimEvents::add, () -> {}));
-      assertEquals(HostEvent.ATTACHED, guestEvents.poll(10, java.util.concurrent.TimeUnit.SECONDS).kind());
-      assertEquals(HostEvent.ATTACHED, victimEvents.poll(10, java.util.concurrent.TimeUnit.SECONDS).kind());
+    var guestWatch = host.watch("selfstop", 0, 0, guestEvents::add, () -> true);
+    var victimWatch = host.watch("victim2", 0, 0, victimEvents::add, () -> true);
+    assertEquals(HostEvent.ATTACHED, guestEvents.poll(10, java.util.concurrent.TimeUnit.SECONDS).kind());
+    assertEquals(HostEvent.ATTACHED, victimEvents.poll(10, java.util.concurrent.TimeUnit.SECONDS).kind());
 
-      long pid = host.queryStatus("victim2").pid();
-      long killedAt = System.nanoTime();
-      ProcessHandle.of(pid).orElseThrow().destroyForcibly();
-      HostEvent exited = victimEvents.poll(5, java.util.concurrent.TimeUnit.SECONDS);
-      long millis = (System.nanoTime() - killedAt) / 1_000_000;
-      assertEquals(HostEvent.EXITED, exited.kind());
-      assertEquals(VmState.CRASHED, exited.status().state());
-      assertTrue(millis < 1000, "a killed QEMU is reported within a second, took " + millis + " ms");
-      assertEquals(VmState.CRASHED, victimWatch.get(5, java.util.concurrent.TimeUnit.SECONDS).state());
+    long pid = host.queryStatus("victim2").pid();
+    long killedAt = System.nanoTime();
+    ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+    HostEvent exited = victimEvents.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+    long millis = (System.nanoTime() - killedAt) / 1_000_000;
+    assertEquals(HostEvent.EXITED, exited.kind());
+    assertEquals(VmState.CRASHED, exited.status().state());
+    assertTrue(millis < 1000, "a killed QEMU is reported within a second, took " + millis + " ms");
+    assertEquals(VmState.CRASHED, victimWatch.get(5, java.util.concurrent.TimeUnit.SECONDS).state());
 
-      host.cont("selfstop");
-      HostEvent event;
-      do {
-        event = guestEvents.poll(90, java.util.concurrent.TimeUnit.SECONDS);
-      } while (event != null && !event.kind().equals("SHUTDOWN"));
-      assertTrue(event != null, "the guest's own power-off arrives as a SHUTDOWN event");
-      assertTrue(event.detail().contains("guest-shutdown"), event.detail());
-      long shutdownAt = System.nanoTime();
-      HostEvent gone = guestEvents.poll(5, java.util.concurrent.TimeUnit.SECONDS);
-      assertEquals(HostEvent.EXITED, gone.kind());
-      assertEquals(VmState.STOPPED, gone.status().state());
-      assertEquals("the guest powered off", gone.status().reason());
-      assertTrue((System.nanoTime() - shutdownAt) / 1_000_000 < 1000);
-      assertEquals(VmState.STOPPED, guestWatch.get(5, java.util.concurrent.TimeUnit.SECONDS).state());
-    } finally {
-      pool.shutdownNow();
-    }
+    host.cont("selfstop");
+    HostEvent event;
+    do {
+      event = guestEvents.poll(90, java.util.concurrent.TimeUnit.SECONDS);
+    } while (event != null && !event.kind().equals("SHUTDOWN"));
+    assertTrue(event != null, "the guest's own power-off arrives as a SHUTDOWN event");
+    assertTrue(event.detail().contains("guest-shutdown"), event.detail());
+    long shutdownAt = System.nanoTime();
+    HostEvent gone = guestEvents.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals(HostEvent.EXITED, gone.kind());
+    assertEquals(VmState.STOPPED, gone.status().state());
+    assertEquals("the guest powered off", gone.status().reason());
+    assertTrue((System.nanoTime() - shutdownAt) / 1_000_000 < 1000);
+    assertEquals(VmState.STOPPED, guestWatch.get(5, java.util.concurrent.TimeUnit.SECONDS).state());
   }
 
   @Test
@@ -238,11 +233,75 @@ class HostActivitiesQemuTest {
   }
 
   @Test
-  void qemuRefusingToStartReportsItsOwnError() {
+  void qemuRefusingToStartReportsItsOwnErrorAndLeavesNothing() {
     VmSpec unknownMachine = bareQemu("nomachine").withMachineType("no-such-machine");
     SpawnFailedException e = assertThrows(SpawnFailedException.class, () -> host.spawn("nomachine", unknownMachine));
     assertTrue(e.getMessage().contains("unsupported machine type"), e.getMessage());
     assertTrue(QemuProcessTable.livePidsMentioning(run).isEmpty());
+    assertFalse(Files.exists(run.resolve("nomachine")), "a VM QEMU refused leaves no runtime directory");
+  }
+
+  @Test
+  void twoProcessesSpawningOneVmAtOnceStartOneQemu() throws Exception {
+    for (int round = 0; round < 3; round++) {
+      String vm = "race-" + round;
+      Process a = io.plasmavmc.host.testing.SpawnInAnotherProcess.start(run, vm);
+      Process b = io.plasmavmc.host.testing.SpawnInAnotherProcess.start(run, vm);
+      String outA = new String(a.getInputStream().readAllBytes()).trim();
+      String outB = new String(b.getInputStream().readAllBytes()).trim();
+      assertEquals(0, a.waitFor(), outA);
+      assertEquals(0, b.waitFor(), outB);
+      String pidA = outA.lines().filter(l -> l.startsWith("pid ")).findFirst().orElseThrow(() -> new AssertionError(outA)).split(" ")[1];
+      String pidB = outB.lines().filter(l -> l.startsWith("pid ")).findFirst().orElseThrow(() -> new AssertionError(outB)).split(" ")[1];
+      assertEquals(pidA, pidB, "both processes end up with the same QEMU");
+      assertTrue(outA.contains("reattached") != outB.contains("reattached"), "one started it, the other found it: " + outA + " / " + outB);
+      assertEquals(List.of(Long.parseLong(pidA)), QemuProcessTable.livePidsMentioning(run.resolve(vm)));
+      host.kill(vm);
+    }
+  }
+
+  @Test
+  void observationsNameTheirQemuInstanceAndComeInOrder() throws Exception {
+    VmHandle handle = host.spawn("ordered", bareQemu("ordered"));
+    assertTrue(handle.startTime() > 0);
+    VmStatus before = host.queryStatus("ordered");
+    VmStatus running = host.cont("ordered");
+    assertEquals(handle.pid(), running.pid());
+    assertEquals(handle.startTime(), running.startTime(), "the instance is the one spawned");
+    assertTrue(running.observedAt() > before.observedAt(), "later observations are numbered higher");
+    VmStatus killed = host.kill("ordered");
+    assertFalse(killed.alive());
+    assertEquals(handle.pid(), killed.pid(), "the exit names the instance that ended");
+    assertEquals(handle.startTime(), killed.startTime());
+    assertTrue(killed.observedAt() > running.observedAt());
+  }
+
+  @Test
+  void aWatchOfAQemuThatDiedUnwatchedReportsItsExitAtOnce() throws Exception {
+    VmHandle handle = host.spawn("unwatched", bareQemu("unwatched"));
+    ProcessHandle.of(handle.pid()).orElseThrow().destroyForcibly();
+    ProcessHandle.of(handle.pid()).ifPresent(p -> p.onExit().join());
+    java.util.concurrent.BlockingQueue<HostEvent> events = new java.util.concurrent.LinkedBlockingQueue<>();
+    VmStatus ended = host.watch("unwatched", handle.pid(), handle.startTime(), events::add, () -> true)
+        .get(5, java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals(VmState.CRASHED, ended.state());
+    assertEquals(handle.pid(), ended.pid());
+    HostEvent exited = events.poll(1, java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals(HostEvent.EXITED, exited.kind());
+    assertEquals(handle.pid(), exited.qemuPid());
+  }
+
+  @Test
+  void aWatchNoLongerWantedEndsWithoutTouchingQemu() throws Exception {
+    VmHandle handle = host.spawn("unwanted", bareQemu("unwanted"));
+    java.util.concurrent.BlockingQueue<HostEvent> events = new java.util.concurrent.LinkedBlockingQueue<>();
+    java.util.concurrent.atomic.AtomicBoolean wanted = new java.util.concurrent.atomic.AtomicBoolean(true);
+    var watch = host.watch("unwanted", handle.pid(), handle.startTime(), events::add, wanted::get);
+    assertEquals(HostEvent.ATTACHED, events.poll(10, java.util.concurrent.TimeUnit.SECONDS).kind());
+    wanted.set(false);
+    assertThrows(java.util.concurrent.CancellationException.class,
+        () -> watch.get(HostActivities.MONITOR_HEARTBEAT_INTERVAL.toSeconds() * 3, java.util.concurrent.TimeUnit.SECONDS));
+    assertEquals(VmState.CREATED, host.queryStatus("unwanted").state(), "QEMU runs on");
   }
 
   @Test

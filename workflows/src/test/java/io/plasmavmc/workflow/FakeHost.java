@@ -154,7 +154,7 @@ final class FakeHost implements HostActivities {
    * Tests send the monitor's signals themselves.
    */
   @Override
-  public VmStatus monitor(String vmId) {
+  public VmStatus monitor(String vmId, long pid, long startTime) {
     monitors.incrementAndGet();
     return queryStatus(vmId);
   }

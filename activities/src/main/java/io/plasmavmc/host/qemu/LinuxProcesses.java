@@ -31,6 +31,20 @@ public final class LinuxProcesses {
     }
   }
 
+  /**
+   * The process's start time in clock ticks after boot (field 22 of /proc/&lt;pid&gt;/stat), 0 if there
+   * is no such process. With the pid it names one process for as long as the host runs.
+   */
+  public static long startTime(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return Long.parseLong(fields[19]); // fields[0] is field 3 (state)
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+  }
+
   /** True if the process exists, is not a zombie, and its command line mentions {@code marker}. */
   public static boolean isAliveAndOwned(long pid, String marker) {
     if (pid <= 1) {

@@ -50,6 +50,13 @@ public final class QmpSessions implements AutoCloseable {
     }
   }
 
+  /** Closes and forgets {@code client} if it still is the VM's connection (a newer one is left alone). */
+  public void drop(String vmId, QmpClient client) {
+    if (client != null && clients.remove(vmId, client)) {
+      client.close();
+    }
+  }
+
   /** Closes and forgets the VM's connection, if any. */
   public void drop(String vmId) {
     QmpClient client = clients.remove(vmId);

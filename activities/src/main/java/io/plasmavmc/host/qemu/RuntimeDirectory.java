@@ -82,16 +82,47 @@ public final class RuntimeDirectory {
     return Files.isDirectory(path);
   }
 
-  /** Creates the directory (0700) and removes what a previous QEMU left that would confuse a new one. */
-  public void prepareForSpawn() {
+  /** Creates the directory (0700) if missing; returns whether it did. */
+  public boolean create() {
     try {
       Files.createDirectories(path.getParent());
       try {
         Files.createDirectory(path, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        return true;
       } catch (FileAlreadyExistsException e) {
-        // reused by a restart of the same VM
+        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwx------"));
+        return false; // reused by a restart of the same VM
       }
-      Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwx------"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create runtime directory " + path, e);
+    }
+  }
+
+  /**
+   * Takes the directory's spawn lock, an flock on its {@code lock} file, waiting for whoever holds
+   * it: of two processes that spawn this VM at once (two workers with one host id, or a stale
+   * one), the second finds the first one's QEMU instead of starting another.
+   */
+  public java.nio.channels.FileLock lockForSpawn() {
+    create();
+    try {
+      java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(path.resolve("lock"),
+          java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+      try {
+        return channel.lock();
+      } catch (IOException | RuntimeException e) {
+        channel.close();
+        throw e;
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot lock runtime directory " + path, e);
+    }
+  }
+
+  /** Creates the directory (0700) and removes what a previous QEMU left that would confuse a new one. */
+  public void prepareForSpawn() {
+    create();
+    try {
       Files.deleteIfExists(pidFile());
       Files.deleteIfExists(qmpSocket());
       Files.deleteIfExists(exitFile());

@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import io.plasmavmc.host.ObservationClock;
 import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 import org.slf4j.Logger;
@@ -49,7 +50,7 @@ public final class QmpClient implements AutoCloseable {
   private final AFUNIXSocket socket;
   private final OutputStream out;
   private final Object writeLock = new Object();
-  private final Map<String, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
+  private final Map<String, CompletableFuture<Received>> pending = new ConcurrentHashMap<>();
   private final List<Consumer<QmpEvent>> listeners = new CopyOnWriteArrayList<>();
   private final CompletableFuture<JsonNode> greeting = new CompletableFuture<>();
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
@@ -59,11 +60,17 @@ public final class QmpClient implements AutoCloseable {
   private volatile boolean ended;
   private volatile String closeReason = "connection not closed";
 
+  /** A reply as the reader thread took it off the socket, numbered then (see {@link QmpReply}). */
+  private record Received(JsonNode message, long observedAt) {}
+
+  /** The reader's stack: it only parses lines, and a host may hold thousands of connections. */
+  private static final long READER_STACK_BYTES = 256 * 1024;
+
   private QmpClient(Path socketPath, AFUNIXSocket socket) throws IOException {
     this.socketPath = socketPath;
     this.socket = socket;
     this.out = socket.getOutputStream();
-    this.reader = new Thread(this::readLoop, "qmp-reader-" + socketPath.getParent().getFileName());
+    this.reader = new Thread(null, this::readLoop, "qmp-reader-" + socketPath.getParent().getFileName(), READER_STACK_BYTES);
     this.reader.setDaemon(true);
   }
 
@@ -118,6 +125,15 @@ public final class QmpClient implements AutoCloseable {
 
   /** Sends a command and waits for its reply; returns the reply's {@code return} value. */
   public JsonNode execute(String command, Map<String, ?> arguments, Duration timeout) {
+    return call(command, arguments, timeout).value();
+  }
+
+  /**
+   * Sends a command and waits for its reply: its {@code return} value, numbered by
+   * {@link io.plasmavmc.host.ObservationClock} as the reader took it off the socket, so replies
+   * and events of one QEMU keep the order QEMU sent them in, whichever caller wakes first.
+   */
+  public QmpReply call(String command, Map<String, ?> arguments, Duration timeout) {
     String id = "pv-" + ids.incrementAndGet();
     ObjectNode request = JSON.createObjectNode();
     request.put("execute", command);
@@ -132,7 +148,7 @@ public final class QmpClient implements AutoCloseable {
       throw new QmpException("cannot encode QMP " + command, e);
     }
 
-    CompletableFuture<JsonNode> reply = new CompletableFuture<>();
+    CompletableFuture<Received> reply = new CompletableFuture<>();
     pending.put(id, reply);
     // The reader fails pending commands when the connection ends; one registered after that
     // would wait for nothing, so check again now that it is visible to the reader.
@@ -150,9 +166,9 @@ public final class QmpClient implements AutoCloseable {
       throw new QmpConnectionClosedException("cannot send QMP " + command + " to " + socketPath, e);
     }
 
-    JsonNode response;
+    Received received;
     try {
-      response = reply.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      received = reply.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       pending.remove(id);
       throw new QmpTimeoutException(command, timeout);
@@ -164,11 +180,11 @@ public final class QmpClient implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new QmpException("interrupted while waiting for QMP " + command, e);
     }
-    JsonNode error = response.get("error");
+    JsonNode error = received.message().get("error");
     if (error != null) {
       throw new QmpErrorException(command, error.path("class").asText("GenericError"), error.path("desc").asText(""));
     }
-    return response.path("return");
+    return new QmpReply(received.message().path("return"), received.observedAt());
   }
 
   /**
@@ -283,9 +299,9 @@ public final class QmpClient implements AutoCloseable {
       deliver(toEvent(message));
     } else if (message.has("return") || message.has("error")) {
       JsonNode id = message.get("id");
-      CompletableFuture<JsonNode> waiter = id == null ? null : pending.remove(id.asText());
+      CompletableFuture<Received> waiter = id == null ? null : pending.remove(id.asText());
       if (waiter != null) {
-        waiter.complete(message);
+        waiter.complete(new Received(message, ObservationClock.next()));
       } else {
         // A reply without our id: a command that timed out, or QEMU rejecting a line it could not parse.
         log.warn("QMP {}: reply nobody waits for: {}", socketPath, abbreviate(line));
@@ -301,7 +317,7 @@ public final class QmpClient implements AutoCloseable {
         ? Instant.ofEpochSecond(ts.path("seconds").asLong(), ts.path("microseconds").asLong() * 1000)
         : Instant.now();
     JsonNode data = message.has("data") ? message.get("data") : JSON.createObjectNode();
-    return new QmpEvent(message.get("event").asText(), data, timestamp);
+    return new QmpEvent(message.get("event").asText(), data, timestamp, ObservationClock.next());
   }
 
   private void deliver(QmpEvent event) {
@@ -328,7 +344,7 @@ public final class QmpClient implements AutoCloseable {
     QmpConnectionClosedException cause = new QmpConnectionClosedException("QMP connection to " + socketPath + " closed: " + reason);
     greeting.completeExceptionally(cause);
     for (String id : pending.keySet()) {
-      CompletableFuture<JsonNode> waiter = pending.remove(id);
+      CompletableFuture<Received> waiter = pending.remove(id);
       if (waiter != null) {
         waiter.completeExceptionally(cause);
       }
