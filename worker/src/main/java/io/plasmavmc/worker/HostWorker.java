@@ -33,8 +33,17 @@ public final class HostWorker implements AutoCloseable {
 
   private final WorkerFactoryOptions factoryOptions;
 
+  /**
+   * Every VM's workflow stays cached on its worker (a replay per task otherwise), each with its
+   * threads: the SDK's defaults (600 of each) would start evicting at a few hundred VMs.
+   */
+  static final WorkerFactoryOptions FACTORY = WorkerFactoryOptions.newBuilder()
+      .setWorkflowCacheSize(4096)
+      .setMaxWorkflowThreadCount(4 * 4096)
+      .build();
+
   public HostWorker(WorkflowClient client, WorkerSettings settings) {
-    this(client, settings, WorkerFactoryOptions.getDefaultInstance());
+    this(client, settings, FACTORY);
   }
 
   public HostWorker(WorkflowClient client, WorkerSettings settings, WorkerFactoryOptions factoryOptions) {

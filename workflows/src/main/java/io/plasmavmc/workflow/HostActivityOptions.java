@@ -1,5 +1,6 @@
 package io.plasmavmc.workflow;
 
+import io.plasmavmc.host.HostActivities;
 import io.plasmavmc.host.InvalidSpecException;
 import io.plasmavmc.host.SpawnFailedException;
 import io.plasmavmc.host.VmNotRunningException;
@@ -67,18 +68,19 @@ final class HostActivityOptions {
   }
 
   /**
-   * The host monitor: runs as long as QEMU does, heartbeating. A worker that dies stops the
-   * heartbeat and the monitor fails; the workflow then schedules a new one, which the host's next
-   * worker picks up and re-attaches to QEMU. (Not a server-side retry: a fresh activity's
-   * schedule-to-start timeout is what tells the workflow that no worker serves the host anymore,
-   * and Temporal's in-memory server applies it to first attempts only.)
+   * The host monitor: runs as long as QEMU does, heartbeated by the host's watcher (it holds no
+   * worker thread or slot). A worker that dies stops the heartbeat and the monitor fails; the
+   * workflow then schedules a new one, which the host's next worker picks up and re-attaches to
+   * QEMU. (Not a server-side retry: a fresh activity's schedule-to-start timeout is what tells the
+   * workflow that no worker serves the host anymore, and Temporal's in-memory server applies it to
+   * first attempts only.) Three missed heartbeats make a lost worker.
    */
   static ActivityOptions monitor(String hostId, Duration scheduleToStart) {
     return ActivityOptions.newBuilder()
         .setTaskQueue(TaskQueues.host(hostId))
         .setScheduleToStartTimeout(scheduleToStart)
         .setStartToCloseTimeout(Duration.ofDays(3650))
-        .setHeartbeatTimeout(Duration.ofSeconds(10))
+        .setHeartbeatTimeout(HostActivities.MONITOR_HEARTBEAT_INTERVAL.multipliedBy(3))
         .setCancellationType(ActivityCancellationType.TRY_CANCEL)
         .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
         .setSummary("watch QEMU (QMP events, exit)")

@@ -43,6 +43,10 @@ public class VmWorkflowImpl implements VmWorkflow {
   private boolean busy;
   /** The exit of the current QEMU as the host monitor reported it, while an operation runs. */
   private VmStatus exitSeen;
+  /** The newest host report that arrived while an operation ran: applied when it ends, if still newer. */
+  private VmStatus pendingReport;
+  /** Whether host reports are ordered and attributed (version 1 of "ordered-host-reports"); null until asked. */
+  private Boolean ordered;
   /** The latest state changes, for watchers; older ones are dropped. */
   private final java.util.ArrayDeque<StateChange> changes = new java.util.ArrayDeque<>();
   private ApplicationFailure creationFailure;
@@ -111,8 +115,9 @@ public class VmWorkflowImpl implements VmWorkflow {
       }
     } finally {
       vm = vm.withOperation(new OperationRecord("create", outcome, started, now()));
-      creationFinished = true;
       busy = false;
+      applyPendingReport();
+      creationFinished = true;
       lock.unlock();
     }
   }
@@ -261,6 +266,17 @@ public class VmWorkflowImpl implements VmWorkflow {
 
   @Override
   public void hostEvent(HostEvent event) {
+    if (!ordered()) {
+      legacyHostEvent(event);
+      return;
+    }
+    if (!deleted && isCurrentInstance(event.status())) {
+      report(event.status(), event.kind());
+    }
+  }
+
+  /** Before version 1: reports of the watched pid applied as they come, those during an operation dropped. */
+  private void legacyHostEvent(HostEvent event) {
     if (deleted || vm.pid() == 0 || event.qemuPid() != vm.pid()) {
       return; // about a QEMU that is not (or no longer) this VM's
     }
@@ -273,6 +289,57 @@ public class VmWorkflowImpl implements VmWorkflow {
     if (event.status().state() != vm.state() || !event.status().alive() || vm.hostUnreachableSince() != null) {
       log.info("VM {}: host reports {}", vm.name(), event.kind());
       apply(event.status());
+    }
+  }
+
+  /**
+   * Host reports are ordered and attributed from version 1 on: one applies only to the QEMU
+   * instance the VM has (pid and start time) and only if the host observed it after everything
+   * applied so far, the VM's own operations included, so the state never goes backwards.
+   */
+  private boolean ordered() {
+    if (ordered == null) {
+      ordered = Workflow.getVersion("ordered-host-reports", Workflow.DEFAULT_VERSION, 1) == 1;
+    }
+    return ordered;
+  }
+
+  private boolean isCurrentInstance(VmStatus status) {
+    return vm.pid() != 0 && status.pid() == vm.pid()
+        && (vm.qemuStartTime() == 0 || status.startTime() == 0 || status.startTime() == vm.qemuStartTime());
+  }
+
+  /** A report about the current instance: applied now, or kept (the newest) until the running operation ends. */
+  private void report(VmStatus status, String kind) {
+    if (!status.alive()) {
+      exitSeen = status; // a graceful stop waits for exactly this
+    }
+    if (busy) {
+      if (pendingReport == null || status.observedAt() > pendingReport.observedAt()) {
+        pendingReport = status;
+      }
+      return;
+    }
+    applyReport(status, kind);
+  }
+
+  private void applyReport(VmStatus status, String kind) {
+    if (status.observedAt() != 0 && status.observedAt() <= vm.observedAt()) {
+      return; // observed before something already applied: it would take the state back
+    }
+    if (status.state() != vm.state() || !status.alive() || !status.qemuRunState().equals(vm.qemuRunState())
+        || vm.hostUnreachableSince() != null) {
+      log.info("VM {}: host reports {}", vm.name(), kind);
+      apply(status);
+    }
+  }
+
+  /** What the host reported while the operation ran, if it still concerns the VM's QEMU and is newer. */
+  private void applyPendingReport() {
+    VmStatus pending = pendingReport;
+    pendingReport = null;
+    if (ordered() && pending != null && !deleted && isCurrentInstance(pending)) {
+      applyReport(pending, "what it saw during the operation");
     }
   }
 
@@ -290,7 +357,7 @@ public class VmWorkflowImpl implements VmWorkflow {
       HostActivities monitor = Workflow.newActivityStub(HostActivities.class,
           HostActivityOptions.monitor(input.hostId(), input.hostTaskTimeout()));
       Promise<VmStatus>[] result = new Promise[1];
-      result[0] = Async.function(monitor::monitor, input.vmId());
+      result[0] = Async.function(monitor::monitor, input.vmId(), watched, vm.qemuStartTime());
       Workflow.await(() -> deleted || result[0].isCompleted());
       if (deleted) {
         return; // the monitor ends with QEMU, or when its heartbeat finds the workflow closed
@@ -301,7 +368,9 @@ public class VmWorkflowImpl implements VmWorkflow {
       try {
         VmStatus status = result[0].get();
         endedEarly = status.alive();
-        if (vm.hostUnreachableSince() != null && !busy) {
+        if (ordered() && isCurrentInstance(status)) {
+          report(status, "the end of QEMU pid " + watched); // no exit is lost, whoever watched or not
+        } else if (vm.hostUnreachableSince() != null && !busy) {
           apply(status); // the host answered again
         }
       } catch (ActivityFailure failure) {
@@ -375,8 +444,9 @@ public class VmWorkflowImpl implements VmWorkflow {
       throw failure;
     } finally {
       vm = vm.withOperation(new OperationRecord(operation.updateName(), outcome, started, now()));
-      publish();
       busy = false;
+      applyPendingReport();
+      publish();
       lock.unlock();
     }
     return vm;
@@ -385,7 +455,7 @@ public class VmWorkflowImpl implements VmWorkflow {
   private void spawn(String why) {
     setState(VmState.CREATING, "starting QEMU on host " + input.hostId());
     VmHandle handle = call("spawn QEMU (" + why + ")", HostActivityOptions::spawn, h -> h.spawn(input.vmId(), input.spec()));
-    vm = vm.withPid(handle.pid(), now());
+    vm = vm.withInstance(handle.pid(), handle.startTime(), now());
     setState(VmState.CREATED, "QEMU pid " + handle.pid() + " is up (" + handle.accelerator() + "), guest not started");
   }
 
@@ -394,7 +464,7 @@ public class VmWorkflowImpl implements VmWorkflow {
     setState(VmState.CREATING, "starting QEMU on host " + input.hostId());
     VmStatus status = call("spawn QEMU and start the guest (" + why + ")", HostActivityOptions::spawn,
         h -> h.spawnAndStart(input.vmId(), input.spec()));
-    vm = vm.withPid(status.pid(), now());
+    vm = vm.withInstance(status.pid(), status.startTime(), now());
     apply(status);
   }
 

@@ -44,13 +44,13 @@ final class FakeHost implements HostActivities {
       throw new InvalidSpecException("spec.kernel", "must be inside the image roots");
     }
     if (alive(vmId)) {
-      return new VmHandle(vmId, pids.get(vmId), "/run/" + vmId, Accelerator.TCG, true);
+      return new VmHandle(vmId, pids.get(vmId), "/run/" + vmId, Accelerator.TCG, true, startTime(pids.get(vmId)));
     }
     spawns.incrementAndGet();
     long pid = nextPid.incrementAndGet();
     pids.put(vmId, pid);
     runState.put(vmId, "prelaunch");
-    return new VmHandle(vmId, pid, "/run/" + vmId, Accelerator.TCG, false);
+    return new VmHandle(vmId, pid, "/run/" + vmId, Accelerator.TCG, false, startTime(pid));
   }
 
   private VmStatus set(String vmId, String state) {
@@ -72,9 +72,18 @@ final class FakeHost implements HostActivities {
     return set(vmId, "running");
   }
 
+  /** Runs after pause has observed its result and before it returns (a QEMU that dies just then). */
+  volatile Runnable afterPause;
+
   @Override
   public VmStatus pause(String vmId) {
-    return set(vmId, "paused");
+    VmStatus paused = set(vmId, "paused");
+    Runnable after = afterPause;
+    if (after != null) {
+      afterPause = null;
+      after.run();
+    }
+    return paused;
   }
 
   @Override
@@ -102,18 +111,29 @@ final class FakeHost implements HostActivities {
     return status;
   }
 
+  /** Like the real host, every observation names its QEMU instance and is numbered in the order it was made. */
+  private final AtomicLong observations = new AtomicLong();
+
+  long startTime(long pid) {
+    return pid * 10;
+  }
+
+  VmStatus observed(VmStatus status, long pid) {
+    return status.of(pid, pid == 0 ? 0 : startTime(pid), observations.incrementAndGet());
+  }
+
   @Override
   public VmStatus queryStatus(String vmId) {
     String state = runState.get(vmId);
     if (state == null) {
-      return new VmStatus(vmId, VmState.STOPPED, "", 0, false, "the guest powered off");
+      return observed(new VmStatus(vmId, VmState.STOPPED, "", 0, false, "the guest powered off"), pids.getOrDefault(vmId, 0L));
     }
     VmState mapped = switch (state) {
       case "prelaunch" -> VmState.CREATED;
       case "paused" -> VmState.PAUSED;
       default -> VmState.RUNNING;
     };
-    return new VmStatus(vmId, mapped, state, pids.get(vmId), true, "fake " + state);
+    return observed(new VmStatus(vmId, mapped, state, pids.get(vmId), true, "fake " + state), pids.get(vmId));
   }
 
   @Override
@@ -122,7 +142,7 @@ final class FakeHost implements HostActivities {
       kills.incrementAndGet();
       runState.remove(vmId);
     }
-    return new VmStatus(vmId, VmState.STOPPED, "", 0, false, "stopped by PlasmaVMC (QEMU was ended)");
+    return observed(new VmStatus(vmId, VmState.STOPPED, "", 0, false, "stopped by PlasmaVMC (QEMU was ended)"), pids.getOrDefault(vmId, 0L));
   }
 
   /**

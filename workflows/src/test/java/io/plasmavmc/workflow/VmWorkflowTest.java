@@ -255,22 +255,64 @@ class VmWorkflowTest {
     WorkflowStub stub = WorkflowStub.fromTyped(vm);
 
     stub.signal("hostEvent", new HostEvent("watched", pid + 1, HostEvent.EXITED,
-        new VmStatus("watched", VmState.CRASHED, "", 0, false, "an older QEMU"), Instant.now(), ""));
+        host.observed(new VmStatus("watched", VmState.CRASHED, "", pid + 1, false, "an older QEMU"), pid + 1), Instant.now(), ""));
     assertEquals(VmState.RUNNING, vm.describe().state(), "an event about another QEMU changes nothing");
+    stub.signal("hostEvent", new HostEvent("watched", pid, HostEvent.EXITED,
+        new VmStatus("watched", VmState.CRASHED, "", pid, false, "a reused pid").of(pid, host.startTime(pid) + 1, Long.MAX_VALUE - 1),
+        Instant.now(), ""));
+    assertEquals(VmState.RUNNING, vm.describe().state(), "an event about another process with the same pid changes nothing");
 
     stub.signal("hostEvent", new HostEvent("watched", pid, "STOP",
-        new VmStatus("watched", VmState.PAUSED, "paused", pid, true, "guest vCPUs are paused"), Instant.now(), ""));
+        host.observed(new VmStatus("watched", VmState.PAUSED, "paused", pid, true, "guest vCPUs are paused"), pid), Instant.now(), ""));
     assertEquals(VmState.PAUSED, vm.describe().state());
     assertEquals("paused", vm.describe().qemuRunState());
 
     host.vanish("watched");
     stub.signal("hostEvent", new HostEvent("watched", pid, HostEvent.EXITED,
-        new VmStatus("watched", VmState.CRASHED, "", 0, false, "QEMU exited without a shutdown event"), Instant.now(), ""));
+        host.observed(new VmStatus("watched", VmState.CRASHED, "", pid, false, "QEMU exited without a shutdown event"), pid),
+        Instant.now(), ""));
     VmRecord crashed = vm.describe();
     assertEquals(VmState.CRASHED, crashed.state());
     assertEquals(0, crashed.pid());
     assertEquals(VmState.RUNNING, vm.start().state(), "a crashed VM starts again");
     assertTrue(host.monitors.get() >= 1, "a monitor was started for the running QEMU");
+  }
+
+  @Test
+  void aReportObservedBeforeWhatWasAppliedNeverTakesTheStateBack() {
+    VmWorkflow vm = create("ordered", false);
+    assertEquals(VmState.CREATED, vm.awaitCreated(null).state());
+    // The monitor looked at QEMU before StartVm's cont, and its report reaches the workflow after it.
+    VmStatus seenBeforeCont = host.queryStatus("ordered");
+    assertEquals(VmState.RUNNING, vm.start().state());
+    WorkflowStub.fromTyped(vm).signal("hostEvent",
+        new HostEvent("ordered", seenBeforeCont.pid(), HostEvent.ATTACHED, seenBeforeCont, Instant.now(), "late"));
+    assertEquals(VmState.PAUSED, vm.pause().state(), "PauseVm right after StartVm is not refused");
+    VmWatch watch = vm.watch(0);
+    List<VmState> states = watch.changes().stream().map(StateChange::state).toList();
+    assertEquals(List.of(VmState.CREATING, VmState.CREATED, VmState.RUNNING, VmState.PAUSED), states,
+        "no state the VM did not pass through: " + states);
+  }
+
+  @Test
+  void anExitTheMonitorSeesDuringAnOperationIsAppliedWhenItEnds() {
+    VmWorkflow vm = create("dies", true);
+    long pid = vm.awaitCreated(null).pid();
+    WorkflowStub stub = WorkflowStub.fromTyped(vm);
+    // QEMU dies right after PauseVm's own observation, and the monitor's report of the exit
+    // reaches the workflow while the pause is still running.
+    host.afterPause = () -> {
+      host.vanish("dies");
+      stub.signal("hostEvent", new HostEvent("dies", pid, HostEvent.EXITED,
+          host.observed(new VmStatus("dies", VmState.CRASHED, "", pid, false, "QEMU exited without a shutdown event"), pid),
+          Instant.now(), ""));
+    };
+    VmRecord answered = vm.pause();
+    assertEquals(VmState.CRASHED, answered.state(), "PauseVm answers with the VM as it ended up");
+    assertTrue(answered.recentOperations().stream().anyMatch(op -> op.name().equals("pause") && op.outcome().equals("ok")));
+    VmRecord after = vm.describe();
+    assertEquals(VmState.CRASHED, after.state(), "the exit is not lost: " + after.stateReason());
+    assertEquals(0, after.pid());
   }
 
   @Test
