@@ -327,25 +327,55 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
     vmLocks.remove(vmId);
   }
 
+  /**
+   * What this host finds of every VM that has a runtime directory here, by VM id: the state of its
+   * running QEMU, or the exit of the one its pidfile names (attributed to that pid), numbered now.
+   * A worker that starts reports these to the VMs' workflows: an exit nobody watched is known at once.
+   */
+  public Map<String, VmStatus> survey() {
+    Map<String, VmStatus> found = new java.util.TreeMap<>();
+    for (RuntimeDirectory vm : directories()) {
+      OptionalLong live = livePid(vm);
+      try {
+        if (live.isPresent()) {
+          found.put(vm.vmId(), queryStatus(vm.vmId()));
+        } else if (vm.readPid().isPresent()) {
+          VmStatus gone = RunStates.exited(vm.vmId(), vm.exitReason());
+          found.put(vm.vmId(), gone.of(vm.readPid().getAsLong(), 0, ObservationClock.next()));
+        }
+      } catch (RuntimeException e) {
+        log.warn("VM {}: cannot tell its state: {}", vm.vmId(), e.getMessage());
+      }
+    }
+    return found;
+  }
+
+  /** The runtime directories of VMs on this host. */
+  private List<RuntimeDirectory> directories() {
+    List<RuntimeDirectory> found = new java.util.ArrayList<>();
+    if (!java.nio.file.Files.isDirectory(config.runtimeRoot())) {
+      return found;
+    }
+    try (var dirs = java.nio.file.Files.list(config.runtimeRoot())) {
+      for (java.nio.file.Path dir : dirs.filter(java.nio.file.Files::isDirectory).toList()) {
+        try {
+          found.add(directory(dir.getFileName().toString()));
+        } catch (InvalidSpecException notAVmDirectory) {
+          // not a VM's directory
+        }
+      }
+    } catch (IOException e) {
+      log.warn("cannot list runtime directory {}: {}", config.runtimeRoot(), e.getMessage());
+    }
+    return found;
+  }
+
   /** The VMs of this host whose QEMU runs now (runtime directory with a live, matching pid), by VM id and pid. */
   @Override
   public Map<String, Long> runningQemus() {
     Map<String, Long> running = new java.util.TreeMap<>();
-    if (!java.nio.file.Files.isDirectory(config.runtimeRoot())) {
-      return running;
-    }
-    try (var dirs = java.nio.file.Files.list(config.runtimeRoot())) {
-      for (java.nio.file.Path dir : dirs.toList()) {
-        RuntimeDirectory vm;
-        try {
-          vm = directory(dir.getFileName().toString());
-        } catch (InvalidSpecException notAVmDirectory) {
-          continue;
-        }
-        livePid(vm).ifPresent(pid -> running.put(vm.vmId(), pid));
-      }
-    } catch (IOException e) {
-      log.warn("cannot list runtime directory {}: {}", config.runtimeRoot(), e.getMessage());
+    for (RuntimeDirectory vm : directories()) {
+      livePid(vm).ifPresent(pid -> running.put(vm.vmId(), pid));
     }
     return running;
   }

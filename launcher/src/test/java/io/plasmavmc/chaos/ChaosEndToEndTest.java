@@ -406,4 +406,27 @@ class ChaosEndToEndTest {
     record("Temporal server SIGKILLed during the graceful-stop wait (StopVm, 6 s timer), restarted: stopped after " + seconds + " s",
         "Temporal SIGKILL", "c-temporal-stop", vm.getState(), VmState.VM_STATE_STOPPED, 0);
   }
+
+  @Test
+  @org.junit.jupiter.api.Order(12)
+  void aQemuThatDiedWhileItsWorkerWasDownIsCrashedAsSoonAsTheWorkerReturns() throws Exception {
+    Vm vm = create("c-unwatched");
+    worker.kill();
+    ProcessHandle qemu = ProcessHandle.of(vm.getQemuPid()).orElseThrow();
+    qemu.destroyForcibly();
+    qemu.onExit().get(10, TimeUnit.SECONDS);
+    faults++; // (no worker answers GetVm now: the workflow runs on this host's worker)
+    worker.start();
+    long back = System.nanoTime();
+    Vm seen = get("c-unwatched");
+    while (seen.getState() != VmState.VM_STATE_CRASHED && System.nanoTime() - back < 30_000_000_000L) {
+      Thread.sleep(10);
+      seen = get("c-unwatched");
+    }
+    long millis = (System.nanoTime() - back) / 1_000_000;
+    assertEquals(VmState.VM_STATE_CRASHED, seen.getState(), seen.getStateReason());
+    assertTrue(millis < 1000, "CRASHED " + millis + " ms after the worker was back");
+    record("QEMU SIGKILLed while its worker was down: CRASHED " + millis + " ms after the worker was back", "worker SIGKILL, then QEMU SIGKILL",
+        "c-unwatched", seen.getState(), VmState.VM_STATE_CRASHED, 0);
+  }
 }

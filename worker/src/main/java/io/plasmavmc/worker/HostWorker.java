@@ -1,6 +1,7 @@
 package io.plasmavmc.worker;
 
 import io.plasmavmc.host.HostActivitiesImpl;
+import io.plasmavmc.host.HostEvent;
 import io.plasmavmc.host.HostConfig;
 import io.plasmavmc.workflow.HostScanWorkflowImpl;
 import io.plasmavmc.workflow.Orphans;
@@ -67,6 +68,7 @@ public final class HostWorker implements AutoCloseable {
     Worker host = factory.newWorker(TaskQueues.host(settings.hostId()));
     host.registerActivitiesImplementations(activities);
     factory.start();
+    reportWhatIsFound();
     handleOrphans();
     log.info("host worker {} started: queue {}, runtime dir {}, QEMU {}, image roots {}, KVM {}{}", settings.hostId(),
         TaskQueues.host(settings.hostId()), settings.runtimeDir(), settings.qemuBinary(), settings.imageRoots(),
@@ -87,6 +89,42 @@ public final class HostWorker implements AutoCloseable {
   /** The port metrics are served on, or -1. */
   public int metricsPort() {
     return metrics == null ? -1 : metrics.port();
+  }
+
+  /**
+   * Tells each VM workflow of this host what the starting worker finds: its QEMU's state, or the
+   * exit of a QEMU that died while no worker watched. The workflow applies it (if it is news) and
+   * starts a new monitor at once, instead of waiting for the dead worker's monitor to time out.
+   */
+  private void reportWhatIsFound() {
+    activities.survey().forEach((vmId, status) -> {
+      try {
+        forgetStickyWorker(TaskQueues.workflowId(vmId));
+        client.newUntypedWorkflowStub(TaskQueues.workflowId(vmId)).signal(HostEvent.SIGNAL,
+            new HostEvent(vmId, status.pid(), HostEvent.WORKER_STARTED, status, java.time.Instant.now(), "host worker started"));
+      } catch (io.temporal.client.WorkflowNotFoundException e) {
+        // no running workflow: an orphan, reported below
+      } catch (RuntimeException e) {
+        log.warn("VM {}: cannot report it to its workflow: {}", vmId, e.getMessage());
+      }
+    });
+  }
+
+  /**
+   * The workflow's next task would go to the sticky queue of the worker that ran it last, likely
+   * this host's previous, dead worker, and reach a live one only after the sticky timeout (5 s):
+   * Temporal is told to send it to the shared queue at once.
+   */
+  private void forgetStickyWorker(String workflowId) {
+    try {
+      client.getWorkflowServiceStubs().blockingStub().resetStickyTaskQueue(
+          io.temporal.api.workflowservice.v1.ResetStickyTaskQueueRequest.newBuilder()
+              .setNamespace(client.getOptions().getNamespace())
+              .setExecution(io.temporal.api.common.v1.WorkflowExecution.newBuilder().setWorkflowId(workflowId))
+              .build());
+    } catch (io.grpc.StatusRuntimeException e) {
+      log.debug("{}: sticky queue not reset: {}", workflowId, e.getStatus());
+    }
   }
 
   /** Reports each orphan at start; ends it too when configured so ({@code orphans=kill}). */

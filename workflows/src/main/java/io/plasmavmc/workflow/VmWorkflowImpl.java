@@ -13,6 +13,7 @@ import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.TimeoutFailure;
 import io.temporal.api.enums.v1.TimeoutType;
 import io.temporal.workflow.Async;
+import io.temporal.workflow.CancellationScope;
 import io.temporal.workflow.ExternalWorkflowStub;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.TimerOptions;
@@ -47,6 +48,8 @@ public class VmWorkflowImpl implements VmWorkflow {
   private VmStatus pendingReport;
   /** Whether host reports are ordered and attributed (version 1 of "ordered-host-reports"); null until asked. */
   private Boolean ordered;
+  /** A host worker (re)started: replace the monitor now rather than when the old one times out. */
+  private boolean newMonitorWanted;
   /** The latest state changes, for watchers; older ones are dropped. */
   private final java.util.ArrayDeque<StateChange> changes = new java.util.ArrayDeque<>();
   private ApplicationFailure creationFailure;
@@ -273,6 +276,9 @@ public class VmWorkflowImpl implements VmWorkflow {
     if (!deleted && isCurrentInstance(event.status())) {
       report(event.status(), event.kind());
     }
+    if (HostEvent.WORKER_STARTED.equals(event.kind())) {
+      newMonitorWanted = true;
+    }
   }
 
   /** Before version 1: reports of the watched pid applied as they come, those during an operation dropped. */
@@ -357,10 +363,18 @@ public class VmWorkflowImpl implements VmWorkflow {
       HostActivities monitor = Workflow.newActivityStub(HostActivities.class,
           HostActivityOptions.monitor(input.hostId(), input.hostTaskTimeout()));
       Promise<VmStatus>[] result = new Promise[1];
-      result[0] = Async.function(monitor::monitor, input.vmId(), watched, vm.qemuStartTime());
-      Workflow.await(() -> deleted || result[0].isCompleted());
+      CancellationScope scope = Workflow.newCancellationScope(
+          () -> result[0] = Async.function(monitor::monitor, input.vmId(), watched, vm.qemuStartTime()));
+      scope.run();
+      newMonitorWanted = false;
+      Workflow.await(() -> deleted || result[0].isCompleted() || newMonitorWanted);
       if (deleted) {
         return; // the monitor ends with QEMU, or when its heartbeat finds the workflow closed
+      }
+      if (newMonitorWanted && !result[0].isCompleted()) {
+        log.info("VM {}: host worker started; watching QEMU pid {} anew", vm.name(), watched);
+        scope.cancel(); // its worker is gone, or it would have said so; the new one watches from now
+        continue;
       }
       boolean endedEarly;
       boolean workerLost = false;
