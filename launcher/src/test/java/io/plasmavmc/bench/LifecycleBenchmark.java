@@ -193,21 +193,89 @@ public final class LifecycleBenchmark {
     return result;
   }
 
+  /** GetVm and StopVm(force) p50 of one VM, with whatever else runs on the host. */
+  private static double[] probe(VmServiceGrpc.VmServiceBlockingStub vms, VmSpec bare, String name) {
+    vms.createVm(CreateVmRequest.newBuilder().setName(name).setSpec(bare).setStart(true).build());
+    double[] get = new double[300];
+    for (int i = 0; i < get.length; i++) {
+      long t = System.nanoTime();
+      vms.getVm(GetVmRequest.newBuilder().setName(name).build());
+      get[i] = ms(t);
+    }
+    double[] stop = new double[15];
+    for (int i = 0; i < stop.length; i++) {
+      if (i > 0) {
+        vms.startVm(io.plasmavmc.api.v1.StartVmRequest.newBuilder().setName(name).build());
+      }
+      long t = System.nanoTime();
+      vms.stopVm(StopVmRequest.newBuilder().setName(name).setForce(true).build());
+      stop[i] = ms(t);
+    }
+    vms.deleteVm(DeleteVmRequest.newBuilder().setName(name).build());
+    return new double[] {Percentiles.of(get).p50(), Percentiles.of(stop).p50()};
+  }
+
+  /** The host layer alone (spawn + cont, no Temporal, no gRPC) starting {@code count} such VMs from 50 threads: seconds. */
+  private static double hostLayerAlone(VmSpec bare, int count) throws Exception {
+    Path run = Files.createTempDirectory("plasmavmc-bench-raw");
+    io.plasmavmc.host.VmSpec spec = io.plasmavmc.host.VmSpec.of("raw").withResources(1, 64).withNetwork(false, List.of())
+        .withAccelerator(io.plasmavmc.host.Accelerator.TCG);
+    ExecutorService pool = Executors.newFixedThreadPool(50);
+    try (io.plasmavmc.host.HostActivitiesImpl host = new io.plasmavmc.host.HostActivitiesImpl(
+        io.plasmavmc.host.HostConfig.of(run, Path.of("/usr/bin/qemu-system-x86_64"), List.of(), false))) {
+      long start = System.nanoTime();
+      List<Future<?>> all = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        String vm = "raw-" + i;
+        all.add(pool.submit(() -> host.spawnAndStart(vm, spec)));
+      }
+      for (Future<?> f : all) {
+        f.get();
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      all.clear();
+      for (int i = 0; i < count; i++) {
+        String vm = "raw-" + i;
+        all.add(pool.submit(() -> host.kill(vm)));
+      }
+      for (Future<?> f : all) {
+        f.get();
+      }
+      return seconds;
+    } finally {
+      pool.shutdownNow();
+      for (Long pid : QemuProcessTable.livePidsMentioning(run)) {
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+      }
+      ScratchDirectories.delete(run);
+    }
+  }
+
   private static void fleet(VmServiceGrpc.VmServiceBlockingStub vms, VmSpec bare, int count, Path runtime) throws Exception {
+    // Started VMs cost this machine's CPU dearly: an idle TCG guest takes about 0.65 % of a core
+    // for QEMU's own timers, so some 300 of them fill 2 cores. -DfleetStart=false creates the
+    // fleet paused (QEMU up, watched, its workflow cached: all that PlasmaVMC pays per VM).
+    boolean start = Boolean.parseBoolean(System.getProperty("fleetStart", "true"));
+    double raw = Boolean.getBoolean("raw") ? hostLayerAlone(bare, count) : Double.NaN;
+    double[] alone = probe(vms, bare, "probe-alone");
+    System.gc();
+    long baseHeap = (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20;
+    long baseRss = rssKb(Path.of("/proc/self/status")) / 1024;
     ExecutorService pool = Executors.newFixedThreadPool(Math.min(count, 50));
     List<Double> creates = Collections.synchronizedList(new ArrayList<>());
     List<Double> stops = Collections.synchronizedList(new ArrayList<>());
     List<Double> deletes = Collections.synchronizedList(new ArrayList<>());
     AtomicInteger failures = new AtomicInteger();
     long[] qemuRssKb = new long[1];
-    long start = System.nanoTime();
+    long began = System.nanoTime();
     List<Future<?>> all = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       String name = "fleet-" + i;
       all.add(pool.submit(() -> {
         try {
           long t = System.nanoTime();
-          check(vms.createVm(CreateVmRequest.newBuilder().setName(name).setSpec(bare).setStart(true).build()), VmState.VM_STATE_RUNNING);
+          check(vms.createVm(CreateVmRequest.newBuilder().setName(name).setSpec(bare).setStart(start).build()),
+              start ? VmState.VM_STATE_RUNNING : VmState.VM_STATE_CREATED);
           creates.add(ms(t));
         } catch (RuntimeException e) {
           failures.incrementAndGet();
@@ -223,6 +291,9 @@ public final class LifecycleBenchmark {
     for (long pid : pids) {
       qemuRssKb[0] += rssKb(Path.of("/proc", Long.toString(pid), "status"));
     }
+    double[] among = probe(vms, bare, "probe-among");
+    System.gc();
+    long fleetHeap = (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20;
     long selfRss = rssKb(Path.of("/proc/self/status"));
     all.clear();
     for (int i = 0; i < count; i++) {
@@ -245,18 +316,26 @@ public final class LifecycleBenchmark {
       f.get();
     }
     pool.shutdown();
-    double total = ms(start);
+    double total = ms(began);
     System.out.println();
-    System.out.printf("%d VMs (64 MiB, no kernel, TCG) created+started, then stopped and deleted, concurrently (50 client threads): %d failures, "
-        + "%.1f s wall time (%.1f s to have all %d running); QEMU processes left: %d%n",
-        count, failures.get(), total / 1000, (created - start) / 1e9, pids.size(), QemuProcessTable.livePidsMentioning(runtime).size());
+    System.out.printf("%d VMs (64 MiB, no kernel, TCG) created%s, then stopped and deleted, concurrently (50 client threads): %d failures, "
+        + "%.1f s wall time (%.1f s to have all %d %s); QEMU processes left: %d%n",
+        count, start ? " and started" : " (paused)", failures.get(), total / 1000, (created - began) / 1e9, pids.size(),
+        start ? "running" : "created", QemuProcessTable.livePidsMentioning(runtime).size());
     System.out.println("| operation (fleet) | p50 | p99 |");
     System.out.println("|---|---|---|");
     fleetRow("CreateVm(start)", creates);
     fleetRow("StopVm(force)", stops);
     fleetRow("DeleteVm", deletes);
-    System.out.printf("PlasmaVMC process RSS with %d VMs running (embedded Temporal + worker + gateway in one JVM): %d MiB%n",
-        pids.size(), selfRss / 1024);
+    System.out.printf("PlasmaVMC JVM (worker + gateway + this client) with %d VMs running: RSS %d MiB (%d MiB before them), "
+        + "heap after GC %d MiB (%d MiB before): %.2f MiB RSS per running VM%n",
+        pids.size(), selfRss / 1024, baseRss, fleetHeap, baseHeap, pids.isEmpty() ? 0 : (selfRss / 1024.0 - baseRss) / pids.size());
+    System.out.printf("with one VM: GetVm p50 %.2f ms, StopVm(force) p50 %.1f ms; with %d running: GetVm p50 %.2f ms (%.2fx), "
+        + "StopVm(force) p50 %.1f ms (%.2fx)%n", alone[0], alone[1], pids.size(), among[0], among[0] / alone[0], among[1], among[1] / alone[1]);
+    if (!Double.isNaN(raw)) {
+      System.out.printf("the host layer alone (spawn + cont, no Temporal) starts %d such VMs in %.1f s; through PlasmaVMC all ran after %.1f s (%.2fx)%n",
+          count, raw, (created - began) / 1e9, (created - began) / 1e9 / raw);
+    }
     System.out.printf("QEMU RSS total: %d MiB (%d KiB per VM)%n", qemuRssKb[0] / 1024, pids.isEmpty() ? 0 : qemuRssKb[0] / pids.size());
   }
 

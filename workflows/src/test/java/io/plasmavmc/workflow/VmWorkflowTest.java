@@ -120,9 +120,18 @@ class VmWorkflowTest {
     assertEquals(List.of("create", "stop", "start", "pause", "resume", "reboot", "stop", "delete"),
         result.recentOperations().stream().map(OperationRecord::name).toList());
 
-    String recordTo = System.getProperty("plasmavmc.recordHistory");
-    if (recordTo != null && !recordTo.isBlank()) {
-      Files.writeString(Path.of(recordTo), client.fetchHistory(TaskQueues.workflowId("web")).toJson(true));
+    record("web", "vm-lifecycle");
+  }
+
+  /**
+   * With {@code -Dplasmavmc.recordHistories=DIR} (and {@code -Dplasmavmc.historyVersion=vN}), writes
+   * the VM's history for VmWorkflowReplayTest: see there.
+   */
+  private void record(String vm, String fixture) throws java.io.IOException {
+    String dir = System.getProperty("plasmavmc.recordHistories");
+    if (dir != null && !dir.isBlank()) {
+      Files.writeString(Path.of(dir, fixture + "-" + System.getProperty("plasmavmc.historyVersion", "vN") + ".json"),
+          client.fetchHistory(TaskQueues.workflowId(vm)).toJson(true));
     }
   }
 
@@ -219,7 +228,7 @@ class VmWorkflowTest {
   }
 
   @Test
-  void aVmWhoseHostGoesAwayShowsHostUnreachableAndRecoversWhenItReturns() {
+  void aVmWhoseHostGoesAwayShowsHostUnreachableAndRecoversWhenItReturns() throws Exception {
     VmWorkflow vm = create("orphaned-host", true);
     vm.awaitCreated(null);
     hostWorker.suspendPolling(); // the host's worker is gone; QEMU (here: the fake) keeps running
@@ -246,10 +255,11 @@ class VmWorkflowTest {
     assertEquals(VmState.RUNNING, back.state());
     assertEquals(null, back.hostUnreachableSince(), "reachable again: " + back.stateReason());
     assertEquals(VmState.STOPPED, vm.stop(new StopRequest(0, true)).state(), "operations work again");
+    record("orphaned-host", "vm-host-away-and-back");
   }
 
   @Test
-  void hostEventsMoveTheStateAndStaleOnesAreIgnored() {
+  void hostEventsMoveTheStateAndStaleOnesAreIgnored() throws Exception {
     VmWorkflow vm = create("watched", true);
     long pid = vm.awaitCreated(null).pid();
     WorkflowStub stub = WorkflowStub.fromTyped(vm);
@@ -276,6 +286,7 @@ class VmWorkflowTest {
     assertEquals(0, crashed.pid());
     assertEquals(VmState.RUNNING, vm.start().state(), "a crashed VM starts again");
     assertTrue(host.monitors.get() >= 1, "a monitor was started for the running QEMU");
+    record("watched", "vm-crash");
   }
 
   @Test
@@ -316,7 +327,7 @@ class VmWorkflowTest {
   }
 
   @Test
-  void aContinuedWorkflowCarriesItsStateWithoutTouchingTheHost() {
+  void aContinuedWorkflowCarriesItsStateWithoutTouchingTheHost() throws Exception {
     VmRecord carried = new VmRecord("kept", "kept", "req", spec("kept"), HOST, VmState.STOPPED, "the guest powered off", "", 0,
         Instant.parse("2026-01-01T00:00:00Z"), Instant.parse("2026-01-01T00:00:00Z"), Instant.parse("2026-01-01T00:00:00Z"), List.of(), 7, null);
     VmWorkflow vm = client.newWorkflowStub(VmWorkflow.class,
@@ -325,5 +336,6 @@ class VmWorkflowTest {
     assertEquals(VmState.STOPPED, vm.awaitCreated(null).state());
     assertEquals(0, host.spawns.get());
     assertEquals(VmState.RUNNING, vm.start().state());
+    record("kept", "vm-continued");
   }
 }

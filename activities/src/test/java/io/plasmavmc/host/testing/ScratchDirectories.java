@@ -18,8 +18,13 @@ public final class ScratchDirectories {
       }
       try (Stream<Path> files = Files.walk(directory)) {
         files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
+      } catch (IOException | UncheckedIOException e) {
+        // something else removed part of it meanwhile (QEMU its pidfile): what is left, once more
+        try (Stream<Path> files = Files.walk(directory)) {
+          files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | UncheckedIOException again) {
+          throw new UncheckedIOException(new IOException("cannot remove " + directory, again));
+        }
       }
     }
   }
