@@ -7,11 +7,15 @@
 # graceful variant: once acpid holds the power-button input device). With
 # plasmavmc.poweroff_after=N on the kernel command line, either powers itself
 # off N seconds after that (a guest-initiated shutdown, for tests).
-# Output goes to $PLASMAVMC_GUEST_DIR (default ~/.cache/plasmavmc/guest) and is
+# Output goes to $PLASMAVMC_GUEST_DIR (default /var/cache/plasmavmc/guest as root, else
+# ~/.cache/plasmavmc/guest), readable by everyone (QEMU's own user reads it), and is
 # rebuilt only when missing. Needs: apt-get, dpkg, busybox-static, cpio, gzip.
 set -euo pipefail
 
-OUT="${PLASMAVMC_GUEST_DIR:-$HOME/.cache/plasmavmc/guest}"
+# As root, QEMU runs as its own unprivileged user, to which root's home is closed: the guest lives
+# in /var/cache then, readable by all (it holds nothing secret).
+if [[ $(id -u) -eq 0 ]]; then DEFAULT_OUT=/var/cache/plasmavmc/guest; else DEFAULT_OUT="$HOME/.cache/plasmavmc/guest"; fi
+OUT="${PLASMAVMC_GUEST_DIR:-$DEFAULT_OUT}"
 READY_MARKER="PLASMAVMC-GUEST-READY"
 # Bump when the guest changes, so cached guests are rebuilt.
 GUEST_VERSION=2
@@ -119,4 +123,6 @@ cp "$WORK"/kernel/boot/vmlinuz-* "$OUT/vmlinuz.tmp"
 mv "$OUT/vmlinuz.tmp" "$OUT/vmlinuz"
 echo "$PKG" > "$OUT/kernel-package"
 echo "$GUEST_VERSION" > "$OUT/version"
+chmod 755 "$OUT"
+chmod 644 "$OUT"/vmlinuz "$OUT"/initrd-*.img "$OUT"/kernel-package "$OUT"/version
 echo "guest: built in $OUT ($(du -sh "$OUT" | cut -f1))"

@@ -7,6 +7,7 @@ import io.plasmavmc.host.qemu.ImageRoots;
 import io.plasmavmc.host.qemu.LinuxProcesses;
 import io.plasmavmc.host.qemu.QemuCommandLine;
 import io.plasmavmc.host.qemu.QemuLauncher;
+import io.plasmavmc.host.qemu.QemuIdentity;
 import io.plasmavmc.host.qemu.QmpSessions;
 import io.plasmavmc.host.qemu.RunStates;
 import io.plasmavmc.host.qemu.RuntimeDirectory;
@@ -48,6 +49,7 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
     this.commandLine = new QemuCommandLine(config.qemuBinary(), new ImageRoots(config.imageRoots()), config.kvmCpuModel());
     this.launcher = new QemuLauncher(config.spawnTimeout());
     this.sessions = new QmpSessions(config.qmpTimeout());
+    prepareRuntimeRoot();
     this.watcher = new HostWatcher(new HostWatcher.Host() {
       @Override
       public RuntimeDirectory directory(String vmId) {
@@ -70,6 +72,9 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
     synchronized (lock(vmId)) {
       boolean created = !dir.exists();
       try (java.nio.channels.FileLock spawnLock = dir.lockForSpawn()) {
+        if (config.qemuIdentity() != null) {
+          config.qemuIdentity().own(dir.path()); // QEMU, as its own user, writes its socket, pidfile and serial log here
+        }
         OptionalLong running = livePid(dir);
         if (running.isPresent()) {
           log.info("VM {}: QEMU pid {} already runs from {}; re-attaching", vmId, running.getAsLong(), dir);
@@ -87,6 +92,30 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
     }
   }
 
+  /**
+   * The QMP socket's file appears a moment before QEMU listens on it: a refused connection is
+   * tried again for as long as QEMU runs, up to the spawn timeout.
+   */
+  private void connectAfterStart(RuntimeDirectory dir, long pid) {
+    long deadline = System.nanoTime() + config.spawnTimeout().toNanos();
+    while (true) {
+      try {
+        sessions.get(dir);
+        return;
+      } catch (IOException | QmpException e) {
+        if (System.nanoTime() > deadline || !LinuxProcesses.isAliveAndOwned(pid, marker(dir))) {
+          throw new SpawnFailedException("QEMU pid " + pid + " started but its QMP socket does not answer: " + e.getMessage(), e);
+        }
+      }
+      try {
+        Thread.sleep(2);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new SpawnFailedException("interrupted while connecting to QEMU", e);
+      }
+    }
+  }
+
   /** Starts QEMU paused in {@code dir} and connects to its QMP socket; the caller holds the spawn lock. */
   private VmHandle start(String vmId, VmSpec spec, RuntimeDirectory dir, List<String> args, Accelerator accelerator) {
     dir.prepareForSpawn();
@@ -95,17 +124,13 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
     long started = System.nanoTime();
     log.info("VM {}: starting QEMU ({}, {} MiB)", vmId, accelerator.qemuName(), spec.memoryMib());
     try {
-      launcher.launch(args, dir.stderrLog(), () -> Heartbeats.beat("starting QEMU"));
+      launcher.launch(args, dir, config.qemuIdentity(), () -> Heartbeats.beat("starting QEMU"));
     } catch (SpawnFailedException e) {
       String stderr = dir.readStderr();
       throw new SpawnFailedException(e.getMessage() + (stderr.isEmpty() ? "" : ": " + stderr), e);
     }
     long pid = dir.readPid().orElseThrow(() -> new SpawnFailedException("QEMU started but wrote no pidfile at " + dir.pidFile()));
-    try {
-      sessions.get(dir);
-    } catch (IOException | QmpException e) {
-      throw new SpawnFailedException("QEMU pid " + pid + " started but its QMP socket does not answer: " + e.getMessage(), e);
-    }
+    connectAfterStart(dir, pid);
     log.info("VM {}: QEMU pid {} started paused ({}, {} MiB, {} vCPU) in {} ms", vmId, pid, accelerator.qemuName(),
         spec.memoryMib(), spec.vcpus(), (System.nanoTime() - started) / 1_000_000);
     return new VmHandle(vmId, pid, dir.path().toString(), accelerator, false, LinuxProcesses.startTime(pid));
@@ -348,6 +373,35 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
       }
     }
     return found;
+  }
+
+  /**
+   * QEMU's user may enter the runtime root (to reach its own VM's directory) but not list it; the
+   * root and its parents must let it through, and the image roots must be readable to it.
+   */
+  private void prepareRuntimeRoot() {
+    QemuIdentity identity = config.qemuIdentity();
+    try {
+      java.nio.file.Files.createDirectories(config.runtimeRoot());
+      if (identity != null) {
+        java.nio.file.Files.setPosixFilePermissions(config.runtimeRoot(), java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("cannot prepare the runtime directory " + config.runtimeRoot(), e);
+    }
+    if (identity == null) {
+      return;
+    }
+    if (!identity.canEnter(config.runtimeRoot())) {
+      throw new IllegalStateException("QEMU's user " + identity.name() + " cannot enter the runtime directory " + config.runtimeRoot()
+          + ": give it search permission (x) on it and on every directory above it, or choose another runtime directory");
+    }
+    for (java.nio.file.Path root : config.imageRoots()) {
+      if (java.nio.file.Files.isDirectory(root) && !identity.canEnter(root)) {
+        log.warn("QEMU's user {} cannot read the image root {} (or a directory above it): guests cannot use images from there",
+            identity.name(), root);
+      }
+    }
   }
 
   /** The runtime directories of VMs on this host. */

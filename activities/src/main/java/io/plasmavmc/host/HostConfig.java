@@ -6,7 +6,8 @@ import java.util.List;
 
 /**
  * How a host runs QEMU: where runtime directories live, which QEMU binary, which directories
- * guests may take images from, whether KVM is usable, and the bounded waits of every step.
+ * guests may take images from, whether KVM is usable, the bounded waits of every step, and the
+ * unprivileged user QEMU runs as ({@code qemuIdentity}; null: as this process, which is not root).
  */
 public record HostConfig(
     Path runtimeRoot,
@@ -16,31 +17,42 @@ public record HostConfig(
     String kvmCpuModel,
     Duration qmpTimeout,
     Duration spawnTimeout,
-    Duration killStepTimeout) {
+    Duration killStepTimeout,
+    io.plasmavmc.host.qemu.QemuIdentity qemuIdentity) {
 
   public HostConfig {
     imageRoots = List.copyOf(imageRoots);
   }
 
   public static HostConfig of(Path runtimeRoot, Path qemuBinary, List<Path> imageRoots, boolean kvmUsable) {
-    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, "host", Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(3));
+    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, "host", Duration.ofSeconds(5), Duration.ofSeconds(30),
+        Duration.ofSeconds(3), null);
   }
 
   /** Probes KVM on this host (see {@code KvmProbe}): usable, and with which CPU model. */
   public static HostConfig probed(Path runtimeRoot, Path qemuBinary, List<Path> imageRoots) {
-    var model = io.plasmavmc.host.qemu.KvmProbe.kvmCpuModel(qemuBinary);
-    return of(runtimeRoot, qemuBinary, imageRoots, model.isPresent()).withKvmCpuModel(model.orElse("host"));
+    return probed(runtimeRoot, qemuBinary, imageRoots, null);
+  }
+
+  /** Probes KVM for QEMU running as {@code identity} (null: as this process). */
+  public static HostConfig probed(Path runtimeRoot, Path qemuBinary, List<Path> imageRoots, io.plasmavmc.host.qemu.QemuIdentity identity) {
+    var model = io.plasmavmc.host.qemu.KvmProbe.kvmCpuModel(qemuBinary, identity);
+    return of(runtimeRoot, qemuBinary, imageRoots, model.isPresent()).withKvmCpuModel(model.orElse("host")).withQemuIdentity(identity);
+  }
+
+  public HostConfig withQemuIdentity(io.plasmavmc.host.qemu.QemuIdentity value) {
+    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, kvmCpuModel, qmpTimeout, spawnTimeout, killStepTimeout, value);
   }
 
   public HostConfig withKvmCpuModel(String value) {
-    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, value, qmpTimeout, spawnTimeout, killStepTimeout);
+    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, value, qmpTimeout, spawnTimeout, killStepTimeout, qemuIdentity);
   }
 
   public HostConfig withKillStepTimeout(Duration value) {
-    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, kvmCpuModel, qmpTimeout, spawnTimeout, value);
+    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, kvmCpuModel, qmpTimeout, spawnTimeout, value, qemuIdentity);
   }
 
   public HostConfig withQmpTimeout(Duration value) {
-    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, kvmCpuModel, value, spawnTimeout, killStepTimeout);
+    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, kvmCpuModel, value, spawnTimeout, killStepTimeout, qemuIdentity);
   }
 }

@@ -24,8 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
 class HostActivitiesQemuTest {
   private static final Path QEMU = Path.of("/usr/bin/qemu-system-x86_64");
 
+  /** As the worker does: QEMU runs as this unprivileged user when the tests run as root (null otherwise). */
+  static final io.plasmavmc.host.qemu.QemuIdentity IDENTITY = io.plasmavmc.host.qemu.QemuIdentity.ensure("plasmavmc-qemu");
   /** Probed once: starting QEMU to find a CPU model costs a few hundred ms. */
-  private static final HostConfig PROBED = HostConfig.probed(Path.of("/unused"), QEMU, List.of());
+  private static final HostConfig PROBED = HostConfig.probed(Path.of("/unused"), QEMU, List.of(), IDENTITY);
 
   @TempDir Path tmp;
   private Path run;
@@ -33,12 +35,15 @@ class HostActivitiesQemuTest {
 
   @BeforeEach
   void setUp() throws Exception {
+    // QEMU's user passes through to its runtime directory, as through /run on a host.
+    Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
     run = Files.createDirectories(tmp.resolve("run"));
     host = new HostActivitiesImpl(config());
   }
 
   private HostConfig config() {
-    return HostConfig.of(run, QEMU, List.of(TestGuest.dir()), PROBED.kvmUsable()).withKvmCpuModel(PROBED.kvmCpuModel());
+    return HostConfig.of(run, QEMU, List.of(TestGuest.dir()), PROBED.kvmUsable()).withKvmCpuModel(PROBED.kvmCpuModel())
+        .withQemuIdentity(IDENTITY);
   }
 
   @AfterEach
@@ -233,6 +238,25 @@ class HostActivitiesQemuTest {
   }
 
   @Test
+  void qemuRunsUnprivilegedUnderItsStrictestSeccompSandbox() throws Exception {
+    VmHandle handle = host.spawn("confined", bareQemu("confined"));
+    String status = Files.readString(Path.of("/proc", Long.toString(handle.pid()), "status"));
+    String uids = status.lines().filter(l -> l.startsWith("Uid:")).findFirst().orElseThrow();
+    for (String uid : uids.substring(4).trim().split("\\s+")) {
+      assertTrue(!uid.equals("0"), "QEMU does not run as root: " + uids);
+      if (IDENTITY != null) {
+        assertEquals(Integer.toString(IDENTITY.uid()), uid, uids);
+      }
+    }
+    assertTrue(status.contains("Seccomp:\t2"), "seccomp filter mode: " + status);
+    assertTrue(status.contains("NoNewPrivs:\t1"), status);
+    assertTrue(String.join(" ", Files.readAllLines(host.directory("confined").commandLineFile()))
+        .contains("-sandbox on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"));
+    assertEquals(VmState.RUNNING, host.cont("confined").state(), "QMP works from the worker");
+    assertFalse(host.kill("confined").alive());
+  }
+
+  @Test
   void qemuRefusingToStartReportsItsOwnErrorAndLeavesNothing() {
     VmSpec unknownMachine = bareQemu("nomachine").withMachineType("no-such-machine");
     SpawnFailedException e = assertThrows(SpawnFailedException.class, () -> host.spawn("nomachine", unknownMachine));
@@ -312,7 +336,7 @@ class HostActivitiesQemuTest {
     assertTrue(Files.readString(dir.specFile()).contains("\"name\" : \"files\""));
     List<String> args = Files.readAllLines(dir.commandLineFile());
     assertEquals(QEMU.toString(), args.get(0));
-    assertTrue(args.contains("-daemonize"));
+    assertTrue(args.contains("-sandbox"));
     assertTrue(Files.exists(dir.qmpSocket()));
     host.kill("files");
   }

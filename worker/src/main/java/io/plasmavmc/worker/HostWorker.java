@@ -2,6 +2,7 @@ package io.plasmavmc.worker;
 
 import io.plasmavmc.host.HostActivitiesImpl;
 import io.plasmavmc.host.HostEvent;
+import io.plasmavmc.host.qemu.QemuIdentity;
 import io.plasmavmc.host.HostConfig;
 import io.plasmavmc.workflow.HostScanWorkflowImpl;
 import io.plasmavmc.workflow.Orphans;
@@ -70,8 +71,9 @@ public final class HostWorker implements AutoCloseable {
     factory.start();
     reportWhatIsFound();
     handleOrphans();
-    log.info("host worker {} started: queue {}, runtime dir {}, QEMU {}, image roots {}, KVM {}{}", settings.hostId(),
-        TaskQueues.host(settings.hostId()), settings.runtimeDir(), settings.qemuBinary(), settings.imageRoots(),
+    log.info("host worker {} started: queue {}, runtime dir {}, QEMU {} as {} (seccomp sandbox), image roots {}, KVM {}{}",
+        settings.hostId(), TaskQueues.host(settings.hostId()), settings.runtimeDir(), settings.qemuBinary(),
+        config.qemuIdentity() == null ? "this worker's user" : config.qemuIdentity().name(), settings.imageRoots(),
         config.kvmUsable() ? "usable" : "not used (guests run under TCG)",
         config.kvmUsable() ? " with -cpu " + config.kvmCpuModel() : "");
     return this;
@@ -151,13 +153,15 @@ public final class HostWorker implements AutoCloseable {
   }
 
   static HostConfig hostConfig(WorkerSettings settings) {
+    QemuIdentity identity = QemuIdentity.ensure(settings.qemuUser());
     HostConfig config = switch (settings.kvm()) {
-      case "off" -> HostConfig.of(settings.runtimeDir(), settings.qemuBinary(), settings.imageRoots(), false);
-      case "auto", "on" -> HostConfig.probed(settings.runtimeDir(), settings.qemuBinary(), settings.imageRoots());
+      case "off" -> HostConfig.of(settings.runtimeDir(), settings.qemuBinary(), settings.imageRoots(), false).withQemuIdentity(identity);
+      case "auto", "on" -> HostConfig.probed(settings.runtimeDir(), settings.qemuBinary(), settings.imageRoots(), identity);
       default -> throw new IllegalArgumentException("kvm must be auto, on or off: " + settings.kvm());
     };
     if ("on".equals(settings.kvm()) && !config.kvmUsable()) {
-      throw new IllegalStateException("kvm=on but /dev/kvm is not usable by QEMU on this host");
+      throw new IllegalStateException("kvm=on but /dev/kvm is not usable by QEMU on this host"
+          + (identity == null ? "" : " (QEMU runs as " + identity.name() + ": /dev/kvm must be open to it, e.g. to the kvm group)"));
     }
     return config;
   }

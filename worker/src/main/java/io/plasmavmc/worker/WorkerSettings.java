@@ -8,12 +8,19 @@ import java.util.List;
  * A host worker's configuration. {@code kvm}: "auto" probes /dev/kvm (and the CPU model it
  * accepts), "off" runs every guest under TCG, "on" insists on KVM. {@code orphans}: "report"
  * (default) logs QEMU processes that no VM workflow owns and leaves them; "kill" ends them when the
- * worker starts.
+ * worker starts. {@code qemuUser}: the unprivileged user QEMU runs as when the worker is root
+ * (default "plasmavmc-qemu", made where missing); a worker that is not root runs QEMU as itself.
  */
-public record WorkerSettings(String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots, String kvm, String orphans) {
+public record WorkerSettings(String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots, String kvm, String orphans,
+    String qemuUser) {
+  public static final String DEFAULT_QEMU_USER = "plasmavmc-qemu";
 
   public WorkerSettings(String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots, String kvm) {
     this(hostId, runtimeDir, qemuBinary, imageRoots, kvm, "report");
+  }
+
+  public WorkerSettings(String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots, String kvm, String orphans) {
+    this(hostId, runtimeDir, qemuBinary, imageRoots, kvm, orphans, DEFAULT_QEMU_USER);
   }
 
   public WorkerSettings {
@@ -28,6 +35,7 @@ public record WorkerSettings(String hostId, Path runtimeDir, Path qemuBinary, Li
     imageRoots = imageRoots == null ? List.of(Path.of("/var/lib/plasmavmc/images")) : List.copyOf(imageRoots);
     kvm = kvm == null || kvm.isBlank() ? "auto" : kvm;
     orphans = orphans == null || orphans.isBlank() ? "report" : orphans.trim();
+    qemuUser = qemuUser == null || qemuUser.isBlank() ? DEFAULT_QEMU_USER : qemuUser.trim();
     if (!orphans.equals("report") && !orphans.equals("kill")) {
       throw new IllegalArgumentException("orphans must be report or kill: " + orphans);
     }

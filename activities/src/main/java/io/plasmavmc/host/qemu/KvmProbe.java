@@ -33,25 +33,34 @@ public final class KvmProbe {
 
   /** The first CPU model a paused KVM QEMU starts with, or empty when KVM is not usable here. */
   public static Optional<String> kvmCpuModel(Path qemuBinary) {
-    if (!kvmUsable()) {
+    return kvmCpuModel(qemuBinary, null);
+  }
+
+  /** The same for QEMU running as {@code identity} (null: as this process): it needs /dev/kvm too. */
+  public static Optional<String> kvmCpuModel(Path qemuBinary, QemuIdentity identity) {
+    if (!kvmUsable() || (identity != null && !identity.canAccess(Path.of("/dev/kvm"), true))) {
       return Optional.empty();
     }
     for (String model : CPU_MODELS) {
-      if (starts(qemuBinary, model)) {
+      if (starts(qemuBinary, model, identity)) {
         return Optional.of(model);
       }
     }
     return Optional.empty();
   }
 
-  private static boolean starts(Path qemuBinary, String cpuModel) {
+  private static boolean starts(Path qemuBinary, String cpuModel, QemuIdentity identity) {
     Path dir = null;
     try {
       dir = Files.createTempDirectory("plasmavmc-kvm-probe");
+      if (identity != null) {
+        identity.own(dir);
+      }
       Path pidFile = dir.resolve("pid");
-      Process qemu = new ProcessBuilder(qemuBinary.toString(), "-machine", "q35", "-accel", "kvm", "-cpu", cpuModel,
-          "-m", "16M", "-nodefaults", "-no-user-config", "-display", "none", "-S", "-daemonize", "-pidfile", pidFile.toString())
-          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      List<String> command = new java.util.ArrayList<>(identity == null ? List.of() : identity.prefix());
+      command.addAll(List.of(qemuBinary.toString(), "-machine", "q35", "-accel", "kvm", "-cpu", cpuModel,
+          "-m", "16M", "-nodefaults", "-no-user-config", "-display", "none", "-S", "-daemonize", "-pidfile", pidFile.toString()));
+      Process qemu = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
       boolean ok = qemu.waitFor(20, TimeUnit.SECONDS) && qemu.exitValue() == 0;
       if (!ok) {
         qemu.destroyForcibly();

@@ -13,11 +13,16 @@ import java.util.List;
  * never through a shell; every value inside an option list is escaped by {@link QemuOptionValue},
  * and every file is resolved inside the {@link ImageRoots}.
  *
- * <p>QEMU always starts paused ({@code -S}) and daemonized with a pidfile, so it outlives the
- * worker that started it, with no defaults, no user config and no display, and with its QMP
- * socket, serial log and pidfile in the VM's runtime directory.
+ * <p>QEMU always starts paused ({@code -S}) with a pidfile, with no defaults, no user config and
+ * no display, with its QMP socket, serial log and pidfile in the VM's runtime directory, and under
+ * QEMU's strictest seccomp sandbox: no obsolete system calls, no privilege changes, no spawning,
+ * no resource control. {@link QemuLauncher} starts it in a session of its own, already as its
+ * unprivileged user, so it outlives the worker without {@code -daemonize} (which the sandbox's
+ * {@code spawn=deny} would forbid).
  */
 public final class QemuCommandLine {
+  static final String SANDBOX = "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny";
+
   private final Path qemuBinary;
   private final ImageRoots imageRoots;
   private final String kvmCpuModel;
@@ -98,7 +103,7 @@ public final class QemuCommandLine {
         + ",server=on,wait=off");
     add(args, "-mon", "chardev=qmp,mode=control");
     add(args, "-pidfile", dir.pidFile().toString());
-    args.add("-daemonize");
+    add(args, "-sandbox", SANDBOX);
     return List.copyOf(args);
   }
 

@@ -2,55 +2,73 @@ package io.plasmavmc.host.qemu;
 
 import io.plasmavmc.host.SpawnFailedException;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs QEMU's argument list (exec, never a shell) and waits for the daemonizing parent: with
- * {@code -daemonize} it exits only once the child has set up every device and the QMP socket,
- * 0 on success, non-zero with the reason on stderr.
+ * Starts QEMU from its argument list (exec, never a shell) in a session of its own, so it outlives
+ * the worker and no signal meant for the worker's terminal reaches it, and as its unprivileged
+ * user when there is one ({@link QemuIdentity}), then waits until it is ready: its pidfile and QMP
+ * socket exist. A QEMU that exits while starting fails the spawn with its exit status (its stderr
+ * is in the runtime directory's log).
  */
 public final class QemuLauncher {
+  private static final Path SETSID = Path.of("/usr/bin/setsid");
+
   private final Duration timeout;
 
   public QemuLauncher(Duration timeout) {
     this.timeout = timeout;
   }
 
-  public void launch(List<String> args, Path stderrLog) {
-    launch(args, stderrLog, () -> {});
-  }
-
   /** @param whileWaiting called about once a second while QEMU starts (a heartbeat) */
-  public void launch(List<String> args, Path stderrLog, Runnable whileWaiting) {
+  public void launch(List<String> args, RuntimeDirectory dir, QemuIdentity identity, Runnable whileWaiting) {
+    List<String> command = new ArrayList<>();
+    command.add(SETSID.toString()); // the worker's child is no process-group leader: setsid execs in place, no fork
+    if (identity != null) {
+      command.addAll(identity.prefix());
+    }
+    command.addAll(args);
     Process process;
     try {
-      process = new ProcessBuilder(args)
+      process = new ProcessBuilder(command)
           .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(stderrLog.toFile()))
-          .redirectError(ProcessBuilder.Redirect.appendTo(stderrLog.toFile()))
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.stderrLog().toFile()))
+          .redirectError(ProcessBuilder.Redirect.appendTo(dir.stderrLog().toFile()))
           .start();
     } catch (IOException e) {
       throw new SpawnFailedException("cannot execute " + args.get(0) + ": " + e.getMessage(), e);
     }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    long nextBeat = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
     try {
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (!process.waitFor(Math.min(1000, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)), TimeUnit.MILLISECONDS)) {
+      while (!ready(dir)) {
+        if (!process.isAlive() && process.exitValue() != 0) {
+          throw new SpawnFailedException("QEMU exited with status " + process.exitValue() + " while starting");
+        }
         if (System.nanoTime() >= deadline) {
           process.destroyForcibly();
           throw new SpawnFailedException("QEMU did not finish starting within " + timeout.toSeconds() + " s");
         }
-        whileWaiting.run();
+        process.waitFor(2, TimeUnit.MILLISECONDS);
+        if (System.nanoTime() >= nextBeat) {
+          whileWaiting.run();
+          nextBeat = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        }
       }
     } catch (InterruptedException e) {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
       throw new SpawnFailedException("interrupted while QEMU was starting", e);
     }
-    if (process.exitValue() != 0) {
-      throw new SpawnFailedException("QEMU exited with status " + process.exitValue() + " while starting");
-    }
+  }
+
+  /** QEMU writes its pidfile and opens its QMP socket before it waits, paused, for a monitor. */
+  private static boolean ready(RuntimeDirectory dir) {
+    return Files.exists(dir.qmpSocket()) && dir.readPid().isPresent();
   }
 }

@@ -59,7 +59,7 @@ class QemuCommandLineTest {
         "-chardev", "socket,id=qmp,path=" + d("qmp.sock") + ",server=on,wait=off",
         "-mon", "chardev=qmp,mode=control",
         "-pidfile", d("qemu.pid"),
-        "-daemonize"), args);
+        "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"), args);
   }
 
   @Test
@@ -102,7 +102,7 @@ class QemuCommandLineTest {
         "-chardev", "socket,id=qmp,path=" + d("qmp.sock") + ",server=on,wait=off",
         "-mon", "chardev=qmp,mode=control",
         "-pidfile", d("qemu.pid"),
-        "-daemonize"), args);
+        "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"), args);
   }
 
   @Test

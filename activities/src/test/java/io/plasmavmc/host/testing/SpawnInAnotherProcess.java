@@ -17,7 +17,8 @@ public final class SpawnInAnotherProcess {
   public static void main(String[] args) {
     Path runtimeRoot = Path.of(args[0]);
     String vmId = args[1];
-    try (HostActivitiesImpl host = new HostActivitiesImpl(HostConfig.of(runtimeRoot, Path.of("/usr/bin/qemu-system-x86_64"), List.of(), false))) {
+    try (HostActivitiesImpl host = new HostActivitiesImpl(HostConfig.of(runtimeRoot, Path.of("/usr/bin/qemu-system-x86_64"), List.of(), false)
+        .withQemuIdentity(io.plasmavmc.host.qemu.QemuIdentity.ensure("plasmavmc-qemu")))) {
       VmHandle handle = host.spawn(vmId, VmSpec.of(vmId).withResources(1, 64).withNetwork(false, List.of()));
       System.out.println("pid " + handle.pid() + (handle.reattached() ? " reattached" : " started"));
     }

@@ -19,9 +19,15 @@ public final class TestGuest {
 
   public static Path dir() {
     String configured = System.getProperty("plasmavmc.guest.dir");
+    if (configured == null || configured.isBlank()) {
+      configured = System.getenv("PLASMAVMC_GUEST_DIR");
+    }
+    // As root, QEMU runs as its own user, and root's home is closed to it (see GuestImages).
     Path dir = configured != null && !configured.isBlank()
         ? Path.of(configured)
-        : Path.of(System.getProperty("user.home"), ".cache", "plasmavmc", "guest");
+        : "root".equals(System.getProperty("user.name"))
+            ? Path.of("/var/cache/plasmavmc/guest")
+            : Path.of(System.getProperty("user.home"), ".cache", "plasmavmc", "guest");
     ensureBuilt(dir);
     return dir;
   }
