@@ -2,7 +2,8 @@
 # Installs what PlasmaVMC needs on a Debian host, only what is missing:
 # QEMU (qemu-system-x86), busybox-static and cpio for the test guest, a JDK 17 and Maven, and
 # Temporal's CLI (the real dev server and its Web UI; see install-temporal.sh).
-# With --test also what only the tests need: Chromium and its driver (the Temporal UI test).
+# With --test also what only the tests need: Chromium and its driver (the Temporal UI test), and
+# nginx (a TLS front for Temporal in the test of the workers' mutual TLS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,7 @@ command -v mvn >/dev/null || need+=(maven)
 if [[ "${1:-}" == "--test" ]]; then
   command -v chromium >/dev/null || need+=(chromium)
   command -v chromedriver >/dev/null || need+=(chromium-driver)
+  [[ -x /usr/sbin/nginx ]] || need+=(nginx-light)
 fi
 
 if (( ${#need[@]} )); then

@@ -3,7 +3,7 @@ package io.plasmavmc.gateway;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
-import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import io.plasmavmc.workflow.TemporalConnection;
 import java.time.Duration;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -17,15 +17,16 @@ import org.springframework.context.annotation.Bean;
 public class GatewayApplication {
 
   @ConfigurationProperties("plasmavmc.temporal")
-  public record TemporalProperties(String address, String namespace) {
-    public TemporalProperties {
-      address = address == null ? "127.0.0.1:7233" : address;
-      namespace = namespace == null ? "default" : namespace;
+  public record TemporalProperties(String address, String namespace, java.nio.file.Path tlsCa, java.nio.file.Path tlsCert,
+      java.nio.file.Path tlsKey, String tlsServerName, String apiKey) {
+    TemporalConnection connection() {
+      return new TemporalConnection(address, namespace, tlsCa, tlsCert, tlsKey, tlsServerName, apiKey);
     }
   }
 
   @ConfigurationProperties("plasmavmc.gateway")
-  public record GatewayProperties(String bindAddress, Integer port, String defaultHostId, Duration hostTaskTimeout, String listSource) {}
+  public record GatewayProperties(String bindAddress, Integer port, String defaultHostId, Duration hostTaskTimeout, String listSource,
+      java.nio.file.Path tokensFile, java.nio.file.Path tlsCert, java.nio.file.Path tlsKey, java.nio.file.Path clientCa) {}
 
   public static void main(String[] args) {
     SpringApplication.run(GatewayApplication.class, args);
@@ -33,17 +34,18 @@ public class GatewayApplication {
 
   @Bean(destroyMethod = "shutdown")
   WorkflowServiceStubs workflowService(TemporalProperties temporal) {
-    return WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder().setTarget(temporal.address()).build());
+    return WorkflowServiceStubs.newServiceStubs(temporal.connection().stubOptions().build());
   }
 
   @Bean
   WorkflowClient workflowClient(WorkflowServiceStubs service, TemporalProperties temporal) {
-    return WorkflowClient.newInstance(service, WorkflowClientOptions.newBuilder().setNamespace(temporal.namespace()).build());
+    return WorkflowClient.newInstance(service, WorkflowClientOptions.newBuilder().setNamespace(temporal.connection().namespace()).build());
   }
 
   @Bean(destroyMethod = "close")
   GatewayServer gatewayServer(WorkflowClient client, GatewayProperties gateway) {
     return new GatewayServer(client, new GatewaySettings(gateway.bindAddress(), gateway.port() == null ? 9090 : gateway.port(), gateway.defaultHostId(),
-        gateway.hostTaskTimeout(), gateway.listSource())).start();
+        gateway.hostTaskTimeout(), gateway.listSource(),
+        new GatewaySecurity(gateway.tokensFile(), gateway.tlsCert(), gateway.tlsKey(), gateway.clientCa()))).start();
   }
 }

@@ -1,6 +1,10 @@
 package io.plasmavmc.gateway;
 
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -36,21 +40,35 @@ public final class GatewayServer implements AutoCloseable {
     VmDirectory directory = new VmDirectory(client, settings.hostTaskTimeout(), settings.listSource().equals("registry"));
     watcher = new VmWatcher(directory, Duration.ofMillis(100));
     VmService service = new VmService(directory, new VmLister(directory, settings.listSource()), watcher, settings.defaultHostId());
+    GatewaySecurity security = settings.security();
+    Tokens tokens = security.tokensFile() == null ? null : Tokens.load(security.tokensFile());
     try {
-      server = NettyServerBuilder.forAddress(new InetSocketAddress(settings.bindAddress(), settings.port()))
-          .addService(service)
+      NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(settings.bindAddress(), settings.port()));
+      if (security.tls()) {
+        SslContextBuilder tls = GrpcSslContexts.forServer(security.tlsCert().toFile(), security.tlsKey().toFile());
+        if (security.clientCa() != null) {
+          // With tokens too, a client certificate is one way in, not the only one.
+          tls.trustManager(security.clientCa().toFile()).clientAuth(tokens == null ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
+        }
+        builder.sslContext(tls.build());
+      }
+      server = builder
+          .addService(ServerInterceptors.intercept(service, new Authenticator(tokens)))
           .addService(ProtoReflectionServiceV1.newInstance())
           .addService(ProtoReflectionService.newInstance())
           .addService(health.getHealthService())
           .build()
           .start();
+    } catch (javax.net.ssl.SSLException e) {
+      throw new IllegalArgumentException("cannot use the TLS certificate, key or client CA: " + e.getMessage(), e);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot listen on port " + settings.port(), e);
     }
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(VmServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
-    log.info("gateway listening on {}:{} (gRPC plasmavmc.v1.VmService, reflection, health); new VMs go to host {}",
-        settings.bindAddress(), port(), settings.defaultHostId());
+    log.info("gateway listening on {}:{} (gRPC plasmavmc.v1.VmService, reflection, health; {}{}); new VMs go to host {}",
+        settings.bindAddress(), port(), security.tls() ? (security.clientCa() != null ? "mutual TLS" : "TLS") : "plaintext on loopback",
+        tokens == null ? "" : ", " + tokens.size() + " bearer token(s)", settings.defaultHostId());
     return this;
   }
 

@@ -1,6 +1,8 @@
 package io.plasmavmc.gateway;
 
 import io.plasmavmc.workflow.TaskQueues;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 
 /**
@@ -9,10 +11,14 @@ import java.time.Duration;
  * reads from: "visibility" (default; any real Temporal server) or "registry" (the registry workflow, for
  * Temporal's in-memory server, which has no visibility store).
  */
-public record GatewaySettings(String bindAddress, int port, String defaultHostId, Duration hostTaskTimeout, String listSource) {
+public record GatewaySettings(String bindAddress, int port, String defaultHostId, Duration hostTaskTimeout, String listSource,
+    GatewaySecurity security) {
   public GatewaySettings {
-    // Loopback unless configured otherwise: the API has no authentication of its own.
     bindAddress = bindAddress == null || bindAddress.isBlank() ? "127.0.0.1" : bindAddress;
+    if (security == null) {
+      throw new IllegalArgumentException("the gateway authenticates every call: configure a tokens file or mutual TLS");
+    }
+    checkExposure(bindAddress, security.tls());
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0 (any free port) to 65535: " + port);
     }
@@ -21,6 +27,22 @@ public record GatewaySettings(String bindAddress, int port, String defaultHostId
     listSource = listSource == null || listSource.isBlank() ? "visibility" : listSource;
     if (!listSource.equals("visibility") && !listSource.equals("registry")) {
       throw new IllegalArgumentException("list source must be visibility or registry: " + listSource);
+    }
+  }
+
+  /** An API off loopback must be served over TLS: tokens would cross the network in clear text. */
+  public static void checkExposure(String bindAddress, boolean tls) {
+    if (!tls && !loopback(bindAddress)) {
+      throw new IllegalArgumentException("refusing to serve the API on " + bindAddress + " without TLS: tokens would cross the network "
+          + "in clear text; give a certificate and key (--tls-cert/--tls-key, plasmavmc.gateway.tls-cert/tls-key) or bind to 127.0.0.1");
+    }
+  }
+
+  private static boolean loopback(String address) {
+    try {
+      return InetAddress.getByName(address).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.plasmavmc.launcher;
 
+import io.plasmavmc.gateway.GatewaySecurity;
 import io.plasmavmc.gateway.GatewayServer;
 import io.plasmavmc.gateway.GatewaySettings;
 import io.plasmavmc.worker.HostWorker;
@@ -35,12 +36,29 @@ public final class LocalStack implements AutoCloseable {
     }
   }
 
-  public record Settings(TemporalSettings temporal, int grpcPort, String bindAddress, String hostId, Path runtimeDir, Path qemuBinary,
-      List<Path> imageRoots, String kvm, Duration hostTaskTimeout, String orphans) {}
+  /**
+   * The gRPC API: its address and port (0: any free one), the directory of its credentials (see
+   * {@link LocalCredentials}), and optionally TLS ({@code tlsCert}, {@code tlsKey}) and mutual TLS
+   * ({@code clientCa}).
+   */
+  public record ApiSettings(String bindAddress, int port, Path configDir, Path tlsCert, Path tlsKey, Path clientCa) {
+    public static ApiSettings loopback(int port, Path configDir) {
+      return new ApiSettings("127.0.0.1", port, configDir, null, null, null);
+    }
+  }
+
+  public record Settings(TemporalSettings temporal, ApiSettings api, String hostId, Path runtimeDir, Path qemuBinary,
+      List<Path> imageRoots, String kvm, Duration hostTaskTimeout, String orphans, String qemuUser) {
+    public Settings(TemporalSettings temporal, ApiSettings api, String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots,
+        String kvm, Duration hostTaskTimeout, String orphans) {
+      this(temporal, api, hostId, runtimeDir, qemuBinary, imageRoots, kvm, hostTaskTimeout, orphans, null);
+    }
+  }
 
   private final Settings settings;
   private TemporalServer temporal;
   private WorkflowServiceStubs service;
+  private WorkflowClient client;
   private HostWorker worker;
   private GatewayServer gateway;
 
@@ -49,17 +67,21 @@ public final class LocalStack implements AutoCloseable {
   }
 
   public LocalStack start() {
+    GatewaySettings.checkExposure(settings.api().bindAddress(), settings.api().tlsCert() != null); // before anything starts
     temporal = startTemporal(settings.temporal());
     // Against the in-memory server in this same process the worker keeps sticky queues: it lives
     // and dies with the server, so it can never strand a workflow on its queue (see StickyQueueFilter).
     service = WorkerServiceStubs.connect(temporal.address(),
         temporal.keepsHistory() ? StickyQueueFilter.Mode.AUTO : StickyQueueFilter.Mode.ON);
-    WorkflowClient client = WorkflowClient.newInstance(service);
+    client = WorkflowClient.newInstance(service);
     worker = new HostWorker(client, new WorkerSettings(settings.hostId(), settings.runtimeDir(), settings.qemuBinary(),
-        settings.imageRoots(), settings.kvm(), settings.orphans())).start();
+        settings.imageRoots(), settings.kvm(), settings.orphans(), settings.qemuUser())).start();
     // The in-memory server has no visibility store: there ListVms reads the registry workflow.
-    gateway = new GatewayServer(client, new GatewaySettings(settings.bindAddress(), settings.grpcPort(), worker.hostId(),
-        settings.hostTaskTimeout(), temporal.keepsHistory() ? "visibility" : "registry")).start();
+    ApiSettings api = settings.api();
+    GatewaySettings gatewaySettings = new GatewaySettings(api.bindAddress(), api.port(), worker.hostId(), settings.hostTaskTimeout(),
+        temporal.keepsHistory() ? "visibility" : "registry",
+        new GatewaySecurity(LocalCredentials.ensure(api.configDir()), api.tlsCert(), api.tlsKey(), api.clientCa()));
+    gateway = new GatewayServer(client, gatewaySettings).start();
     return this;
   }
 
@@ -77,6 +99,11 @@ public final class LocalStack implements AutoCloseable {
         + TemporalCli.cached() + "); run tools/install-temporal.sh"));
     return TemporalDevServer.start(new TemporalDevServer.Settings(binary, settings.port(), settings.uiPort(), settings.dataDir()),
         Duration.ofSeconds(60));
+  }
+
+  /** The Temporal client the worker and the gateway share. */
+  public WorkflowClient client() {
+    return client;
   }
 
   public TemporalServer temporal() {

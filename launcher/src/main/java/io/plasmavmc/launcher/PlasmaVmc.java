@@ -32,7 +32,7 @@ public final class PlasmaVmc {
     }
     Options options = new Options(args, 1, "--no-ui");
     String home = System.getProperty("user.home");
-    Path guestCache = Path.of(home, ".cache", "plasmavmc", "guest");
+    Path guestCache = GuestImages.dir();
     List<Path> roots = imageRoots(options);
     if (roots.isEmpty()) {
       roots.add(Path.of("/var/lib/plasmavmc/images"));
@@ -45,15 +45,17 @@ public final class PlasmaVmc {
             temporalPort,
             options.flag("--no-ui") ? -1 : options.integer("--ui-port", temporalPort + 1000),
             Path.of(options.value("--data-dir", defaultDataDir(home)))),
-        options.integer("--grpc-port", 9090),
-        options.value("--bind", "127.0.0.1"),
+        new LocalStack.ApiSettings(options.value("--bind", "127.0.0.1"), options.integer("--grpc-port", 9090),
+            Path.of(options.value("--config-dir", LocalCredentials.defaultDir().toString())), path(options, "--tls-cert"),
+            path(options, "--tls-key"), path(options, "--client-ca")),
         options.value("--host-id", null),
         Path.of(options.value("--runtime-dir", defaultRuntimeDir(home))),
         Path.of(options.value("--qemu", "/usr/bin/qemu-system-x86_64")),
         roots,
         options.value("--kvm", "auto"),
         Duration.ofSeconds(options.integer("--host-timeout", 15)),
-        options.value("--orphans", "report"));
+        options.value("--orphans", "report"),
+        options.value("--qemu-user", io.plasmavmc.worker.WorkerSettings.DEFAULT_QEMU_USER));
     options.rejectUnknown();
 
     LocalStack stack = new LocalStack(settings);
@@ -72,12 +74,16 @@ public final class PlasmaVmc {
     }, "plasmavmc-shutdown"));
     System.out.printf("%nplasmavmc is up%n"
         + "  %s%n"
-        + "  gRPC gateway                    %s:%d   (plasmavmc.v1.VmService, reflection, health)%n"
+        + "  gRPC gateway                    %s:%d   (plasmavmc.v1.VmService, reflection, health; %s)%n"
+        + "  API token (admin)               %s   (vmctl reads it; grpcurl -H \"authorization: Bearer $(cat %s)\")%n"
         + "  host worker                     %s        (queue plasmavmc-host-%s, runtime dir %s)%n"
         + "  image roots                     %s%n"
         + "Try: ./vmctl create demo --test-guest graceful --start --wait%n"
         + "Ctrl-C stops PlasmaVMC; VMs keep running%s.%n%n",
-        stack.temporal().summary(), settings.bindAddress(), stack.grpcPort(), stack.hostId(), stack.hostId(), settings.runtimeDir(), roots,
+        stack.temporal().summary(), settings.api().bindAddress(), stack.grpcPort(),
+        settings.api().tlsCert() == null ? "plaintext, loopback only" : settings.api().clientCa() == null ? "TLS" : "mutual TLS",
+        LocalCredentials.tokenFile(settings.api().configDir()), LocalCredentials.tokenFile(settings.api().configDir()),
+        stack.hostId(), stack.hostId(), settings.runtimeDir(), roots,
         stack.temporal().keepsHistory() ? " and are found again at the next start" : " (but the in-memory server forgets them)");
     stopped.await();
   }
@@ -92,7 +98,8 @@ public final class PlasmaVmc {
         new io.plasmavmc.worker.WorkerSettings(options.value("--host-id", null),
             Path.of(options.value("--runtime-dir", defaultRuntimeDir(System.getProperty("user.home")))),
             Path.of(options.value("--qemu", "/usr/bin/qemu-system-x86_64")), roots.isEmpty() ? null : roots,
-            options.value("--kvm", "auto"), options.value("--orphans", "report")));
+            options.value("--kvm", "auto"), options.value("--orphans", "report"),
+            options.value("--qemu-user", io.plasmavmc.worker.WorkerSettings.DEFAULT_QEMU_USER)));
     int metricsPort = options.integer("--metrics-port", -1);
     options.rejectUnknown();
     worker.start();
@@ -107,6 +114,11 @@ public final class PlasmaVmc {
       stopped.countDown();
     }));
     stopped.await();
+  }
+
+  private static Path path(Options options, String name) {
+    String value = options.value(name, null);
+    return value == null ? null : Path.of(value);
   }
 
   private static List<Path> imageRoots(Options options) {
@@ -142,7 +154,11 @@ public final class PlasmaVmc {
                                       a host worker without Spring (starts in about a second)
         options of up:
           --grpc-port N        gateway port (default 9090)
-          --bind ADDRESS       gateway address (default 127.0.0.1; the API has no authentication)
+          --bind ADDRESS       gateway address (default 127.0.0.1; another address needs TLS)
+          --config-dir DIR     the API's credentials: admin.token (made on first start, read by vmctl) and the
+                               gateway's tokens file (default ~/.config/plasmavmc)
+          --tls-cert FILE --tls-key FILE   serve the API over TLS (PEM certificate chain and PKCS#8 key)
+          --client-ca FILE     also accept client certificates signed by this CA (mutual TLS; OU = role)
           --temporal auto|dev|in-memory
                                dev: Temporal's real dev server (Temporal CLI), every VM kept in a SQLite file;
                                in-memory: Temporal's Java test server, everything lost on restart;
@@ -154,11 +170,14 @@ public final class PlasmaVmc {
           --host-id ID         this host's id (default: the host name)
           --runtime-dir DIR    VM runtime directories (default /run/plasmavmc as root)
           --image-root DIR     a directory guests may take kernels and disks from (repeatable;
-                               default /var/lib/plasmavmc/images and ~/.cache/plasmavmc/guest)
+                               default /var/lib/plasmavmc/images and the test guest's directory:
+                               /var/cache/plasmavmc/guest as root, else ~/.cache/plasmavmc/guest)
           --qemu PATH          QEMU binary (default /usr/bin/qemu-system-x86_64)
           --kvm auto|on|off    KVM use (default auto: KVM where /dev/kvm works)
           --host-timeout S     how long an operation waits for this host's worker (default 15)
           --orphans report|kill  QEMU processes no VM owns: report them (default) or end them at start
+          --qemu-user NAME     the unprivileged user QEMU runs as when PlasmaVMC runs as root
+                               (default plasmavmc-qemu, made where missing; it must be able to read the image roots)
         """;
   }
 }

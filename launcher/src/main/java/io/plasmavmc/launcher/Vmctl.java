@@ -44,14 +44,17 @@ import java.util.concurrent.TimeoutException;
 public final class Vmctl {
   private final PrintStream out;
   private final PrintStream err;
+  /** Where the local stack's admin token lies (see {@link LocalCredentials}). */
+  private final java.nio.file.Path configDir;
 
-  Vmctl(PrintStream out, PrintStream err) {
+  public Vmctl(PrintStream out, PrintStream err, java.nio.file.Path configDir) {
     this.out = out;
     this.err = err;
+    this.configDir = configDir;
   }
 
   public static void main(String[] args) {
-    System.exit(new Vmctl(System.out, System.err).run(args));
+    System.exit(new Vmctl(System.out, System.err, LocalCredentials.defaultDir()).run(args));
   }
 
   static String usage() {
@@ -71,11 +74,13 @@ public final class Vmctl {
                                        STATE: running, paused, stopped, crashed, host_unreachable, ...
           orphans [--host ID]          QEMU processes on a host that no VM owns (left alone)
           delete NAME
-        The server defaults to $PLASMAVMC_SERVER or 127.0.0.1:9090.
+        The server defaults to $PLASMAVMC_SERVER or 127.0.0.1:9090. Every call carries a token: --token-file FILE,
+        $PLASMAVMC_TOKEN, or ~/.config/plasmavmc/admin.token (made by ./plasmavmc up). Over TLS: --ca FILE
+        ($PLASMAVMC_CA), and --cert FILE --key FILE for mutual TLS.
         """;
   }
 
-  int run(String[] args) {
+  public int run(String[] args) {
     Options options;
     try {
       options = new Options(args, 0, "--json", "--start", "--wait", "--force", "--no-network", "--help");
@@ -91,9 +96,16 @@ public final class Vmctl {
     String server = options.value("--server", env == null || env.isBlank() ? "127.0.0.1:9090" : env);
     boolean json = options.flag("--json");
     String command = options.words().get(0);
-    ManagedChannel channel = Grpc.newChannelBuilder(server, InsecureChannelCredentials.create()).build();
+    ManagedChannel channel;
     try {
-      VmServiceGrpc.VmServiceBlockingStub vms = VmServiceGrpc.newBlockingStub(channel);
+      channel = Grpc.newChannelBuilder(server, channelCredentials(options)).build();
+      credentials = callCredentials(options, configDir);
+    } catch (IllegalArgumentException | java.io.IOException e) {
+      err.println("vmctl: " + e.getMessage());
+      return 2;
+    }
+    try {
+      VmServiceGrpc.VmServiceBlockingStub vms = stub(channel);
       if (command.equals("list")) {
         int pageSize = options.integer("--page-size", 100);
         ListVmsRequest.Builder filter = ListVmsRequest.newBuilder().setHostId(options.value("--host", ""));
@@ -133,7 +145,7 @@ public final class Vmctl {
       String name = options.words().get(1);
       if (command.equals("watch")) {
         options.rejectUnknown();
-        watch(VmServiceGrpc.newBlockingStub(channel), name, json);
+        watch(stub(channel), name, json);
         return 0;
       }
       if (command.equals("console-log")) {
@@ -175,6 +187,10 @@ public final class Vmctl {
       return 0;
     } catch (StatusRuntimeException e) {
       err.println("vmctl: " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
+      if (e.getStatus().getCode() == io.grpc.Status.Code.UNAUTHENTICATED) {
+        err.println("(vmctl sends the token in $PLASMAVMC_TOKEN, --token-file FILE, or " + LocalCredentials.tokenFile(configDir)
+            + ", which ./plasmavmc up makes)");
+      }
       return 1;
     } catch (IllegalArgumentException e) {
       err.println("vmctl: " + e.getMessage());
@@ -207,7 +223,7 @@ public final class Vmctl {
         });
     String testGuest = options.value("--test-guest", null);
     if (testGuest != null) {
-      Path guest = Path.of(System.getProperty("user.home"), ".cache", "plasmavmc", "guest");
+      Path guest = GuestImages.dir();
       if (!testGuest.equals("graceful") && !testGuest.equals("stubborn")) {
         throw new IllegalArgumentException("--test-guest must be graceful or stubborn");
       }
@@ -255,7 +271,7 @@ public final class Vmctl {
         .setRequestId(options.value("--request-id", UUID.randomUUID().toString()))
         .build();
     options.rejectUnknown();
-    VmServiceGrpc.VmServiceBlockingStub vms = VmServiceGrpc.newBlockingStub(channel);
+    VmServiceGrpc.VmServiceBlockingStub vms = stub(channel);
     if (!wait || json) {
       return vms.createVm(request);
     }
@@ -289,6 +305,41 @@ public final class Vmctl {
         throw new IllegalStateException(e);
       }
     }
+  }
+
+  /** The caller's token, sent with every call: --token-file, $PLASMAVMC_TOKEN, or the local stack's admin token. */
+  private io.grpc.CallCredentials credentials;
+
+  private VmServiceGrpc.VmServiceBlockingStub stub(ManagedChannel channel) {
+    VmServiceGrpc.VmServiceBlockingStub stub = VmServiceGrpc.newBlockingStub(channel);
+    return credentials == null ? stub : stub.withCallCredentials(credentials);
+  }
+
+  private static io.grpc.CallCredentials callCredentials(Options options, java.nio.file.Path configDir) throws java.io.IOException {
+    String file = options.value("--token-file", null);
+    String token = file != null ? java.nio.file.Files.readString(java.nio.file.Path.of(file)).strip() : System.getenv("PLASMAVMC_TOKEN");
+    if (token == null || token.isBlank()) {
+      token = LocalCredentials.readToken(configDir).orElse(null);
+    }
+    return token == null ? null : new BearerToken(token);
+  }
+
+  /** Plaintext (a gateway on loopback), or TLS trusting --ca (and presenting --cert/--key for mutual TLS). */
+  private static io.grpc.ChannelCredentials channelCredentials(Options options) throws java.io.IOException {
+    String ca = options.value("--ca", System.getenv("PLASMAVMC_CA"));
+    String cert = options.value("--cert", null);
+    String key = options.value("--key", null);
+    if (ca == null || ca.isBlank()) {
+      if (cert != null || key != null) {
+        throw new IllegalArgumentException("--cert and --key need --ca (the CA of the gateway's certificate)");
+      }
+      return InsecureChannelCredentials.create();
+    }
+    io.grpc.TlsChannelCredentials.Builder tls = io.grpc.TlsChannelCredentials.newBuilder().trustManager(new java.io.File(ca));
+    if (cert != null && key != null) {
+      tls.keyManager(new java.io.File(cert), new java.io.File(key));
+    }
+    return tls.build();
   }
 
   private void watch(VmServiceGrpc.VmServiceBlockingStub vms, String name, boolean json) {

@@ -51,11 +51,12 @@ public final class LifecycleBenchmark {
     }
     String temporal = System.getProperty("temporal", "dev");
     Path data = Files.createTempDirectory("plasmavmc-bench-temporal");
-    try (LocalStack stack = new LocalStack(new LocalStack.Settings(new LocalStack.TemporalSettings(temporal, temporalPort, -1, data), 0,
-        "127.0.0.1", "bench", runtime, Path.of("/usr/bin/qemu-system-x86_64"), List.of(TestGuest.dir()), "auto", Duration.ofSeconds(15),
+    try (LocalStack stack = new LocalStack(new LocalStack.Settings(new LocalStack.TemporalSettings(temporal, temporalPort, -1, data),
+        LocalStack.ApiSettings.loopback(0, data.resolve("config")), "bench", runtime, Path.of("/usr/bin/qemu-system-x86_64"), List.of(TestGuest.dir()), "auto", Duration.ofSeconds(15),
         "report")).start()) {
       ManagedChannel channel = Grpc.newChannelBuilder("127.0.0.1:" + stack.grpcPort(), InsecureChannelCredentials.create()).build();
-      VmServiceGrpc.VmServiceBlockingStub vms = VmServiceGrpc.newBlockingStub(channel);
+      VmServiceGrpc.VmServiceBlockingStub vms = VmServiceGrpc.newBlockingStub(channel).withCallCredentials(
+          new io.plasmavmc.launcher.BearerToken(io.plasmavmc.launcher.LocalCredentials.readToken(data.resolve("config")).orElseThrow()));
       VmSpec bare = VmSpec.newBuilder().setMemoryMib(64).setNoNetwork(true).build();
       long serverPid = stack.temporal() instanceof TemporalDevServer dev ? dev.pid() : -1;
       String server = stack.temporal().keepsHistory() ? "Temporal dev server (SQLite)" : "Temporal in-memory server";

@@ -67,6 +67,8 @@ class ChaosEndToEndTest {
 
   private static Path runtime;
   private static Path temporalData;
+  private static Path configDir;
+  private static io.plasmavmc.launcher.BearerToken admin;
   private static TemporalDevServer temporal;
   private static WorkflowServiceStubs service;
   private static WorkflowClient client;
@@ -84,6 +86,9 @@ class ChaosEndToEndTest {
       port = s.getLocalPort();
     }
     temporalData = Files.createTempDirectory("plasmavmc-chaos-temporal");
+    configDir = Files.createTempDirectory("plasmavmc-chaos-config");
+    io.plasmavmc.launcher.LocalCredentials.ensure(configDir);
+    admin = new io.plasmavmc.launcher.BearerToken(io.plasmavmc.launcher.LocalCredentials.readToken(configDir).orElseThrow());
     temporal = TemporalDevServer.start(new TemporalDevServer.Settings(
         TemporalCli.find().orElseThrow(() -> new IllegalStateException("no Temporal CLI: run tools/install-temporal.sh")),
         port, -1, temporalData), Duration.ofSeconds(60));
@@ -95,9 +100,14 @@ class ChaosEndToEndTest {
   }
 
   private static void startGateway() {
-    gateway = new GatewayServer(client, new GatewaySettings("127.0.0.1", 0, "chaos", Duration.ofSeconds(60), "registry")).start();
+    gateway = new GatewayServer(client, settings(Duration.ofSeconds(60))).start();
     channel = Grpc.newChannelBuilder("127.0.0.1:" + gateway.port(), InsecureChannelCredentials.create()).build();
-    stub = VmServiceGrpc.newBlockingStub(channel);
+    stub = VmServiceGrpc.newBlockingStub(channel).withCallCredentials(admin);
+  }
+
+  private static GatewaySettings settings(Duration hostTimeout) {
+    return new GatewaySettings("127.0.0.1", 0, "chaos", hostTimeout, "visibility",
+        io.plasmavmc.gateway.GatewaySecurity.tokens(io.plasmavmc.launcher.LocalCredentials.tokensFile(configDir)));
   }
 
   /** A stub whose deadline starts now: every call gets its own two minutes. */
@@ -121,7 +131,7 @@ class ChaosEndToEndTest {
     for (Long pid : QemuProcessTable.livePidsMentioning(runtime)) {
       ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
     }
-    ScratchDirectories.delete(runtime, temporalData);
+    ScratchDirectories.delete(runtime, temporalData, configDir);
   }
 
   private static VmSpec bare() {
@@ -286,16 +296,17 @@ class ChaosEndToEndTest {
         new io.plasmavmc.worker.WorkerSettings("chaos-peer", runtime.resolve("peer-host"), Path.of("/usr/bin/qemu-system-x86_64"),
             List.of(TestGuest.dir()), "off")).start();
     // VMs take their host timeout from the gateway that creates them: a short one, so the test is quick.
-    GatewayServer quick = new GatewayServer(client, new GatewaySettings("127.0.0.1", 0, "chaos", Duration.ofSeconds(3), "registry")).start();
+    GatewayServer quick = new GatewayServer(client, settings(Duration.ofSeconds(3))).start();
     ManagedChannel quickChannel = Grpc.newChannelBuilder("127.0.0.1:" + quick.port(), InsecureChannelCredentials.create()).build();
     try {
-      VmServiceGrpc.VmServiceBlockingStub api = VmServiceGrpc.newBlockingStub(quickChannel).withDeadlineAfter(3, TimeUnit.MINUTES);
+      VmServiceGrpc.VmServiceBlockingStub api = VmServiceGrpc.newBlockingStub(quickChannel).withCallCredentials(admin)
+          .withDeadlineAfter(3, TimeUnit.MINUTES);
       CREATED.add("c-hostloss");
       Vm vm = api.createVm(CreateVmRequest.newBuilder().setName("c-hostloss").setSpec(bare()).setStart(true).build());
       // A watcher sees the host go and come back.
       List<VmState> watched = new java.util.concurrent.CopyOnWriteArrayList<>();
       CompletableFuture<Void> watchedBack = CompletableFuture.runAsync(() -> {
-        var events = VmServiceGrpc.newBlockingStub(quickChannel).withDeadlineAfter(3, TimeUnit.MINUTES)
+        var events = VmServiceGrpc.newBlockingStub(quickChannel).withCallCredentials(admin).withDeadlineAfter(3, TimeUnit.MINUTES)
             .watchVm(io.plasmavmc.api.v1.WatchVmRequest.newBuilder().setName("c-hostloss").build());
         while (events.hasNext()) {
           watched.add(events.next().getState());

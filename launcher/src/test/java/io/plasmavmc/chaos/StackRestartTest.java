@@ -55,16 +55,19 @@ class StackRestartTest {
   void aSigkilledStackFindsEveryVmAsItWas() throws Exception {
     Path runtime = Files.createTempDirectory("plasmavmc-restart");
     Path data = Files.createTempDirectory("plasmavmc-restart-temporal");
+    Path config = Files.createTempDirectory("plasmavmc-restart-config");
     int grpcPort = freePort();
     int temporalPort = freePort();
     List<String> options = List.of("--temporal", "dev", "--data-dir", data.toString(), "--temporal-port", Integer.toString(temporalPort),
         "--no-ui", "--grpc-port", Integer.toString(grpcPort), "--runtime-dir", runtime.toString(),
-        "--image-root", TestGuest.dir().toString(), "--host-id", "restart-host", "--kvm", "off");
+        "--image-root", TestGuest.dir().toString(), "--host-id", "restart-host", "--kvm", "off", "--config-dir", config.toString());
     PlasmaVmcProcess stack = PlasmaVmcProcess.up(options);
     ManagedChannel channel = Grpc.newChannelBuilder("127.0.0.1:" + grpcPort, InsecureChannelCredentials.create()).build();
-    VmServiceGrpc.VmServiceBlockingStub api = VmServiceGrpc.newBlockingStub(channel);
+    VmServiceGrpc.VmServiceBlockingStub api;
     try {
       stack.start();
+      api = VmServiceGrpc.newBlockingStub(channel)
+          .withCallCredentials(new io.plasmavmc.launcher.BearerToken(io.plasmavmc.launcher.LocalCredentials.readToken(config).orElseThrow()));
       Map<String, Vm> before = new LinkedHashMap<>();
       before.put("r-running", create(api, "r-running", true));
       create(api, "r-paused", true);
@@ -145,7 +148,7 @@ class StackRestartTest {
       for (Long pid : QemuProcessTable.livePidsMentioning(runtime)) {
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
       }
-      ScratchDirectories.delete(runtime, data);
+      ScratchDirectories.delete(runtime, data, config);
     }
   }
 

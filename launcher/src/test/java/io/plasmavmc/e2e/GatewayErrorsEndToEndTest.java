@@ -31,6 +31,7 @@ import io.plasmavmc.api.v1.Vm;
 import io.plasmavmc.api.v1.VmServiceGrpc;
 import io.plasmavmc.api.v1.VmSpec;
 import io.plasmavmc.api.v1.VmState;
+import io.plasmavmc.gateway.GatewaySecurity;
 import io.plasmavmc.gateway.GatewayServer;
 import io.plasmavmc.gateway.GatewaySettings;
 import io.plasmavmc.host.testing.QemuProcessTable;
@@ -169,10 +170,12 @@ class GatewayErrorsEndToEndTest {
     WorkflowServiceStubs dead = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder()
         .setTarget("127.0.0.1:" + PlasmaVmcHarness.freePort()).setRpcTimeout(Duration.ofSeconds(2)).build());
     GatewayServer gateway = new GatewayServer(WorkflowClient.newInstance(dead),
-        new GatewaySettings("127.0.0.1", 0, "h", Duration.ofSeconds(2), "registry")).start();
+        new GatewaySettings("127.0.0.1", 0, "h", Duration.ofSeconds(2), "visibility",
+            GatewaySecurity.tokens(io.plasmavmc.launcher.LocalCredentials.tokensFile(plasma.configDir)))).start();
     ManagedChannel channel = Grpc.newChannelBuilder("127.0.0.1:" + gateway.port(), InsecureChannelCredentials.create()).build();
     try {
-      VmServiceGrpc.VmServiceBlockingStub client = VmServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+      VmServiceGrpc.VmServiceBlockingStub client = VmServiceGrpc.newBlockingStub(channel).withCallCredentials(plasma.admin)
+          .withDeadlineAfter(30, TimeUnit.SECONDS);
       fails(Status.Code.UNAVAILABLE, () -> client.getVm(GetVmRequest.newBuilder().setName("any").build()));
     } finally {
       channel.shutdownNow();

@@ -73,7 +73,7 @@ class HostMonitorEndToEndTest {
         .setSpec(GatewayErrorsEndToEndTest.bare()).setStart(true).build());
     java.util.concurrent.BlockingQueue<io.plasmavmc.api.v1.VmEvent> events = new java.util.concurrent.LinkedBlockingQueue<>();
     java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
-    io.plasmavmc.api.v1.VmServiceGrpc.newStub(plasma.channel).watchVm(
+    io.plasmavmc.api.v1.VmServiceGrpc.newStub(plasma.channel).withCallCredentials(plasma.admin).watchVm(
         io.plasmavmc.api.v1.WatchVmRequest.newBuilder().setName("watched").build(), new io.grpc.stub.StreamObserver<>() {
           @Override
           public void onNext(io.plasmavmc.api.v1.VmEvent value) {

@@ -7,6 +7,8 @@ import io.plasmavmc.api.v1.VmServiceGrpc;
 import io.plasmavmc.host.testing.QemuProcessTable;
 import io.plasmavmc.host.testing.ScratchDirectories;
 import io.plasmavmc.host.testing.TestGuest;
+import io.plasmavmc.launcher.BearerToken;
+import io.plasmavmc.launcher.LocalCredentials;
 import io.plasmavmc.launcher.LocalStack;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -22,6 +24,9 @@ import java.util.List;
 final class PlasmaVmcHarness implements AutoCloseable {
   final Path runtimeDir;
   final Path dataDir;
+  /** The API's credentials: admin.token and the gateway's tokens file, as `plasmavmc up` makes them. */
+  final Path configDir;
+  final BearerToken admin;
   final LocalStack stack;
   final ManagedChannel channel;
   final VmServiceGrpc.VmServiceBlockingStub vms;
@@ -44,13 +49,15 @@ final class PlasmaVmcHarness implements AutoCloseable {
   private PlasmaVmcHarness(Duration hostTaskTimeout, String temporal, boolean ui) throws IOException {
     runtimeDir = Files.createTempDirectory("plasmavmc-e2e");
     dataDir = Files.createTempDirectory("plasmavmc-e2e-temporal");
+    configDir = Files.createTempDirectory("plasmavmc-e2e-config");
     temporalPort = freePort();
     stack = new LocalStack(new LocalStack.Settings(
         new LocalStack.TemporalSettings(temporal, temporalPort, ui ? freePort() : -1, dataDir),
-        0, "127.0.0.1", "e2e-host", runtimeDir, Path.of("/usr/bin/qemu-system-x86_64"), List.of(TestGuest.dir()), "auto",
+        LocalStack.ApiSettings.loopback(0, configDir), "e2e-host", runtimeDir, Path.of("/usr/bin/qemu-system-x86_64"), List.of(TestGuest.dir()), "auto",
         hostTaskTimeout, "report")).start();
     channel = Grpc.newChannelBuilder("127.0.0.1:" + stack.grpcPort(), InsecureChannelCredentials.create()).build();
-    vms = VmServiceGrpc.newBlockingStub(channel);
+    admin = new BearerToken(LocalCredentials.readToken(configDir).orElseThrow());
+    vms = VmServiceGrpc.newBlockingStub(channel).withCallCredentials(admin);
   }
 
   String uiAddress() {
@@ -74,6 +81,6 @@ final class PlasmaVmcHarness implements AutoCloseable {
     for (Long pid : QemuProcessTable.livePidsMentioning(runtimeDir)) {
       ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
     }
-    ScratchDirectories.delete(runtimeDir, dataDir);
+    ScratchDirectories.delete(runtimeDir, dataDir, configDir);
   }
 }

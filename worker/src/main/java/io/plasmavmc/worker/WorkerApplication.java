@@ -1,5 +1,6 @@
 package io.plasmavmc.worker;
 
+import io.plasmavmc.workflow.TemporalConnection;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
@@ -17,17 +18,20 @@ import org.springframework.context.annotation.Bean;
 public class WorkerApplication {
 
   @ConfigurationProperties("plasmavmc.temporal")
-  public record TemporalProperties(String address, String namespace, String stickyQueues) {
+  public record TemporalProperties(String address, String namespace, String stickyQueues, Path tlsCa, Path tlsCert, Path tlsKey,
+      String tlsServerName, String apiKey) {
     public TemporalProperties {
-      address = address == null ? "127.0.0.1:7233" : address;
-      namespace = namespace == null ? "default" : namespace;
       stickyQueues = stickyQueues == null ? "auto" : stickyQueues;
+    }
+
+    TemporalConnection connection() {
+      return new TemporalConnection(address, namespace, tlsCa, tlsCert, tlsKey, tlsServerName, apiKey);
     }
   }
 
   @ConfigurationProperties("plasmavmc.worker")
   public record WorkerProperties(String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots, String kvm, String orphans,
-      Integer metricsPort, String metricsBind) {}
+      Integer metricsPort, String metricsBind, String qemuUser) {}
 
   public static void main(String[] args) {
     SpringApplication.run(WorkerApplication.class, args);
@@ -35,18 +39,18 @@ public class WorkerApplication {
 
   @Bean(destroyMethod = "shutdown")
   WorkflowServiceStubs workflowService(TemporalProperties temporal) {
-    return WorkerServiceStubs.connect(temporal.address(), StickyQueueFilter.Mode.parse(temporal.stickyQueues()));
+    return WorkerServiceStubs.connect(temporal.connection(), StickyQueueFilter.Mode.parse(temporal.stickyQueues()));
   }
 
   @Bean
   WorkflowClient workflowClient(WorkflowServiceStubs service, TemporalProperties temporal) {
-    return WorkflowClient.newInstance(service, WorkflowClientOptions.newBuilder().setNamespace(temporal.namespace()).build());
+    return WorkflowClient.newInstance(service, WorkflowClientOptions.newBuilder().setNamespace(temporal.connection().namespace()).build());
   }
 
   @Bean(destroyMethod = "close")
   HostWorker hostWorker(WorkflowClient client, WorkerProperties worker) {
     HostWorker started = new HostWorker(client, new WorkerSettings(worker.hostId(), worker.runtimeDir(), worker.qemuBinary(),
-        worker.imageRoots(), worker.kvm(), worker.orphans())).start();
+        worker.imageRoots(), worker.kvm(), worker.orphans(), worker.qemuUser())).start();
     if (worker.metricsPort() != null && worker.metricsPort() >= 0) {
       started.serveMetrics(worker.metricsBind() == null ? "127.0.0.1" : worker.metricsBind(), worker.metricsPort());
     }

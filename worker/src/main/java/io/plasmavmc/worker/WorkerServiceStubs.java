@@ -1,15 +1,18 @@
 package io.plasmavmc.worker;
 
 import io.temporal.serviceclient.WorkflowServiceStubs;
-import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import io.plasmavmc.workflow.TemporalConnection;
 
 /** The connection a host worker opens to Temporal, with its sticky-queue policy (see {@link StickyQueueFilter}). */
 public final class WorkerServiceStubs {
   private WorkerServiceStubs() {}
 
   public static WorkflowServiceStubs connect(String target, StickyQueueFilter.Mode stickyQueues) {
-    return WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder()
-        .setTarget(target)
+    return connect(TemporalConnection.plain(target), stickyQueues);
+  }
+
+  public static WorkflowServiceStubs connect(TemporalConnection connection, StickyQueueFilter.Mode stickyQueues) {
+    return WorkflowServiceStubs.newServiceStubs(connection.stubOptions()
         .addGrpcClientInterceptor(new StickyQueueFilter(stickyQueues))
         .build());
   }
