@@ -82,6 +82,7 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
         }
         return start(vmId, spec, dir, args, accelerator);
       } catch (SpawnFailedException e) {
+        log.warn("VM {}: QEMU could not be started (error {}): {}", vmId, e.errorId(), e.detail());
         if (created) {
           dir.delete(); // QEMU refused a VM that never ran here: nothing of it stays on the host
         }
@@ -104,14 +105,15 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
         return;
       } catch (IOException | QmpException e) {
         if (System.nanoTime() > deadline || !LinuxProcesses.isAliveAndOwned(pid, marker(dir))) {
-          throw new SpawnFailedException("QEMU pid " + pid + " started but its QMP socket does not answer: " + e.getMessage(), e);
+          throw new SpawnFailedException("QEMU started but its monitor does not answer", "QEMU pid " + pid + ", QMP socket "
+              + dir.qmpSocket() + ": " + e.getMessage(), e);
         }
       }
       try {
         Thread.sleep(2);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new SpawnFailedException("interrupted while connecting to QEMU", e);
+        throw new SpawnFailedException("interrupted while connecting to QEMU", "VM " + dir.vmId(), e);
       }
     }
   }
@@ -126,10 +128,9 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
     try {
       launcher.launch(args, dir, config.qemuIdentity(), () -> Heartbeats.beat("starting QEMU"));
     } catch (SpawnFailedException e) {
-      String stderr = dir.readStderr();
-      throw new SpawnFailedException(e.getMessage() + (stderr.isEmpty() ? "" : ": " + stderr), e);
+      throw e.withDetail("QEMU printed: " + dir.readStderr());
     }
-    long pid = dir.readPid().orElseThrow(() -> new SpawnFailedException("QEMU started but wrote no pidfile at " + dir.pidFile()));
+    long pid = dir.readPid().orElseThrow(() -> new SpawnFailedException("QEMU started but wrote no pidfile", "pidfile " + dir.pidFile()));
     connectAfterStart(dir, pid);
     log.info("VM {}: QEMU pid {} started paused ({}, {} MiB, {} vCPU) in {} ms", vmId, pid, accelerator.qemuName(),
         spec.memoryMib(), spec.vcpus(), (System.nanoTime() - started) / 1_000_000);

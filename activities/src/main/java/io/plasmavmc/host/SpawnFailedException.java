@@ -1,12 +1,46 @@
 package io.plasmavmc.host;
 
-/** QEMU refused to start; the message carries what QEMU printed. */
+import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * QEMU could not be started. The message, which reaches clients, says so without host detail;
+ * {@link #detail()} (what QEMU printed, paths) goes to the worker's log under {@link #errorId()},
+ * which the message names.
+ */
 public class SpawnFailedException extends RuntimeException {
-  public SpawnFailedException(String message) {
-    super(message);
+  private final String errorId;
+  private final String detail;
+
+  public SpawnFailedException(String message, String detail) {
+    this(message, detail, null);
   }
 
-  public SpawnFailedException(String message, Throwable cause) {
-    super(message, cause);
+  public SpawnFailedException(String message, String detail, Throwable cause) {
+    this(HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()), message, detail, cause);
+  }
+
+  private SpawnFailedException(String errorId, String message, String detail, Throwable cause) {
+    super(message + " (error " + errorId + ": the host worker's log has the details)", cause);
+    this.errorId = errorId;
+    this.detail = detail;
+  }
+
+  public String errorId() {
+    return errorId;
+  }
+
+  public String detail() {
+    return detail;
+  }
+
+  /** The same failure with more detail for the log (what QEMU printed). */
+  public SpawnFailedException withDetail(String more) {
+    return new SpawnFailedException(errorId, publicMessage(), detail + (more == null || more.isEmpty() ? "" : "; " + more), getCause());
+  }
+
+  private String publicMessage() {
+    String message = getMessage();
+    return message.substring(0, message.lastIndexOf(" (error "));
   }
 }

@@ -260,7 +260,10 @@ class HostActivitiesQemuTest {
   void qemuRefusingToStartReportsItsOwnErrorAndLeavesNothing() {
     VmSpec unknownMachine = bareQemu("nomachine").withMachineType("no-such-machine");
     SpawnFailedException e = assertThrows(SpawnFailedException.class, () -> host.spawn("nomachine", unknownMachine));
-    assertTrue(e.getMessage().contains("unsupported machine type"), e.getMessage());
+    assertTrue(e.detail().contains("unsupported machine type"), "QEMU's own message, for the log: " + e.detail());
+    assertFalse(e.getMessage().contains("unsupported machine type") || e.getMessage().contains(run.toString()),
+        "no host detail for clients: " + e.getMessage());
+    assertTrue(e.getMessage().contains("error " + e.errorId()), e.getMessage());
     assertTrue(QemuProcessTable.livePidsMentioning(run).isEmpty());
     assertFalse(Files.exists(run.resolve("nomachine")), "a VM QEMU refused leaves no runtime directory");
   }

@@ -1,5 +1,9 @@
 package io.plasmavmc.gateway;
 
+import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.plasmavmc.host.InvalidSpecException;
@@ -12,6 +16,8 @@ import io.temporal.failure.ApplicationFailure;
 
 /** Maps what Temporal and the VM's workflow report onto gRPC status codes a client can act on. */
 final class Failures {
+  private static final Logger log = LoggerFactory.getLogger(Failures.class);
+
   private Failures() {}
 
   static StatusRuntimeException toStatus(String vmName, Throwable error) {
@@ -29,20 +35,28 @@ final class Failures {
     if (rpc != null) {
       return switch (rpc.getStatus().getCode()) {
         case NOT_FOUND -> notFound(vmName);
-        case UNAVAILABLE -> Status.UNAVAILABLE
-            .withDescription("Temporal cannot be reached: " + rpc.getStatus().getDescription()).withCause(error).asRuntimeException();
+        case UNAVAILABLE -> logged(Status.UNAVAILABLE, "Temporal cannot be reached", error);
         // Temporal answers, but no worker served the VM's workflow in time (a query or update needs one).
-        case DEADLINE_EXCEEDED -> Status.UNAVAILABLE
-            .withDescription("VM " + vmName + ": no PlasmaVMC worker answered in time (is a host worker running and connected to Temporal?): "
-                + rpc.getStatus().getDescription())
-            .withCause(error).asRuntimeException();
-        default -> Status.INTERNAL.withDescription(rpc.getStatus().toString()).withCause(error).asRuntimeException();
+        case DEADLINE_EXCEEDED -> logged(Status.UNAVAILABLE, "VM " + vmName
+            + ": no PlasmaVMC worker answered in time (is a host worker running and connected to Temporal?)", error);
+        default -> internal(error);
       };
     }
-    if (error instanceof WorkflowServiceException) {
-      return Status.INTERNAL.withDescription(String.valueOf(error.getMessage())).withCause(error).asRuntimeException();
-    }
-    return Status.INTERNAL.withDescription(error.toString()).withCause(error).asRuntimeException();
+    return internal(error);
+  }
+
+  /**
+   * An error a client cannot act on: it gets an id, the log gets the id with the whole error
+   * (which may name hosts, paths and addresses a client has no business seeing).
+   */
+  static StatusRuntimeException internal(Throwable error) {
+    return logged(Status.INTERNAL, "internal error", error);
+  }
+
+  private static StatusRuntimeException logged(Status status, String message, Throwable error) {
+    String id = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+    log.error("error {}: {}", id, message, error);
+    return status.withDescription(message + " (error " + id + ": the gateway's log has the details)").asRuntimeException();
   }
 
   static StatusRuntimeException fromFailure(ApplicationFailure failure) {

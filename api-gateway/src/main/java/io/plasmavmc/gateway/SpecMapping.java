@@ -17,8 +17,8 @@ final class SpecMapping {
 
   /** Applies defaults and validates; throws InvalidSpecException naming the field. */
   static VmSpec fromProto(String name, io.plasmavmc.api.v1.VmSpec spec) {
-    int vcpus = spec.getVcpus() == 0 ? 1 : (int) Math.min(spec.getVcpus(), Integer.MAX_VALUE);
-    int memory = spec.getMemoryMib() == 0 ? 128 : (int) Math.min(spec.getMemoryMib(), Integer.MAX_VALUE);
+    int vcpus = spec.getVcpus() == 0 ? 1 : unsigned(spec.getVcpus());
+    int memory = spec.getMemoryMib() == 0 ? 128 : unsigned(spec.getMemoryMib());
     String machine = spec.getMachineType().isEmpty() ? "q35" : spec.getMachineType();
     Accelerator accelerator = switch (spec.getAccelerator()) {
       case ACCELERATOR_UNSPECIFIED, ACCELERATOR_AUTO -> Accelerator.AUTO;
@@ -45,7 +45,7 @@ final class SpecMapping {
         default -> throw new InvalidSpecException("spec.port_forwards[" + i + "].protocol", "must be tcp or udp");
       };
       forwards.add(new PortForward(protocol, forward.getHostAddress().isEmpty() ? "127.0.0.1" : forward.getHostAddress(),
-          (int) Math.min(forward.getHostPort(), Integer.MAX_VALUE), (int) Math.min(forward.getGuestPort(), Integer.MAX_VALUE)));
+          unsigned(forward.getHostPort()), unsigned(forward.getGuestPort())));
     }
     String uuid = spec.getUuid().isEmpty() ? UUID.randomUUID().toString() : spec.getUuid();
     VmSpec result = new VmSpec(name, uuid, vcpus, memory, machine, accelerator,
@@ -81,6 +81,11 @@ final class SpecMapping {
           .setGuestPort(forward.guestPort()));
     }
     return builder.build();
+  }
+
+  /** A uint32 as Java reads it (2^31 and above arrive negative), capped at Integer.MAX_VALUE: always out of range then. */
+  static int unsigned(int uint32) {
+    return (int) Math.min(Integer.toUnsignedLong(uint32), Integer.MAX_VALUE);
   }
 
   private static String emptyToNull(String value) {

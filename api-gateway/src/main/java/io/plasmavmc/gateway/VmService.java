@@ -78,10 +78,11 @@ final class VmService extends VmServiceGrpc.VmServiceImplBase {
   public void getConsoleLog(GetConsoleLogRequest request, StreamObserver<ConsoleLog> response) {
     answer("GetConsoleLog", request.getName(), response, error -> false, () -> {
       String name = Requests.name("name", request.getName());
-      if (request.getMaxBytes() > MAX_CONSOLE_BYTES) {
+      int maxBytes = SpecMapping.unsigned(request.getMaxBytes());
+      if (maxBytes > MAX_CONSOLE_BYTES) {
         throw Requests.invalid("max_bytes", "must be at most " + MAX_CONSOLE_BYTES);
       }
-      int maxBytes = request.getMaxBytes() == 0 ? DEFAULT_CONSOLE_BYTES : request.getMaxBytes();
+      maxBytes = maxBytes == 0 ? DEFAULT_CONSOLE_BYTES : maxBytes;
       ConsoleTail tail = directory.consoleLog(name, maxBytes);
       return ConsoleLog.newBuilder().setData(ByteString.copyFrom(tail.data())).setTruncated(tail.truncated())
           .setTotalBytes(tail.totalBytes()).build();
@@ -113,7 +114,7 @@ final class VmService extends VmServiceGrpc.VmServiceImplBase {
   public void stopVm(StopVmRequest request, StreamObserver<Vm> response) {
     respond("StopVm", request.getName(), response, () -> {
       String name = Requests.name("name", request.getName());
-      if (request.getTimeoutSeconds() > MAX_STOP_TIMEOUT_SECONDS) {
+      if (SpecMapping.unsigned(request.getTimeoutSeconds()) > MAX_STOP_TIMEOUT_SECONDS) {
         throw Requests.invalid("timeout_seconds", "must be at most " + MAX_STOP_TIMEOUT_SECONDS);
       }
       return directory.stop(name, new StopRequest(request.getTimeoutSeconds(), request.getForce()));
@@ -143,7 +144,7 @@ final class VmService extends VmServiceGrpc.VmServiceImplBase {
   @Override
   public void listVms(ListVmsRequest request, StreamObserver<ListVmsResponse> response) {
     answer("ListVms", "", response, error -> false, () -> {
-      if (request.getPageSize() < 0 || request.getPageSize() > MAX_PAGE_SIZE) { // a uint32 beyond 2^31 arrives negative
+      if (SpecMapping.unsigned(request.getPageSize()) > MAX_PAGE_SIZE) {
         throw Requests.invalid("page_size", "must be at most " + MAX_PAGE_SIZE);
       }
       int pageSize = request.getPageSize() == 0 ? 50 : request.getPageSize();
@@ -196,8 +197,8 @@ final class VmService extends VmServiceGrpc.VmServiceImplBase {
       }
       response.onError(e);
     } catch (RuntimeException e) {
-      log.error("{} {} failed", rpc, name, e);
-      response.onError(Status.INTERNAL.withDescription(e.toString()).asRuntimeException());
+      log.error("{} {} failed", rpc, name);
+      response.onError(Failures.internal(e));
     }
   }
 }

@@ -5,7 +5,6 @@ import io.plasmavmc.host.VmSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +29,10 @@ public final class ImageRoots {
     this.roots = List.copyOf(real);
   }
 
+  private static InvalidSpecException outside(String field) {
+    return new InvalidSpecException(field, "must be a file inside the image roots");
+  }
+
   public List<Path> roots() {
     return roots;
   }
@@ -51,20 +54,16 @@ public final class ImageRoots {
     if (!candidate.isAbsolute()) {
       throw new InvalidSpecException(field, "must be an absolute path");
     }
+    // One answer for every way a path can fail, whatever exists on the host: otherwise the answers
+    // would tell a client which files exist, are readable, or lie where.
     Path real;
     try {
       real = candidate.toRealPath();
-    } catch (NoSuchFileException e) {
-      throw new InvalidSpecException(field, "does not exist: " + path);
     } catch (IOException e) {
-      throw new InvalidSpecException(field, "cannot be read: " + path);
+      throw outside(field);
     }
-    boolean inside = roots.stream().anyMatch(real::startsWith);
-    if (!inside) {
-      throw new InvalidSpecException(field, "must be inside the image roots " + roots + " (resolves to " + real + ")");
-    }
-    if (!Files.isRegularFile(real)) {
-      throw new InvalidSpecException(field, "is not a regular file: " + path);
+    if (roots.stream().noneMatch(real::startsWith) || !Files.isRegularFile(real) || !Files.isReadable(real)) {
+      throw outside(field);
     }
     return real;
   }

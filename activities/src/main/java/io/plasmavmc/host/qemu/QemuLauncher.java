@@ -41,18 +41,18 @@ public final class QemuLauncher {
           .redirectError(ProcessBuilder.Redirect.appendTo(dir.stderrLog().toFile()))
           .start();
     } catch (IOException e) {
-      throw new SpawnFailedException("cannot execute " + args.get(0) + ": " + e.getMessage(), e);
+      throw new SpawnFailedException("cannot execute QEMU", command + ": " + e.getMessage(), e);
     }
     long deadline = System.nanoTime() + timeout.toNanos();
     long nextBeat = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
     try {
       while (!ready(dir)) {
         if (!process.isAlive() && process.exitValue() != 0) {
-          throw new SpawnFailedException("QEMU exited with status " + process.exitValue() + " while starting");
+          throw new SpawnFailedException("QEMU refused to start the VM", "QEMU exited with status " + process.exitValue() + " while starting");
         }
         if (System.nanoTime() >= deadline) {
           process.destroyForcibly();
-          throw new SpawnFailedException("QEMU did not finish starting within " + timeout.toSeconds() + " s");
+          throw new SpawnFailedException("QEMU did not finish starting within " + timeout.toSeconds() + " s", "runtime directory " + dir);
         }
         process.waitFor(2, TimeUnit.MILLISECONDS);
         if (System.nanoTime() >= nextBeat) {
@@ -63,7 +63,7 @@ public final class QemuLauncher {
     } catch (InterruptedException e) {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
-      throw new SpawnFailedException("interrupted while QEMU was starting", e);
+      throw new SpawnFailedException("interrupted while QEMU was starting", "runtime directory " + dir, e);
     }
   }
 
