@@ -112,10 +112,18 @@ final class VmDirectory {
     return update(name, VmWorkflow::reboot);
   }
 
+  /** The end of the VM's serial console, read on its host by a short workflow of its own (the VM's history stays as it is). */
   ConsoleTail consoleLog(String name, int maxBytes) {
-    VmWorkflow vm = existing(name);
+    VmRecord vm = describe(name); // NOT_FOUND for a VM that does not exist
+    io.plasmavmc.workflow.ConsoleReadWorkflow read = client.newWorkflowStub(io.plasmavmc.workflow.ConsoleReadWorkflow.class,
+        WorkflowOptions.newBuilder()
+            .setWorkflowId(io.plasmavmc.workflow.ConsoleReadWorkflow.workflowId(vm.vmId(), java.util.UUID.randomUUID().toString()))
+            .setTaskQueue(TaskQueues.CONTROL)
+            .setWorkflowExecutionTimeout(hostTaskTimeout.plusSeconds(60))
+            .setStaticSummary("read the serial console of VM **" + name + "**")
+            .build());
     try {
-      return vm.consoleLog(maxBytes);
+      return read.read(vm.hostId(), vm.vmId(), maxBytes, hostTaskTimeout);
     } catch (RuntimeException e) {
       throw Failures.toStatus(name, e);
     }

@@ -240,6 +240,55 @@ class GatewayErrorsEndToEndTest {
   }
 
   @Test
+  void watchStreamsAreBoundedPerCaller() throws Exception {
+    create("watched-many", "watched-many");
+    int cap = io.plasmavmc.gateway.VmWatcher.MAX_STREAMS_PER_CALLER;
+    List<io.grpc.Context.CancellableContext> open = new ArrayList<>();
+    try {
+      for (int i = 0; i < cap; i++) {
+        CompletableFuture<Object> first = watch(open);
+        assertTrue(first.get(10, TimeUnit.SECONDS) instanceof io.plasmavmc.api.v1.VmEvent, "stream " + i + " runs");
+      }
+      Object refused = watch(open).get(10, TimeUnit.SECONDS);
+      assertTrue(refused instanceof StatusRuntimeException e && e.getStatus().getCode() == Status.Code.RESOURCE_EXHAUSTED
+          && e.getStatus().getDescription().contains("per caller"), String.valueOf(refused));
+      open.remove(0).cancel(null); // one stream ends: room for another
+      CompletableFuture<Object> again;
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      do {
+        again = watch(open);
+      } while (!(again.get(10, TimeUnit.SECONDS) instanceof io.plasmavmc.api.v1.VmEvent) && System.nanoTime() < deadline);
+      assertTrue(again.get() instanceof io.plasmavmc.api.v1.VmEvent, "a cancelled stream frees its place");
+    } finally {
+      open.forEach(context -> context.cancel(null));
+      plasma.vms.deleteVm(DeleteVmRequest.newBuilder().setName("watched-many").build());
+    }
+  }
+
+  /** Opens a WatchVm stream in a context of its own (added to {@code open}); completes with its first event or its error. */
+  private CompletableFuture<Object> watch(List<io.grpc.Context.CancellableContext> open) {
+    CompletableFuture<Object> first = new CompletableFuture<>();
+    io.grpc.Context.CancellableContext context = io.grpc.Context.current().withCancellation();
+    open.add(context);
+    context.run(() -> VmServiceGrpc.newStub(plasma.channel).withCallCredentials(plasma.admin)
+        .watchVm(io.plasmavmc.api.v1.WatchVmRequest.newBuilder().setName("watched-many").build(), new StreamObserver<>() {
+          @Override
+          public void onNext(io.plasmavmc.api.v1.VmEvent value) {
+            first.complete(value);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            first.complete(t);
+          }
+
+          @Override
+          public void onCompleted() {}
+        }));
+    return first;
+  }
+
+  @Test
   void healthAndReflectionAreServed() throws Exception {
     HealthCheckResponse health = HealthGrpc.newBlockingStub(plasma.channel)
         .check(HealthCheckRequest.newBuilder().setService("plasmavmc.v1.VmService").build());

@@ -65,7 +65,8 @@ public final class HostWorker implements AutoCloseable {
     activities = new HostActivitiesImpl(config);
     factory = WorkerFactory.newInstance(client, factoryOptions);
     Worker control = factory.newWorker(TaskQueues.CONTROL);
-    control.registerWorkflowImplementationTypes(VmWorkflowImpl.class, VmRegistryWorkflowImpl.class, HostScanWorkflowImpl.class);
+    control.registerWorkflowImplementationTypes(VmWorkflowImpl.class, VmRegistryWorkflowImpl.class, HostScanWorkflowImpl.class,
+        io.plasmavmc.workflow.ConsoleReadWorkflowImpl.class);
     Worker host = factory.newWorker(TaskQueues.host(settings.hostId()));
     host.registerActivitiesImplementations(activities);
     factory.start();
