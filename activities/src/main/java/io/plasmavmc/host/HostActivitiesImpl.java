@@ -42,6 +42,7 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
   private final QemuLauncher launcher;
   private final QmpSessions sessions;
   private final HostWatcher watcher;
+  private final HostCapacity capacity;
   private final Map<String, Object> vmLocks = new ConcurrentHashMap<>();
 
   public HostActivitiesImpl(HostConfig config) {
@@ -49,6 +50,7 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
     this.commandLine = new QemuCommandLine(config.qemuBinary(), new ImageRoots(config.imageRoots()), config.kvmCpuModel());
     this.launcher = new QemuLauncher(config.spawnTimeout());
     this.sessions = new QmpSessions(config.qmpTimeout());
+    this.capacity = new HostCapacity(config.limits());
     prepareRuntimeRoot();
     this.watcher = new HostWatcher(new HostWatcher.Host() {
       @Override
@@ -69,6 +71,7 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
     Accelerator accelerator = spec.accelerator().resolve(config.kvmUsable());
     // Built (and so validated, paths included) before anything is written: a refused spec leaves no trace.
     List<String> args = commandLine.build(spec, dir, accelerator);
+    capacity.checkSpec(spec);
     synchronized (lock(vmId)) {
       boolean created = !dir.exists();
       try (java.nio.channels.FileLock spawnLock = dir.lockForSpawn()) {
@@ -80,9 +83,18 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
           log.info("VM {}: QEMU pid {} already runs from {}; re-attaching", vmId, running.getAsLong(), dir);
           return new VmHandle(vmId, running.getAsLong(), dir.path().toString(), accelerator, true, LinuxProcesses.startTime(running.getAsLong()));
         }
-        return start(vmId, spec, dir, args, accelerator);
-      } catch (SpawnFailedException e) {
-        log.warn("VM {}: QEMU could not be started (error {}): {}", vmId, e.errorId(), e.detail());
+        capacity.reserve(vmId, spec, runningDirectories());
+        try {
+          return start(vmId, spec, dir, args, accelerator);
+        } finally {
+          capacity.release(vmId);
+        }
+      } catch (SpawnFailedException | HostFullException e) {
+        if (e instanceof SpawnFailedException failed) {
+          log.warn("VM {}: QEMU could not be started (error {}): {}", vmId, failed.errorId(), failed.detail());
+        } else {
+          log.warn("VM {}: refused: {}", vmId, e.getMessage());
+        }
         if (created) {
           dir.delete(); // QEMU refused a VM that never ran here: nothing of it stays on the host
         }
@@ -426,6 +438,17 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
   }
 
   /** The VMs of this host whose QEMU runs now (runtime directory with a live, matching pid), by VM id and pid. */
+  /** The runtime directories of the VMs whose QEMU runs now, by VM id. */
+  private Map<String, RuntimeDirectory> runningDirectories() {
+    Map<String, RuntimeDirectory> running = new java.util.HashMap<>();
+    for (RuntimeDirectory vm : directories()) {
+      if (livePid(vm).isPresent()) {
+        running.put(vm.vmId(), vm);
+      }
+    }
+    return running;
+  }
+
   @Override
   public Map<String, Long> runningQemus() {
     Map<String, Long> running = new java.util.TreeMap<>();

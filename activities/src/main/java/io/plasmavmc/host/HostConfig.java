@@ -18,15 +18,17 @@ public record HostConfig(
     Duration qmpTimeout,
     Duration spawnTimeout,
     Duration killStepTimeout,
-    io.plasmavmc.host.qemu.QemuIdentity qemuIdentity) {
+    io.plasmavmc.host.qemu.QemuIdentity qemuIdentity,
+    HostLimits limits) {
 
   public HostConfig {
     imageRoots = List.copyOf(imageRoots);
+    limits = limits == null ? HostLimits.defaults() : limits;
   }
 
   public static HostConfig of(Path runtimeRoot, Path qemuBinary, List<Path> imageRoots, boolean kvmUsable) {
     return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, "host", Duration.ofSeconds(5), Duration.ofSeconds(30),
-        Duration.ofSeconds(3), null);
+        Duration.ofSeconds(3), null, HostLimits.defaults());
   }
 
   /** Probes KVM on this host (see {@code KvmProbe}): usable, and with which CPU model. */
@@ -40,19 +42,24 @@ public record HostConfig(
     return of(runtimeRoot, qemuBinary, imageRoots, model.isPresent()).withKvmCpuModel(model.orElse("host")).withQemuIdentity(identity);
   }
 
+  public HostConfig withLimits(HostLimits value) {
+    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, kvmCpuModel, qmpTimeout, spawnTimeout, killStepTimeout,
+        qemuIdentity, value);
+  }
+
   public HostConfig withQemuIdentity(io.plasmavmc.host.qemu.QemuIdentity value) {
-    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, kvmCpuModel, qmpTimeout, spawnTimeout, killStepTimeout, value);
+    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, kvmCpuModel, qmpTimeout, spawnTimeout, killStepTimeout, value, limits);
   }
 
   public HostConfig withKvmCpuModel(String value) {
-    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, value, qmpTimeout, spawnTimeout, killStepTimeout, qemuIdentity);
+    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, value, qmpTimeout, spawnTimeout, killStepTimeout, qemuIdentity, limits);
   }
 
   public HostConfig withKillStepTimeout(Duration value) {
-    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, kvmCpuModel, qmpTimeout, spawnTimeout, value, qemuIdentity);
+    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, kvmCpuModel, qmpTimeout, spawnTimeout, value, qemuIdentity, limits);
   }
 
   public HostConfig withQmpTimeout(Duration value) {
-    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, kvmCpuModel, value, spawnTimeout, killStepTimeout, qemuIdentity);
+    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, kvmCpuModel, value, spawnTimeout, killStepTimeout, qemuIdentity, limits);
   }
 }

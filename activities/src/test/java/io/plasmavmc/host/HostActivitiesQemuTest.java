@@ -238,6 +238,31 @@ class HostActivitiesQemuTest {
   }
 
   @Test
+  void theHostAdmitsVmsWithinItsLimits() throws Exception {
+    HostActivitiesImpl small = new HostActivitiesImpl(config().withLimits(new HostLimits(List.of("127.0.0.1"), 2000, 3000, 1, 1.5)));
+    try {
+      VmSpec exposed = bareQemu("exposed").withNetwork(true, List.of(new PortForward(PortForward.Protocol.TCP, "0.0.0.0", 2222, 22)));
+      assertEquals("spec.port_forwards[0].host_address", assertThrows(InvalidSpecException.class, () -> small.spawn("exposed", exposed)).field());
+      VmSpec lowPort = bareQemu("low").withNetwork(true, List.of(new PortForward(PortForward.Protocol.TCP, "127.0.0.1", 22, 22)));
+      assertEquals("spec.port_forwards[0].host_port", assertThrows(InvalidSpecException.class, () -> small.spawn("low", lowPort)).field());
+      VmSpec huge = bareQemu("huge").withResources(1, VmSpec.MAX_MEMORY_MIB);
+      InvalidSpecException tooBig = assertThrows(InvalidSpecException.class, () -> small.spawn("huge", huge));
+      assertEquals("spec.memory_mib", tooBig.field(), "4 TiB is refused before QEMU runs: " + tooBig.getMessage());
+      small.spawn("first", bareQemu("first"));
+      HostFullException full = assertThrows(HostFullException.class, () -> small.spawn("second", bareQemu("second")));
+      assertTrue(full.getMessage().contains("max VMs"), full.getMessage());
+      assertFalse(Files.exists(run.resolve("second")), "a VM the host had no room for leaves nothing");
+      assertTrue(small.spawn("first", bareQemu("first")).reattached(), "the running VM itself is not refused");
+      small.kill("first");
+      small.spawn("second", bareQemu("second"));
+      small.kill("second");
+      assertTrue(QemuProcessTable.livePidsMentioning(run).isEmpty());
+    } finally {
+      small.close();
+    }
+  }
+
+  @Test
   void qemuRunsUnprivilegedUnderItsStrictestSeccompSandbox() throws Exception {
     VmHandle handle = host.spawn("confined", bareQemu("confined"));
     String status = Files.readString(Path.of("/proc", Long.toString(handle.pid()), "status"));

@@ -67,6 +67,7 @@ final class Failures {
       case VmFailures.HOST_UNAVAILABLE -> Status.UNAVAILABLE;
       case VmFailures.DELETED -> Status.NOT_FOUND;
       case VmFailures.NAME_TAKEN -> Status.ALREADY_EXISTS;
+      case VmFailures.HOST_FULL -> Status.RESOURCE_EXHAUSTED;
       case VmFailures.HOST_TIMEOUT -> Status.DEADLINE_EXCEEDED;
       default -> Status.INTERNAL;
     };

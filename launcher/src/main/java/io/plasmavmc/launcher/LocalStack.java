@@ -48,10 +48,10 @@ public final class LocalStack implements AutoCloseable {
   }
 
   public record Settings(TemporalSettings temporal, ApiSettings api, String hostId, Path runtimeDir, Path qemuBinary,
-      List<Path> imageRoots, String kvm, Duration hostTaskTimeout, String orphans, String qemuUser) {
+      List<Path> imageRoots, String kvm, Duration hostTaskTimeout, String orphans, String qemuUser, io.plasmavmc.host.HostLimits limits) {
     public Settings(TemporalSettings temporal, ApiSettings api, String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots,
         String kvm, Duration hostTaskTimeout, String orphans) {
-      this(temporal, api, hostId, runtimeDir, qemuBinary, imageRoots, kvm, hostTaskTimeout, orphans, null);
+      this(temporal, api, hostId, runtimeDir, qemuBinary, imageRoots, kvm, hostTaskTimeout, orphans, null, null);
     }
   }
 
@@ -75,7 +75,7 @@ public final class LocalStack implements AutoCloseable {
         temporal.keepsHistory() ? StickyQueueFilter.Mode.AUTO : StickyQueueFilter.Mode.ON);
     client = WorkflowClient.newInstance(service);
     worker = new HostWorker(client, new WorkerSettings(settings.hostId(), settings.runtimeDir(), settings.qemuBinary(),
-        settings.imageRoots(), settings.kvm(), settings.orphans(), settings.qemuUser())).start();
+        settings.imageRoots(), settings.kvm(), settings.orphans(), settings.qemuUser(), settings.limits())).start();
     // The in-memory server has no visibility store: there ListVms reads the registry workflow.
     ApiSettings api = settings.api();
     GatewaySettings gatewaySettings = new GatewaySettings(api.bindAddress(), api.port(), worker.hostId(), settings.hostTaskTimeout(),

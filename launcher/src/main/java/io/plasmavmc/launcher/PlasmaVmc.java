@@ -55,7 +55,8 @@ public final class PlasmaVmc {
         options.value("--kvm", "auto"),
         Duration.ofSeconds(options.integer("--host-timeout", 15)),
         options.value("--orphans", "report"),
-        options.value("--qemu-user", io.plasmavmc.worker.WorkerSettings.DEFAULT_QEMU_USER));
+        options.value("--qemu-user", io.plasmavmc.worker.WorkerSettings.DEFAULT_QEMU_USER),
+        limits(options));
     options.rejectUnknown();
 
     LocalStack stack = new LocalStack(settings);
@@ -99,7 +100,7 @@ public final class PlasmaVmc {
             Path.of(options.value("--runtime-dir", defaultRuntimeDir(System.getProperty("user.home")))),
             Path.of(options.value("--qemu", "/usr/bin/qemu-system-x86_64")), roots.isEmpty() ? null : roots,
             options.value("--kvm", "auto"), options.value("--orphans", "report"),
-            options.value("--qemu-user", io.plasmavmc.worker.WorkerSettings.DEFAULT_QEMU_USER)));
+            options.value("--qemu-user", io.plasmavmc.worker.WorkerSettings.DEFAULT_QEMU_USER), limits(options)));
     int metricsPort = options.integer("--metrics-port", -1);
     options.rejectUnknown();
     worker.start();
@@ -114,6 +115,21 @@ public final class PlasmaVmc {
       stopped.countDown();
     }));
     stopped.await();
+  }
+
+  /** --max-vms, --memory-overcommit, --forward-address (repeatable), --forward-ports A-B: this host's limits. */
+  private static io.plasmavmc.host.HostLimits limits(Options options) {
+    io.plasmavmc.host.HostLimits defaults = io.plasmavmc.host.HostLimits.defaults();
+    List<String> addresses = options.all("--forward-address");
+    String[] ports = options.value("--forward-ports", defaults.minForwardPort() + "-" + defaults.maxForwardPort()).split("-", 2);
+    String overcommit = options.value("--memory-overcommit", Double.toString(defaults.memoryOvercommit()));
+    try {
+      return new io.plasmavmc.host.HostLimits(addresses.isEmpty() ? defaults.forwardAddresses() : addresses,
+          Integer.parseInt(ports[0].trim()), Integer.parseInt(ports[ports.length - 1].trim()),
+          options.integer("--max-vms", defaults.maxVms()), Double.parseDouble(overcommit));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--forward-ports takes FIRST-LAST and --memory-overcommit a number", e);
+    }
   }
 
   private static Path path(Options options, String name) {
@@ -176,6 +192,10 @@ public final class PlasmaVmc {
           --kvm auto|on|off    KVM use (default auto: KVM where /dev/kvm works)
           --host-timeout S     how long an operation waits for this host's worker (default 15)
           --orphans report|kill  QEMU processes no VM owns: report them (default) or end them at start
+          --max-vms N          VMs this host runs at most (default 1000); past it CreateVm is RESOURCE_EXHAUSTED
+          --memory-overcommit R  VM memory may reach the host's memory times R (default 1.5)
+          --forward-address IP addresses port forwards may listen on (repeatable; default 127.0.0.1 only)
+          --forward-ports A-B  host ports port forwards may use (default 1024-65535)
           --qemu-user NAME     the unprivileged user QEMU runs as when PlasmaVMC runs as root
                                (default plasmavmc-qemu, made where missing; it must be able to read the image roots)
         """;

@@ -160,6 +160,7 @@ public final class HostWorker implements AutoCloseable {
       case "auto", "on" -> HostConfig.probed(settings.runtimeDir(), settings.qemuBinary(), settings.imageRoots(), identity);
       default -> throw new IllegalArgumentException("kvm must be auto, on or off: " + settings.kvm());
     };
+    config = config.withLimits(settings.limits());
     if ("on".equals(settings.kvm()) && !config.kvmUsable()) {
       throw new IllegalStateException("kvm=on but /dev/kvm is not usable by QEMU on this host"
           + (identity == null ? "" : " (QEMU runs as " + identity.name() + ": /dev/kvm must be open to it, e.g. to the kvm group)"));

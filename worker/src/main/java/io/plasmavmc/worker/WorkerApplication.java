@@ -31,7 +31,17 @@ public class WorkerApplication {
 
   @ConfigurationProperties("plasmavmc.worker")
   public record WorkerProperties(String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots, String kvm, String orphans,
-      Integer metricsPort, String metricsBind, String qemuUser) {}
+      Integer metricsPort, String metricsBind, String qemuUser, Integer maxVms, Double memoryOvercommit, List<String> forwardAddresses,
+      String forwardPorts) {
+    io.plasmavmc.host.HostLimits limits() {
+      io.plasmavmc.host.HostLimits defaults = io.plasmavmc.host.HostLimits.defaults();
+      String ports = forwardPorts == null || forwardPorts.isBlank() ? defaults.minForwardPort() + "-" + defaults.maxForwardPort() : forwardPorts;
+      String[] range = ports.split("-", 2);
+      return new io.plasmavmc.host.HostLimits(forwardAddresses == null || forwardAddresses.isEmpty() ? defaults.forwardAddresses() : forwardAddresses,
+          Integer.parseInt(range[0].trim()), Integer.parseInt(range[range.length - 1].trim()),
+          maxVms == null ? defaults.maxVms() : maxVms, memoryOvercommit == null ? defaults.memoryOvercommit() : memoryOvercommit);
+    }
+  }
 
   public static void main(String[] args) {
     SpringApplication.run(WorkerApplication.class, args);
@@ -50,7 +60,7 @@ public class WorkerApplication {
   @Bean(destroyMethod = "close")
   HostWorker hostWorker(WorkflowClient client, WorkerProperties worker) {
     HostWorker started = new HostWorker(client, new WorkerSettings(worker.hostId(), worker.runtimeDir(), worker.qemuBinary(),
-        worker.imageRoots(), worker.kvm(), worker.orphans(), worker.qemuUser())).start();
+        worker.imageRoots(), worker.kvm(), worker.orphans(), worker.qemuUser(), worker.limits())).start();
     if (worker.metricsPort() != null && worker.metricsPort() >= 0) {
       started.serveMetrics(worker.metricsBind() == null ? "127.0.0.1" : worker.metricsBind(), worker.metricsPort());
     }

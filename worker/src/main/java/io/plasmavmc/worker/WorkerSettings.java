@@ -12,7 +12,7 @@ import java.util.List;
  * (default "plasmavmc-qemu", made where missing); a worker that is not root runs QEMU as itself.
  */
 public record WorkerSettings(String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots, String kvm, String orphans,
-    String qemuUser) {
+    String qemuUser, io.plasmavmc.host.HostLimits limits) {
   public static final String DEFAULT_QEMU_USER = "plasmavmc-qemu";
 
   public WorkerSettings(String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots, String kvm) {
@@ -21,6 +21,11 @@ public record WorkerSettings(String hostId, Path runtimeDir, Path qemuBinary, Li
 
   public WorkerSettings(String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots, String kvm, String orphans) {
     this(hostId, runtimeDir, qemuBinary, imageRoots, kvm, orphans, DEFAULT_QEMU_USER);
+  }
+
+  public WorkerSettings(String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots, String kvm, String orphans,
+      String qemuUser) {
+    this(hostId, runtimeDir, qemuBinary, imageRoots, kvm, orphans, qemuUser, null);
   }
 
   public WorkerSettings {
@@ -36,6 +41,7 @@ public record WorkerSettings(String hostId, Path runtimeDir, Path qemuBinary, Li
     kvm = kvm == null || kvm.isBlank() ? "auto" : kvm;
     orphans = orphans == null || orphans.isBlank() ? "report" : orphans.trim();
     qemuUser = qemuUser == null || qemuUser.isBlank() ? DEFAULT_QEMU_USER : qemuUser.trim();
+    limits = limits == null ? io.plasmavmc.host.HostLimits.defaults() : limits;
     if (!orphans.equals("report") && !orphans.equals("kill")) {
       throw new IllegalArgumentException("orphans must be report or kill: " + orphans);
     }

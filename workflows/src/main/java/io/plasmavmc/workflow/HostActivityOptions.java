@@ -21,6 +21,7 @@ final class HostActivityOptions {
   private static final String[] NEVER_RETRY = {
       InvalidSpecException.class.getName(),
       SpawnFailedException.class.getName(),
+      io.plasmavmc.host.HostFullException.class.getName(),
       VmNotRunningException.class.getName(),
       QmpErrorException.class.getName(),
       // A monitor that did not answer in 5 s will not answer on a retry either: report it.

@@ -19,6 +19,8 @@ public final class VmFailures {
   public static final String HOST_ERROR = "HostError";
   /** QEMU's monitor did not answer in time (a hung QEMU). The gateway answers DEADLINE_EXCEEDED. */
   public static final String HOST_TIMEOUT = "HostTimeout";
+  /** The host has no room under its limits (VMs, memory). The gateway answers RESOURCE_EXHAUSTED. */
+  public static final String HOST_FULL = "HostFull";
   /** Another request created a VM of that name. The gateway answers ALREADY_EXISTS. */
   public static final String NAME_TAKEN = "NameTaken";
   /** The VM was deleted; its workflow is only finishing. The gateway answers NOT_FOUND. */
@@ -45,6 +47,9 @@ public final class VmFailures {
       String type = app.getType();
       if (InvalidSpecException.class.getName().equals(type) || SpawnFailedException.class.getName().equals(type)) {
         return ApplicationFailure.newNonRetryableFailure(app.getOriginalMessage(), INVALID_SPEC);
+      }
+      if (io.plasmavmc.host.HostFullException.class.getName().equals(type)) {
+        return ApplicationFailure.newNonRetryableFailure("host " + hostId + ": " + app.getOriginalMessage(), HOST_FULL);
       }
       if (io.plasmavmc.host.qmp.QmpTimeoutException.class.getName().equals(type)) {
         return ApplicationFailure.newNonRetryableFailure(

@@ -107,7 +107,7 @@ public class VmWorkflowImpl implements VmWorkflow {
       }
     } catch (ApplicationFailure failure) {
       outcome = "failed: " + failure.getOriginalMessage();
-      if (VmFailures.INVALID_SPEC.equals(failure.getType())) {
+      if (VmFailures.INVALID_SPEC.equals(failure.getType()) || VmFailures.HOST_FULL.equals(failure.getType())) {
         // The VM never existed: nothing on the host to keep, and the name is free again.
         creationFailure = failure;
         deleted = true;
@@ -451,8 +451,9 @@ public class VmWorkflowImpl implements VmWorkflow {
       if (!outcome.startsWith("refused")) {
         outcome = "failed: " + failure.getOriginalMessage();
       }
-      if (VmFailures.HOST_UNAVAILABLE.equals(failure.getType()) && vm.state() != before) {
-        // The host did not take the work: as far as anyone knows the VM is as it was before.
+      if ((VmFailures.HOST_UNAVAILABLE.equals(failure.getType()) || VmFailures.HOST_FULL.equals(failure.getType()))
+          && vm.state() != before) {
+        // The host did not take the work (or had no room for it): the VM is as it was before.
         vm = vm.withState(before, vm.stateReason(), now());
       }
       throw failure;

@@ -33,6 +33,7 @@ final class FakeHost implements HostActivities {
   volatile boolean stubborn;
   volatile Duration powerdownDelay = Duration.ZERO;
   volatile String refusedPath;
+  volatile boolean full;
 
   boolean alive(String vmId) {
     return runState.containsKey(vmId);
@@ -42,6 +43,9 @@ final class FakeHost implements HostActivities {
   public VmHandle spawn(String vmId, VmSpec spec) {
     if (refusedPath != null && refusedPath.equals(spec.kernel())) {
       throw new InvalidSpecException("spec.kernel", "must be inside the image roots");
+    }
+    if (full) {
+      throw new io.plasmavmc.host.HostFullException("this host runs its limit of 1 VMs (max VMs)");
     }
     if (alive(vmId)) {
       return new VmHandle(vmId, pids.get(vmId), "/run/" + vmId, Accelerator.TCG, true, startTime(pids.get(vmId)));

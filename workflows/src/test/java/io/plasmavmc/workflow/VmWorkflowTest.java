@@ -215,6 +215,17 @@ class VmWorkflowTest {
   }
 
   @Test
+  void aHostWithoutRoomRefusesTheVmAndTheNameStaysFree() throws Exception {
+    host.full = true;
+    VmWorkflow vm = create("roomless", true);
+    WorkflowUpdateException e = assertThrows(WorkflowUpdateException.class, () -> vm.awaitCreated(null));
+    ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, e.getCause());
+    assertEquals(VmFailures.HOST_FULL, failure.getType());
+    assertTrue(failure.getOriginalMessage().contains("max VMs"), failure.getOriginalMessage());
+    assertEquals(VmState.DELETED, WorkflowStub.fromTyped(vm).getResult(5, TimeUnit.SECONDS, VmRecord.class).state());
+  }
+
+  @Test
   void anOperationOnAnUnreachableHostFailsAsHostUnavailable() {
     VmWorkflow vm = create("lost", true, "no-such-host", spec("lost"));
     WorkflowUpdateException e = assertThrows(WorkflowUpdateException.class, () -> vm.awaitCreated(null));
