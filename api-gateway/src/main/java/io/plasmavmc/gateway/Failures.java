@@ -1,6 +1,7 @@
 package io.plasmavmc.gateway;
 
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +23,7 @@ final class Failures {
 
   static StatusRuntimeException toStatus(String vmName, Throwable error) {
     if (error instanceof InvalidSpecException invalid) {
-      return Status.INVALID_ARGUMENT.withDescription(invalid.getMessage()).asRuntimeException();
+      return ErrorDetails.invalidField(invalid.getMessage());
     }
     if (error instanceof WorkflowNotFoundException) {
       return notFound(vmName);
@@ -61,21 +62,32 @@ final class Failures {
 
   static StatusRuntimeException fromFailure(ApplicationFailure failure) {
     String message = failure.getOriginalMessage();
-    Status status = switch (failure.getType()) {
-      case VmFailures.ILLEGAL_TRANSITION -> Status.FAILED_PRECONDITION;
-      case VmFailures.INVALID_SPEC -> Status.INVALID_ARGUMENT;
-      case VmFailures.HOST_UNAVAILABLE -> Status.UNAVAILABLE;
-      case VmFailures.DELETED -> Status.NOT_FOUND;
-      case VmFailures.NAME_TAKEN -> Status.ALREADY_EXISTS;
-      case VmFailures.HOST_FULL -> Status.RESOURCE_EXHAUSTED;
-      case VmFailures.HOST_TIMEOUT -> Status.DEADLINE_EXCEEDED;
-      default -> Status.INTERNAL;
+    return switch (failure.getType()) {
+      case VmFailures.ILLEGAL_TRANSITION -> illegal(failure);
+      case VmFailures.INVALID_SPEC -> ErrorDetails.invalidField(message);
+      case VmFailures.HOST_UNAVAILABLE -> ErrorDetails.withReason(Status.UNAVAILABLE.withDescription(message), "HOST_UNAVAILABLE");
+      case VmFailures.DELETED -> ErrorDetails.withReason(Status.NOT_FOUND.withDescription(message), "VM_NOT_FOUND");
+      case VmFailures.NAME_TAKEN -> ErrorDetails.withReason(Status.ALREADY_EXISTS.withDescription(message), "NAME_TAKEN");
+      case VmFailures.HOST_FULL -> ErrorDetails.withReason(Status.RESOURCE_EXHAUSTED.withDescription(message), "HOST_FULL");
+      case VmFailures.HOST_TIMEOUT -> ErrorDetails.withReason(Status.DEADLINE_EXCEEDED.withDescription(message), "QEMU_NOT_ANSWERING");
+      default -> ErrorDetails.withReason(Status.INTERNAL.withDescription(message), "HOST_ERROR");
     };
-    return status.withDescription(message).asRuntimeException();
+  }
+
+  /** An illegal transition carries the VM's name, its state and the states that allow the call (see VmFailures#illegal). */
+  private static StatusRuntimeException illegal(ApplicationFailure failure) {
+    try {
+      String name = failure.getDetails().get(0, String.class);
+      String state = failure.getDetails().get(1, String.class);
+      String allowed = failure.getDetails().get(2, String.class);
+      return ErrorDetails.illegalTransition(name, failure.getOriginalMessage(), state, allowed.isEmpty() ? List.of() : List.of(allowed.split(",")));
+    } catch (RuntimeException withoutDetails) {
+      return ErrorDetails.withReason(Status.FAILED_PRECONDITION.withDescription(failure.getOriginalMessage()), "ILLEGAL_TRANSITION");
+    }
   }
 
   static StatusRuntimeException notFound(String vmName) {
-    return Status.NOT_FOUND.withDescription("VM " + vmName + " not found").asRuntimeException();
+    return ErrorDetails.notFound(vmName);
   }
 
   private static StatusRuntimeException findRpcError(Throwable error) {

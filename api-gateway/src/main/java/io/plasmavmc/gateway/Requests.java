@@ -32,6 +32,6 @@ final class Requests {
   }
 
   static StatusRuntimeException invalid(String field, String message) {
-    return Status.INVALID_ARGUMENT.withDescription(field + ": " + message).asRuntimeException();
+    return ErrorDetails.invalidField(field, message);
   }
 }

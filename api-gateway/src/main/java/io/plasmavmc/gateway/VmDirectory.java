@@ -86,7 +86,7 @@ final class VmDirectory {
       // The workflow may already have ended: a spec the host refused ends it before the update lands.
       VmRecord ended = resultOrNull(name);
       if (ended != null && ended.state() == VmState.DELETED) {
-        throw Status.INVALID_ARGUMENT.withDescription(ended.stateReason()).asRuntimeException();
+        throw ErrorDetails.invalidField(ended.stateReason());
       }
       throw Failures.toStatus(name, e);
     }

@@ -99,7 +99,7 @@ final class VmService extends VmServiceGrpc.VmServiceImplBase {
       try {
         spec = SpecMapping.fromProto(name, request.getSpec());
       } catch (InvalidSpecException e) {
-        throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
+        throw ErrorDetails.invalidField(e.getMessage());
       }
       return directory.create(name, spec, requestId.isEmpty() ? UUID.randomUUID().toString() : requestId, request.getStart(), hostId);
     });

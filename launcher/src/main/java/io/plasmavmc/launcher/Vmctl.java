@@ -187,6 +187,7 @@ public final class Vmctl {
       return 0;
     } catch (StatusRuntimeException e) {
       err.println("vmctl: " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
+      printDetails(e);
       if (e.getStatus().getCode() == io.grpc.Status.Code.UNAUTHENTICATED) {
         err.println("(vmctl sends the token in $PLASMAVMC_TOKEN, --token-file FILE, or " + LocalCredentials.tokenFile(configDir)
             + ", which ./plasmavmc up makes)");
@@ -303,6 +304,31 @@ public final class Vmctl {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException(e);
+      }
+    }
+  }
+
+  /** What the error's google.rpc.Status details say beyond its message: the field, the state, the reason. */
+  private void printDetails(StatusRuntimeException e) {
+    com.google.rpc.Status status = io.grpc.protobuf.StatusProto.fromThrowable(e);
+    if (status == null) {
+      return;
+    }
+    for (com.google.protobuf.Any detail : status.getDetailsList()) {
+      try {
+        if (detail.is(com.google.rpc.BadRequest.class)) {
+          for (var violation : detail.unpack(com.google.rpc.BadRequest.class).getFieldViolationsList()) {
+            err.println("  field " + violation.getField() + ": " + violation.getDescription());
+          }
+        } else if (detail.is(com.google.rpc.PreconditionFailure.class)) {
+          for (var violation : detail.unpack(com.google.rpc.PreconditionFailure.class).getViolationsList()) {
+            err.println("  " + violation.getSubject() + ": " + violation.getDescription());
+          }
+        } else if (detail.is(com.google.rpc.ErrorInfo.class)) {
+          err.println("  reason " + detail.unpack(com.google.rpc.ErrorInfo.class).getReason());
+        }
+      } catch (com.google.protobuf.InvalidProtocolBufferException ignored) {
+        // a detail this vmctl cannot read
       }
     }
   }

@@ -240,6 +240,41 @@ class GatewayErrorsEndToEndTest {
   }
 
   @Test
+  void errorsCarryStructuredDetails() throws Exception {
+    StatusRuntimeException invalid = fails(Status.Code.INVALID_ARGUMENT, () -> plasma.vms.createVm(CreateVmRequest.newBuilder()
+        .setName("details").setSpec(bare().toBuilder().setMemoryMib(4)).build()));
+    com.google.rpc.Status status = io.grpc.protobuf.StatusProto.fromThrowable(invalid);
+    com.google.rpc.BadRequest badRequest = unpack(status, com.google.rpc.BadRequest.class);
+    assertEquals("spec.memory_mib", badRequest.getFieldViolations(0).getField());
+    assertEquals("INVALID_FIELD", unpack(status, com.google.rpc.ErrorInfo.class).getReason());
+
+    StatusRuntimeException missing = fails(Status.Code.NOT_FOUND, () -> plasma.vms.getVm(GetVmRequest.newBuilder().setName("nobody").build()));
+    com.google.rpc.ResourceInfo resource = unpack(io.grpc.protobuf.StatusProto.fromThrowable(missing), com.google.rpc.ResourceInfo.class);
+    assertEquals("plasmavmc.v1.Vm", resource.getResourceType());
+    assertEquals("nobody", resource.getResourceName());
+
+    create("details", "details"); // CREATED
+    StatusRuntimeException illegal = fails(Status.Code.FAILED_PRECONDITION,
+        () -> plasma.vms.pauseVm(io.plasmavmc.api.v1.PauseVmRequest.newBuilder().setName("details").build()));
+    com.google.rpc.Status illegalStatus = io.grpc.protobuf.StatusProto.fromThrowable(illegal);
+    com.google.rpc.ErrorInfo info = unpack(illegalStatus, com.google.rpc.ErrorInfo.class);
+    assertEquals("ILLEGAL_TRANSITION", info.getReason());
+    assertEquals("CREATED", info.getMetadataOrThrow("state"));
+    assertEquals("RUNNING", info.getMetadataOrThrow("allowed_states"));
+    assertEquals("vms/details", unpack(illegalStatus, com.google.rpc.PreconditionFailure.class).getViolations(0).getSubject());
+    plasma.vms.deleteVm(DeleteVmRequest.newBuilder().setName("details").build());
+  }
+
+  private static <T extends com.google.protobuf.Message> T unpack(com.google.rpc.Status status, Class<T> type) throws Exception {
+    for (com.google.protobuf.Any detail : status.getDetailsList()) {
+      if (detail.is(type)) {
+        return detail.unpack(type);
+      }
+    }
+    throw new AssertionError("no " + type.getSimpleName() + " in " + status);
+  }
+
+  @Test
   void watchStreamsAreBoundedPerCaller() throws Exception {
     create("watched-many", "watched-many");
     int cap = io.plasmavmc.gateway.VmWatcher.MAX_STREAMS_PER_CALLER;

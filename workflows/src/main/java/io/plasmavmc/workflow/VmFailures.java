@@ -36,6 +36,15 @@ public final class VmFailures {
     return ApplicationFailure.newNonRetryableFailure(message, ILLEGAL_TRANSITION);
   }
 
+  /** {@code operation} refused in {@code state}; the details carry the VM's name, its state and the states that allow it. */
+  public static ApplicationFailure illegal(VmOperation operation, io.plasmavmc.host.VmState state, String vmName) {
+    String allowed = java.util.Arrays.stream(io.plasmavmc.host.VmState.values())
+        .filter(s -> Transitions.decide(operation, s) == Transitions.Decision.RUN)
+        .map(Enum::name).collect(java.util.stream.Collectors.joining(","));
+    return ApplicationFailure.newNonRetryableFailure(Transitions.illegalMessage(operation, state, vmName), ILLEGAL_TRANSITION,
+        vmName, state.name(), allowed);
+  }
+
   /** Turns a failed host activity into one of the types above, with an operator-readable message. */
   public static ApplicationFailure fromActivity(ActivityFailure failure, String hostId) {
     Throwable cause = failure.getCause();

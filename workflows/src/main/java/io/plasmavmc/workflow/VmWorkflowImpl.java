@@ -420,7 +420,7 @@ public class VmWorkflowImpl implements VmWorkflow {
       throw VmFailures.deleted(vm.name());
     }
     if (!Transitions.acceptable(operation, vm.state())) {
-      throw VmFailures.illegal(Transitions.illegalMessage(operation, vm.state(), vm.name()));
+      throw VmFailures.illegal(operation, vm.state(), vm.name());
     }
   }
 
@@ -439,7 +439,7 @@ public class VmWorkflowImpl implements VmWorkflow {
       }
       if (decision == Transitions.Decision.ILLEGAL) {
         outcome = "refused: VM was " + vm.state();
-        throw VmFailures.illegal(Transitions.illegalMessage(operation, vm.state(), vm.name()));
+        throw VmFailures.illegal(operation, vm.state(), vm.name());
       }
       if (decision == Transitions.Decision.NOTHING_TO_DO) {
         outcome = "nothing to do: VM was already " + vm.state();

@@ -1,0 +1,68 @@
+package io.plasmavmc.gateway;
+
+import com.google.protobuf.Any;
+import com.google.rpc.BadRequest;
+import com.google.rpc.Code;
+import com.google.rpc.ErrorInfo;
+import com.google.rpc.PreconditionFailure;
+import com.google.rpc.ResourceInfo;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Errors with google.rpc.Status details (AIP-193), so a client acts on them without parsing
+ * text: every error an ErrorInfo with a stable reason, an invalid field a BadRequest field
+ * violation, an illegal transition a PreconditionFailure with the VM's state and the states that
+ * allow the call, an unknown VM a ResourceInfo.
+ */
+final class ErrorDetails {
+  static final String DOMAIN = "plasmavmc.io";
+  static final String VM = "plasmavmc.v1.Vm";
+
+  private ErrorDetails() {}
+
+  static StatusRuntimeException invalidField(String field, String description) {
+    return error(Code.INVALID_ARGUMENT, field + ": " + description, "INVALID_FIELD", Map.of("field", field),
+        BadRequest.newBuilder().addFieldViolations(BadRequest.FieldViolation.newBuilder().setField(field).setDescription(description)).build());
+  }
+
+  /** An INVALID_ARGUMENT whose message reads "field: description" (as the host's spec checks write them). */
+  static StatusRuntimeException invalidField(String message) {
+    int colon = message.indexOf(": ");
+    return colon > 0 && !message.substring(0, colon).contains(" ")
+        ? invalidField(message.substring(0, colon), message.substring(colon + 2))
+        : error(Code.INVALID_ARGUMENT, message, "INVALID_ARGUMENT", Map.of());
+  }
+
+  static StatusRuntimeException notFound(String name) {
+    return error(Code.NOT_FOUND, "VM " + name + " not found", "VM_NOT_FOUND", Map.of("vm", name),
+        ResourceInfo.newBuilder().setResourceType(VM).setResourceName(name).setDescription("no such VM (or it was deleted)").build());
+  }
+
+  /** An operation the VM's state does not allow: its state now and the states that would. */
+  static StatusRuntimeException illegalTransition(String name, String message, String state, List<String> allowed) {
+    return error(Code.FAILED_PRECONDITION, message, "ILLEGAL_TRANSITION", Map.of("vm", name, "state", state, "allowed_states",
+        String.join(",", allowed)),
+        PreconditionFailure.newBuilder().addViolations(PreconditionFailure.Violation.newBuilder().setType("VM_STATE")
+            .setSubject("vms/" + name).setDescription("the VM is " + state + (allowed.isEmpty() ? "" : "; the call needs " + String.join(" or ", allowed))))
+            .build());
+  }
+
+  /** Any other error: the status and message as given, with an ErrorInfo naming {@code reason}. */
+  static StatusRuntimeException withReason(Status status, String reason) {
+    return error(Code.forNumber(status.getCode().value()), String.valueOf(status.getDescription()), reason, Map.of());
+  }
+
+  private static StatusRuntimeException error(Code code, String message, String reason, Map<String, String> metadata,
+      com.google.protobuf.Message... details) {
+    com.google.rpc.Status.Builder status = com.google.rpc.Status.newBuilder().setCode(code.getNumber()).setMessage(message)
+        .addDetails(Any.pack(ErrorInfo.newBuilder().setReason(reason).setDomain(DOMAIN).putAllMetadata(metadata).build()));
+    for (com.google.protobuf.Message detail : details) {
+      status.addDetails(Any.pack(detail));
+    }
+    return StatusProto.toStatusRuntimeException(status.build());
+  }
+}
