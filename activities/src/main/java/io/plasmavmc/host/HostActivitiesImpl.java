@@ -43,10 +43,16 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
   private final QmpSessions sessions;
   private final HostWatcher watcher;
   private final HostCapacity capacity;
+  private final HostTimings timings;
   private final Map<String, Object> vmLocks = new ConcurrentHashMap<>();
 
   public HostActivitiesImpl(HostConfig config) {
+    this(config, HostTimings.NONE);
+  }
+
+  public HostActivitiesImpl(HostConfig config, HostTimings timings) {
     this.config = config;
+    this.timings = timings;
     this.commandLine = new QemuCommandLine(config.qemuBinary(), new ImageRoots(config.imageRoots()), config.kvmCpuModel());
     this.launcher = new QemuLauncher(config.spawnTimeout());
     this.sessions = new QmpSessions(config.qmpTimeout());
@@ -137,13 +143,20 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
     dir.writeCommandLine(args);
     long started = System.nanoTime();
     log.info("VM {}: starting QEMU ({}, {} MiB)", vmId, accelerator.qemuName(), spec.memoryMib());
+    long pid;
     try {
-      launcher.launch(args, dir, config.qemuIdentity(), () -> Heartbeats.beat("starting QEMU"));
+      try {
+        launcher.launch(args, dir, config.qemuIdentity(), () -> Heartbeats.beat("starting QEMU"));
+      } catch (SpawnFailedException e) {
+        throw e.withDetail("QEMU printed: " + dir.readStderr());
+      }
+      pid = dir.readPid().orElseThrow(() -> new SpawnFailedException("QEMU started but wrote no pidfile", "pidfile " + dir.pidFile()));
+      connectAfterStart(dir, pid);
     } catch (SpawnFailedException e) {
-      throw e.withDetail("QEMU printed: " + dir.readStderr());
+      timings.spawned(System.nanoTime() - started, false);
+      throw e;
     }
-    long pid = dir.readPid().orElseThrow(() -> new SpawnFailedException("QEMU started but wrote no pidfile", "pidfile " + dir.pidFile()));
-    connectAfterStart(dir, pid);
+    timings.spawned(System.nanoTime() - started, true);
     log.info("VM {}: QEMU pid {} started paused ({}, {} MiB, {} vCPU) in {} ms", vmId, pid, accelerator.qemuName(),
         spec.memoryMib(), spec.vcpus(), (System.nanoTime() - started) / 1_000_000);
     return new VmHandle(vmId, pid, dir.path().toString(), accelerator, false, LinuxProcesses.startTime(pid));
@@ -183,7 +196,7 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
       return goneStatus(dir);
     }
     try {
-      return status(vmId, pid.getAsLong(), session(dir).call("query-status", null, config.qmpTimeout()));
+      return status(vmId, pid.getAsLong(), timed(session(dir), "query-status"));
     } catch (QmpConnectionClosedException | VmNotRunningException e) {
       // QEMU exited between the liveness check and the query.
       if (livePid(dir).isEmpty()) {
@@ -477,8 +490,8 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
     }
     QmpClient client = session(dir);
     try {
-      client.execute(qmpCommand, null, config.qmpTimeout());
-      return status(vmId, pid.getAsLong(), client.call("query-status", null, config.qmpTimeout()));
+      timed(client, qmpCommand);
+      return status(vmId, pid.getAsLong(), timed(client, "query-status"));
     } catch (QmpConnectionClosedException e) {
       if (livePid(dir).isEmpty()) {
         throw new VmNotRunningException(vmId);
@@ -502,6 +515,14 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
   private static VmStatus goneStatus(RuntimeDirectory dir) {
     VmStatus gone = dir.exists() ? RunStates.exited(dir.vmId(), dir.exitReason()) : RunStates.absent(dir.vmId());
     return gone.of(0, 0, ObservationClock.next());
+  }
+
+  /** A QMP command, its round trip reported to the timings. */
+  private QmpReply timed(QmpClient client, String command) {
+    long started = System.nanoTime();
+    QmpReply reply = client.call(command, null, config.qmpTimeout());
+    timings.qmp(command, System.nanoTime() - started);
+    return reply;
   }
 
   /** QEMU's run state from a query-status reply, attributed to its instance and numbered as the reply was read. */

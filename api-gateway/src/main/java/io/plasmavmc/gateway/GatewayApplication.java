@@ -26,15 +26,21 @@ public class GatewayApplication {
 
   @ConfigurationProperties("plasmavmc.gateway")
   public record GatewayProperties(String bindAddress, Integer port, String defaultHostId, Duration hostTaskTimeout, String listSource,
-      java.nio.file.Path tokensFile, java.nio.file.Path tlsCert, java.nio.file.Path tlsKey, java.nio.file.Path clientCa) {}
+      java.nio.file.Path tokensFile, java.nio.file.Path tlsCert, java.nio.file.Path tlsKey, java.nio.file.Path clientCa,
+      Integer metricsPort, String metricsBind) {}
 
   public static void main(String[] args) {
     SpringApplication.run(GatewayApplication.class, args);
   }
 
+  @Bean
+  io.micrometer.prometheusmetrics.PrometheusMeterRegistry meterRegistry() {
+    return new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+  }
+
   @Bean(destroyMethod = "shutdown")
-  WorkflowServiceStubs workflowService(TemporalProperties temporal) {
-    return WorkflowServiceStubs.newServiceStubs(temporal.connection().stubOptions().build());
+  WorkflowServiceStubs workflowService(TemporalProperties temporal, io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry) {
+    return WorkflowServiceStubs.newServiceStubs(temporal.connection().stubOptions(registry).build());
   }
 
   @Bean
@@ -43,9 +49,19 @@ public class GatewayApplication {
   }
 
   @Bean(destroyMethod = "close")
-  GatewayServer gatewayServer(WorkflowClient client, GatewayProperties gateway) {
+  GatewayServer gatewayServer(WorkflowClient client, GatewayProperties gateway, io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry) {
     return new GatewayServer(client, new GatewaySettings(gateway.bindAddress(), gateway.port() == null ? 9090 : gateway.port(), gateway.defaultHostId(),
         gateway.hostTaskTimeout(), gateway.listSource(),
-        new GatewaySecurity(gateway.tokensFile(), gateway.tlsCert(), gateway.tlsKey(), gateway.clientCa()))).start();
+        new GatewaySecurity(gateway.tokensFile(), gateway.tlsCert(), gateway.tlsKey(), gateway.clientCa())), registry).start();
+  }
+
+  /** Prometheus metrics on plasmavmc.gateway.metrics-port (off unless set). */
+  @Bean(destroyMethod = "close")
+  AutoCloseable metricsEndpoint(GatewayProperties gateway, GatewayServer server, io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry) {
+    if (gateway.metricsPort() == null || gateway.metricsPort() < 0) {
+      return () -> {};
+    }
+    return new io.plasmavmc.workflow.PrometheusEndpoint(gateway.metricsBind() == null ? "127.0.0.1" : gateway.metricsBind(),
+        gateway.metricsPort(), registry, java.util.List.of(server::refreshGauges), java.util.List.of());
   }
 }

@@ -30,15 +30,34 @@ public final class GatewayServer implements AutoCloseable {
   private Server server;
   private VmWatcher watcher;
 
+  private final io.micrometer.core.instrument.MeterRegistry registry;
+  private VmCensus census;
+
   public GatewayServer(WorkflowClient client, GatewaySettings settings) {
+    this(client, settings, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+  }
+
+  /** With the registry its meters go to: operations by RPC and outcome, WatchVm streams, VMs by host and state. */
+  public GatewayServer(WorkflowClient client, GatewaySettings settings, io.micrometer.core.instrument.MeterRegistry registry) {
     this.client = client;
     this.settings = settings;
+    this.registry = registry;
+  }
+
+  /** Brings the scrape-time gauges (VMs by host and state) up to date: run it before each scrape. */
+  public void refreshGauges() {
+    if (census != null) {
+      census.refresh();
+    }
   }
 
   @SuppressWarnings("deprecation") // v1alpha reflection too: older grpcurl versions ask for it
   public GatewayServer start() {
     VmDirectory directory = new VmDirectory(client, settings.hostTaskTimeout(), settings.listSource().equals("registry"));
     watcher = new VmWatcher(directory, Duration.ofMillis(100));
+    io.micrometer.core.instrument.Gauge.builder("plasmavmc_watch_streams", watcher, VmWatcher::streams)
+        .description("WatchVm streams open").register(registry);
+    census = new VmCensus(client, registry);
     VmService service = new VmService(directory, new VmLister(directory, settings.listSource()), watcher, settings.defaultHostId());
     GatewaySecurity security = settings.security();
     Tokens tokens = security.tokensFile() == null ? null : Tokens.load(security.tokensFile());
@@ -53,7 +72,7 @@ public final class GatewayServer implements AutoCloseable {
         builder.sslContext(tls.build());
       }
       server = builder
-          .addService(ServerInterceptors.intercept(service, new Authenticator(tokens)))
+          .addService(ServerInterceptors.intercept(service, new Authenticator(tokens), new OperationMeters(registry)))
           .addService(ProtoReflectionServiceV1.newInstance())
           .addService(ProtoReflectionService.newInstance())
           .addService(health.getHealthService())

@@ -41,9 +41,14 @@ public final class LocalStack implements AutoCloseable {
    * {@link LocalCredentials}), and optionally TLS ({@code tlsCert}, {@code tlsKey}) and mutual TLS
    * ({@code clientCa}).
    */
-  public record ApiSettings(String bindAddress, int port, Path configDir, Path tlsCert, Path tlsKey, Path clientCa) {
+  public record ApiSettings(String bindAddress, int port, Path configDir, Path tlsCert, Path tlsKey, Path clientCa, int metricsPort) {
     public static ApiSettings loopback(int port, Path configDir) {
-      return new ApiSettings("127.0.0.1", port, configDir, null, null, null);
+      return new ApiSettings("127.0.0.1", port, configDir, null, null, null, -1);
+    }
+
+    /** The same, with Prometheus metrics on 127.0.0.1:{@code metricsPort} (0: any free port). */
+    public ApiSettings withMetrics(int metricsPort) {
+      return new ApiSettings(bindAddress, port, configDir, tlsCert, tlsKey, clientCa, metricsPort);
     }
   }
 
@@ -59,6 +64,10 @@ public final class LocalStack implements AutoCloseable {
   private TemporalServer temporal;
   private WorkflowServiceStubs service;
   private WorkflowClient client;
+  /** Worker, gateway and Temporal SDK meters in one registry: one process, one scrape. */
+  private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry =
+      new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+  private io.plasmavmc.workflow.PrometheusEndpoint metrics;
   private HostWorker worker;
   private GatewayServer gateway;
 
@@ -71,17 +80,21 @@ public final class LocalStack implements AutoCloseable {
     temporal = startTemporal(settings.temporal());
     // Against the in-memory server in this same process the worker keeps sticky queues: it lives
     // and dies with the server, so it can never strand a workflow on its queue (see StickyQueueFilter).
-    service = WorkerServiceStubs.connect(temporal.address(),
-        temporal.keepsHistory() ? StickyQueueFilter.Mode.AUTO : StickyQueueFilter.Mode.ON);
+    service = WorkerServiceStubs.connect(io.plasmavmc.workflow.TemporalConnection.plain(temporal.address()),
+        temporal.keepsHistory() ? StickyQueueFilter.Mode.AUTO : StickyQueueFilter.Mode.ON, registry);
     client = WorkflowClient.newInstance(service);
     worker = new HostWorker(client, new WorkerSettings(settings.hostId(), settings.runtimeDir(), settings.qemuBinary(),
-        settings.imageRoots(), settings.kvm(), settings.orphans(), settings.qemuUser(), settings.limits())).start();
+        settings.imageRoots(), settings.kvm(), settings.orphans(), settings.qemuUser(), settings.limits()), registry).start();
     // The in-memory server has no visibility store: there ListVms reads the registry workflow.
     ApiSettings api = settings.api();
     GatewaySettings gatewaySettings = new GatewaySettings(api.bindAddress(), api.port(), worker.hostId(), settings.hostTaskTimeout(),
         temporal.keepsHistory() ? "visibility" : "registry",
         new GatewaySecurity(LocalCredentials.ensure(api.configDir()), api.tlsCert(), api.tlsKey(), api.clientCa()));
-    gateway = new GatewayServer(client, gatewaySettings).start();
+    gateway = new GatewayServer(client, gatewaySettings, registry).start();
+    if (api.metricsPort() >= 0) {
+      metrics = new io.plasmavmc.workflow.PrometheusEndpoint("127.0.0.1", api.metricsPort(), registry, List.of(gateway::refreshGauges),
+          List.of(worker.hostGauges()));
+    }
     return this;
   }
 
@@ -128,8 +141,16 @@ public final class LocalStack implements AutoCloseable {
     worker.close();
   }
 
+  /** The port metrics are served on, or -1. */
+  public int metricsPort() {
+    return metrics == null ? -1 : metrics.port();
+  }
+
   @Override
   public void close() {
+    if (metrics != null) {
+      metrics.close();
+    }
     if (gateway != null) {
       gateway.close();
     }

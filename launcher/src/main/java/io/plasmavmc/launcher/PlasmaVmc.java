@@ -47,7 +47,7 @@ public final class PlasmaVmc {
             Path.of(options.value("--data-dir", defaultDataDir(home)))),
         new LocalStack.ApiSettings(options.value("--bind", "127.0.0.1"), options.integer("--grpc-port", 9090),
             Path.of(options.value("--config-dir", LocalCredentials.defaultDir().toString())), path(options, "--tls-cert"),
-            path(options, "--tls-key"), path(options, "--client-ca")),
+            path(options, "--tls-key"), path(options, "--client-ca"), options.integer("--metrics-port", -1)),
         options.value("--host-id", null),
         Path.of(options.value("--runtime-dir", defaultRuntimeDir(home))),
         Path.of(options.value("--qemu", "/usr/bin/qemu-system-x86_64")),
@@ -183,6 +183,7 @@ public final class PlasmaVmc {
           --temporal-port N    Temporal's gRPC port (default 7233)
           --ui-port N          Temporal Web UI port (default Temporal's port + 1000: 8233)
           --no-ui              no Temporal Web UI
+          --metrics-port N     Prometheus metrics on 127.0.0.1:N/metrics (default off)
           --host-id ID         this host's id (default: the host name)
           --runtime-dir DIR    VM runtime directories (default /run/plasmavmc as root)
           --image-root DIR     a directory guests may take kernels and disks from (repeatable;

@@ -53,11 +53,18 @@ final class PlasmaVmcHarness implements AutoCloseable {
     temporalPort = freePort();
     stack = new LocalStack(new LocalStack.Settings(
         new LocalStack.TemporalSettings(temporal, temporalPort, ui ? freePort() : -1, dataDir),
-        LocalStack.ApiSettings.loopback(0, configDir), "e2e-host", runtimeDir, Path.of("/usr/bin/qemu-system-x86_64"), List.of(TestGuest.dir()), "auto",
+        LocalStack.ApiSettings.loopback(0, configDir).withMetrics(0), "e2e-host", runtimeDir, Path.of("/usr/bin/qemu-system-x86_64"), List.of(TestGuest.dir()), "auto",
         hostTaskTimeout, "report")).start();
     channel = Grpc.newChannelBuilder("127.0.0.1:" + stack.grpcPort(), InsecureChannelCredentials.create()).build();
     admin = new BearerToken(LocalCredentials.readToken(configDir).orElseThrow());
     vms = VmServiceGrpc.newBlockingStub(channel).withCallCredentials(admin);
+  }
+
+  /** What /metrics says now. */
+  String metrics() throws Exception {
+    var http = java.net.http.HttpClient.newHttpClient();
+    return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + stack.metricsPort() + "/metrics")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
   }
 
   String uiAddress() {

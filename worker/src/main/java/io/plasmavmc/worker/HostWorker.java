@@ -31,9 +31,10 @@ public final class HostWorker implements AutoCloseable {
   private final WorkerSettings settings;
   private WorkerFactory factory;
   private HostActivitiesImpl activities;
-  private HostMetrics metrics;
+  private io.plasmavmc.workflow.PrometheusEndpoint metrics;
 
   private final WorkerFactoryOptions factoryOptions;
+  private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry;
 
   /**
    * Every VM's workflow stays cached on its worker (a replay per task otherwise), each with its
@@ -49,9 +50,21 @@ public final class HostWorker implements AutoCloseable {
   }
 
   public HostWorker(WorkflowClient client, WorkerSettings settings, WorkerFactoryOptions factoryOptions) {
+    this(client, settings, factoryOptions, new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+        io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT));
+  }
+
+  /** With the registry its meters go to (shared with the gateway and the Temporal SDK where they share a process). */
+  public HostWorker(WorkflowClient client, WorkerSettings settings, io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry) {
+    this(client, settings, FACTORY, registry);
+  }
+
+  private HostWorker(WorkflowClient client, WorkerSettings settings, WorkerFactoryOptions factoryOptions,
+      io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry) {
     this.client = client;
     this.settings = settings;
     this.factoryOptions = factoryOptions;
+    this.registry = registry;
   }
 
   public HostWorker start() {
@@ -62,7 +75,7 @@ public final class HostWorker implements AutoCloseable {
       throw new UncheckedIOException("cannot create runtime directory " + settings.runtimeDir(), e);
     }
     SearchAttributes.ensureRegistered(client.getWorkflowServiceStubs(), client.getOptions().getNamespace());
-    activities = new HostActivitiesImpl(config);
+    activities = new HostActivitiesImpl(config, new WorkerMeters(registry, settings.hostId()));
     factory = WorkerFactory.newInstance(client, factoryOptions);
     Worker control = factory.newWorker(TaskQueues.CONTROL);
     control.registerWorkflowImplementationTypes(VmWorkflowImpl.class, VmRegistryWorkflowImpl.class, HostScanWorkflowImpl.class,
@@ -85,8 +98,24 @@ public final class HostWorker implements AutoCloseable {
    * {@code http://bind:port/metrics}; port 0 picks a free one. Call after {@link #start()}.
    */
   public HostWorker serveMetrics(String bindAddress, int port) {
-    metrics = new HostMetrics(bindAddress, port, settings.hostId(), activities::runningQemus, running -> Orphans.among(client, running));
+    metrics = new io.plasmavmc.workflow.PrometheusEndpoint(bindAddress, port, registry, java.util.List.of(),
+        java.util.List.of(hostGauges()));
     return this;
+  }
+
+  /**
+   * The host's QEMU processes and orphans, as Prometheus text, computed at each scrape from one scan
+   * of the runtime directory plus one describe per QEMU (cheap at a scrape every 15 s or so).
+   */
+  public java.util.function.Supplier<String> hostGauges() {
+    return () -> {
+      java.util.Map<String, Long> qemus = activities.runningQemus();
+      return HostMetrics.render(settings.hostId(), qemus.size(), Orphans.among(client, qemus).size());
+    };
+  }
+
+  public io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry() {
+    return registry;
   }
 
   /** The port metrics are served on, or -1. */

@@ -47,9 +47,14 @@ public class WorkerApplication {
     SpringApplication.run(WorkerApplication.class, args);
   }
 
+  @Bean
+  io.micrometer.prometheusmetrics.PrometheusMeterRegistry meterRegistry() {
+    return new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+  }
+
   @Bean(destroyMethod = "shutdown")
-  WorkflowServiceStubs workflowService(TemporalProperties temporal) {
-    return WorkerServiceStubs.connect(temporal.connection(), StickyQueueFilter.Mode.parse(temporal.stickyQueues()));
+  WorkflowServiceStubs workflowService(TemporalProperties temporal, io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry) {
+    return WorkerServiceStubs.connect(temporal.connection(), StickyQueueFilter.Mode.parse(temporal.stickyQueues()), registry);
   }
 
   @Bean
@@ -58,9 +63,9 @@ public class WorkerApplication {
   }
 
   @Bean(destroyMethod = "close")
-  HostWorker hostWorker(WorkflowClient client, WorkerProperties worker) {
+  HostWorker hostWorker(WorkflowClient client, WorkerProperties worker, io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry) {
     HostWorker started = new HostWorker(client, new WorkerSettings(worker.hostId(), worker.runtimeDir(), worker.qemuBinary(),
-        worker.imageRoots(), worker.kvm(), worker.orphans(), worker.qemuUser(), worker.limits())).start();
+        worker.imageRoots(), worker.kvm(), worker.orphans(), worker.qemuUser(), worker.limits()), registry).start();
     if (worker.metricsPort() != null && worker.metricsPort() >= 0) {
       started.serveMetrics(worker.metricsBind() == null ? "127.0.0.1" : worker.metricsBind(), worker.metricsPort());
     }

@@ -12,7 +12,13 @@ public final class WorkerServiceStubs {
   }
 
   public static WorkflowServiceStubs connect(TemporalConnection connection, StickyQueueFilter.Mode stickyQueues) {
-    return WorkflowServiceStubs.newServiceStubs(connection.stubOptions()
+    return connect(connection, stickyQueues, null);
+  }
+
+  /** The same, reporting the Temporal SDK's metrics to {@code registry}. */
+  public static WorkflowServiceStubs connect(TemporalConnection connection, StickyQueueFilter.Mode stickyQueues,
+      io.micrometer.core.instrument.MeterRegistry registry) {
+    return WorkflowServiceStubs.newServiceStubs(connection.stubOptions(registry)
         .addGrpcClientInterceptor(new StickyQueueFilter(stickyQueues))
         .build());
   }

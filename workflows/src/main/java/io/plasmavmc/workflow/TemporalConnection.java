@@ -32,7 +32,17 @@ public record TemporalConnection(String address, String namespace, Path tlsCa, P
 
   /** Stub options for this connection (target, TLS, API key); add to them what else the caller needs. */
   public WorkflowServiceStubsOptions.Builder stubOptions() {
+    return stubOptions(null);
+  }
+
+  /** The same, reporting the Temporal SDK's own metrics (requests, polls, task latencies) to {@code registry} if given. */
+  public WorkflowServiceStubsOptions.Builder stubOptions(io.micrometer.core.instrument.MeterRegistry registry) {
     WorkflowServiceStubsOptions.Builder options = WorkflowServiceStubsOptions.newBuilder().setTarget(address);
+    if (registry != null) {
+      options.setMetricsScope(new com.uber.m3.tally.RootScopeBuilder()
+          .reporter(new io.temporal.common.reporter.MicrometerClientStatsReporter(registry))
+          .reportEvery(com.uber.m3.util.Duration.ofSeconds(1)));
+    }
     if (tls()) {
       try {
         SslContextBuilder tls = GrpcSslContexts.forClient();
