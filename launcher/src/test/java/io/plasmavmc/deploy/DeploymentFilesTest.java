@@ -146,8 +146,11 @@ class DeploymentFilesTest {
     assertTrue(dockerfile.contains("USER 65534"), "the gateway runs as nobody");
     assertTrue(dockerfile.contains("grpc-health-probe"), "the image carries the health check's probe");
     assertTrue(dockerfile.contains("io.plasmavmc.gateway.GatewayApplication"));
-    assertTrue(((List<String>) service("plasmavmc-gateway").get("ports")).stream().allMatch(p -> p.startsWith("127.0.0.1:")),
-        "an API without authentication is published on loopback only");
+    Map<String, Object> env = environment("plasmavmc-gateway");
+    assertNotNull(env.get("PLASMAVMC_GATEWAY_TOKENS_FILE"), "the gateway authenticates with bearer tokens");
+    assertNotNull(env.get("PLASMAVMC_GATEWAY_TLS_CERT"), "the gateway, bound to 0.0.0.0 in its container, serves TLS");
+    assertNotNull(env.get("PLASMAVMC_GATEWAY_TLS_KEY"));
+    assertTrue(String.valueOf(service("plasmavmc-gateway").get("healthcheck")).contains("-tls"), "the health probe speaks TLS");
   }
 
   @Test
