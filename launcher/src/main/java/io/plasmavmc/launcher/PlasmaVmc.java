@@ -69,7 +69,7 @@ public final class PlasmaVmc {
     }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      System.out.println("plasmavmc: stopping (VMs keep running; their QEMU processes are daemonized)");
+      System.out.println("plasmavmc: stopping (VMs keep running; each QEMU runs in its own session)");
       stack.close();
       stopped.countDown();
     }, "plasmavmc-shutdown"));

@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A PlasmaVMC process in its own JVM (`plasmavmc host-worker`, or the whole `plasmavmc up`), so a
- * test can SIGKILL it, with every process it started, at a chosen moment: when a line it logs
+ * test can SIGKILL it at a chosen moment: when a line it logs
  * contains a given text.
  */
 final class PlasmaVmcProcess {
@@ -95,17 +95,21 @@ final class PlasmaVmcProcess {
     return done;
   }
 
-  /** SIGKILLs the process and every process it started (QEMU is not among them: it is daemonized). */
+  /**
+   * SIGKILLs the process alone, as the OOM killer or {@code kill -9} would. Its QEMUs run on (each
+   * in a session of its own); a Temporal dev server it started must die with it, by the parent-death
+   * signal the stack set, and this waits for that.
+   */
   void kill() {
     Process current = process;
     if (current == null) {
       return;
     }
-    List<ProcessHandle> tree = new ArrayList<>(current.descendants().toList());
-    tree.add(current.toHandle());
-    tree.forEach(ProcessHandle::destroyForcibly);
-    for (ProcessHandle handle : tree) {
-      handle.onExit().orTimeout(10, TimeUnit.SECONDS).join();
+    List<ProcessHandle> servers = temporalServers();
+    current.destroyForcibly();
+    current.onExit().orTimeout(10, TimeUnit.SECONDS).join();
+    for (ProcessHandle server : servers) {
+      server.onExit().orTimeout(10, TimeUnit.SECONDS).join();
     }
   }
 
@@ -120,10 +124,12 @@ final class PlasmaVmcProcess {
     }
   }
 
-  /** The process's children now (for a stack: the Temporal dev server). */
-  List<ProcessHandle> children() {
+  /** The Temporal dev servers the process runs as its children now (its QEMUs are children too). */
+  List<ProcessHandle> temporalServers() {
     Process current = process;
-    return current == null ? List.of() : current.children().toList();
+    return current == null ? List.of() : current.children()
+        .filter(child -> child.info().command().map(command -> command.endsWith("/temporal")).orElse(false))
+        .toList();
   }
 
   boolean alive() {

@@ -86,10 +86,10 @@ class StackRestartTest {
       });
       awaitState(api, "r-stopping", VmState.VM_STATE_STOPPING, Duration.ofSeconds(30));
       Instant timerStarted = awaitTimerStarted(temporalPort, "vm-r-stopping", Duration.ofSeconds(30));
-      List<ProcessHandle> server = stack.children();
+      List<ProcessHandle> server = stack.temporalServers();
       assertEquals(1, server.size(), "the stack runs the Temporal dev server as its child: " + server);
 
-      stack.kill(); // SIGKILL: the JVM and the Temporal server
+      stack.kill(); // SIGKILL to the JVM; the Temporal server follows it
       assertTrue(server.stream().noneMatch(ProcessHandle::isAlive), "the Temporal server is gone too");
       stopped.join();
       for (Vm vm : List.of(before.get("r-running"), before.get("r-paused"), stopping)) {

@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A host's worker: VM workflows on the shared control queue, this host's activities on
- * {@code plasmavmc-host-<hostId>}. QEMU runs daemonized, so stopping the worker leaves every VM
+ * {@code plasmavmc-host-<hostId>}. QEMU runs in a session of its own, so stopping the worker leaves every VM
  * running; a new worker for the same host picks their workflows up where they were.
  */
 public final class HostWorker implements AutoCloseable {

@@ -9,7 +9,7 @@ import java.util.Optional;
 
 /**
  * Reads and signals processes through /proc, with the two guards a VM manager needs: a zombie is
- * not alive (a daemonized QEMU that exited lingers as a zombie until PID 1 reaps it, and
+ * not alive (a QEMU whose worker died lingers as a zombie after it exits, until PID 1 reaps it, and
  * {@code kill(pid, 0)} still succeeds on it), and a process is only "ours" if its command line
  * names the VM's runtime directory (the pid may have been reused by another program).
  */
