@@ -70,6 +70,15 @@ public interface HostActivities {
   @ActivityMethod
   ConsoleTail readConsole(String vmId, int maxBytes);
 
+  /**
+   * Waits until a line the guest writes to its serial console after byte {@code fromOffset}
+   * matches {@code pattern} (RE2 syntax), or {@code timeout} passes (then: not matched). Held by
+   * the host's console watcher, heartbeated like {@link #monitor}, so it takes no worker slot;
+   * retried on a restarted worker, it reads the console again from {@code fromOffset}.
+   */
+  @ActivityMethod
+  ConsoleMatch awaitConsole(String vmId, String pattern, long fromOffset, Duration timeout);
+
   /** The VMs whose QEMU runs on this host (runtime directory name to pid), checked by pidfile and cmdline. */
   @ActivityMethod
   java.util.Map<String, Long> runningQemus();

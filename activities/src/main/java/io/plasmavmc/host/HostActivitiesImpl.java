@@ -42,6 +42,7 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
   private final QemuLauncher launcher;
   private final QmpSessions sessions;
   private final HostWatcher watcher;
+  private final ConsoleWatcher consoles = new ConsoleWatcher(MONITOR_HEARTBEAT_INTERVAL);
   private final HostCapacity capacity;
   private final HostTimings timings;
   private final Map<String, Object> vmLocks = new ConcurrentHashMap<>();
@@ -302,37 +303,54 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
   @Override
   public VmStatus monitor(String vmId, long pid, long startTime) {
     ActivityExecutionContext context = Activity.getExecutionContext();
-    byte[] taskToken = context.getTaskToken();
-    WorkflowClient client = context.getWorkflowClient();
-    ActivityCompletionClient completion = client.newActivityCompletionClient();
     // Signals go to the workflow that scheduled this activity, by id, through an untyped stub:
     // the host side knows no workflow code.
-    WorkflowStub workflow = client.newUntypedWorkflowStub(context.getInfo().getWorkflowId());
+    WorkflowStub workflow = context.getWorkflowClient().newUntypedWorkflowStub(context.getInfo().getWorkflowId());
+    return completeLater(vmId, "monitor", wanted -> watch(vmId, pid, startTime, event -> workflow.signal(HostEvent.SIGNAL, event), wanted));
+  }
+
+  /**
+   * Hands a long wait to one of the host's watchers and returns without completing the activity:
+   * no thread or slot waits. The watcher asks {@code wanted} every few seconds, which heartbeats
+   * the activity (false once it was cancelled or timed out, or its workflow is gone: the wait
+   * ends), and the activity completes with the wait's result.
+   */
+  private <T> T completeLater(String vmId, String what, java.util.function.Function<java.util.function.BooleanSupplier,
+      java.util.concurrent.CompletableFuture<T>> wait) {
+    ActivityExecutionContext context = Activity.getExecutionContext();
+    byte[] taskToken = context.getTaskToken();
+    ActivityCompletionClient completion = context.getWorkflowClient().newActivityCompletionClient();
     context.doNotCompleteOnReturn();
-    watch(vmId, pid, startTime, event -> workflow.signal(HostEvent.SIGNAL, event), () -> {
+    wait.apply(() -> {
       try {
         completion.heartbeat(taskToken, null);
         return true;
       } catch (ActivityCanceledException | ActivityNotExistsException e) {
         return false;
       } catch (RuntimeException e) {
-        log.debug("VM {}: monitor heartbeat failed ({}); trying again", vmId, e.getMessage());
+        log.debug("VM {}: {} heartbeat failed ({}); trying again", vmId, what, e.getMessage());
         return true;
       }
-    }).whenComplete((status, failure) -> {
+    }).whenComplete((result, failure) -> {
       try {
         if (failure == null) {
-          completion.complete(taskToken, status);
+          completion.complete(taskToken, result);
         } else if (!(failure instanceof java.util.concurrent.CancellationException)) {
           completion.completeExceptionally(taskToken, failure instanceof Exception e ? e : new RuntimeException(failure));
         }
       } catch (ActivityNotExistsException | ActivityCanceledException e) {
-        log.debug("VM {}: monitor ended after its activity: {}", vmId, e.getMessage());
+        log.debug("VM {}: {} ended after its activity: {}", vmId, what, e.getMessage());
       } catch (RuntimeException e) {
-        log.warn("VM {}: cannot complete the monitor activity: {}", vmId, e.toString());
+        log.warn("VM {}: cannot complete the {} activity: {}", vmId, what, e.toString());
       }
     });
     return null;
+  }
+
+  @Override
+  public ConsoleMatch awaitConsole(String vmId, String pattern, long fromOffset, Duration timeout) {
+    RuntimeDirectory dir = directory(vmId);
+    return completeLater(vmId, "console wait", wanted -> consoles.await(dir.serialLog(), pattern, fromOffset, timeout, wanted));
   }
 
   /** Watches the VM's QEMU instance {@code pid}/{@code startTime} (0/0: whichever runs); see {@link HostWatcher#watch}. */
@@ -479,6 +497,7 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
   @Override
   public void close() {
     watcher.close();
+    consoles.close();
     sessions.close();
   }
 

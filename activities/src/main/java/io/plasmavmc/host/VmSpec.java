@@ -21,7 +21,8 @@ public record VmSpec(
     String kernelCmdline,
     List<DiskSpec> disks,
     boolean network,
-    List<PortForward> portForwards) {
+    List<PortForward> portForwards,
+    ReadinessProbe readiness) {
 
   public static final int MIN_MEMORY_MIB = 16;
   public static final int MAX_MEMORY_MIB = 4 * 1024 * 1024;
@@ -40,35 +41,39 @@ public record VmSpec(
 
   /** A spec with PlasmaVMC's defaults: 1 vCPU, 128 MiB, q35, AUTO, user-mode network. */
   public static VmSpec of(String name) {
-    return new VmSpec(name, null, 1, 128, "q35", Accelerator.AUTO, null, null, null, List.of(), true, List.of());
+    return new VmSpec(name, null, 1, 128, "q35", Accelerator.AUTO, null, null, null, List.of(), true, List.of(), null);
   }
 
   public VmSpec withUuid(String value) {
-    return new VmSpec(name, value, vcpus, memoryMib, machineType, accelerator, kernel, initrd, kernelCmdline, disks, network, portForwards);
+    return new VmSpec(name, value, vcpus, memoryMib, machineType, accelerator, kernel, initrd, kernelCmdline, disks, network, portForwards, readiness);
   }
 
   public VmSpec withResources(int cpus, int mib) {
-    return new VmSpec(name, uuid, cpus, mib, machineType, accelerator, kernel, initrd, kernelCmdline, disks, network, portForwards);
+    return new VmSpec(name, uuid, cpus, mib, machineType, accelerator, kernel, initrd, kernelCmdline, disks, network, portForwards, readiness);
   }
 
   public VmSpec withAccelerator(Accelerator value) {
-    return new VmSpec(name, uuid, vcpus, memoryMib, machineType, value, kernel, initrd, kernelCmdline, disks, network, portForwards);
+    return new VmSpec(name, uuid, vcpus, memoryMib, machineType, value, kernel, initrd, kernelCmdline, disks, network, portForwards, readiness);
   }
 
   public VmSpec withMachineType(String value) {
-    return new VmSpec(name, uuid, vcpus, memoryMib, value, accelerator, kernel, initrd, kernelCmdline, disks, network, portForwards);
+    return new VmSpec(name, uuid, vcpus, memoryMib, value, accelerator, kernel, initrd, kernelCmdline, disks, network, portForwards, readiness);
   }
 
   public VmSpec withKernel(String kernelPath, String initrdPath, String cmdline) {
-    return new VmSpec(name, uuid, vcpus, memoryMib, machineType, accelerator, kernelPath, initrdPath, cmdline, disks, network, portForwards);
+    return new VmSpec(name, uuid, vcpus, memoryMib, machineType, accelerator, kernelPath, initrdPath, cmdline, disks, network, portForwards, readiness);
   }
 
   public VmSpec withDisks(List<DiskSpec> value) {
-    return new VmSpec(name, uuid, vcpus, memoryMib, machineType, accelerator, kernel, initrd, kernelCmdline, value, network, portForwards);
+    return new VmSpec(name, uuid, vcpus, memoryMib, machineType, accelerator, kernel, initrd, kernelCmdline, value, network, portForwards, readiness);
   }
 
   public VmSpec withNetwork(boolean enabled, List<PortForward> forwards) {
-    return new VmSpec(name, uuid, vcpus, memoryMib, machineType, accelerator, kernel, initrd, kernelCmdline, disks, enabled, forwards);
+    return new VmSpec(name, uuid, vcpus, memoryMib, machineType, accelerator, kernel, initrd, kernelCmdline, disks, enabled, forwards, readiness);
+  }
+
+  public VmSpec withReadiness(ReadinessProbe probe) {
+    return new VmSpec(name, uuid, vcpus, memoryMib, machineType, accelerator, kernel, initrd, kernelCmdline, disks, network, portForwards, probe);
   }
 
   /** Checks every field that needs no host to check; throws naming the first bad field. */
@@ -136,6 +141,9 @@ public record VmSpec(
       if (forward.guestPort() < 1 || forward.guestPort() > 65535) {
         throw new InvalidSpecException(field + ".guest_port", "must be between 1 and 65535");
       }
+    }
+    if (readiness != null) {
+      readiness.validate();
     }
     return this;
   }

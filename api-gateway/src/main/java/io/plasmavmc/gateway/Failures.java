@@ -69,6 +69,7 @@ final class Failures {
       case VmFailures.DELETED -> ErrorDetails.withReason(Status.NOT_FOUND.withDescription(message), "VM_NOT_FOUND");
       case VmFailures.NAME_TAKEN -> ErrorDetails.withReason(Status.ALREADY_EXISTS.withDescription(message), "NAME_TAKEN");
       case VmFailures.HOST_FULL -> ErrorDetails.withReason(Status.RESOURCE_EXHAUSTED.withDescription(message), "HOST_FULL");
+      case VmFailures.GUEST_NOT_READY -> ErrorDetails.withReason(Status.DEADLINE_EXCEEDED.withDescription(message), "GUEST_NOT_READY");
       case VmFailures.HOST_TIMEOUT -> ErrorDetails.withReason(Status.DEADLINE_EXCEEDED.withDescription(message), "QEMU_NOT_ANSWERING");
       default -> ErrorDetails.withReason(Status.INTERNAL.withDescription(message), "HOST_ERROR");
     };

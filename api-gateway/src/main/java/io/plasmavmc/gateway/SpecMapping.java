@@ -50,8 +50,17 @@ final class SpecMapping {
     String uuid = spec.getUuid().isEmpty() ? UUID.randomUUID().toString() : spec.getUuid();
     VmSpec result = new VmSpec(name, uuid, vcpus, memory, machine, accelerator,
         emptyToNull(spec.getKernel()), emptyToNull(spec.getInitrd()), emptyToNull(spec.getKernelCmdline()),
-        disks, !spec.getNoNetwork(), forwards);
+        disks, !spec.getNoNetwork(), forwards, readiness(spec));
     return result.validate();
+  }
+
+  private static io.plasmavmc.host.ReadinessProbe readiness(io.plasmavmc.api.v1.VmSpec spec) {
+    if (!spec.hasReadiness()) {
+      return null;
+    }
+    io.plasmavmc.api.v1.ReadinessProbe probe = spec.getReadiness();
+    int timeout = probe.getTimeoutSeconds() == 0 ? io.plasmavmc.host.ReadinessProbe.DEFAULT_TIMEOUT_SECONDS : unsigned(probe.getTimeoutSeconds());
+    return new io.plasmavmc.host.ReadinessProbe(probe.getSerialPattern(), timeout);
   }
 
   static io.plasmavmc.api.v1.VmSpec toProto(VmSpec spec) {
@@ -79,6 +88,11 @@ final class SpecMapping {
           .setHostAddress(nullToEmpty(forward.hostAddress()))
           .setHostPort(forward.hostPort())
           .setGuestPort(forward.guestPort()));
+    }
+    if (spec.readiness() != null) {
+      builder.setReadiness(io.plasmavmc.api.v1.ReadinessProbe.newBuilder()
+          .setSerialPattern(spec.readiness().serialPattern())
+          .setTimeoutSeconds(spec.readiness().timeoutSeconds()));
     }
     return builder.build();
   }

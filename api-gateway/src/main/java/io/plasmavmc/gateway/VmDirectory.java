@@ -96,6 +96,11 @@ final class VmDirectory {
     return update(name, VmWorkflow::start);
   }
 
+  /** Waits until the VM's guest is ready by its readiness probe (see VmWorkflow#awaitReady). */
+  VmRecord awaitReady(String name) {
+    return update(name, VmWorkflow::awaitReady);
+  }
+
   VmRecord stop(String name, StopRequest request) {
     return update(name, vm -> vm.stop(request));
   }

@@ -37,6 +37,16 @@ final class VmMapping {
     if (record.hostUnreachableSince() != null) {
       vm.setHostUnreachableSince(timestamp(record.hostUnreachableSince()));
     }
+    if (record.readiness() != null) {
+      vm.setGuestReadiness(switch (record.readiness().status()) {
+        case WAITING -> io.plasmavmc.api.v1.GuestReadiness.GUEST_READINESS_WAITING;
+        case READY -> io.plasmavmc.api.v1.GuestReadiness.GUEST_READINESS_READY;
+        case NOT_READY -> io.plasmavmc.api.v1.GuestReadiness.GUEST_READINESS_NOT_READY;
+      });
+      if (record.readiness().ready()) {
+        vm.setGuestReady(true).setGuestReadyAt(timestamp(record.readiness().since()));
+      }
+    }
     for (OperationRecord op : record.recentOperations()) {
       Operation.Builder operation = Operation.newBuilder().setName(op.name()).setOutcome(op.outcome() == null ? "" : op.outcome());
       if (op.startedAt() != null) {

@@ -101,13 +101,24 @@ final class VmService extends VmServiceGrpc.VmServiceImplBase {
       } catch (InvalidSpecException e) {
         throw ErrorDetails.invalidField(e.getMessage());
       }
-      return directory.create(name, spec, requestId.isEmpty() ? UUID.randomUUID().toString() : requestId, request.getStart(), hostId);
+      if (request.getWaitForReady() && !request.getStart()) {
+        throw Requests.invalid("wait_for_ready", "needs start = true: a VM that is only created does not boot");
+      }
+      if (request.getWaitForReady() && spec.readiness() == null) {
+        throw Requests.invalid("wait_for_ready", "needs spec.readiness: without a probe there is nothing to wait for");
+      }
+      VmRecord created = directory.create(name, spec, requestId.isEmpty() ? UUID.randomUUID().toString() : requestId, request.getStart(), hostId);
+      return request.getWaitForReady() ? ready(name, created) : created;
     });
   }
 
   @Override
   public void startVm(StartVmRequest request, StreamObserver<Vm> response) {
-    respond("StartVm", request.getName(), response, () -> directory.start(Requests.name("name", request.getName())));
+    respond("StartVm", request.getName(), response, () -> {
+      String name = Requests.name("name", request.getName());
+      VmRecord started = directory.start(name);
+      return request.getWaitForReady() ? ready(name, started) : started;
+    });
   }
 
   @Override
@@ -133,7 +144,11 @@ final class VmService extends VmServiceGrpc.VmServiceImplBase {
 
   @Override
   public void rebootVm(RebootVmRequest request, StreamObserver<Vm> response) {
-    respond("RebootVm", request.getName(), response, () -> directory.reboot(Requests.name("name", request.getName())));
+    respond("RebootVm", request.getName(), response, () -> {
+      String name = Requests.name("name", request.getName());
+      VmRecord rebooted = directory.reboot(name);
+      return request.getWaitForReady() ? ready(name, rebooted) : rebooted;
+    });
   }
 
   @Override
@@ -167,6 +182,17 @@ final class VmService extends VmServiceGrpc.VmServiceImplBase {
       log.info("DeleteVm {}: deleted", request.getName());
       return DeleteVmResponse.newBuilder().setVm(VmMapping.toProto(deleted)).build();
     });
+  }
+
+  /**
+   * The VM once its guest is ready. A VM without a probe is ready when it runs; one that booted
+   * with a probe is waited for (DEADLINE_EXCEEDED naming the probe when its time runs out).
+   */
+  private VmRecord ready(String name, VmRecord booted) {
+    if (booted.spec().readiness() == null || (booted.readiness() != null && booted.readiness().ready())) {
+      return booted;
+    }
+    return directory.awaitReady(name);
   }
 
   /** A call answered with the VM; operations log how it ended, GetVm only its unexpected errors. */

@@ -64,9 +64,10 @@ public final class Vmctl {
                       [--kernel PATH --initrd PATH --cmdline TEXT] [--test-guest graceful|stubborn]
                       [--disk PATH[:raw|qcow2][:ro]]... [--forward [udp:]HOSTPORT:GUESTPORT]... [--no-network]
                       [--host ID] [--request-id ID]
-          start NAME
+                      [--ready-pattern REGEX [--ready-timeout SECONDS]] [--wait-ready]
+          start NAME [--wait-ready]
           stop NAME [--timeout SECONDS] [--force]
-          pause NAME | resume NAME | reboot NAME
+          pause NAME | resume NAME | reboot NAME [--wait-ready]
           get NAME
           watch NAME                  stream state changes until the VM is deleted (Ctrl-C ends)
           console-log NAME [--bytes N]
@@ -83,7 +84,7 @@ public final class Vmctl {
   public int run(String[] args) {
     Options options;
     try {
-      options = new Options(args, 0, "--json", "--start", "--wait", "--force", "--no-network", "--help");
+      options = new Options(args, 0, "--json", "--start", "--wait", "--wait-ready", "--force", "--no-network", "--help");
     } catch (IllegalArgumentException e) {
       err.println("vmctl: " + e.getMessage());
       return 2;
@@ -165,7 +166,10 @@ public final class Vmctl {
       }
       Vm vm = switch (command) {
         case "create" -> create(channel, name, options, json);
-        case "start" -> done(options, () -> vms.startVm(StartVmRequest.newBuilder().setName(name).build()));
+        case "start" -> {
+          boolean ready = options.flag("--wait-ready");
+          yield done(options, () -> vms.startVm(StartVmRequest.newBuilder().setName(name).setWaitForReady(ready).build()));
+        }
         case "stop" -> {
           int timeout = options.integer("--timeout", 0);
           boolean force = options.flag("--force");
@@ -178,7 +182,10 @@ public final class Vmctl {
         }
         case "pause" -> done(options, () -> vms.pauseVm(PauseVmRequest.newBuilder().setName(name).build()));
         case "resume" -> done(options, () -> vms.resumeVm(ResumeVmRequest.newBuilder().setName(name).build()));
-        case "reboot" -> done(options, () -> vms.rebootVm(RebootVmRequest.newBuilder().setName(name).build()));
+        case "reboot" -> {
+          boolean ready = options.flag("--wait-ready");
+          yield done(options, () -> vms.rebootVm(RebootVmRequest.newBuilder().setName(name).setWaitForReady(ready).build()));
+        }
         case "get" -> done(options, () -> vms.getVm(GetVmRequest.newBuilder().setName(name).build()));
         case "delete" -> done(options, () -> vms.deleteVm(DeleteVmRequest.newBuilder().setName(name).build()).getVm());
         default -> throw new IllegalArgumentException("unknown command " + command + "\n" + usage());
@@ -262,12 +269,19 @@ public final class Vmctl {
         throw new IllegalArgumentException("--forward [udp:]HOSTPORT:GUESTPORT, not " + forward);
       }
     }
-    boolean start = options.flag("--start");
+    String readyPattern = options.value("--ready-pattern", null);
+    if (readyPattern != null) {
+      spec.setReadiness(io.plasmavmc.api.v1.ReadinessProbe.newBuilder().setSerialPattern(readyPattern)
+          .setTimeoutSeconds(options.integer("--ready-timeout", 0)));
+    }
+    boolean waitReady = options.flag("--wait-ready");
+    boolean start = options.flag("--start") || waitReady;
     boolean wait = options.flag("--wait");
     CreateVmRequest request = CreateVmRequest.newBuilder()
         .setName(name)
         .setSpec(spec)
         .setStart(start)
+        .setWaitForReady(waitReady)
         .setHostId(options.value("--host", ""))
         .setRequestId(options.value("--request-id", UUID.randomUUID().toString()))
         .build();
@@ -412,6 +426,10 @@ public final class Vmctl {
     out.printf("state:       %s (%s)%n", label(vm.getState()), vm.getStateReason());
     if (vm.getState() == VmState.VM_STATE_HOST_UNREACHABLE) {
       out.printf("last known:  %s (host unreachable since %s)%n", label(vm.getLastKnownState()), instant(vm.getHostUnreachableSince()));
+    }
+    if (vm.getGuestReadiness() != io.plasmavmc.api.v1.GuestReadiness.GUEST_READINESS_UNSPECIFIED) {
+      out.printf("guest:       %s%s%n", vm.getGuestReadiness().name().replace("GUEST_READINESS_", "").toLowerCase().replace('_', ' '),
+          vm.getGuestReady() ? " since " + instant(vm.getGuestReadyAt()) : "");
     }
     out.printf("host:        %s%n", vm.getHostId());
     out.printf("qemu:        %s%n", vm.getQemuPid() == 0 ? "not running" : "pid " + vm.getQemuPid() + ", run state " + vm.getQemuRunState());

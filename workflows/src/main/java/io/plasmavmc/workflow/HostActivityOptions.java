@@ -99,4 +99,17 @@ final class HostActivityOptions {
         .setSummary(summary)
         .build();
   }
+
+  /**
+   * A readiness probe's wait on the serial console: held by the host's console watcher and
+   * heartbeated like the monitor, retried on the host's next worker if its worker dies (it reads
+   * the console again from the boot's start), cancelled when the boot ends first.
+   */
+  static ActivityOptions awaitConsole(String hostId, Duration scheduleToStart, Duration wait, String summary) {
+    return base(hostId, scheduleToStart, wait.plusSeconds(60), 0)
+        .setHeartbeatTimeout(HostActivities.MONITOR_HEARTBEAT_INTERVAL.multipliedBy(3))
+        .setCancellationType(ActivityCancellationType.TRY_CANCEL)
+        .setSummary(summary)
+        .build();
+  }
 }

@@ -23,6 +23,8 @@ public final class VmFailures {
   public static final String HOST_FULL = "HostFull";
   /** Another request created a VM of that name. The gateway answers ALREADY_EXISTS. */
   public static final String NAME_TAKEN = "NameTaken";
+  /** The guest did not pass its readiness probe in time. The gateway answers DEADLINE_EXCEEDED. */
+  public static final String GUEST_NOT_READY = "GuestNotReady";
   /** The VM was deleted; its workflow is only finishing. The gateway answers NOT_FOUND. */
   public static final String DELETED = "VmDeleted";
 

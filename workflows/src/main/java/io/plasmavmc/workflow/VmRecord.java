@@ -16,6 +16,7 @@ import java.util.List;
  * {@code stateSeq} counts the VM's state changes (see {@link StateChange}).
  * {@code hostUnreachableSince} is set while the VM's host worker does not pick up its work: the
  * state is then only the last one seen, and the API says so instead of showing it as current.
+ * {@code readiness} is the guest's, by the spec's readiness probe, while QEMU runs (null otherwise).
  */
 public record VmRecord(
     String vmId,
@@ -34,7 +35,8 @@ public record VmRecord(
     long stateSeq,
     Instant hostUnreachableSince,
     long qemuStartTime,
-    long observedAt) {
+    long observedAt,
+    GuestReadiness readiness) {
 
   public static final int RECENT_OPERATIONS = 20;
 
@@ -46,14 +48,14 @@ public record VmRecord(
       String qemuRunState, long pid, Instant createdAt, Instant updatedAt, Instant stateChangedAt, List<OperationRecord> recentOperations,
       long stateSeq, Instant hostUnreachableSince) {
     this(vmId, name, requestId, spec, hostId, state, stateReason, qemuRunState, pid, createdAt, updatedAt, stateChangedAt,
-        recentOperations, stateSeq, hostUnreachableSince, 0, 0);
+        recentOperations, stateSeq, hostUnreachableSince, 0, 0, null);
   }
 
   public VmRecord withState(VmState newState, String reason, Instant now) {
     boolean changed = newState != state;
     return new VmRecord(vmId, name, requestId, spec, hostId, newState, reason, qemuRunState, pid, createdAt, now,
         changed ? now : stateChangedAt, recentOperations, changed ? stateSeq + 1 : stateSeq, hostUnreachableSince, qemuStartTime,
-        observedAt);
+        observedAt, readiness);
   }
 
   /** The host stopped answering: the state stays as last seen, marked as such from {@code now} on. */
@@ -61,7 +63,7 @@ public record VmRecord(
     boolean changed = hostUnreachableSince == null;
     return new VmRecord(vmId, name, requestId, spec, hostId, state, reason, qemuRunState, pid, createdAt, now,
         changed ? now : stateChangedAt, recentOperations, changed ? stateSeq + 1 : stateSeq, changed ? now : hostUnreachableSince,
-        qemuStartTime, observedAt);
+        qemuStartTime, observedAt, readiness);
   }
 
   /**
@@ -72,13 +74,14 @@ public record VmRecord(
     boolean changed = status.state() != state || hostUnreachableSince != null;
     return new VmRecord(vmId, name, requestId, spec, hostId, status.state(), status.reason(), status.qemuRunState(),
         status.alive() ? status.pid() : 0, createdAt, now, changed ? now : stateChangedAt, recentOperations,
-        changed ? stateSeq + 1 : stateSeq, null, status.alive() ? status.startTime() : 0, Math.max(observedAt, status.observedAt()));
+        changed ? stateSeq + 1 : stateSeq, null, status.alive() ? status.startTime() : 0, Math.max(observedAt, status.observedAt()),
+        status.alive() ? readiness : null);
   }
 
   /** A new QEMU instance runs for the VM. */
   public VmRecord withInstance(long newPid, long startTime, Instant now) {
     return new VmRecord(vmId, name, requestId, spec, hostId, state, stateReason, qemuRunState, newPid, createdAt, now,
-        stateChangedAt, recentOperations, stateSeq, hostUnreachableSince, startTime, observedAt);
+        stateChangedAt, recentOperations, stateSeq, hostUnreachableSince, startTime, observedAt, readiness);
   }
 
   public VmRecord withOperation(OperationRecord operation) {
@@ -88,6 +91,21 @@ public record VmRecord(
       ops.remove(0);
     }
     return new VmRecord(vmId, name, requestId, spec, hostId, state, stateReason, qemuRunState, pid, createdAt, updatedAt,
-        stateChangedAt, ops, stateSeq, hostUnreachableSince, qemuStartTime, observedAt);
+        stateChangedAt, ops, stateSeq, hostUnreachableSince, qemuStartTime, observedAt, readiness);
+  }
+
+  /**
+   * The guest's readiness changed (null: no probe runs). It counts as a change of the VM's state,
+   * with {@code reason}, so WatchVm reports it.
+   */
+  public VmRecord withReadiness(GuestReadiness value, String reason, Instant now) {
+    return new VmRecord(vmId, name, requestId, spec, hostId, state, reason, qemuRunState, pid, createdAt, now, now,
+        recentOperations, stateSeq + 1, hostUnreachableSince, qemuStartTime, observedAt, value);
+  }
+
+  /** The boot ended (the state changes next, and says why): no readiness to report anymore. */
+  public VmRecord withoutReadiness() {
+    return new VmRecord(vmId, name, requestId, spec, hostId, state, stateReason, qemuRunState, pid, createdAt, updatedAt,
+        stateChangedAt, recentOperations, stateSeq, hostUnreachableSince, qemuStartTime, observedAt, null);
   }
 }

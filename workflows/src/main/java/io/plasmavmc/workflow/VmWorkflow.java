@@ -74,6 +74,17 @@ public interface VmWorkflow {
   @UpdateValidatorMethod(updateName = "consoleLog")
   void validateConsoleLog(int maxBytes);
 
+  /**
+   * Waits until the guest of the boot in progress is ready by the spec's readiness probe; returns
+   * the VM then, fails {@link VmFailures#GUEST_NOT_READY} when the probe's time ran out. Refused
+   * for a VM without a probe or without a booting guest.
+   */
+  @UpdateMethod(name = "awaitReady")
+  VmRecord awaitReady();
+
+  @UpdateValidatorMethod(updateName = "awaitReady")
+  void validateAwaitReady();
+
   /** What the VM's host observed by itself (sent by the host monitor activity). */
   @SignalMethod(name = HostEvent.SIGNAL)
   void hostEvent(HostEvent event);

@@ -53,6 +53,10 @@ public class VmWorkflowImpl implements VmWorkflow {
   /** The latest state changes, for watchers; older ones are dropped. */
   private final java.util.ArrayDeque<StateChange> changes = new java.util.ArrayDeque<>();
   private ApplicationFailure creationFailure;
+  /** Numbers the guest's boots; a readiness probe reports only on the boot it was started for. */
+  private long boots;
+  /** Readiness probes still running (the workflow does not continue as new while one runs). */
+  private int probes;
 
   @WorkflowInit
   public VmWorkflowImpl(VmWorkflowInput input) {
@@ -73,7 +77,7 @@ public class VmWorkflowImpl implements VmWorkflow {
     }
     if (!deleted) {
       Workflow.await(() -> deleted
-          || (Workflow.getInfo().isContinueAsNewSuggested() && Workflow.isEveryHandlerFinished() && !busy));
+          || (Workflow.getInfo().isContinueAsNewSuggested() && Workflow.isEveryHandlerFinished() && !busy && probes == 0));
     }
     if (!deleted) {
       log.info("VM {}: history is long; continuing as new in state {}", vm.name(), vm.state());
@@ -104,6 +108,9 @@ public class VmWorkflowImpl implements VmWorkflow {
         } else {
           refreshFromHost();
         }
+      }
+      if (input.startOnCreate()) {
+        probeReadiness(0);
       }
     } catch (ApplicationFailure failure) {
       outcome = "failed: " + failure.getOriginalMessage();
@@ -153,6 +160,7 @@ public class VmWorkflowImpl implements VmWorkflow {
         spawn("start");
         cont("start");
       }
+      probeReadiness(0); // a new QEMU starts a new serial log
     });
   }
 
@@ -166,6 +174,7 @@ public class VmWorkflowImpl implements VmWorkflow {
     return operation(VmOperation.STOP, () -> {
       // Only a running guest can react to the power button; a paused or never-started one is ended.
       boolean graceful = !request.force() && (vm.state() == VmState.RUNNING);
+      endReadiness();
       if (graceful) {
         gracefulStop(Duration.ofSeconds(request.timeoutSeconds()));
       } else {
@@ -203,11 +212,16 @@ public class VmWorkflowImpl implements VmWorkflow {
   public VmRecord reboot() {
     return operation(VmOperation.REBOOT, () -> {
       boolean wasPaused = vm.state() == VmState.PAUSED;
+      // The new boot's console output starts where the log ends now.
+      long consoleEnd = vm.spec().readiness() == null ? 0
+          : call("read the serial log's length", HostActivityOptions::quick, h -> h.readConsole(input.vmId(), 0)).totalBytes();
+      endReadiness();
       VmStatus status = quick("hard reset (system_reset)", h -> h.reset(input.vmId()));
       if (wasPaused) {
         status = quick("resume after reset", h -> h.cont(input.vmId()));
       }
       apply(status);
+      probeReadiness(consoleEnd);
     });
   }
 
@@ -219,6 +233,7 @@ public class VmWorkflowImpl implements VmWorkflow {
   @Override
   public VmRecord delete() {
     return operation(VmOperation.DELETE, () -> {
+      endReadiness();
       setState(VmState.DELETING, "deleting: stopping QEMU and removing its runtime directory");
       VmStatus status = call("kill QEMU for delete", HostActivityOptions::kill, h -> h.kill(input.vmId()));
       vm = vm.withStatus(status, now()).withState(VmState.DELETING, "deleting: removing the runtime directory", now());
@@ -265,6 +280,115 @@ public class VmWorkflowImpl implements VmWorkflow {
     if (vm.state() == VmState.DELETED || deleted) {
       throw VmFailures.deleted(vm.name());
     }
+  }
+
+  @Override
+  public VmRecord awaitReady() {
+    Workflow.await(() -> deleted || vm.readiness() == null || vm.readiness().status() != GuestReadiness.Status.WAITING);
+    GuestReadiness readiness = vm.readiness();
+    if (deleted) {
+      throw VmFailures.deleted(vm.name());
+    }
+    if (readiness == null) {
+      throw VmFailures.illegal("VM " + vm.name() + " is " + vm.state() + ": its guest stopped before it was ready");
+    }
+    if (readiness.status() == GuestReadiness.Status.NOT_READY) {
+      throw ApplicationFailure.newNonRetryableFailure(readiness.reason(), VmFailures.GUEST_NOT_READY, vm.name());
+    }
+    return vm;
+  }
+
+  @Override
+  public void validateAwaitReady() {
+    if (vm.state() == VmState.DELETED || deleted) {
+      throw VmFailures.deleted(vm.name());
+    }
+    if (vm.spec().readiness() == null) {
+      throw VmFailures.illegal("VM " + vm.name() + " has no readiness probe: give its spec a readiness probe to wait for its guest");
+    }
+    if (vm.readiness() == null) {
+      throw VmFailures.illegal("VM " + vm.name() + " is " + vm.state() + ": its guest is not booting");
+    }
+  }
+
+  /**
+   * Starts the spec's readiness probe for the boot that just began (none without a probe or a
+   * running guest): the guest is WAITING until a console line after {@code fromOffset} matches,
+   * READY then, or NOT_READY when the probe's durable timer fires first. It runs beside the VM's
+   * operations, so a boot's caller gets RUNNING at once and waits for readiness only if asked.
+   */
+  private void probeReadiness(long fromOffset) {
+    io.plasmavmc.host.ReadinessProbe probe = vm.spec().readiness();
+    if (probe == null || vm.state() != VmState.RUNNING) {
+      return;
+    }
+    long boot = ++boots;
+    Duration timeout = Duration.ofSeconds(probe.timeoutSeconds());
+    vm = vm.withReadiness(new GuestReadiness(GuestReadiness.Status.WAITING, "waiting for " + probe.describe(), now()),
+        "guest booting: waiting up to " + probe.timeoutSeconds() + " s for " + probe.describe() + " on the serial console", now());
+    publish();
+    probes++;
+    Async.procedure(() -> {
+      try {
+        awaitReadiness(boot, probe, fromOffset, timeout);
+      } finally {
+        probes--;
+      }
+    });
+  }
+
+  private void awaitReadiness(long boot, io.plasmavmc.host.ReadinessProbe probe, long fromOffset, Duration timeout) {
+    Instant started = now();
+    HostActivities waiter = Workflow.newActivityStub(HostActivities.class, HostActivityOptions.awaitConsole(input.hostId(),
+        input.hostTaskTimeout(), timeout, "wait for " + probe.describe() + " on the serial console"));
+    Promise<io.plasmavmc.host.ConsoleMatch>[] match = new Promise[1];
+    Promise<Void>[] deadline = new Promise[1];
+    CancellationScope scope = Workflow.newCancellationScope(() -> {
+      // The host's wait ends a little after the timer, so the durable timer is what decides.
+      match[0] = Async.function(waiter::awaitConsole, input.vmId(), probe.serialPattern(), fromOffset, timeout.plusSeconds(5));
+      deadline[0] = Workflow.newTimer(timeout, TimerOptions.newBuilder()
+          .setSummary("readiness timeout (" + timeout.toSeconds() + " s)").build());
+    });
+    scope.run();
+    // Either may end cancelled below; that is expected, not an error to report.
+    match[0].exceptionally(cancelled -> null);
+    deadline[0].exceptionally(cancelled -> null);
+    // (QEMU's exit takes the readiness away: the boot is over.)
+    Workflow.await(() -> match[0].isCompleted() || deadline[0].isCompleted() || boots != boot || deleted || vm.readiness() == null);
+    if (match[0].isCompleted() && (match[0].getFailure() != null || !match[0].get().matched())) {
+      // The host's wait ended without a match before the guest's time was up (it never should):
+      // the durable timer still decides.
+      Workflow.await(() -> deadline[0].isCompleted() || boots != boot || deleted || vm.readiness() == null);
+    }
+    if (!match[0].isCompleted()) {
+      scope.cancel(); // the guest's time is up, or its boot was ended: stop watching its console
+    }
+    if (boots != boot || deleted || vm.readiness() == null) {
+      return;
+    }
+    GuestReadiness result;
+    String reason;
+    io.plasmavmc.host.ConsoleMatch matched = match[0].isCompleted() && match[0].getFailure() == null ? match[0].get() : null;
+    if (matched != null && matched.matched()) {
+      Instant at = matched.noticedAtMillis() > 0 ? Instant.ofEpochMilli(matched.noticedAtMillis()) : now();
+      result = new GuestReadiness(GuestReadiness.Status.READY, "ready: " + probe.describe() + " matched \"" + matched.line() + "\"", at);
+      reason = "guest ready: " + probe.describe() + " matched " + Duration.between(started, at).toMillis() + " ms after boot";
+    } else if (match[0].isCompleted() && match[0].getFailure() != null) {
+      reason = "guest readiness unknown: the host could not watch its console (" + match[0].getFailure().getMessage() + ")";
+      result = new GuestReadiness(GuestReadiness.Status.NOT_READY, reason, now());
+    } else {
+      reason = "guest not ready: " + probe.describe() + " not seen on the serial console within " + timeout.toSeconds() + " s";
+      result = new GuestReadiness(GuestReadiness.Status.NOT_READY, reason, now());
+    }
+    log.info("VM {}: {}", vm.name(), reason);
+    vm = vm.withReadiness(result, reason, now());
+    publish();
+  }
+
+  /** The guest's boot ends (stop, reboot, delete): its readiness with it. */
+  private void endReadiness() {
+    boots++;
+    vm = vm.withoutReadiness();
   }
 
   @Override

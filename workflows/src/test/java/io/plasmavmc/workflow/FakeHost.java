@@ -209,6 +209,32 @@ final class FakeHost implements HostActivities {
     return new io.plasmavmc.host.ConsoleTail(java.util.Arrays.copyOfRange(log, log.length - length, log.length), log.length);
   }
 
+  /** VMs whose guest prints the readiness marker on its console. */
+  final java.util.Set<String> readyGuests = ConcurrentHashMap.newKeySet();
+  final AtomicInteger consoleWaits = new AtomicInteger();
+  final java.util.List<Long> consoleOffsets = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** Matches at once for a guest in {@link #readyGuests}; otherwise waits like awaitExit, at most {@link #WAIT_LIMIT}. */
+  @Override
+  public io.plasmavmc.host.ConsoleMatch awaitConsole(String vmId, String pattern, long fromOffset, Duration timeout) {
+    consoleWaits.incrementAndGet();
+    consoleOffsets.add(fromOffset);
+    long deadline = System.nanoTime() + Math.min(timeout.toNanos(), WAIT_LIMIT.toNanos());
+    while (System.nanoTime() < deadline) {
+      if (readyGuests.contains(vmId) && alive(vmId)) {
+        return new io.plasmavmc.host.ConsoleMatch(true, pattern + " (fake)", System.currentTimeMillis());
+      }
+      Activity.getExecutionContext().heartbeat(null);
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    return io.plasmavmc.host.ConsoleMatch.none();
+  }
+
   @Override
   public void cleanup(String vmId) {
     cleanups.incrementAndGet();

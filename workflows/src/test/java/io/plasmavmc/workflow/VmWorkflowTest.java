@@ -135,6 +135,69 @@ class VmWorkflowTest {
     }
   }
 
+  private static VmSpec probed(String name, int timeoutSeconds) {
+    return spec(name).withReadiness(new io.plasmavmc.host.ReadinessProbe("PLASMAVMC-GUEST-READY", timeoutSeconds));
+  }
+
+  @Test
+  void aGuestIsReadyWhenItsProbeMatchesAndAgainAfterAReboot() throws Exception {
+    host.readyGuests.add("probed");
+    VmWorkflow vm = create("probed", true, HOST, probed("probed", 60));
+    assertEquals(VmState.RUNNING, vm.awaitCreated(null).state());
+    VmRecord ready = vm.awaitReady();
+    assertEquals(GuestReadiness.Status.READY, ready.readiness().status());
+    assertTrue(ready.stateReason().startsWith("guest ready: serial pattern /PLASMAVMC-GUEST-READY/ matched"), ready.stateReason());
+    assertEquals(List.of(0L), host.consoleOffsets, "the first boot's console is read from its start");
+
+    VmRecord rebooted = vm.reboot();
+    assertEquals(GuestReadiness.Status.WAITING, rebooted.readiness().status(), "a reboot starts a new boot to wait for");
+    assertEquals(GuestReadiness.Status.READY, vm.awaitReady().readiness().status());
+    assertEquals(2, host.consoleWaits.get());
+    assertTrue(host.consoleOffsets.get(1) > 0, "after a reboot, only what the new boot writes counts: " + host.consoleOffsets);
+
+    VmRecord stopped = vm.stop(StopRequest.forced());
+    assertEquals(null, stopped.readiness(), "a stopped VM has no guest to be ready");
+    WorkflowUpdateException e = assertThrows(WorkflowUpdateException.class, vm::awaitReady);
+    assertEquals(VmFailures.ILLEGAL_TRANSITION, ((ApplicationFailure) e.getCause()).getType());
+    vm.delete();
+    record("probed", "vm-readiness");
+  }
+
+  @Test
+  void aGuestThatNeverPrintsItsMarkerIsNotReadyWhenTheProbesTimerFires() {
+    VmWorkflow vm = create("silent", true, HOST, probed("silent", 90));
+    vm.awaitCreated(null);
+    assertEquals(GuestReadiness.Status.WAITING, vm.describe().readiness().status());
+    Instant virtualStart = Instant.ofEpochMilli(env.currentTimeMillis());
+    WorkflowUpdateHandle<VmRecord> wait = WorkflowStub.fromTyped(vm).startUpdate("awaitReady", WorkflowUpdateStage.ACCEPTED, VmRecord.class);
+    env.sleep(Duration.ofSeconds(91));
+    Exception e = assertThrows(Exception.class, () -> wait.getResult(10, TimeUnit.SECONDS));
+    while (!(e instanceof WorkflowUpdateException) && e.getCause() instanceof Exception cause) {
+      e = cause;
+    }
+    ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, e.getCause());
+    assertEquals(VmFailures.GUEST_NOT_READY, failure.getType());
+    assertTrue(failure.getOriginalMessage().contains("serial pattern /PLASMAVMC-GUEST-READY/ not seen on the serial console within 90 s"),
+        failure.getOriginalMessage());
+    assertTrue(Duration.between(virtualStart, Instant.ofEpochMilli(env.currentTimeMillis())).toSeconds() >= 89,
+        "the probe's 90 s durable timer decided");
+    VmRecord after = vm.describe();
+    assertEquals(VmState.RUNNING, after.state(), "the VM stays for inspection");
+    assertEquals(GuestReadiness.Status.NOT_READY, after.readiness().status());
+  }
+
+  @Test
+  void waitingForReadinessNeedsAProbe() {
+    VmWorkflow vm = create("plain", true);
+    vm.awaitCreated(null);
+    assertEquals(null, vm.describe().readiness());
+    WorkflowUpdateException e = assertThrows(WorkflowUpdateException.class, vm::awaitReady);
+    ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, e.getCause());
+    assertEquals(VmFailures.ILLEGAL_TRANSITION, failure.getType());
+    assertTrue(failure.getOriginalMessage().contains("has no readiness probe"), failure.getOriginalMessage());
+    assertEquals(0, host.consoleWaits.get());
+  }
+
   @Test
   void aStubbornGuestIsForcedOffWhenTheDurableTimerFires() throws Exception {
     host.stubborn = true;

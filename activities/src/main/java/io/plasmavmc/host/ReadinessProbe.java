@@ -1,0 +1,39 @@
+package io.plasmavmc.host;
+
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
+
+/**
+ * How PlasmaVMC tells that a running guest is ready: {@code serialPattern}, a regular expression
+ * (RE2 syntax, matched in linear time) searched in every line the guest writes to its serial
+ * console after it boots, within {@code timeoutSeconds}.
+ */
+public record ReadinessProbe(String serialPattern, int timeoutSeconds) {
+  public static final int DEFAULT_TIMEOUT_SECONDS = 120;
+  public static final int MAX_TIMEOUT_SECONDS = 3600;
+  public static final int MAX_PATTERN_LENGTH = 1024;
+
+  /** Checks the probe; throws naming the bad field. */
+  public ReadinessProbe validate() {
+    if (serialPattern == null || serialPattern.isEmpty()) {
+      throw new InvalidSpecException("spec.readiness.serial_pattern", "is required for a readiness probe");
+    }
+    if (serialPattern.length() > MAX_PATTERN_LENGTH) {
+      throw new InvalidSpecException("spec.readiness.serial_pattern", "must be at most " + MAX_PATTERN_LENGTH + " characters");
+    }
+    try {
+      Pattern.compile(serialPattern);
+    } catch (PatternSyntaxException e) {
+      throw new InvalidSpecException("spec.readiness.serial_pattern", "is not a valid RE2 regular expression: " + e.getDescription());
+    }
+    if (timeoutSeconds < 1 || timeoutSeconds > MAX_TIMEOUT_SECONDS) {
+      throw new InvalidSpecException("spec.readiness.timeout_seconds", "must be between 1 and " + MAX_TIMEOUT_SECONDS);
+    }
+    return this;
+  }
+
+  /** How the probe reads in a state reason or an error. */
+  public String describe() {
+    return "serial pattern /" + serialPattern + "/";
+  }
+}
