@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what PlasmaVMC needs on a Debian host, only what is missing:
-# QEMU (qemu-system-x86), busybox-static and cpio for the test guest, a JDK 17 and Maven, and
+# QEMU (qemu-system-x86), busybox-static, cpio and qemu-ga's libraries for the test guest, a JDK 17 and Maven, and
 # Temporal's CLI (the real dev server and its Web UI; see install-temporal.sh).
 # With --test also what only the tests need: Chromium and its driver (the Temporal UI test), and
 # nginx (a TLS front for Temporal in the test of the workers' mutual TLS).
@@ -14,6 +14,12 @@ command -v qemu-img >/dev/null || need+=(qemu-utils)
 if [[ ! -x /bin/busybox ]] || ldd /bin/busybox >/dev/null 2>&1; then need+=(busybox-static); fi
 command -v cpio >/dev/null || need+=(cpio)
 command -v gzip >/dev/null || need+=(gzip)
+# The agent variant of the test guest carries Debian's qemu-ga with these libraries of the host
+# (QEMU itself depends on them; listed so a host without QEMU's full set still gets them).
+for pair in libglib-2.0.so.0:libglib2.0-0 libnuma.so.1:libnuma1 liburing.so.2:liburing2 libudev.so.1:libudev1 \
+            libpcre2-8.so.0:libpcre2-8-0; do
+  /sbin/ldconfig -p | grep -q "${pair%%:*}" || need+=("${pair#*:}")
+done
 command -v javac >/dev/null || need+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null || need+=(maven)
 if [[ "${1:-}" == "--test" ]]; then

@@ -51,7 +51,7 @@ public final class ConsoleWatcher implements AutoCloseable {
    * or {@code timeout} passes (then completes unmatched), or {@code wanted} says false (then the
    * future is cancelled).
    */
-  public CompletableFuture<ConsoleMatch> await(Path log, String pattern, long fromOffset, Duration timeout, BooleanSupplier wanted) {
+  public CompletableFuture<ProbeResult> await(Path log, String pattern, long fromOffset, Duration timeout, BooleanSupplier wanted) {
     Wait wait = new Wait(log, Pattern.compile(pattern), fromOffset, System.nanoTime() + timeout.toNanos(), wanted);
     waits.put(wait, Boolean.TRUE);
     wait.result.whenComplete((match, failure) -> waits.remove(wait));
@@ -86,7 +86,7 @@ public final class ConsoleWatcher implements AutoCloseable {
     final Pattern pattern;
     final long deadline;
     final BooleanSupplier wanted;
-    final CompletableFuture<ConsoleMatch> result = new CompletableFuture<>();
+    final CompletableFuture<ProbeResult> result = new CompletableFuture<>();
     final StringBuilder line = new StringBuilder();
     long offset;
     long lastAsked = System.nanoTime();
@@ -107,7 +107,7 @@ public final class ConsoleWatcher implements AutoCloseable {
         return;
       }
       if (now - deadline >= 0) {
-        result.complete(ConsoleMatch.none());
+        result.complete(ProbeResult.none());
       } else if (now - lastAsked >= askEvery.toNanos()) {
         lastAsked = now;
         if (!wanted.getAsBoolean()) {
@@ -165,7 +165,7 @@ public final class ConsoleWatcher implements AutoCloseable {
         return false;
       }
       String matched = line.length() > 200 ? line.substring(0, 200) : line.toString();
-      result.complete(new ConsoleMatch(true, matched, System.currentTimeMillis()));
+      result.complete(new ProbeResult(true, matched, System.currentTimeMillis()));
       return true;
     }
   }

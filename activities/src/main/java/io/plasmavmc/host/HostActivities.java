@@ -77,7 +77,21 @@ public interface HostActivities {
    * retried on a restarted worker, it reads the console again from {@code fromOffset}.
    */
   @ActivityMethod
-  ConsoleMatch awaitConsole(String vmId, String pattern, long fromOffset, Duration timeout);
+  ProbeResult awaitConsole(String vmId, String pattern, long fromOffset, Duration timeout);
+
+  /**
+   * Waits until the guest agent answers on the VM's agent channel, or {@code timeout} passes (then:
+   * not ready). Held by the host's agent watcher like {@link #awaitConsole}.
+   */
+  @ActivityMethod
+  ProbeResult awaitAgent(String vmId, Duration timeout);
+
+  /**
+   * Asks the guest to power off through its guest agent (guest-shutdown), if the agent answers a
+   * guest-sync within a few seconds; returns whether it was asked. Returns without waiting.
+   */
+  @ActivityMethod
+  boolean agentShutdown(String vmId);
 
   /** The VMs whose QEMU runs on this host (runtime directory name to pid), checked by pidfile and cmdline. */
   @ActivityMethod

@@ -43,6 +43,7 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
   private final QmpSessions sessions;
   private final HostWatcher watcher;
   private final ConsoleWatcher consoles = new ConsoleWatcher(MONITOR_HEARTBEAT_INTERVAL);
+  private final AgentWatcher agents = new AgentWatcher(MONITOR_HEARTBEAT_INTERVAL, 4);
   private final HostCapacity capacity;
   private final HostTimings timings;
   private final Map<String, Object> vmLocks = new ConcurrentHashMap<>();
@@ -348,7 +349,24 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
   }
 
   @Override
-  public ConsoleMatch awaitConsole(String vmId, String pattern, long fromOffset, Duration timeout) {
+  public ProbeResult awaitAgent(String vmId, Duration timeout) {
+    RuntimeDirectory dir = directory(vmId);
+    return completeLater(vmId, "agent wait", wanted -> agents.await(dir.agentSocket(), timeout, wanted));
+  }
+
+  @Override
+  public boolean agentShutdown(String vmId) {
+    RuntimeDirectory dir = directory(vmId);
+    if (livePid(dir).isEmpty()) {
+      throw new VmNotRunningException(vmId);
+    }
+    boolean asked = AgentWatcher.shutdown(dir.agentSocket(), Duration.ofSeconds(3));
+    log.info("VM {}: {}", vmId, asked ? "guest agent asked to power off (guest-shutdown)" : "guest agent did not answer");
+    return asked;
+  }
+
+  @Override
+  public ProbeResult awaitConsole(String vmId, String pattern, long fromOffset, Duration timeout) {
     RuntimeDirectory dir = directory(vmId);
     return completeLater(vmId, "console wait", wanted -> consoles.await(dir.serialLog(), pattern, fromOffset, timeout, wanted));
   }
@@ -498,6 +516,7 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
   public void close() {
     watcher.close();
     consoles.close();
+    agents.close();
     sessions.close();
   }
 

@@ -4,19 +4,38 @@ import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
 
 /**
- * How PlasmaVMC tells that a running guest is ready: {@code serialPattern}, a regular expression
- * (RE2 syntax, matched in linear time) searched in every line the guest writes to its serial
- * console after it boots, within {@code timeoutSeconds}.
+ * How PlasmaVMC tells that a running guest is ready, within {@code timeoutSeconds} of its boot:
+ * {@code serialPattern}, a regular expression (RE2 syntax, matched in linear time) searched in
+ * every line the guest writes to its serial console, or {@code guestAgent}: the QEMU guest agent
+ * answers on its virtio-serial channel.
  */
-public record ReadinessProbe(String serialPattern, int timeoutSeconds) {
+public record ReadinessProbe(String serialPattern, int timeoutSeconds, boolean guestAgent) {
   public static final int DEFAULT_TIMEOUT_SECONDS = 120;
   public static final int MAX_TIMEOUT_SECONDS = 3600;
   public static final int MAX_PATTERN_LENGTH = 1024;
 
+  public ReadinessProbe(String serialPattern, int timeoutSeconds) {
+    this(serialPattern, timeoutSeconds, false);
+  }
+
+  public static ReadinessProbe agent(int timeoutSeconds) {
+    return new ReadinessProbe(null, timeoutSeconds, true);
+  }
+
   /** Checks the probe; throws naming the bad field. */
   public ReadinessProbe validate() {
-    if (serialPattern == null || serialPattern.isEmpty()) {
-      throw new InvalidSpecException("spec.readiness.serial_pattern", "is required for a readiness probe");
+    if (timeoutSeconds < 1 || timeoutSeconds > MAX_TIMEOUT_SECONDS) {
+      throw new InvalidSpecException("spec.readiness.timeout_seconds", "must be between 1 and " + MAX_TIMEOUT_SECONDS);
+    }
+    boolean pattern = serialPattern != null && !serialPattern.isEmpty();
+    if (guestAgent) {
+      if (pattern) {
+        throw new InvalidSpecException("spec.readiness", "takes a serial pattern or the guest agent, not both");
+      }
+      return this;
+    }
+    if (!pattern) {
+      throw new InvalidSpecException("spec.readiness.serial_pattern", "is required for a readiness probe (or set guest_agent)");
     }
     if (serialPattern.length() > MAX_PATTERN_LENGTH) {
       throw new InvalidSpecException("spec.readiness.serial_pattern", "must be at most " + MAX_PATTERN_LENGTH + " characters");
@@ -26,14 +45,11 @@ public record ReadinessProbe(String serialPattern, int timeoutSeconds) {
     } catch (PatternSyntaxException e) {
       throw new InvalidSpecException("spec.readiness.serial_pattern", "is not a valid RE2 regular expression: " + e.getDescription());
     }
-    if (timeoutSeconds < 1 || timeoutSeconds > MAX_TIMEOUT_SECONDS) {
-      throw new InvalidSpecException("spec.readiness.timeout_seconds", "must be between 1 and " + MAX_TIMEOUT_SECONDS);
-    }
     return this;
   }
 
   /** How the probe reads in a state reason or an error. */
   public String describe() {
-    return "serial pattern /" + serialPattern + "/";
+    return guestAgent ? "the guest agent (guest-sync)" : "serial pattern /" + serialPattern + "/";
   }
 }

@@ -22,7 +22,8 @@ public record VmSpec(
     List<DiskSpec> disks,
     boolean network,
     List<PortForward> portForwards,
-    ReadinessProbe readiness) {
+    ReadinessProbe readiness,
+    boolean guestAgent) {
 
   public static final int MIN_MEMORY_MIB = 16;
   public static final int MAX_MEMORY_MIB = 4 * 1024 * 1024;
@@ -41,39 +42,44 @@ public record VmSpec(
 
   /** A spec with PlasmaVMC's defaults: 1 vCPU, 128 MiB, q35, AUTO, user-mode network. */
   public static VmSpec of(String name) {
-    return new VmSpec(name, null, 1, 128, "q35", Accelerator.AUTO, null, null, null, List.of(), true, List.of(), null);
+    return new VmSpec(name, null, 1, 128, "q35", Accelerator.AUTO, null, null, null, List.of(), true, List.of(), null, false);
   }
 
   public VmSpec withUuid(String value) {
-    return new VmSpec(name, value, vcpus, memoryMib, machineType, accelerator, kernel, initrd, kernelCmdline, disks, network, portForwards, readiness);
+    return new VmSpec(name, value, vcpus, memoryMib, machineType, accelerator, kernel, initrd, kernelCmdline, disks, network, portForwards, readiness, guestAgent);
   }
 
   public VmSpec withResources(int cpus, int mib) {
-    return new VmSpec(name, uuid, cpus, mib, machineType, accelerator, kernel, initrd, kernelCmdline, disks, network, portForwards, readiness);
+    return new VmSpec(name, uuid, cpus, mib, machineType, accelerator, kernel, initrd, kernelCmdline, disks, network, portForwards, readiness, guestAgent);
   }
 
   public VmSpec withAccelerator(Accelerator value) {
-    return new VmSpec(name, uuid, vcpus, memoryMib, machineType, value, kernel, initrd, kernelCmdline, disks, network, portForwards, readiness);
+    return new VmSpec(name, uuid, vcpus, memoryMib, machineType, value, kernel, initrd, kernelCmdline, disks, network, portForwards, readiness, guestAgent);
   }
 
   public VmSpec withMachineType(String value) {
-    return new VmSpec(name, uuid, vcpus, memoryMib, value, accelerator, kernel, initrd, kernelCmdline, disks, network, portForwards, readiness);
+    return new VmSpec(name, uuid, vcpus, memoryMib, value, accelerator, kernel, initrd, kernelCmdline, disks, network, portForwards, readiness, guestAgent);
   }
 
   public VmSpec withKernel(String kernelPath, String initrdPath, String cmdline) {
-    return new VmSpec(name, uuid, vcpus, memoryMib, machineType, accelerator, kernelPath, initrdPath, cmdline, disks, network, portForwards, readiness);
+    return new VmSpec(name, uuid, vcpus, memoryMib, machineType, accelerator, kernelPath, initrdPath, cmdline, disks, network, portForwards, readiness, guestAgent);
   }
 
   public VmSpec withDisks(List<DiskSpec> value) {
-    return new VmSpec(name, uuid, vcpus, memoryMib, machineType, accelerator, kernel, initrd, kernelCmdline, value, network, portForwards, readiness);
+    return new VmSpec(name, uuid, vcpus, memoryMib, machineType, accelerator, kernel, initrd, kernelCmdline, value, network, portForwards, readiness, guestAgent);
   }
 
   public VmSpec withNetwork(boolean enabled, List<PortForward> forwards) {
-    return new VmSpec(name, uuid, vcpus, memoryMib, machineType, accelerator, kernel, initrd, kernelCmdline, disks, enabled, forwards, readiness);
+    return new VmSpec(name, uuid, vcpus, memoryMib, machineType, accelerator, kernel, initrd, kernelCmdline, disks, enabled, forwards, readiness, guestAgent);
   }
 
   public VmSpec withReadiness(ReadinessProbe probe) {
-    return new VmSpec(name, uuid, vcpus, memoryMib, machineType, accelerator, kernel, initrd, kernelCmdline, disks, network, portForwards, probe);
+    return new VmSpec(name, uuid, vcpus, memoryMib, machineType, accelerator, kernel, initrd, kernelCmdline, disks, network, portForwards, probe, guestAgent);
+  }
+
+  public VmSpec withGuestAgent(boolean enabled) {
+    return new VmSpec(name, uuid, vcpus, memoryMib, machineType, accelerator, kernel, initrd, kernelCmdline, disks, network, portForwards,
+        readiness, enabled);
   }
 
   /** Checks every field that needs no host to check; throws naming the first bad field. */
@@ -144,6 +150,9 @@ public record VmSpec(
     }
     if (readiness != null) {
       readiness.validate();
+      if (readiness.guestAgent() && !guestAgent) {
+        throw new InvalidSpecException("spec.readiness.guest_agent", "needs spec.guest_agent: the VM must have the agent's channel");
+      }
     }
     return this;
   }

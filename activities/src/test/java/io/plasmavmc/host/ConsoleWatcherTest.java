@@ -37,34 +37,34 @@ class ConsoleWatcherTest {
     Path log = dir.resolve("serial.log");
     write(log, "PLASMAVMC-GUEST-READY from the boot before\n");
     long offset = Files.size(log);
-    CompletableFuture<ConsoleMatch> match = watcher.await(log, "GUEST-READY variant=\\w+", offset, Duration.ofSeconds(30), () -> true);
+    CompletableFuture<ProbeResult> match = watcher.await(log, "GUEST-READY variant=\\w+", offset, Duration.ofSeconds(30), () -> true);
     write(log, "[    0.1] booting\r\nPLASMAVMC-GUE");
     Thread.sleep(50);
     assertFalse(match.isDone(), "half a marker is no marker, and the old one does not count");
     long written = System.currentTimeMillis();
     write(log, "ST-READY variant=graceful\n");
-    ConsoleMatch matched = match.get(5, TimeUnit.SECONDS);
-    assertTrue(matched.matched());
-    assertEquals("PLASMAVMC-GUEST-READY variant=graceful", matched.line());
+    ProbeResult matched = match.get(5, TimeUnit.SECONDS);
+    assertTrue(matched.ready());
+    assertEquals("PLASMAVMC-GUEST-READY variant=graceful", matched.detail());
     assertTrue(matched.noticedAtMillis() >= written, "noticed after it was written");
   }
 
   @Test
   void aPromptWithoutANewlineMatches() throws Exception {
     Path log = dir.resolve("serial.log");
-    CompletableFuture<ConsoleMatch> match = watcher.await(log, "login: $", 0, Duration.ofSeconds(30), () -> true);
+    CompletableFuture<ProbeResult> match = watcher.await(log, "login: $", 0, Duration.ofSeconds(30), () -> true);
     Thread.sleep(30); // the log does not exist yet: QEMU has not created it
     write(log, "Debian GNU/Linux 12 guest ttyS0\n\nguest login: ");
-    assertEquals("guest login: ", match.get(5, TimeUnit.SECONDS).line());
+    assertEquals("guest login: ", match.get(5, TimeUnit.SECONDS).detail());
   }
 
   @Test
   void theWaitEndsUnmatchedAtItsTimeoutOrWhenNoLongerWanted() throws Exception {
     Path log = dir.resolve("serial.log");
     write(log, "nothing of note\n");
-    assertFalse(watcher.await(log, "READY", 0, Duration.ofMillis(200), () -> true).get(5, TimeUnit.SECONDS).matched());
+    assertFalse(watcher.await(log, "READY", 0, Duration.ofMillis(200), () -> true).get(5, TimeUnit.SECONDS).ready());
     AtomicBoolean wanted = new AtomicBoolean(true);
-    CompletableFuture<ConsoleMatch> abandoned = watcher.await(log, "READY", 0, Duration.ofSeconds(30), wanted::get);
+    CompletableFuture<ProbeResult> abandoned = watcher.await(log, "READY", 0, Duration.ofSeconds(30), wanted::get);
     wanted.set(false);
     assertThrows(CancellationException.class, () -> abandoned.get(5, TimeUnit.SECONDS));
     assertEquals(0, watcher.waiting());
@@ -74,12 +74,12 @@ class ConsoleWatcherTest {
   void aTruncatedLogIsReadFromItsStartAndHostileLinesStayBounded() throws Exception {
     Path log = dir.resolve("serial.log");
     write(log, "x".repeat(10_000) + "\n");
-    CompletableFuture<ConsoleMatch> match = watcher.await(log, "(a+)+$", 10_001, Duration.ofSeconds(30), () -> true);
+    CompletableFuture<ProbeResult> match = watcher.await(log, "(a+)+$", 10_001, Duration.ofSeconds(30), () -> true);
     // A new QEMU: the log starts again, shorter than the offset. Its long line of a's is matched in
     // bounded pieces; a backtracking engine would take ages on this pattern, RE2 answers at once.
     Files.writeString(log, "new boot\n" + "a".repeat(9_000) + "!");
-    ConsoleMatch matched = match.get(5, TimeUnit.SECONDS);
-    assertTrue(matched.matched());
-    assertTrue(matched.line().startsWith("aaaa") && matched.line().length() == 200, "the reported line is cut short: " + matched.line().length());
+    ProbeResult matched = match.get(5, TimeUnit.SECONDS);
+    assertTrue(matched.ready());
+    assertTrue(matched.detail().startsWith("aaaa") && matched.detail().length() == 200, "the reported line is cut short: " + matched.detail().length());
   }
 }

@@ -65,6 +65,35 @@ class HostActivitiesQemuTest {
   }
 
   @Test
+  void theGuestAgentAnswersOnceTheGuestRunsItAndPowersTheGuestOff() throws Exception {
+    VmHandle handle = host.spawn("agent", guest("agent", TestGuest.agent()).withGuestAgent(true));
+    RuntimeDirectory dir = host.directory("agent");
+    assertTrue(io.plasmavmc.host.qemu.LinuxProcesses.commandLine(handle.pid()).contains("name=org.qemu.guest_agent.0"));
+    try (AgentWatcher agents = new AgentWatcher(Duration.ofSeconds(5), 2)) {
+      ProbeResult early = agents.await(dir.agentSocket(), Duration.ofMillis(700), () -> true).get(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertFalse(early.ready(), "a guest that does not run yet has no agent to answer");
+      host.cont("agent");
+      ProbeResult ready = agents.await(dir.agentSocket(), Duration.ofSeconds(90), () -> true).get(100, java.util.concurrent.TimeUnit.SECONDS);
+      assertTrue(ready.ready(), ready.toString());
+    }
+    TestGuest.awaitReady(dir.serialLog(), 1, Duration.ofSeconds(30));
+    assertTrue(Files.readString(dir.serialLog()).contains("PLASMAVMC-GUEST-READY variant=agent"));
+
+    assertTrue(host.agentShutdown("agent"), "the agent answered and was asked to power off");
+    VmStatus exited = host.awaitExit("agent", Duration.ofSeconds(30));
+    assertFalse(exited.alive(), exited.toString());
+    assertEquals(VmState.STOPPED, exited.state());
+    assertEquals("the guest powered off", exited.reason());
+    assertTrue(Files.readString(dir.serialLog()).contains("guest: the guest agent asked to power off"));
+    assertThrows(VmNotRunningException.class, () -> host.agentShutdown("agent"));
+
+    host.spawn("no-agent", bareQemu("no-agent"));
+    long start = System.nanoTime();
+    assertFalse(host.agentShutdown("no-agent"), "a VM without an agent channel");
+    assertTrue(System.nanoTime() - start < 5_000_000_000L, "answered without waiting out the sync");
+  }
+
+  @Test
   void gracefulGuestRunsPausesResetsAndPowersItselfOff() throws Exception {
     VmHandle handle = host.spawn("graceful", guest("graceful", TestGuest.graceful()));
     System.out.println("graceful guest accelerator: " + handle.accelerator());

@@ -50,7 +50,7 @@ final class SpecMapping {
     String uuid = spec.getUuid().isEmpty() ? UUID.randomUUID().toString() : spec.getUuid();
     VmSpec result = new VmSpec(name, uuid, vcpus, memory, machine, accelerator,
         emptyToNull(spec.getKernel()), emptyToNull(spec.getInitrd()), emptyToNull(spec.getKernelCmdline()),
-        disks, !spec.getNoNetwork(), forwards, readiness(spec));
+        disks, !spec.getNoNetwork(), forwards, readiness(spec), spec.getGuestAgent());
     return result.validate();
   }
 
@@ -60,7 +60,8 @@ final class SpecMapping {
     }
     io.plasmavmc.api.v1.ReadinessProbe probe = spec.getReadiness();
     int timeout = probe.getTimeoutSeconds() == 0 ? io.plasmavmc.host.ReadinessProbe.DEFAULT_TIMEOUT_SECONDS : unsigned(probe.getTimeoutSeconds());
-    return new io.plasmavmc.host.ReadinessProbe(probe.getSerialPattern(), timeout);
+    return new io.plasmavmc.host.ReadinessProbe(probe.getSerialPattern().isEmpty() ? null : probe.getSerialPattern(), timeout,
+        probe.getGuestAgent());
   }
 
   static io.plasmavmc.api.v1.VmSpec toProto(VmSpec spec) {
@@ -77,7 +78,8 @@ final class SpecMapping {
         .setInitrd(nullToEmpty(spec.initrd()))
         .setKernelCmdline(nullToEmpty(spec.kernelCmdline()))
         .setNoNetwork(!spec.network())
-        .setUuid(nullToEmpty(spec.uuid()));
+        .setUuid(nullToEmpty(spec.uuid()))
+        .setGuestAgent(spec.guestAgent());
     for (DiskSpec disk : spec.disks()) {
       builder.addDisks(Disk.newBuilder().setPath(disk.path()).setReadOnly(disk.readOnly())
           .setFormat(disk.format() == DiskFormat.QCOW2 ? io.plasmavmc.api.v1.DiskFormat.DISK_FORMAT_QCOW2 : io.plasmavmc.api.v1.DiskFormat.DISK_FORMAT_RAW));
@@ -91,8 +93,9 @@ final class SpecMapping {
     }
     if (spec.readiness() != null) {
       builder.setReadiness(io.plasmavmc.api.v1.ReadinessProbe.newBuilder()
-          .setSerialPattern(spec.readiness().serialPattern())
-          .setTimeoutSeconds(spec.readiness().timeoutSeconds()));
+          .setSerialPattern(nullToEmpty(spec.readiness().serialPattern()))
+          .setTimeoutSeconds(spec.readiness().timeoutSeconds())
+          .setGuestAgent(spec.readiness().guestAgent()));
     }
     return builder.build();
   }

@@ -61,10 +61,10 @@ public final class Vmctl {
     return """
         usage: vmctl [--server HOST:PORT] [--json] COMMAND NAME [options]
           create NAME [--start] [--wait] [--memory MIB] [--vcpus N] [--accel auto|kvm|tcg] [--machine TYPE]
-                      [--kernel PATH --initrd PATH --cmdline TEXT] [--test-guest graceful|stubborn]
+                      [--kernel PATH --initrd PATH --cmdline TEXT] [--test-guest graceful|stubborn|agent]
                       [--disk PATH[:raw|qcow2][:ro]]... [--forward [udp:]HOSTPORT:GUESTPORT]... [--no-network]
                       [--host ID] [--request-id ID]
-                      [--ready-pattern REGEX [--ready-timeout SECONDS]] [--wait-ready]
+                      [--guest-agent] [--ready-pattern REGEX | --ready-agent] [--ready-timeout SECONDS] [--wait-ready]
           start NAME [--wait-ready]
           stop NAME [--timeout SECONDS] [--force]
           pause NAME | resume NAME | reboot NAME [--wait-ready]
@@ -84,7 +84,7 @@ public final class Vmctl {
   public int run(String[] args) {
     Options options;
     try {
-      options = new Options(args, 0, "--json", "--start", "--wait", "--wait-ready", "--force", "--no-network", "--help");
+      options = new Options(args, 0, "--json", "--start", "--wait", "--wait-ready", "--guest-agent", "--ready-agent", "--force", "--no-network", "--help");
     } catch (IllegalArgumentException e) {
       err.println("vmctl: " + e.getMessage());
       return 2;
@@ -232,9 +232,10 @@ public final class Vmctl {
     String testGuest = options.value("--test-guest", null);
     if (testGuest != null) {
       Path guest = GuestImages.dir();
-      if (!testGuest.equals("graceful") && !testGuest.equals("stubborn")) {
-        throw new IllegalArgumentException("--test-guest must be graceful or stubborn");
+      if (!testGuest.equals("graceful") && !testGuest.equals("stubborn") && !testGuest.equals("agent")) {
+        throw new IllegalArgumentException("--test-guest must be graceful, stubborn or agent");
       }
+      spec.setGuestAgent(testGuest.equals("agent"));
       spec.setKernel(guest.resolve("vmlinuz").toString())
           .setInitrd(guest.resolve("initrd-" + testGuest + ".img").toString())
           .setKernelCmdline("console=ttyS0 quiet panic=-1");
@@ -269,10 +270,14 @@ public final class Vmctl {
         throw new IllegalArgumentException("--forward [udp:]HOSTPORT:GUESTPORT, not " + forward);
       }
     }
+    if (options.flag("--guest-agent")) {
+      spec.setGuestAgent(true);
+    }
     String readyPattern = options.value("--ready-pattern", null);
-    if (readyPattern != null) {
-      spec.setReadiness(io.plasmavmc.api.v1.ReadinessProbe.newBuilder().setSerialPattern(readyPattern)
-          .setTimeoutSeconds(options.integer("--ready-timeout", 0)));
+    boolean readyAgent = options.flag("--ready-agent");
+    if (readyPattern != null || readyAgent) {
+      spec.setReadiness(io.plasmavmc.api.v1.ReadinessProbe.newBuilder().setSerialPattern(readyPattern == null ? "" : readyPattern)
+          .setGuestAgent(readyAgent).setTimeoutSeconds(options.integer("--ready-timeout", 0)));
     }
     boolean waitReady = options.flag("--wait-ready");
     boolean start = options.flag("--start") || waitReady;

@@ -130,6 +130,29 @@ class GuestReadinessEndToEndTest {
   }
 
   @Test
+  void theGuestAgentSaysWhenTheGuestIsReadyAndPowersItOff() throws Exception {
+    String name = "agent";
+    VmSpec spec = VmLifecycleEndToEndTest.guest("agent").toBuilder().setGuestAgent(true)
+        .setReadiness(ReadinessProbe.newBuilder().setGuestAgent(true).setTimeoutSeconds(120)).build();
+    Vm vm;
+    try {
+      vm = plasma.vms.withDeadlineAfter(3, TimeUnit.MINUTES).createVm(CreateVmRequest.newBuilder().setName(name).setSpec(spec)
+          .setStart(true).setWaitForReady(true).build());
+    } catch (StatusRuntimeException e) {
+      System.out.println("console of the agent guest:\n" + console(name)); // for whoever reads this failure
+      throw e;
+    }
+    assertTrue(vm.getGuestReady(), vm.toString());
+    assertTrue(vm.getStateReason().startsWith("guest ready: the guest agent (guest-sync) answered"), vm.getStateReason());
+
+    Vm stopped = plasma.vms.stopVm(StopVmRequest.newBuilder().setName(name).setTimeoutSeconds(60).build());
+    assertEquals(VmState.VM_STATE_STOPPED, stopped.getState());
+    assertEquals("the guest powered off (asked by its guest agent)", stopped.getStateReason());
+    assertTrue(console(name).contains("guest: the guest agent asked to power off"), "the agent, not the power button, stopped it");
+    plasma.vms.deleteVm(DeleteVmRequest.newBuilder().setName(name).build());
+  }
+
+  @Test
   void aBadProbeIsRefusedNamingTheField() {
     StatusRuntimeException badPattern = assertThrows(StatusRuntimeException.class, () -> plasma.vms.createVm(CreateVmRequest.newBuilder()
         .setName("bad-probe").setSpec(probed("(unclosed", 10)).setStart(true).build()));
@@ -139,6 +162,11 @@ class GuestReadinessEndToEndTest {
         .setName("bad-probe").setSpec(probed("login:", -1)).setStart(true).build()));
     assertEquals(Status.Code.INVALID_ARGUMENT, badTimeout.getStatus().getCode());
     assertTrue(badTimeout.getStatus().getDescription().startsWith("spec.readiness.timeout_seconds"), badTimeout.getStatus().getDescription());
+    StatusRuntimeException noChannel = assertThrows(StatusRuntimeException.class, () -> plasma.vms.createVm(CreateVmRequest.newBuilder()
+        .setName("bad-probe").setSpec(VmLifecycleEndToEndTest.guest("graceful").toBuilder()
+            .setReadiness(ReadinessProbe.newBuilder().setGuestAgent(true))).setStart(true).build()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, noChannel.getStatus().getCode());
+    assertTrue(noChannel.getStatus().getDescription().startsWith("spec.readiness.guest_agent"), noChannel.getStatus().getDescription());
     StatusRuntimeException noProbe = assertThrows(StatusRuntimeException.class, () -> plasma.vms.createVm(CreateVmRequest.newBuilder()
         .setName("bad-probe").setSpec(VmLifecycleEndToEndTest.guest("graceful")).setStart(true).setWaitForReady(true).build()));
     assertEquals(Status.Code.INVALID_ARGUMENT, noProbe.getStatus().getCode());

@@ -325,7 +325,8 @@ public class VmWorkflowImpl implements VmWorkflow {
     long boot = ++boots;
     Duration timeout = Duration.ofSeconds(probe.timeoutSeconds());
     vm = vm.withReadiness(new GuestReadiness(GuestReadiness.Status.WAITING, "waiting for " + probe.describe(), now()),
-        "guest booting: waiting up to " + probe.timeoutSeconds() + " s for " + probe.describe() + " on the serial console", now());
+        "guest booting: waiting up to " + probe.timeoutSeconds() + " s for " + probe.describe()
+            + (probe.guestAgent() ? "" : " on the serial console"), now());
     publish();
     probes++;
     Async.procedure(() -> {
@@ -340,12 +341,14 @@ public class VmWorkflowImpl implements VmWorkflow {
   private void awaitReadiness(long boot, io.plasmavmc.host.ReadinessProbe probe, long fromOffset, Duration timeout) {
     Instant started = now();
     HostActivities waiter = Workflow.newActivityStub(HostActivities.class, HostActivityOptions.awaitConsole(input.hostId(),
-        input.hostTaskTimeout(), timeout, "wait for " + probe.describe() + " on the serial console"));
-    Promise<io.plasmavmc.host.ConsoleMatch>[] match = new Promise[1];
+        input.hostTaskTimeout(), timeout, "wait for " + probe.describe() + (probe.guestAgent() ? "" : " on the serial console")));
+    Promise<io.plasmavmc.host.ProbeResult>[] match = new Promise[1];
     Promise<Void>[] deadline = new Promise[1];
     CancellationScope scope = Workflow.newCancellationScope(() -> {
       // The host's wait ends a little after the timer, so the durable timer is what decides.
-      match[0] = Async.function(waiter::awaitConsole, input.vmId(), probe.serialPattern(), fromOffset, timeout.plusSeconds(5));
+      match[0] = probe.guestAgent()
+          ? Async.function(waiter::awaitAgent, input.vmId(), timeout.plusSeconds(5))
+          : Async.function(waiter::awaitConsole, input.vmId(), probe.serialPattern(), fromOffset, timeout.plusSeconds(5));
       deadline[0] = Workflow.newTimer(timeout, TimerOptions.newBuilder()
           .setSummary("readiness timeout (" + timeout.toSeconds() + " s)").build());
     });
@@ -355,7 +358,7 @@ public class VmWorkflowImpl implements VmWorkflow {
     deadline[0].exceptionally(cancelled -> null);
     // (QEMU's exit takes the readiness away: the boot is over.)
     Workflow.await(() -> match[0].isCompleted() || deadline[0].isCompleted() || boots != boot || deleted || vm.readiness() == null);
-    if (match[0].isCompleted() && (match[0].getFailure() != null || !match[0].get().matched())) {
+    if (match[0].isCompleted() && (match[0].getFailure() != null || !match[0].get().ready())) {
       // The host's wait ended without a match before the guest's time was up (it never should):
       // the durable timer still decides.
       Workflow.await(() -> deadline[0].isCompleted() || boots != boot || deleted || vm.readiness() == null);
@@ -368,16 +371,18 @@ public class VmWorkflowImpl implements VmWorkflow {
     }
     GuestReadiness result;
     String reason;
-    io.plasmavmc.host.ConsoleMatch matched = match[0].isCompleted() && match[0].getFailure() == null ? match[0].get() : null;
-    if (matched != null && matched.matched()) {
+    io.plasmavmc.host.ProbeResult matched = match[0].isCompleted() && match[0].getFailure() == null ? match[0].get() : null;
+    if (matched != null && matched.ready()) {
       Instant at = matched.noticedAtMillis() > 0 ? Instant.ofEpochMilli(matched.noticedAtMillis()) : now();
-      result = new GuestReadiness(GuestReadiness.Status.READY, "ready: " + probe.describe() + " matched \"" + matched.line() + "\"", at);
-      reason = "guest ready: " + probe.describe() + " matched " + Duration.between(started, at).toMillis() + " ms after boot";
+      result = new GuestReadiness(GuestReadiness.Status.READY, "ready: " + probe.describe() + ": \"" + matched.detail() + "\"", at);
+      reason = "guest ready: " + probe.describe() + (probe.guestAgent() ? " answered " : " matched ")
+          + Duration.between(started, at).toMillis() + " ms after boot";
     } else if (match[0].isCompleted() && match[0].getFailure() != null) {
       reason = "guest readiness unknown: the host could not watch its console (" + match[0].getFailure().getMessage() + ")";
       result = new GuestReadiness(GuestReadiness.Status.NOT_READY, reason, now());
     } else {
-      reason = "guest not ready: " + probe.describe() + " not seen on the serial console within " + timeout.toSeconds() + " s";
+      reason = "guest not ready: " + probe.describe() + (probe.guestAgent() ? " did not answer" : " not seen on the serial console")
+          + " within " + timeout.toSeconds() + " s";
       result = new GuestReadiness(GuestReadiness.Status.NOT_READY, reason, now());
     }
     log.info("VM {}: {}", vm.name(), reason);
@@ -629,14 +634,34 @@ public class VmWorkflowImpl implements VmWorkflow {
   }
 
   private void gracefulStop(Duration timeout) {
-    setState(VmState.STOPPING, "ACPI power button pressed; forcing off after " + timeout.toSeconds() + " s");
+    String forcing = "forcing off after " + timeout.toSeconds() + " s";
     exitSeen = null;
-    try {
-      quick("press the ACPI power button", h -> h.powerdown(input.vmId()));
-    } catch (ApplicationFailure failure) {
-      // The guest went away on its own between the request and the button press.
-      if (!VmFailures.ILLEGAL_TRANSITION.equals(failure.getType())) {
-        throw failure;
+    boolean viaAgent = false;
+    if (vm.spec().guestAgent()) {
+      // A guest agent shuts the guest down as its own administrator would; a guest that ignores
+      // ACPI (or has no acpid) still powers off. The button remains the fallback.
+      setState(VmState.STOPPING, "asking the guest agent to power off (guest-shutdown); " + forcing);
+      try {
+        viaAgent = call("ask the guest agent to power off (guest-shutdown)", HostActivityOptions::quick,
+            h -> h.agentShutdown(input.vmId()));
+      } catch (ApplicationFailure failure) {
+        if (!VmFailures.ILLEGAL_TRANSITION.equals(failure.getType())) {
+          throw failure;
+        }
+      }
+    }
+    if (viaAgent) {
+      setState(VmState.STOPPING, "the guest agent was asked to power off (guest-shutdown); " + forcing);
+    } else {
+      setState(VmState.STOPPING, (vm.spec().guestAgent() ? "the guest agent did not answer; " : "")
+          + "ACPI power button pressed; " + forcing);
+      try {
+        quick("press the ACPI power button", h -> h.powerdown(input.vmId()));
+      } catch (ApplicationFailure failure) {
+        // The guest went away on its own between the request and the button press.
+        if (!VmFailures.ILLEGAL_TRANSITION.equals(failure.getType())) {
+          throw failure;
+        }
       }
     }
     VmStatus[] exited = new VmStatus[1];
@@ -664,6 +689,10 @@ public class VmWorkflowImpl implements VmWorkflow {
     boolean inTime = exited[0] != null;
     if (inTime) {
       apply(exited[0]);
+      if (viaAgent) {
+        vm = vm.withState(vm.state(), vm.stateReason() + " (asked by its guest agent)", now());
+        publish();
+      }
       log.info("VM {}: guest powered off by itself", vm.name());
     } else {
       log.info("VM {}: guest did not power off within {} s; forcing it off", vm.name(), timeout.toSeconds());

@@ -216,13 +216,13 @@ final class FakeHost implements HostActivities {
 
   /** Matches at once for a guest in {@link #readyGuests}; otherwise waits like awaitExit, at most {@link #WAIT_LIMIT}. */
   @Override
-  public io.plasmavmc.host.ConsoleMatch awaitConsole(String vmId, String pattern, long fromOffset, Duration timeout) {
+  public io.plasmavmc.host.ProbeResult awaitConsole(String vmId, String pattern, long fromOffset, Duration timeout) {
     consoleWaits.incrementAndGet();
     consoleOffsets.add(fromOffset);
     long deadline = System.nanoTime() + Math.min(timeout.toNanos(), WAIT_LIMIT.toNanos());
     while (System.nanoTime() < deadline) {
       if (readyGuests.contains(vmId) && alive(vmId)) {
-        return new io.plasmavmc.host.ConsoleMatch(true, pattern + " (fake)", System.currentTimeMillis());
+        return new io.plasmavmc.host.ProbeResult(true, pattern + " (fake)", System.currentTimeMillis());
       }
       Activity.getExecutionContext().heartbeat(null);
       try {
@@ -232,7 +232,29 @@ final class FakeHost implements HostActivities {
         break;
       }
     }
-    return io.plasmavmc.host.ConsoleMatch.none();
+    return io.plasmavmc.host.ProbeResult.none();
+  }
+
+  /** VMs whose guest runs an agent that answers. */
+  final java.util.Set<String> agentGuests = ConcurrentHashMap.newKeySet();
+  final AtomicInteger agentShutdowns = new AtomicInteger();
+
+  @Override
+  public io.plasmavmc.host.ProbeResult awaitAgent(String vmId, Duration timeout) {
+    return agentGuests.contains(vmId) && alive(vmId)
+        ? new io.plasmavmc.host.ProbeResult(true, "the guest agent answered guest-sync (fake)", System.currentTimeMillis())
+        : io.plasmavmc.host.ProbeResult.none();
+  }
+
+  /** An agent guest powers off like a graceful one pressed by the button. */
+  @Override
+  public boolean agentShutdown(String vmId) {
+    if (!agentGuests.contains(vmId) || !alive(vmId)) {
+      return false;
+    }
+    agentShutdowns.incrementAndGet();
+    runState.remove(vmId);
+    return true;
   }
 
   @Override

@@ -12,7 +12,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * v0: spawn and cont as two activities, the workflow unregistering itself from the registry; v1:
  * one spawnAndStart activity, no registry signal; v2: host reports ordered and attributed to a QEMU
  * instance, with histories of a crash, a host that went away and came back, and a continued run;
- * v3: a VM with a readiness probe (console waits and their timers beside the operations).
+ * v3: VMs with readiness probes (console and agent waits and their timers beside the operations),
+ * and a graceful stop through the guest agent.
  * After an intended, versioned change, record the next ones: {@code mvn -pl workflows test
  * -Dtest=VmWorkflowTest -Dplasmavmc.recordHistories=$PWD/workflows/src/test/resources/histories
  * -Dplasmavmc.historyVersion=vN}.
@@ -21,7 +22,7 @@ class VmWorkflowReplayTest {
   @ParameterizedTest
   @ValueSource(strings = {"vm-lifecycle-v0.json", "vm-lifecycle-v1.json", "vm-lifecycle-v2.json", "vm-crash-v2.json",
       "vm-host-away-and-back-v2.json", "vm-continued-v2.json",
-      "vm-readiness-v3.json"})
+      "vm-readiness-v3.json", "vm-agent-v3.json"})
   void aRecordedLifecycleReplays(String history) throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource("histories/" + history, VmWorkflowImpl.class);
   }

@@ -187,6 +187,36 @@ class VmWorkflowTest {
   }
 
   @Test
+  void anAgentGuestIsReadyWhenItsAgentAnswersAndIsStoppedThroughIt() throws Exception {
+    host.agentGuests.add("agent");
+    VmSpec spec = spec("agent").withGuestAgent(true).withReadiness(io.plasmavmc.host.ReadinessProbe.agent(60));
+    VmWorkflow vm = create("agent", true, HOST, spec);
+    vm.awaitCreated(null);
+    VmRecord ready = vm.awaitReady();
+    assertTrue(ready.readiness().ready());
+    assertTrue(ready.stateReason().startsWith("guest ready: the guest agent (guest-sync) answered"), ready.stateReason());
+    assertEquals(0, host.consoleWaits.get(), "no console wait for an agent probe");
+
+    VmRecord stopped = vm.stop(StopRequest.graceful(60));
+    assertEquals(VmState.STOPPED, stopped.state());
+    assertEquals(1, host.agentShutdowns.get());
+    assertEquals(0, host.powerdowns.get(), "the agent did it: no power button");
+    assertEquals("the guest powered off (asked by its guest agent)", stopped.stateReason());
+    vm.delete();
+    record("agent", "vm-agent");
+  }
+
+  @Test
+  void anAgentThatDoesNotAnswerLeavesTheStopToThePowerButton() {
+    VmWorkflow vm = create("mute", true, HOST, spec("mute").withGuestAgent(true));
+    vm.awaitCreated(null);
+    VmRecord stopped = vm.stop(StopRequest.graceful(60));
+    assertEquals(VmState.STOPPED, stopped.state());
+    assertEquals(1, host.powerdowns.get());
+    assertEquals(0, host.agentShutdowns.get());
+  }
+
+  @Test
   void waitingForReadinessNeedsAProbe() {
     VmWorkflow vm = create("plain", true);
     vm.awaitCreated(null);

@@ -102,6 +102,13 @@ public final class QemuCommandLine {
     add(args, "-chardev", "socket,id=qmp,path=" + QemuOptionValue.escape("runtime_dir", dir.qmpSocket().toString())
         + ",server=on,wait=off");
     add(args, "-mon", "chardev=qmp,mode=control");
+    if (spec.guestAgent()) {
+      // The guest agent's channel: a virtio-serial port the guest's qemu-ga opens by its name.
+      add(args, "-device", "virtio-serial-pci,id=virtio-serial0");
+      add(args, "-chardev", "socket,id=qga0,path=" + QemuOptionValue.escape("runtime_dir", dir.agentSocket().toString())
+          + ",server=on,wait=off");
+      add(args, "-device", "virtserialport,chardev=qga0,name=org.qemu.guest_agent.0");
+    }
     add(args, "-pidfile", dir.pidFile().toString());
     add(args, "-sandbox", SANDBOX);
     return List.copyOf(args);

@@ -54,6 +54,11 @@ public final class RuntimeDirectory {
     return path.resolve("qmp.sock");
   }
 
+  /** The host's end of the guest agent's virtio-serial channel (VMs with spec.guest_agent). */
+  public Path agentSocket() {
+    return path.resolve("qga.sock");
+  }
+
   public Path pidFile() {
     return path.resolve("qemu.pid");
   }

@@ -41,6 +41,18 @@ class QemuCommandLineTest {
   }
 
   @Test
+  void aGuestAgentGetsItsVirtioSerialChannelInTheRuntimeDirectory() {
+    VmSpec spec = VmSpec.of("agent").withNetwork(false, List.of()).withGuestAgent(true);
+    List<String> args = commandLine.build(spec, dir, Accelerator.TCG);
+    int at = args.indexOf("virtio-serial-pci,id=virtio-serial0");
+    assertTrue(at > 0, args.toString());
+    assertEquals(List.of("virtio-serial-pci,id=virtio-serial0", "-chardev", "socket,id=qga0,path=" + d("qga.sock") + ",server=on,wait=off",
+        "-device", "virtserialport,chardev=qga0,name=org.qemu.guest_agent.0"), args.subList(at, at + 5));
+    assertTrue(commandLine.build(VmSpec.of("plain").withNetwork(false, List.of()), dir, Accelerator.TCG).stream()
+        .noneMatch(arg -> arg.contains("qga")), "no channel without an agent");
+  }
+
+  @Test
   void minimalSpecGivesTheFixedSafeOptions() {
     VmSpec spec = VmSpec.of("web1").withResources(2, 256).withNetwork(false, List.of());
     List<String> args = commandLine.build(spec, dir, Accelerator.TCG);

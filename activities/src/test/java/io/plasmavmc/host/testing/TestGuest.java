@@ -40,6 +40,11 @@ public final class TestGuest {
     return dir().resolve("initrd-graceful.img");
   }
 
+  /** The graceful guest running Debian's QEMU guest agent on org.qemu.guest_agent.0. */
+  public static Path agent() {
+    return dir().resolve("initrd-agent.img");
+  }
+
   public static Path stubborn() {
     return dir().resolve("initrd-stubborn.img");
   }
