@@ -127,19 +127,41 @@ public final class HostWorker implements AutoCloseable {
    * Tells each VM workflow of this host what the starting worker finds: its QEMU's state, or the
    * exit of a QEMU that died while no worker watched. The workflow applies it (if it is news) and
    * starts a new monitor at once, instead of waiting for the dead worker's monitor to time out.
+   * Exits go first (they change a VM's state; the rest only renew a monitor) and reports go out a
+   * few at a time: one by one, the last of a thousand VMs would hear after a thousand round trips.
    */
   private void reportWhatIsFound() {
-    activities.survey().forEach((vmId, status) -> {
+    java.util.List<java.util.Map.Entry<String, io.plasmavmc.host.VmStatus>> found = activities.survey().entrySet().stream()
+        .sorted(java.util.Comparator.comparing(entry -> entry.getValue().alive()))
+        .toList();
+    if (found.isEmpty()) {
+      return;
+    }
+    java.util.concurrent.ExecutorService senders = java.util.concurrent.Executors.newFixedThreadPool(Math.min(8, found.size()));
+    try {
+      found.forEach(entry -> senders.execute(() -> report(entry.getKey(), entry.getValue())));
+    } finally {
+      senders.shutdown();
       try {
-        forgetStickyWorker(TaskQueues.workflowId(vmId));
-        client.newUntypedWorkflowStub(TaskQueues.workflowId(vmId)).signal(HostEvent.SIGNAL,
-            new HostEvent(vmId, status.pid(), HostEvent.WORKER_STARTED, status, java.time.Instant.now(), "host worker started"));
-      } catch (io.temporal.client.WorkflowNotFoundException e) {
-        // no running workflow: an orphan, reported below
-      } catch (RuntimeException e) {
-        log.warn("VM {}: cannot report it to its workflow: {}", vmId, e.getMessage());
+        if (!senders.awaitTermination(2, java.util.concurrent.TimeUnit.MINUTES)) {
+          log.warn("host worker {}: still reporting its VMs to their workflows after 2 minutes", settings.hostId());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
-    });
+    }
+  }
+
+  private void report(String vmId, io.plasmavmc.host.VmStatus status) {
+    try {
+      forgetStickyWorker(TaskQueues.workflowId(vmId));
+      client.newUntypedWorkflowStub(TaskQueues.workflowId(vmId)).signal(HostEvent.SIGNAL,
+          new HostEvent(vmId, status.pid(), HostEvent.WORKER_STARTED, status, java.time.Instant.now(), "host worker started"));
+    } catch (io.temporal.client.WorkflowNotFoundException e) {
+      // no running workflow: an orphan, reported below
+    } catch (RuntimeException e) {
+      log.warn("VM {}: cannot report it to its workflow: {}", vmId, e.getMessage());
+    }
   }
 
   /**
