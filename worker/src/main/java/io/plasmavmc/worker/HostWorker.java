@@ -67,6 +67,15 @@ public final class HostWorker implements AutoCloseable {
     this.registry = registry;
   }
 
+  /**
+   * How long a VM workflow's next task waits on the sticky queue of the worker that ran it last
+   * before any worker may take it (Temporal's default: 5 s). A task that was already waiting there
+   * when that worker died is not moved by resetting stickiness: with the default, a QEMU that died
+   * while its worker was down was seen up to 5 s after the worker's return. A cache miss on a busy
+   * worker costs a replay of a short history; a VM's state lagging by seconds costs more.
+   */
+  static final java.time.Duration STICKY_TIMEOUT = java.time.Duration.ofSeconds(1);
+
   public HostWorker start() {
     HostConfig config = hostConfig(settings);
     try {
@@ -77,7 +86,8 @@ public final class HostWorker implements AutoCloseable {
     SearchAttributes.ensureRegistered(client.getWorkflowServiceStubs(), client.getOptions().getNamespace());
     activities = new HostActivitiesImpl(config, new WorkerMeters(registry, settings.hostId()));
     factory = WorkerFactory.newInstance(client, factoryOptions);
-    Worker control = factory.newWorker(TaskQueues.CONTROL);
+    Worker control = factory.newWorker(TaskQueues.CONTROL, io.temporal.worker.WorkerOptions.newBuilder()
+        .setStickyQueueScheduleToStartTimeout(STICKY_TIMEOUT).build());
     control.registerWorkflowImplementationTypes(VmWorkflowImpl.class, VmRegistryWorkflowImpl.class, HostScanWorkflowImpl.class,
         io.plasmavmc.workflow.ConsoleReadWorkflowImpl.class);
     Worker host = factory.newWorker(TaskQueues.host(settings.hostId()));
@@ -166,7 +176,7 @@ public final class HostWorker implements AutoCloseable {
 
   /**
    * The workflow's next task would go to the sticky queue of the worker that ran it last, likely
-   * this host's previous, dead worker, and reach a live one only after the sticky timeout (5 s):
+   * this host's previous, dead worker, and reach a live one only after the sticky timeout:
    * Temporal is told to send it to the shared queue at once.
    */
   private void forgetStickyWorker(String workflowId) {
