@@ -92,6 +92,7 @@ public final class HostWorker implements AutoCloseable {
         io.plasmavmc.workflow.ConsoleReadWorkflowImpl.class);
     Worker host = factory.newWorker(TaskQueues.host(settings.hostId()));
     host.registerActivitiesImplementations(activities);
+    WorkflowWarmUp.run(control);
     factory.start();
     reportWhatIsFound();
     handleOrphans();

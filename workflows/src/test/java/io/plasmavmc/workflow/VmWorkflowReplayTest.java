@@ -12,6 +12,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * v0: spawn and cont as two activities, the workflow unregistering itself from the registry; v1:
  * one spawnAndStart activity, no registry signal; v2: host reports ordered and attributed to a QEMU
  * instance, with histories of a crash, a host that went away and came back, and a continued run;
+ * (vm-crash-v2.json lives in the workflows module's main resources: the host worker replays it to warm up.)
  * v3: VMs with readiness probes (console and agent waits and their timers beside the operations),
  * and a graceful stop through the guest agent.
  * After an intended, versioned change, record the next ones: {@code mvn -pl workflows test
