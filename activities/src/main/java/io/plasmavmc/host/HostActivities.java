@@ -93,6 +93,14 @@ public interface HostActivities {
   @ActivityMethod
   boolean agentShutdown(String vmId);
 
+  /**
+   * Runs {@code command} in the guest through its agent (guest-exec, no shell) and waits for it to
+   * exit, heartbeating, up to the command's timeout. A VM without an answering agent is
+   * {@link GuestExecResult.Outcome#NO_AGENT}, not a failure of the activity.
+   */
+  @ActivityMethod
+  GuestExecResult guestExec(String vmId, GuestCommand command);
+
   /** The VMs whose QEMU runs on this host (runtime directory name to pid), checked by pidfile and cmdline. */
   @ActivityMethod
   java.util.Map<String, Long> runningQemus();

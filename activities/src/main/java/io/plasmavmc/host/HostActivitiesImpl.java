@@ -366,6 +366,17 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
   }
 
   @Override
+  public GuestExecResult guestExec(String vmId, GuestCommand command) {
+    RuntimeDirectory dir = directory(vmId);
+    if (livePid(dir).isEmpty()) {
+      throw new VmNotRunningException(vmId);
+    }
+    GuestExecResult result = AgentExec.run(dir.agentSocket(), command);
+    log.info("VM {}: guest command {} ended {} (exit code {})", vmId, command.path(), result.outcome(), result.exitCode());
+    return result;
+  }
+
+  @Override
   public ProbeResult awaitConsole(String vmId, String pattern, long fromOffset, Duration timeout) {
     RuntimeDirectory dir = directory(vmId);
     return completeLater(vmId, "console wait", wanted -> consoles.await(dir.serialLog(), pattern, fromOffset, timeout, wanted));

@@ -79,6 +79,16 @@ class HostActivitiesQemuTest {
     TestGuest.awaitReady(dir.serialLog(), 1, Duration.ofSeconds(30));
     assertTrue(Files.readString(dir.serialLog()).contains("PLASMAVMC-GUEST-READY variant=agent"));
 
+    // guest-exec: a program with its arguments as given (no shell unless asked for), its exit code and output.
+    GuestExecResult exec = host.guestExec("agent", new GuestCommand("/bin/sh", java.util.List.of("-c", "echo \"$1\"; echo err >&2; exit 3", "sh",
+        "a'b; $(reboot)"), 3, 10));
+    assertEquals(new GuestExecResult(GuestExecResult.Outcome.EXITED, 3, "a'b; $(reboot)\n", "err\n"), exec);
+    GuestExecResult slow = host.guestExec("agent", new GuestCommand("/bin/sleep", java.util.List.of("30"), 0, 1));
+    assertEquals(GuestExecResult.Outcome.TIMED_OUT, slow.outcome());
+    GuestExecResult missing = host.guestExec("agent", new GuestCommand("/no/such/program", java.util.List.of(), 0, 10));
+    assertEquals(GuestExecResult.Outcome.EXITED, missing.outcome(), missing.toString());
+    assertTrue(missing.exitCode() != 0, missing.toString());
+
     assertTrue(host.agentShutdown("agent"), "the agent answered and was asked to power off");
     VmStatus exited = host.awaitExit("agent", Duration.ofSeconds(30));
     assertFalse(exited.alive(), exited.toString());
@@ -90,6 +100,7 @@ class HostActivitiesQemuTest {
     host.spawn("no-agent", bareQemu("no-agent"));
     long start = System.nanoTime();
     assertFalse(host.agentShutdown("no-agent"), "a VM without an agent channel");
+    assertEquals(GuestExecResult.Outcome.NO_AGENT, host.guestExec("no-agent", new GuestCommand("/bin/true", java.util.List.of(), 0, 5)).outcome());
     assertTrue(System.nanoTime() - start < 5_000_000_000L, "answered without waiting out the sync");
   }
 

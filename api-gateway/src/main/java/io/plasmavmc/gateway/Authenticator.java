@@ -45,7 +45,11 @@ final class Authenticator implements ServerInterceptor {
       Map.entry("ResumeVm", Role.OPERATOR),
       Map.entry("RebootVm", Role.OPERATOR),
       Map.entry("DeleteVm", Role.OPERATOR),
-      Map.entry("ListOrphans", Role.ADMIN));
+      Map.entry("ListOrphans", Role.ADMIN),
+      Map.entry("GetLifecycleTestRun", Role.VIEWER),
+      Map.entry("ListLifecycleTestRuns", Role.VIEWER),
+      Map.entry("RunLifecycleTest", Role.OPERATOR),
+      Map.entry("CancelLifecycleTestRun", Role.OPERATOR));
 
   private record Caller(String name, Role role) {}
 
@@ -58,7 +62,7 @@ final class Authenticator implements ServerInterceptor {
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     String service = call.getMethodDescriptor().getServiceName();
-    if (!VmServiceGrpc.SERVICE_NAME.equals(service)) {
+    if (!VmServiceGrpc.SERVICE_NAME.equals(service) && !io.plasmavmc.api.v1.LifecycleTestServiceGrpc.SERVICE_NAME.equals(service)) {
       return next.startCall(call, headers);
     }
     String method = call.getMethodDescriptor().getBareMethodName();

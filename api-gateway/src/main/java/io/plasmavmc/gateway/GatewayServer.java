@@ -61,6 +61,8 @@ public final class GatewayServer implements AutoCloseable {
     VmService service = new VmService(directory, new VmLister(directory, settings.listSource()), watcher, settings.defaultHostId());
     GatewaySecurity security = settings.security();
     Tokens tokens = security.tokensFile() == null ? null : Tokens.load(security.tokensFile());
+    Authenticator authenticator = new Authenticator(tokens);
+    OperationMeters meters = new OperationMeters(registry);
     try {
       NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(settings.bindAddress(), settings.port()));
       if (security.tls()) {
@@ -72,7 +74,9 @@ public final class GatewayServer implements AutoCloseable {
         builder.sslContext(tls.build());
       }
       server = builder
-          .addService(ServerInterceptors.intercept(service, new Authenticator(tokens), new OperationMeters(registry)))
+          .addService(ServerInterceptors.intercept(service, authenticator, meters))
+          .addService(ServerInterceptors.intercept(new LifecycleTestService(new LifecycleTestRuns(client), settings.defaultHostId(),
+              settings.hostTaskTimeout()), authenticator, meters))
           .addService(ProtoReflectionServiceV1.newInstance())
           .addService(ProtoReflectionService.newInstance())
           .addService(health.getHealthService())

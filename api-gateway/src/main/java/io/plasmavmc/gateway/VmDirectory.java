@@ -9,11 +9,9 @@ import io.plasmavmc.workflow.StopRequest;
 import io.plasmavmc.workflow.TaskQueues;
 import io.plasmavmc.workflow.VmRecord;
 import io.plasmavmc.workflow.VmRegistryWorkflow;
-import io.plasmavmc.workflow.VmSearchAttributes;
 import io.plasmavmc.workflow.VmWorkflow;
 import io.plasmavmc.workflow.VmWorkflowInput;
 import io.temporal.api.enums.v1.WorkflowIdConflictPolicy;
-import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.UpdateOptions;
 import io.temporal.client.WithStartWorkflowOperation;
@@ -22,7 +20,6 @@ import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import io.temporal.client.WorkflowUpdateException;
 import io.temporal.client.WorkflowUpdateStage;
-import io.temporal.common.SearchAttributes;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -56,19 +53,7 @@ final class VmDirectory {
    * gets the VM, another request for the name is refused by the update's validator (ALREADY_EXISTS).
    */
   VmRecord create(String name, VmSpec spec, String requestId, boolean start, String hostId) {
-    VmWorkflow vm = client.newWorkflowStub(VmWorkflow.class, WorkflowOptions.newBuilder()
-        .setWorkflowId(TaskQueues.workflowId(name))
-        .setTaskQueue(TaskQueues.CONTROL)
-        .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
-        .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING)
-        .setStaticSummary("VM **" + name + "** on host `" + hostId + "`")
-        .setStaticDetails(spec.vcpus() + " vCPU, " + spec.memoryMib() + " MiB, " + spec.machineType() + ", accelerator " + spec.accelerator())
-        .setTypedSearchAttributes(SearchAttributes.newBuilder()
-            .set(VmSearchAttributes.NAME, name)
-            .set(VmSearchAttributes.STATE, VmState.CREATING.name())
-            .set(VmSearchAttributes.HOST, hostId)
-            .build())
-        .build());
+    VmWorkflow vm = client.newWorkflowStub(VmWorkflow.class, io.plasmavmc.workflow.VmWorkflowStart.options(name, spec, hostId));
     WithStartWorkflowOperation<VmRecord> startWorkflow = new WithStartWorkflowOperation<>(vm::run,
         new VmWorkflowInput(name, name, requestId, spec, hostId, start, hostTaskTimeout, null));
     try {

@@ -207,24 +207,8 @@ final class VmService extends VmServiceGrpc.VmServiceImplBase {
     });
   }
 
-  /**
-   * Answers one unary call: its result, or the gRPC status it failed with (logged when
-   * {@code logged} says so), or INTERNAL for anything unexpected, which is always logged.
-   */
   private <T> void answer(String rpc, String name, StreamObserver<T> response, Predicate<StatusRuntimeException> logged,
       Supplier<T> call) {
-    try {
-      T result = call.get();
-      response.onNext(result);
-      response.onCompleted();
-    } catch (StatusRuntimeException e) {
-      if (logged.test(e)) {
-        log.info("{} {}: {}", rpc, name, e.getStatus());
-      }
-      response.onError(e);
-    } catch (RuntimeException e) {
-      log.error("{} {} failed", rpc, name);
-      response.onError(Failures.internal(e));
-    }
+    UnaryCalls.answer(log, rpc, name, response, logged, call);
   }
 }

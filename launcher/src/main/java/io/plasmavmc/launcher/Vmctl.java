@@ -8,20 +8,16 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.plasmavmc.api.v1.Accelerator;
 import io.plasmavmc.api.v1.ConsoleLog;
 import io.plasmavmc.api.v1.GetConsoleLogRequest;
 import io.plasmavmc.api.v1.VmEvent;
 import io.plasmavmc.api.v1.WatchVmRequest;
 import io.plasmavmc.api.v1.CreateVmRequest;
 import io.plasmavmc.api.v1.DeleteVmRequest;
-import io.plasmavmc.api.v1.Disk;
-import io.plasmavmc.api.v1.DiskFormat;
 import io.plasmavmc.api.v1.GetVmRequest;
 import io.plasmavmc.api.v1.ListVmsRequest;
 import io.plasmavmc.api.v1.ListVmsResponse;
 import io.plasmavmc.api.v1.PauseVmRequest;
-import io.plasmavmc.api.v1.PortForward;
 import io.plasmavmc.api.v1.RebootVmRequest;
 import io.plasmavmc.api.v1.ResumeVmRequest;
 import io.plasmavmc.api.v1.StartVmRequest;
@@ -75,6 +71,11 @@ public final class Vmctl {
                                        STATE: running, paused, stopped, crashed, host_unreachable, ...
           orphans [--host ID]          QEMU processes on a host that no VM owns (left alone)
           delete NAME
+          test RUN [create's spec options] [--iterations N] [--concurrency N] [--reboot] [--expect REGEX]...
+                   [--exec "PATH ARG...[=EXIT_CODE]"]... [--stop-timeout SECONDS] [--retries N | --no-retries] [--watch]
+                                       a lifecycle test run: N times create, start, wait for the guest, check it,
+                                       stop it gracefully, delete it (--watch follows it and prints the report)
+          test-report RUN | test-cancel RUN | test-list
         The server defaults to $PLASMAVMC_SERVER or 127.0.0.1:9090. Every call carries a token: --token-file FILE,
         $PLASMAVMC_TOKEN, or ~/.config/plasmavmc/admin.token (made by ./plasmavmc up). Over TLS: --ca FILE
         ($PLASMAVMC_CA), and --cert FILE --key FILE for mutual TLS.
@@ -84,7 +85,8 @@ public final class Vmctl {
   public int run(String[] args) {
     Options options;
     try {
-      options = new Options(args, 0, "--json", "--start", "--wait", "--wait-ready", "--guest-agent", "--ready-agent", "--force", "--no-network", "--help");
+      options = new Options(args, 0, "--json", "--start", "--wait", "--wait-ready", "--guest-agent", "--ready-agent", "--force", "--no-network", "--help",
+          "--reboot", "--watch", "--no-retries");
     } catch (IllegalArgumentException e) {
       err.println("vmctl: " + e.getMessage());
       return 2;
@@ -138,6 +140,30 @@ public final class Vmctl {
           err.println("(no VM owns these; end one with kill PID, or start the worker with --orphans kill)");
         }
         return 0;
+      }
+      if (command.equals("test-list")) {
+        int pageSize = options.integer("--page-size", 20);
+        options.rejectUnknown();
+        return tests(channel, json).list(pageSize);
+      }
+      if (command.startsWith("test")) {
+        if (options.words().size() < 2) {
+          err.println("vmctl: " + command + " needs a run id\n" + usage());
+          return 2;
+        }
+        String run = options.words().get(1);
+        return switch (command) {
+          case "test" -> tests(channel, json).test(run, options);
+          case "test-report" -> {
+            options.rejectUnknown();
+            yield tests(channel, json).report(run);
+          }
+          case "test-cancel" -> {
+            options.rejectUnknown();
+            yield tests(channel, json).cancel(run);
+          }
+          default -> throw new IllegalArgumentException("unknown command " + command + "\n" + usage());
+        };
       }
       if (options.words().size() < 2) {
         err.println("vmctl: " + command + " needs a VM name\n" + usage());
@@ -203,6 +229,9 @@ public final class Vmctl {
     } catch (IllegalArgumentException e) {
       err.println("vmctl: " + e.getMessage());
       return 2;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 130;
     } finally {
       channel.shutdownNow();
     }
@@ -218,67 +247,7 @@ public final class Vmctl {
   }
 
   private Vm create(ManagedChannel channel, String name, Options options, boolean json) {
-    VmSpec.Builder spec = VmSpec.newBuilder()
-        .setMemoryMib(options.integer("--memory", 0))
-        .setVcpus(options.integer("--vcpus", 0))
-        .setMachineType(options.value("--machine", ""))
-        .setNoNetwork(options.flag("--no-network"))
-        .setAccelerator(switch (options.value("--accel", "auto")) {
-          case "auto" -> Accelerator.ACCELERATOR_AUTO;
-          case "kvm" -> Accelerator.ACCELERATOR_KVM;
-          case "tcg" -> Accelerator.ACCELERATOR_TCG;
-          default -> throw new IllegalArgumentException("--accel must be auto, kvm or tcg");
-        });
-    String testGuest = options.value("--test-guest", null);
-    if (testGuest != null) {
-      Path guest = GuestImages.dir();
-      if (!testGuest.equals("graceful") && !testGuest.equals("stubborn") && !testGuest.equals("agent")) {
-        throw new IllegalArgumentException("--test-guest must be graceful, stubborn or agent");
-      }
-      spec.setGuestAgent(testGuest.equals("agent"));
-      spec.setKernel(guest.resolve("vmlinuz").toString())
-          .setInitrd(guest.resolve("initrd-" + testGuest + ".img").toString())
-          .setKernelCmdline("console=ttyS0 quiet panic=-1");
-      if (options.value("--accel", null) == null) {
-        spec.setAccelerator(Accelerator.ACCELERATOR_TCG); // boots on any host, nested KVM included
-      }
-    }
-    String kernel = options.value("--kernel", null);
-    if (kernel != null) {
-      spec.setKernel(kernel).setInitrd(options.value("--initrd", "")).setKernelCmdline(options.value("--cmdline", ""));
-    }
-    for (String disk : options.all("--disk")) {
-      String[] parts = disk.split(":");
-      Disk.Builder d = Disk.newBuilder().setPath(parts[0]).setFormat(DiskFormat.DISK_FORMAT_RAW);
-      for (int i = 1; i < parts.length; i++) {
-        switch (parts[i]) {
-          case "raw" -> d.setFormat(DiskFormat.DISK_FORMAT_RAW);
-          case "qcow2" -> d.setFormat(DiskFormat.DISK_FORMAT_QCOW2);
-          case "ro" -> d.setReadOnly(true);
-          default -> throw new IllegalArgumentException("--disk PATH[:raw|qcow2][:ro], not " + disk);
-        }
-      }
-      spec.addDisks(d);
-    }
-    for (String forward : options.all("--forward")) {
-      String[] parts = forward.split(":");
-      String protocol = parts.length == 3 ? parts[0] : "tcp";
-      try {
-        spec.addPortForwards(PortForward.newBuilder().setProtocol(protocol)
-            .setHostPort(Integer.parseInt(parts[parts.length - 2])).setGuestPort(Integer.parseInt(parts[parts.length - 1])));
-      } catch (RuntimeException e) {
-        throw new IllegalArgumentException("--forward [udp:]HOSTPORT:GUESTPORT, not " + forward);
-      }
-    }
-    if (options.flag("--guest-agent")) {
-      spec.setGuestAgent(true);
-    }
-    String readyPattern = options.value("--ready-pattern", null);
-    boolean readyAgent = options.flag("--ready-agent");
-    if (readyPattern != null || readyAgent) {
-      spec.setReadiness(io.plasmavmc.api.v1.ReadinessProbe.newBuilder().setSerialPattern(readyPattern == null ? "" : readyPattern)
-          .setGuestAgent(readyAgent).setTimeoutSeconds(options.integer("--ready-timeout", 0)));
-    }
+    VmSpec.Builder spec = SpecOptions.spec(options);
     boolean waitReady = options.flag("--wait-ready");
     boolean start = options.flag("--start") || waitReady;
     boolean wait = options.flag("--wait");
@@ -354,6 +323,12 @@ public final class Vmctl {
 
   /** The caller's token, sent with every call: --token-file, $PLASMAVMC_TOKEN, or the local stack's admin token. */
   private io.grpc.CallCredentials credentials;
+
+  private LifecycleTestCommands tests(ManagedChannel channel, boolean json) {
+    io.plasmavmc.api.v1.LifecycleTestServiceGrpc.LifecycleTestServiceBlockingStub stub =
+        io.plasmavmc.api.v1.LifecycleTestServiceGrpc.newBlockingStub(channel);
+    return new LifecycleTestCommands(credentials == null ? stub : stub.withCallCredentials(credentials), out, err, json);
+  }
 
   private VmServiceGrpc.VmServiceBlockingStub stub(ManagedChannel channel) {
     VmServiceGrpc.VmServiceBlockingStub stub = VmServiceGrpc.newBlockingStub(channel);

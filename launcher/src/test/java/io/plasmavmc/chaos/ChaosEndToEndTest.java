@@ -439,4 +439,39 @@ class ChaosEndToEndTest {
     record("QEMU SIGKILLed while its worker was down: CRASHED " + millis + " ms after the worker was back", "worker SIGKILL, then QEMU SIGKILL",
         "c-unwatched", seen.getState(), VmState.VM_STATE_CRASHED, 0);
   }
+
+  /**
+   * A lifecycle test run whose worker is SIGKILLed while an iteration's VM boots: the run (a
+   * workflow) resumes on the restarted worker, every iteration passes, and none of its VMs is left.
+   */
+  @Test
+  @org.junit.jupiter.api.Order(50)
+  void aLifecycleTestRunWhoseWorkerIsKilledCompletesAndLeavesNoVm() throws Exception {
+    var tests = io.plasmavmc.api.v1.LifecycleTestServiceGrpc.newBlockingStub(channel).withCallCredentials(admin);
+    VmSpec graceful = VmSpec.newBuilder().setMemoryMib(128).setAccelerator(Accelerator.ACCELERATOR_TCG).setNoNetwork(true)
+        .setKernel(TestGuest.kernel().toString()).setInitrd(TestGuest.dir().resolve("initrd-graceful.img").toString())
+        .setKernelCmdline(TestGuest.CMDLINE)
+        .setReadiness(io.plasmavmc.api.v1.ReadinessProbe.newBuilder().setSerialPattern("PLASMAVMC-GUEST-READY").setTimeoutSeconds(300))
+        .build();
+    CompletableFuture<Void> killed = worker.killWhenItLogs("VM lt-chaos-2-1: CREATING -> RUNNING");
+    tests.runLifecycleTest(io.plasmavmc.api.v1.RunLifecycleTestRequest.newBuilder().setRunId("lt-chaos").setSpec(graceful)
+        .setIterations(3).build());
+    killed.get(3, TimeUnit.MINUTES);
+    faults++;
+    worker.start();
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
+    io.plasmavmc.api.v1.LifecycleTestRun run;
+    do {
+      Thread.sleep(200);
+      run = tests.getLifecycleTestRun(io.plasmavmc.api.v1.GetLifecycleTestRunRequest.newBuilder().setRunId("lt-chaos").build());
+    } while (run.getState() == io.plasmavmc.api.v1.LifecycleTestRunState.LIFECYCLE_TEST_RUN_STATE_RUNNING && System.nanoTime() < deadline);
+    assertEquals(io.plasmavmc.api.v1.LifecycleTestRunState.LIFECYCLE_TEST_RUN_STATE_PASSED, run.getState(), run.toString());
+    assertEquals(3, run.getPassed());
+    for (var attempt : run.getAttemptsList()) {
+      StatusRuntimeException gone = assertThrows(StatusRuntimeException.class, () -> get(attempt.getVmName()));
+      assertEquals(Status.Code.NOT_FOUND, gone.getStatus().getCode(), attempt.getVmName());
+    }
+    record("lifecycle test run (3 iterations), worker SIGKILLed while iteration 2 boots", "worker SIGKILL", "lt-chaos-2-1",
+        VmState.VM_STATE_DELETED, VmState.VM_STATE_DELETED, 0);
+  }
 }

@@ -102,6 +102,17 @@ class AuthenticationEndToEndTest {
 
       VmServiceGrpc.VmServiceBlockingStub asAdmin = anonymous.withCallCredentials(new BearerToken(admin));
       assertEquals("e2e-host", asAdmin.listOrphans(ListOrphansRequest.getDefaultInstance()).getHostId());
+
+      // Lifecycle test runs: reading them is a viewer's, running and cancelling them an operator's.
+      var tests = io.plasmavmc.api.v1.LifecycleTestServiceGrpc.newBlockingStub(channel);
+      var get = io.plasmavmc.api.v1.GetLifecycleTestRunRequest.newBuilder().setRunId("nobody").build();
+      var run = io.plasmavmc.api.v1.RunLifecycleTestRequest.newBuilder().setRunId("nobody").build();
+      fails(Status.Code.UNAUTHENTICATED, () -> tests.getLifecycleTestRun(get));
+      fails(Status.Code.NOT_FOUND, () -> tests.withCallCredentials(new BearerToken(viewer)).getLifecycleTestRun(get));
+      fails(Status.Code.PERMISSION_DENIED, () -> tests.withCallCredentials(new BearerToken(viewer)).runLifecycleTest(run));
+      fails(Status.Code.PERMISSION_DENIED, () -> tests.withCallCredentials(new BearerToken(viewer)).cancelLifecycleTestRun(
+          io.plasmavmc.api.v1.CancelLifecycleTestRunRequest.newBuilder().setRunId("nobody").build()));
+      fails(Status.Code.INVALID_ARGUMENT, () -> tests.withCallCredentials(new BearerToken(operator)).runLifecycleTest(run)); // past the check
     } finally {
       channel.shutdownNow();
       gateway.close();

@@ -89,7 +89,9 @@ public final class HostWorker implements AutoCloseable {
     Worker control = factory.newWorker(TaskQueues.CONTROL, io.temporal.worker.WorkerOptions.newBuilder()
         .setStickyQueueScheduleToStartTimeout(STICKY_TIMEOUT).build());
     control.registerWorkflowImplementationTypes(VmWorkflowImpl.class, VmRegistryWorkflowImpl.class, HostScanWorkflowImpl.class,
-        io.plasmavmc.workflow.ConsoleReadWorkflowImpl.class);
+        io.plasmavmc.workflow.ConsoleReadWorkflowImpl.class, io.plasmavmc.workflow.LifecycleTestWorkflowImpl.class);
+    // Lifecycle test runs drive VMs through the Temporal client, from the control queue.
+    control.registerActivitiesImplementations(new io.plasmavmc.workflow.VmOperationsImpl(client));
     Worker host = factory.newWorker(TaskQueues.host(settings.hostId()));
     host.registerActivitiesImplementations(activities);
     WorkflowWarmUp.run(control);

@@ -112,4 +112,16 @@ final class HostActivityOptions {
         .setSummary(summary)
         .build();
   }
+
+  /**
+   * A lifecycle test's look at a guest (a console expectation, a command through the agent, a
+   * console excerpt): heartbeated, a few retries, cancelled with its run.
+   */
+  static ActivityOptions guestCheck(String hostId, Duration scheduleToStart, Duration startToClose, String summary) {
+    return base(hostId, scheduleToStart, startToClose, 3)
+        .setHeartbeatTimeout(HostActivities.MONITOR_HEARTBEAT_INTERVAL.multipliedBy(3))
+        .setCancellationType(ActivityCancellationType.TRY_CANCEL)
+        .setSummary(summary)
+        .build();
+  }
 }

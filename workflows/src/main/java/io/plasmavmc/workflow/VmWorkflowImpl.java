@@ -50,6 +50,8 @@ public class VmWorkflowImpl implements VmWorkflow {
   private Boolean ordered;
   /** A host worker (re)started: replace the monitor now rather than when the old one times out. */
   private boolean newMonitorWanted;
+  /** Host workers started since this run began: a readiness wait held by a dead one is renewed on the new one. */
+  private int workerStarts;
   /** The latest state changes, for watchers; older ones are dropped. */
   private final java.util.ArrayDeque<StateChange> changes = new java.util.ArrayDeque<>();
   private ApplicationFailure creationFailure;
@@ -340,15 +342,12 @@ public class VmWorkflowImpl implements VmWorkflow {
 
   private void awaitReadiness(long boot, io.plasmavmc.host.ReadinessProbe probe, long fromOffset, Duration timeout) {
     Instant started = now();
-    HostActivities waiter = Workflow.newActivityStub(HostActivities.class, HostActivityOptions.awaitConsole(input.hostId(),
-        input.hostTaskTimeout(), timeout, "wait for " + probe.describe() + (probe.guestAgent() ? "" : " on the serial console")));
     Promise<io.plasmavmc.host.ProbeResult>[] match = new Promise[1];
     Promise<Void>[] deadline = new Promise[1];
+    CancellationScope[] waiting = new CancellationScope[1];
     CancellationScope scope = Workflow.newCancellationScope(() -> {
-      // The host's wait ends a little after the timer, so the durable timer is what decides.
-      match[0] = probe.guestAgent()
-          ? Async.function(waiter::awaitAgent, input.vmId(), timeout.plusSeconds(5))
-          : Async.function(waiter::awaitConsole, input.vmId(), probe.serialPattern(), fromOffset, timeout.plusSeconds(5));
+      waiting[0] = Workflow.newCancellationScope(() -> match[0] = hostWait(probe, fromOffset, timeout));
+      waiting[0].run();
       deadline[0] = Workflow.newTimer(timeout, TimerOptions.newBuilder()
           .setSummary("readiness timeout (" + timeout.toSeconds() + " s)").build());
     });
@@ -356,14 +355,39 @@ public class VmWorkflowImpl implements VmWorkflow {
     // Either may end cancelled below; that is expected, not an error to report.
     match[0].exceptionally(cancelled -> null);
     deadline[0].exceptionally(cancelled -> null);
-    // (QEMU's exit takes the readiness away: the boot is over.)
-    Workflow.await(() -> match[0].isCompleted() || deadline[0].isCompleted() || boots != boot || deleted || vm.readiness() == null);
+    boolean renewed = false;
+    int[] startsSeen = {workerStarts};
+    while (true) {
+      // (QEMU's exit takes the readiness away: the boot is over.)
+      Workflow.await(() -> match[0].isCompleted() || deadline[0].isCompleted() || boots != boot || deleted || vm.readiness() == null
+          || workerStarts != startsSeen[0]);
+      boolean waitingStill = !match[0].isCompleted() && !deadline[0].isCompleted() && boots == boot && !deleted && vm.readiness() != null;
+      if (!waitingStill) {
+        break;
+      }
+      startsSeen[0] = workerStarts;
+      if (Workflow.getVersion("renew-readiness-wait-on-worker-start", Workflow.DEFAULT_VERSION, 1) == 1) {
+        // The host's wait was held by the worker that died: the new one starts it again at once
+        // (it reads the console from the boot's start), instead of after the dead one's heartbeat timeout.
+        waiting[0].cancel();
+        Duration elapsed = Duration.between(started, now());
+        Duration left = elapsed.compareTo(timeout) >= 0 ? Duration.ofSeconds(1) : timeout.minus(elapsed);
+        waiting[0] = Workflow.newCancellationScope(() -> match[0] = hostWait(probe, fromOffset, left));
+        waiting[0].run();
+        match[0].exceptionally(cancelled -> null);
+        renewed = true;
+        log.info("VM {}: host worker started; waiting for {} anew", vm.name(), probe.describe());
+      }
+    }
     if (match[0].isCompleted() && (match[0].getFailure() != null || !match[0].get().ready())) {
       // The host's wait ended without a match before the guest's time was up (it never should):
       // the durable timer still decides.
       Workflow.await(() -> deadline[0].isCompleted() || boots != boot || deleted || vm.readiness() == null);
     }
     if (!match[0].isCompleted()) {
+      if (renewed) {
+        waiting[0].cancel();
+      }
       scope.cancel(); // the guest's time is up, or its boot was ended: stop watching its console
     }
     if (boots != boot || deleted || vm.readiness() == null) {
@@ -390,6 +414,18 @@ public class VmWorkflowImpl implements VmWorkflow {
     publish();
   }
 
+  /**
+   * The host's wait for the probe (the console pattern or the agent): it ends a little after
+   * {@code timeout}, so the workflow's durable timer is what decides.
+   */
+  private Promise<io.plasmavmc.host.ProbeResult> hostWait(io.plasmavmc.host.ReadinessProbe probe, long fromOffset, Duration timeout) {
+    HostActivities waiter = Workflow.newActivityStub(HostActivities.class, HostActivityOptions.awaitConsole(input.hostId(),
+        input.hostTaskTimeout(), timeout, "wait for " + probe.describe() + (probe.guestAgent() ? "" : " on the serial console")));
+    return probe.guestAgent()
+        ? Async.function(waiter::awaitAgent, input.vmId(), timeout.plusSeconds(5))
+        : Async.function(waiter::awaitConsole, input.vmId(), probe.serialPattern(), fromOffset, timeout.plusSeconds(5));
+  }
+
   /** The guest's boot ends (stop, reboot, delete): its readiness with it. */
   private void endReadiness() {
     boots++;
@@ -407,6 +443,7 @@ public class VmWorkflowImpl implements VmWorkflow {
     }
     if (HostEvent.WORKER_STARTED.equals(event.kind())) {
       newMonitorWanted = true;
+      workerStarts++;
     }
   }
 
@@ -554,12 +591,16 @@ public class VmWorkflowImpl implements VmWorkflow {
   }
 
   /** One operation at a time: waits for the VM's lock, re-checks the transition, records the outcome. */
+  /** What the running operation's record should say instead of "ok" (a forced-off graceful stop). */
+  private String operationNote;
+
   private VmRecord operation(VmOperation operation, Runnable body) {
     lock.lock();
     busy = true;
     Instant started = now();
     VmState before = vm.state();
     String outcome = "ok";
+    operationNote = null;
     try {
       Transitions.Decision decision = Transitions.decide(operation, vm.state());
       if (vm.state() == VmState.DELETED && operation != VmOperation.DELETE) {
@@ -587,6 +628,9 @@ public class VmWorkflowImpl implements VmWorkflow {
       }
       throw failure;
     } finally {
+      if (outcome.equals("ok") && operationNote != null) {
+        outcome = operationNote;
+      }
       vm = vm.withOperation(new OperationRecord(operation.updateName(), outcome, started, now()));
       busy = false;
       applyPendingReport();
@@ -696,6 +740,7 @@ public class VmWorkflowImpl implements VmWorkflow {
       log.info("VM {}: guest powered off by itself", vm.name());
     } else {
       log.info("VM {}: guest did not power off within {} s; forcing it off", vm.name(), timeout.toSeconds());
+      operationNote = OperationRecord.FORCED_OFF + timeout.toSeconds() + " s";
       kill("guest ignored the power button for " + timeout.toSeconds() + " s");
     }
   }

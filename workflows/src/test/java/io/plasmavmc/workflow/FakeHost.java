@@ -47,6 +47,9 @@ final class FakeHost implements HostActivities {
     if (full) {
       throw new io.plasmavmc.host.HostFullException("this host runs its limit of 1 VMs (max VMs)");
     }
+    if (spawnFailuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      throw new io.plasmavmc.host.SpawnFailedException("QEMU exited at start (fake)", "could not allocate guest RAM");
+    }
     if (alive(vmId)) {
       return new VmHandle(vmId, pids.get(vmId), "/run/" + vmId, Accelerator.TCG, true, startTime(pids.get(vmId)));
     }
@@ -209,6 +212,11 @@ final class FakeHost implements HostActivities {
     return new io.plasmavmc.host.ConsoleTail(java.util.Arrays.copyOfRange(log, log.length - length, log.length), log.length);
   }
 
+  /** The next spawns that fail the way a QEMU that cannot start does (infrastructure, not the guest). */
+  final AtomicInteger spawnFailuresLeft = new AtomicInteger();
+  /** Every guest prints the readiness marker (and whatever else a console expectation looks for). */
+  volatile boolean allGuestsReady;
+
   /** VMs whose guest prints the readiness marker on its console. */
   final java.util.Set<String> readyGuests = ConcurrentHashMap.newKeySet();
   final AtomicInteger consoleWaits = new AtomicInteger();
@@ -221,7 +229,7 @@ final class FakeHost implements HostActivities {
     consoleOffsets.add(fromOffset);
     long deadline = System.nanoTime() + Math.min(timeout.toNanos(), WAIT_LIMIT.toNanos());
     while (System.nanoTime() < deadline) {
-      if (readyGuests.contains(vmId) && alive(vmId)) {
+      if ((allGuestsReady || readyGuests.contains(vmId)) && alive(vmId)) {
         return new io.plasmavmc.host.ProbeResult(true, pattern + " (fake)", System.currentTimeMillis());
       }
       Activity.getExecutionContext().heartbeat(null);
@@ -261,5 +269,16 @@ final class FakeHost implements HostActivities {
   public void cleanup(String vmId) {
     cleanups.incrementAndGet();
     pids.remove(vmId);
+  }
+
+  /** Guest commands exit with this code (the fake guest has an agent). */
+  volatile int execExitCode;
+
+  @Override
+  public io.plasmavmc.host.GuestExecResult guestExec(String vmId, io.plasmavmc.host.GuestCommand command) {
+    if (!alive(vmId)) {
+      throw new VmNotRunningException(vmId);
+    }
+    return new io.plasmavmc.host.GuestExecResult(io.plasmavmc.host.GuestExecResult.Outcome.EXITED, execExitCode, "", "");
   }
 }

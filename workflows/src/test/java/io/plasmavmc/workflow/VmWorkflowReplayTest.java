@@ -14,7 +14,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * instance, with histories of a crash, a host that went away and came back, and a continued run;
  * (vm-crash-v2.json lives in the workflows module's main resources: the host worker replays it to warm up.)
  * v3: VMs with readiness probes (console and agent waits and their timers beside the operations),
- * and a graceful stop through the guest agent.
+ * and a graceful stop through the guest agent; v4: a readiness wait taken over by a starting worker.
  * After an intended, versioned change, record the next ones: {@code mvn -pl workflows test
  * -Dtest=VmWorkflowTest -Dplasmavmc.recordHistories=$PWD/workflows/src/test/resources/histories
  * -Dplasmavmc.historyVersion=vN}.
@@ -23,8 +23,19 @@ class VmWorkflowReplayTest {
   @ParameterizedTest
   @ValueSource(strings = {"vm-lifecycle-v0.json", "vm-lifecycle-v1.json", "vm-lifecycle-v2.json", "vm-crash-v2.json",
       "vm-host-away-and-back-v2.json", "vm-continued-v2.json",
-      "vm-readiness-v3.json", "vm-agent-v3.json"})
+      "vm-readiness-v3.json", "vm-agent-v3.json", "vm-readiness-renewed-v4.json"})
   void aRecordedLifecycleReplays(String history) throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource("histories/" + history, VmWorkflowImpl.class);
+  }
+
+  /**
+   * Lifecycle test runs are long workflows too (a run of 200 iterations lasts hours): a passing run
+   * and one whose first attempt hit an infrastructure failure, recorded by LifecycleTestWorkflowTest
+   * with the same properties.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"lifecycle-test-passed-v1.json", "lifecycle-test-retried-v1.json"})
+  void aRecordedLifecycleTestRunReplays(String history) throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource("histories/" + history, LifecycleTestWorkflowImpl.class);
   }
 }

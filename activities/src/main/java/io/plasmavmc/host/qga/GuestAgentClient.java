@@ -76,6 +76,53 @@ public final class GuestAgentClient implements AutoCloseable {
     out.flush();
   }
 
+  /**
+   * Starts {@code path} with {@code args} in the guest (guest-exec, output captured) and returns
+   * the guest's pid of it. Call after {@link #sync}, which drained anything stale.
+   */
+  public long exec(String path, java.util.List<String> args, Duration timeout) throws IOException {
+    com.fasterxml.jackson.databind.node.ObjectNode arguments = JSON.createObjectNode()
+        .put("path", path).put("capture-output", true);
+    com.fasterxml.jackson.databind.node.ArrayNode arg = arguments.putArray("arg");
+    args.forEach(arg::add);
+    return call("guest-exec", arguments, timeout).path("pid").asLong();
+  }
+
+  /** guest-exec-status of {@code pid}: the agent's answer ({@code exited}, {@code exitcode}, {@code out-data}, ...). */
+  public JsonNode execStatus(long pid, Duration timeout) throws IOException {
+    return call("guest-exec-status", JSON.createObjectNode().put("pid", pid), timeout);
+  }
+
+  /** One command, its "return" value; an "error" answer is thrown as {@link GuestAgentException}. */
+  private JsonNode call(String command, JsonNode arguments, Duration timeout) throws IOException {
+    com.fasterxml.jackson.databind.node.ObjectNode request = JSON.createObjectNode().put("execute", command);
+    request.set("arguments", arguments);
+    // Serialized by Jackson: whatever a client put in path or args stays a JSON string.
+    out.write((JSON.writeValueAsString(request) + "\n").getBytes(StandardCharsets.UTF_8));
+    out.flush();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      String line = readLine(deadline);
+      if (line == null) {
+        throw new IOException("the guest agent closed its channel");
+      }
+      JsonNode reply = parse(line);
+      if (reply != null && reply.has("error")) {
+        throw new GuestAgentException(command + ": " + reply.path("error").path("desc").asText("error"));
+      }
+      if (reply != null && reply.has("return")) {
+        return reply.get("return");
+      }
+    }
+  }
+
+  /** The agent refused or failed a command. */
+  public static final class GuestAgentException extends IOException {
+    public GuestAgentException(String message) {
+      super(message);
+    }
+  }
+
   /** The next line, without delimiter bytes; null at end of stream. Throws SocketTimeoutException past the deadline. */
   private String readLine(long deadline) throws IOException {
     ByteArrayOutputStream line = new ByteArrayOutputStream();

@@ -1,0 +1,59 @@
+package io.plasmavmc.host;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.plasmavmc.host.qga.GuestAgentClient;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+
+/**
+ * Runs one {@link GuestCommand} through the guest agent: guest-exec, then guest-exec-status every
+ * 50 ms (heartbeating) until the command exits or its time runs out.
+ */
+final class AgentExec {
+  static final int MAX_OUTPUT = 4 * 1024;
+  private static final Duration ANSWER = Duration.ofSeconds(5);
+
+  private AgentExec() {}
+
+  static GuestExecResult run(Path socket, GuestCommand command) {
+    try (GuestAgentClient agent = GuestAgentClient.connect(socket, ANSWER)) {
+      if (!agent.sync(ANSWER)) {
+        return GuestExecResult.noAgent("the guest agent did not answer guest-sync within " + ANSWER.toSeconds() + " s");
+      }
+      long pid = agent.exec(command.path(), command.args(), ANSWER);
+      long deadline = System.nanoTime() + Duration.ofSeconds(command.timeoutSeconds()).toNanos();
+      while (true) {
+        JsonNode status = agent.execStatus(pid, ANSWER);
+        if (status.path("exited").asBoolean(false)) {
+          return new GuestExecResult(GuestExecResult.Outcome.EXITED, status.path("exitcode").asInt(-1),
+              decoded(status.path("out-data")), decoded(status.path("err-data")));
+        }
+        if (System.nanoTime() > deadline) {
+          return new GuestExecResult(GuestExecResult.Outcome.TIMED_OUT, -1, "", "");
+        }
+        Heartbeats.beat("guest command " + command.path() + " runs as guest pid " + pid);
+        Thread.sleep(50);
+      }
+    } catch (GuestAgentClient.GuestAgentException e) {
+      return new GuestExecResult(GuestExecResult.Outcome.EXITED, -1, "", "the guest agent refused: " + e.getMessage());
+    } catch (IOException e) {
+      return GuestExecResult.noAgent("no guest agent on the VM's channel (" + e.getClass().getSimpleName() + ")");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return GuestExecResult.noAgent("interrupted");
+    }
+  }
+
+  /** The end of base64 output, as text (at most {@link #MAX_OUTPUT} bytes). */
+  private static String decoded(JsonNode data) {
+    if (data.isMissingNode() || data.isNull()) {
+      return "";
+    }
+    byte[] bytes = Base64.getDecoder().decode(data.asText());
+    int from = Math.max(0, bytes.length - MAX_OUTPUT);
+    return new String(bytes, from, bytes.length - from, StandardCharsets.UTF_8);
+  }
+}

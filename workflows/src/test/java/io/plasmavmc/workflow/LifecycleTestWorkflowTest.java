@@ -1,0 +1,201 @@
+package io.plasmavmc.workflow;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.plasmavmc.host.Accelerator;
+import io.plasmavmc.host.GuestCommand;
+import io.plasmavmc.host.ReadinessProbe;
+import io.plasmavmc.host.VmSpec;
+import io.plasmavmc.workflow.LifecycleTestAttempt.Outcome;
+import io.temporal.api.enums.v1.IndexedValueType;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.worker.Worker;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Lifecycle test runs in Temporal's test environment: the run's workflow drives real VM workflows
+ * through {@link VmOperationsImpl} against an in-memory host. The same runs boot real guests in
+ * the launcher's end-to-end tests.
+ */
+class LifecycleTestWorkflowTest {
+  private static final String HOST = "h1";
+
+  private TestWorkflowEnvironment env;
+  private WorkflowClient client;
+  private FakeHost host;
+
+  @BeforeEach
+  void setUp() {
+    env = TestWorkflowEnvironment.newInstance();
+    for (var key : VmSearchAttributes.ALL) {
+      env.registerSearchAttribute(key.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
+    }
+    Worker control = env.newWorker(TaskQueues.CONTROL);
+    control.registerWorkflowImplementationTypes(VmWorkflowImpl.class, LifecycleTestWorkflowImpl.class);
+    control.registerActivitiesImplementations(new VmOperationsImpl(env.getWorkflowClient()));
+    host = new FakeHost();
+    host.allGuestsReady = true;
+    env.newWorker(TaskQueues.host(HOST)).registerActivitiesImplementations(host);
+    env.start();
+    client = env.getWorkflowClient();
+  }
+
+  @AfterEach
+  void tearDown() {
+    env.close();
+  }
+
+  private static LifecycleTestPlan plan(String runId, int iterations, int concurrency, List<String> expectations,
+      List<GuestCommand> commands, int infraRetries) {
+    VmSpec spec = VmSpec.of("template").withAccelerator(Accelerator.TCG).withReadiness(new ReadinessProbe("READY", 120));
+    return new LifecycleTestPlan(runId, spec, HOST, iterations, concurrency, expectations, commands, false, 2, infraRetries,
+        Duration.ofSeconds(5));
+  }
+
+  private LifecycleTestWorkflow stub(String runId) {
+    return client.newWorkflowStub(LifecycleTestWorkflow.class, WorkflowOptions.newBuilder()
+        .setWorkflowId(LifecycleTestWorkflow.workflowId(runId)).setTaskQueue(TaskQueues.CONTROL).build());
+  }
+
+  private LifecycleTestReport query(String runId) {
+    return client.newWorkflowStub(LifecycleTestWorkflow.class, LifecycleTestWorkflow.workflowId(runId)).report();
+  }
+
+  private LifecycleTestReport run(LifecycleTestPlan plan) {
+    return stub(plan.runId()).run(plan);
+  }
+
+  /** No VM of the run is left: no QEMU on the host, every VM workflow ended. */
+  private void assertNothingLeft(LifecycleTestReport report) {
+    for (LifecycleTestAttempt attempt : report.attempts()) {
+      assertFalse(host.alive(attempt.vmName()), attempt.vmName() + " still has a QEMU");
+      VmRecord vm = client.newWorkflowStub(VmWorkflow.class, TaskQueues.workflowId(attempt.vmName())).describe();
+      assertEquals(io.plasmavmc.host.VmState.DELETED, vm.state(), attempt.vmName());
+    }
+  }
+
+  /** With {@code -Dplasmavmc.recordHistories=DIR}, writes the run's history for VmWorkflowReplayTest. */
+  private void record(String runId, String fixture) throws java.io.IOException {
+    String dir = System.getProperty("plasmavmc.recordHistories");
+    if (dir != null && !dir.isBlank()) {
+      java.nio.file.Files.writeString(java.nio.file.Path.of(dir, fixture + "-" + System.getProperty("plasmavmc.historyVersion", "vN") + ".json"),
+          client.fetchHistory(LifecycleTestWorkflow.workflowId(runId)).toJson(true));
+    }
+  }
+
+  @Test
+  void threeIterationsPassTwoAtATimeAndEveryPhaseIsTimed() throws Exception {
+    LifecycleTestReport report = run(plan("three", 3, 2, List.of("READY"), List.of(), 2));
+    assertEquals(LifecycleTestReport.State.PASSED, report.state(), report.reason());
+    assertEquals(3, report.passed());
+    assertEquals(0, report.failed());
+    assertEquals(List.of("three-1-1", "three-2-1", "three-3-1"),
+        report.attempts().stream().map(LifecycleTestAttempt::vmName).sorted().toList());
+    assertEquals(List.of("create", "ready", "checks", "stop", "delete"),
+        report.phases().stream().map(LifecycleTestReport.PhaseStats::phase).toList());
+    report.phases().forEach(phase -> assertEquals(3, phase.count(), phase.toString()));
+    assertEquals(3, host.spawns.get());
+    assertNothingLeft(report);
+    // Queried after its end, the run says the same.
+    assertEquals(report.passed(), query("three").passed());
+    record("three", "lifecycle-test-passed");
+  }
+
+  @Test
+  void aGuestThatDoesNotPowerOffFailsItsIterationKeepsItsConsoleAndIsStillDeleted() {
+    host.stubborn = true;
+    LifecycleTestReport report = run(plan("stubborn", 1, 1, List.of(), List.of(), 2));
+    assertEquals(LifecycleTestReport.State.FAILED, report.state());
+    LifecycleTestAttempt attempt = report.attempts().get(0);
+    assertEquals(Outcome.GUEST_FAILURE, attempt.outcome(), attempt.toString());
+    assertEquals("stop", attempt.phase());
+    assertTrue(attempt.reason().contains("did not power off within 2 s"), attempt.reason());
+    assertEquals("console of stubborn-1-1\n", attempt.consoleExcerpt());
+    assertEquals(1, report.attempts().size(), "a guest failure is not retried");
+    assertNothingLeft(report);
+  }
+
+  @Test
+  void anInfrastructureFailureIsRetriedOnANewVm() throws Exception {
+    host.spawnFailuresLeft.set(1);
+    LifecycleTestReport report = run(plan("flaky", 1, 1, List.of(), List.of(), 2));
+    assertEquals(LifecycleTestReport.State.PASSED, report.state(), report.reason());
+    assertEquals(1, report.infraRetries());
+    assertEquals(2, report.attempts().size());
+    LifecycleTestAttempt first = report.attempts().get(0);
+    assertEquals(Outcome.INFRASTRUCTURE_FAILURE, first.outcome());
+    assertEquals("create", first.phase());
+    assertEquals("flaky-1-2", report.attempts().get(1).vmName());
+    assertEquals(Outcome.PASSED, report.attempts().get(1).outcome());
+    assertNothingLeft(report);
+    record("flaky", "lifecycle-test-retried");
+  }
+
+  @Test
+  void withoutRetriesAnInfrastructureFailureFailsTheIteration() {
+    host.spawnFailuresLeft.set(1);
+    LifecycleTestReport report = run(plan("strict", 1, 1, List.of(), List.of(), 0));
+    assertEquals(LifecycleTestReport.State.FAILED, report.state());
+    assertEquals(Outcome.INFRASTRUCTURE_FAILURE, report.attempts().get(0).outcome());
+    assertEquals("", report.attempts().get(0).consoleExcerpt(), "the guest is not to blame: no excerpt");
+  }
+
+  @Test
+  void aGuestCommandEndingWithTheWrongExitCodeFailsTheIteration() {
+    host.execExitCode = 1;
+    LifecycleTestReport report = run(plan("exec", 1, 1, List.of(),
+        List.of(new GuestCommand("/bin/grep", List.of("-q", "ok", "/etc/motd"), 0, 10)), 2));
+    LifecycleTestAttempt attempt = report.attempts().get(0);
+    assertEquals(Outcome.GUEST_FAILURE, attempt.outcome());
+    assertEquals("checks", attempt.phase());
+    assertTrue(attempt.reason().contains("`/bin/grep -q ok /etc/motd` exited 1, expected 0"), attempt.reason());
+    assertNothingLeft(report);
+  }
+
+  @Test
+  void aCancelledRunDeletesTheVmsItWasTesting() throws Exception {
+    host.allGuestsReady = false; // the guests never get ready: the run waits
+    LifecycleTestPlan plan = plan("cancelled", 2, 2, List.of(), List.of(), 2);
+    WorkflowClient.start(stub("cancelled")::run, plan);
+    // Cancelled while both attempts wait for their guests (not while an activity completes: the
+    // in-memory test server refuses to cancel an activity that completed in the same instant).
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!bothWaitingForTheirGuests(query("cancelled")) && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertTrue(bothWaitingForTheirGuests(query("cancelled")), query("cancelled").toString());
+    WorkflowStub run = client.newUntypedWorkflowStub(LifecycleTestWorkflow.workflowId("cancelled"));
+    run.cancel();
+    // The run ends cancelled (so the Temporal UI shows it), its report readable by query.
+    io.temporal.client.WorkflowFailedException ended = org.junit.jupiter.api.Assertions.assertThrows(
+        io.temporal.client.WorkflowFailedException.class, () -> run.getResult(60, TimeUnit.SECONDS, LifecycleTestReport.class));
+    org.junit.jupiter.api.Assertions.assertInstanceOf(io.temporal.failure.CanceledFailure.class, ended.getCause());
+    LifecycleTestReport report = query("cancelled");
+    assertEquals(LifecycleTestReport.State.CANCELLED, report.state());
+    assertTrue(report.attempts().stream().allMatch(a -> a.outcome() == Outcome.CANCELLED && a.phase().equals("ready")),
+        report.attempts().toString());
+    assertNothingLeft(report);
+  }
+
+  private static boolean bothWaitingForTheirGuests(LifecycleTestReport report) {
+    return report.attempts().size() == 2 && report.attempts().stream().allMatch(a -> a.phase().equals("ready"));
+  }
+
+  @Test
+  void percentilesAreNearestRank() {
+    List<Long> values = java.util.stream.LongStream.rangeClosed(1, 10).boxed().toList();
+    assertEquals(5, LifecycleTestReport.percentile(values, 50));
+    assertEquals(10, LifecycleTestReport.percentile(values, 95));
+    assertEquals(7, LifecycleTestReport.percentile(List.of(7L), 95));
+  }
+}
