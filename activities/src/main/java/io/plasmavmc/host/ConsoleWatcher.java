@@ -39,6 +39,7 @@ public final class ConsoleWatcher implements AutoCloseable {
       });
   private final Map<Wait, Boolean> waits = new ConcurrentHashMap<>();
   private final Duration askEvery;
+  private final java.util.concurrent.atomic.AtomicLong rounds = new java.util.concurrent.atomic.AtomicLong();
 
   /** {@code askEvery}: how often each wait's {@code wanted} is asked (it heartbeats an activity). */
   public ConsoleWatcher(Duration askEvery) {
@@ -63,6 +64,11 @@ public final class ConsoleWatcher implements AutoCloseable {
     return waits.size();
   }
 
+  /** Rounds over every wait completed so far: a round begun after a write has read it. */
+  public long rounds() {
+    return rounds.get();
+  }
+
   private void tick() {
     long now = System.nanoTime();
     for (Wait wait : waits.keySet()) {
@@ -73,6 +79,7 @@ public final class ConsoleWatcher implements AutoCloseable {
         wait.result.completeExceptionally(e);
       }
     }
+    rounds.incrementAndGet();
   }
 
   @Override

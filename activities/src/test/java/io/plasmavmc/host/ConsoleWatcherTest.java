@@ -39,7 +39,7 @@ class ConsoleWatcherTest {
     long offset = Files.size(log);
     CompletableFuture<ProbeResult> match = watcher.await(log, "GUEST-READY variant=\\w+", offset, Duration.ofSeconds(30), () -> true);
     write(log, "[    0.1] booting\r\nPLASMAVMC-GUE");
-    Thread.sleep(50);
+    awaitFullRound();
     assertFalse(match.isDone(), "half a marker is no marker, and the old one does not count");
     long written = System.currentTimeMillis();
     write(log, "ST-READY variant=graceful\n");
@@ -53,7 +53,7 @@ class ConsoleWatcherTest {
   void aPromptWithoutANewlineMatches() throws Exception {
     Path log = dir.resolve("serial.log");
     CompletableFuture<ProbeResult> match = watcher.await(log, "login: $", 0, Duration.ofSeconds(30), () -> true);
-    Thread.sleep(30); // the log does not exist yet: QEMU has not created it
+    awaitFullRound(); // the watcher has looked for the log, which does not exist yet: QEMU has not created it
     write(log, "Debian GNU/Linux 12 guest ttyS0\n\nguest login: ");
     assertEquals("guest login: ", match.get(5, TimeUnit.SECONDS).detail());
   }
@@ -81,5 +81,15 @@ class ConsoleWatcherTest {
     ProbeResult matched = match.get(5, TimeUnit.SECONDS);
     assertTrue(matched.ready());
     assertTrue(matched.detail().startsWith("aaaa") && matched.detail().length() == 200, "the reported line is cut short: " + matched.detail().length());
+  }
+
+  /** Waits until the watcher has gone once over every wait since now (it then read what was written before). */
+  private void awaitFullRound() throws InterruptedException {
+    long start = watcher.rounds();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (watcher.rounds() < start + 2 && System.nanoTime() < deadline) {
+      Thread.sleep(1);
+    }
+    assertTrue(watcher.rounds() >= start + 2, "the watcher polls");
   }
 }
