@@ -136,6 +136,9 @@ public final class TemporalDevServer implements TemporalServer {
     for (String queue : List.of("transfer", "timer", "visibility")) {
       command.addAll(List.of("--dynamic-config-value", "history." + queue + "ProcessorMaxPollRPS=1000"));
     }
+    // A workflow's activity on its own task queue (a lifecycle test run's VM operations) is handed
+    // to the worker that completes the workflow task, without a trip through matching.
+    command.addAll(List.of("--dynamic-config-value", "system.enableActivityEagerExecution=true"));
     if (settings.uiPort() < 0) {
       command.add("--headless");
     } else {
