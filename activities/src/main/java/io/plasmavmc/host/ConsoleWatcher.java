@@ -59,9 +59,12 @@ public final class ConsoleWatcher implements AutoCloseable {
     return wait.result;
   }
 
-  /** Waits in progress. */
+  /**
+   * Waits in progress. (A wait leaves the set just after it completes, in the completing thread:
+   * counting the set alone would count, for an instant, a wait its caller already saw end.)
+   */
   public int waiting() {
-    return waits.size();
+    return (int) waits.keySet().stream().filter(wait -> !wait.result.isDone()).count();
   }
 
   /** Rounds over every wait completed so far: a round begun after a write has read it. */
