@@ -49,6 +49,13 @@ public final class TemporalDevServer implements TemporalServer {
   private final Path logFile;
   private final CompletableFuture<Void> firstLaunch = new CompletableFuture<>();
   private volatile Process process;
+  /** Launches so far; the supervisor relaunches a server that dies, also before it was first ready. */
+  private final java.util.concurrent.atomic.AtomicInteger launches = new java.util.concurrent.atomic.AtomicInteger();
+  /**
+   * Launches a start may take: the server once died at start here with a Go panic (exit code 2)
+   * that a second launch on the same file does not meet; a real misconfiguration fails every time.
+   */
+  private static final int START_ATTEMPTS = 3;
   private volatile boolean stopping;
   private Thread supervisor;
 
@@ -225,6 +232,7 @@ public final class TemporalDevServer implements TemporalServer {
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
         .start();
     process = started;
+    launches.incrementAndGet();
     Files.writeString(pidFile, started.pid() + "\n");
     log.info("Temporal dev server started: pid {}, {} (log {})", started.pid(), database, logFile);
     return started;
@@ -274,12 +282,33 @@ public final class TemporalDevServer implements TemporalServer {
     }
   }
 
+  /** Fails once the server has died before it was ready as many times as a start may launch it. */
   private void checkRunning() {
     Process current = process;
-    if (current != null && !current.isAlive()) {
-      throw new IllegalStateException("the Temporal dev server exited with code " + current.exitValue()
-          + " before it was ready (is port " + settings.port() + " or " + settings.uiPort() + " taken?); the end of " + logFile
-          + ":\n" + logTail());
+    if (current == null || current.isAlive()) {
+      return;
+    }
+    if (launches.get() < START_ATTEMPTS) {
+      if (diedBeforeReady.add(current.pid())) {
+        log.warn("the Temporal dev server (pid {}) exited with code {} before it was ready ({}); launching it again",
+            current.pid(), current.exitValue(), errorLine());
+      }
+      return; // the supervisor launches it again
+    }
+    throw new IllegalStateException("the Temporal dev server exited with code " + current.exitValue()
+        + " before it was ready, " + START_ATTEMPTS + " times (is port " + settings.port() + " or " + settings.uiPort()
+        + " taken?): " + errorLine() + "; the end of " + logFile + ":\n" + logTail());
+  }
+
+  private final java.util.Set<Long> diedBeforeReady = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /** The log's first line that says what went wrong (a Go panic or the CLI's error), for the message. */
+  private String errorLine() {
+    try (java.util.stream.Stream<String> lines = Files.lines(logFile)) {
+      return lines.filter(line -> line.startsWith("panic:") || line.startsWith("Error:") || line.startsWith("fatal error:"))
+          .reduce((first, later) -> later).orElse("no error line in its log");
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return "no log";
     }
   }
 
