@@ -212,6 +212,12 @@ final class FakeHost implements HostActivities {
     return new io.plasmavmc.host.ConsoleTail(java.util.Arrays.copyOfRange(log, log.length - length, log.length), log.length);
   }
 
+  /**
+   * How long a console wait lasts in real time at most (see {@link #WAIT_LIMIT}); longer where a
+   * test must not see it end by itself while it acts on the wait.
+   */
+  volatile Duration consoleWaitLimit = WAIT_LIMIT;
+
   /** The next spawns that fail the way a QEMU that cannot start does (infrastructure, not the guest). */
   final AtomicInteger spawnFailuresLeft = new AtomicInteger();
   /** Every guest prints the readiness marker (and whatever else a console expectation looks for). */
@@ -227,7 +233,7 @@ final class FakeHost implements HostActivities {
   public io.plasmavmc.host.ProbeResult awaitConsole(String vmId, String pattern, long fromOffset, Duration timeout) {
     consoleWaits.incrementAndGet();
     consoleOffsets.add(fromOffset);
-    long deadline = System.nanoTime() + Math.min(timeout.toNanos(), WAIT_LIMIT.toNanos());
+    long deadline = System.nanoTime() + Math.min(timeout.toNanos(), consoleWaitLimit.toNanos());
     while (System.nanoTime() < deadline) {
       if ((allGuestsReady || readyGuests.contains(vmId)) && alive(vmId)) {
         return new io.plasmavmc.host.ProbeResult(true, pattern + " (fake)", System.currentTimeMillis());

@@ -165,6 +165,8 @@ class VmWorkflowTest {
 
   @Test
   void aStartingWorkerTakesOverTheReadinessWaitAtOnce() throws Exception {
+    // The first wait must still be on when the new worker reports in: it is what gets replaced.
+    host.consoleWaitLimit = Duration.ofSeconds(60);
     VmWorkflow vm = create("booting", true, HOST, probed("booting", 300));
     long pid = vm.awaitCreated(null).pid();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
