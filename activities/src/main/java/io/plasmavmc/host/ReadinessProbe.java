@@ -37,15 +37,23 @@ public record ReadinessProbe(String serialPattern, int timeoutSeconds, boolean g
     if (!pattern) {
       throw new InvalidSpecException("spec.readiness.serial_pattern", "is required for a readiness probe (or set guest_agent)");
     }
-    if (serialPattern.length() > MAX_PATTERN_LENGTH) {
-      throw new InvalidSpecException("spec.readiness.serial_pattern", "must be at most " + MAX_PATTERN_LENGTH + " characters");
+    checkPattern("spec.readiness.serial_pattern", serialPattern);
+    return this;
+  }
+
+  /**
+   * Checks a pattern searched in console lines (a probe's, a lifecycle test's expectation): at most
+   * {@link #MAX_PATTERN_LENGTH} characters of valid RE2; throws naming {@code field}.
+   */
+  public static void checkPattern(String field, String pattern) {
+    if (pattern.length() > MAX_PATTERN_LENGTH) {
+      throw new InvalidSpecException(field, "must be at most " + MAX_PATTERN_LENGTH + " characters");
     }
     try {
-      Pattern.compile(serialPattern);
+      Pattern.compile(pattern);
     } catch (PatternSyntaxException e) {
-      throw new InvalidSpecException("spec.readiness.serial_pattern", "is not a valid RE2 regular expression: " + e.getDescription());
+      throw new InvalidSpecException(field, "is not a valid RE2 regular expression: " + e.getDescription());
     }
-    return this;
   }
 
   /** How the probe reads in a state reason or an error. */

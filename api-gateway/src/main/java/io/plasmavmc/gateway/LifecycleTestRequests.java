@@ -1,7 +1,5 @@
 package io.plasmavmc.gateway;
 
-import com.google.re2j.Pattern;
-import com.google.re2j.PatternSyntaxException;
 import io.plasmavmc.api.v1.RunLifecycleTestRequest;
 import io.plasmavmc.host.GuestCommand;
 import io.plasmavmc.host.InvalidSpecException;
@@ -77,13 +75,13 @@ final class LifecycleTestRequests {
     for (int i = 0; i < patterns.size(); i++) {
       String field = "checks.serial_expectations[" + i + "]";
       String pattern = patterns.get(i);
-      if (pattern.isEmpty() || pattern.length() > io.plasmavmc.host.ReadinessProbe.MAX_PATTERN_LENGTH) {
-        throw Requests.invalid(field, "must be 1-" + io.plasmavmc.host.ReadinessProbe.MAX_PATTERN_LENGTH + " characters");
+      if (pattern.isEmpty()) {
+        throw Requests.invalid(field, "must not be empty");
       }
       try {
-        Pattern.compile(pattern);
-      } catch (PatternSyntaxException e) {
-        throw Requests.invalid(field, "is not a valid RE2 regular expression: " + e.getDescription());
+        io.plasmavmc.host.ReadinessProbe.checkPattern(field, pattern);
+      } catch (InvalidSpecException e) {
+        throw ErrorDetails.invalidField(e.getMessage());
       }
     }
     return patterns;

@@ -59,7 +59,7 @@ final class LifecycleTestRuns {
       LifecycleTestReport report = client.newWorkflowStub(LifecycleTestWorkflow.class, LifecycleTestWorkflow.workflowId(runId)).report();
       if (report.runId().isEmpty()) {
         // Queried before its first workflow task ran: it exists, nothing has happened yet.
-        return new LifecycleTestReport(runId, LifecycleTestReport.State.RUNNING, 0, 0, 0, 0, 0, List.of(), List.of(), null, null, "starting");
+        return LifecycleTestReport.pending(runId, null, "starting");
       }
       return report;
     } catch (WorkflowNotFoundException e) {
@@ -125,8 +125,7 @@ final class LifecycleTestRuns {
       } catch (StatusRuntimeException e) {
         // no worker answered for this one: what visibility knows of it
         Instant started = Instant.ofEpochSecond(info.getStartTime().getSeconds(), info.getStartTime().getNanos());
-        runs.add(new LifecycleTestReport(runId, LifecycleTestReport.State.RUNNING, 0, 0, 0, 0, 0, List.of(), List.of(), started, null,
-            "no worker answered: " + info.getStatus()));
+        runs.add(LifecycleTestReport.pending(runId, started, "no worker answered: " + info.getStatus()));
       }
     }
     String next = response.getNextPageToken().isEmpty() ? "" : Base64.getUrlEncoder().encodeToString(response.getNextPageToken().toByteArray());

@@ -1,7 +1,5 @@
 package io.plasmavmc.launcher;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.util.JsonFormat;
 import io.plasmavmc.api.v1.CancelLifecycleTestRunRequest;
 import io.plasmavmc.api.v1.GetLifecycleTestRunRequest;
 import io.plasmavmc.api.v1.GuestCommand;
@@ -63,7 +61,7 @@ final class LifecycleTestCommands {
     LifecycleTestRun run = tests.runLifecycleTest(request.build());
     if (!watch) {
       if (json) {
-        out.println(toJson(run));
+        out.println(Vmctl.toJson(run));
       } else {
         out.printf("lifecycle test %s: %s (follow it: vmctl test-report %s, or in the Temporal UI: workflow lifecycle-test-%s)%n",
             run.getRunId(), label(run.getState()), run.getRunId(), run.getRunId());
@@ -89,7 +87,7 @@ final class LifecycleTestCommands {
   int list(int pageSize) {
     var page = tests.listLifecycleTestRuns(ListLifecycleTestRunsRequest.newBuilder().setPageSize(pageSize).build());
     if (json) {
-      out.println(toJson(page));
+      out.println(Vmctl.toJson(page));
       return 0;
     }
     String format = "%-28s %-10s %-10s %-8s %-8s %s%n";
@@ -120,7 +118,7 @@ final class LifecycleTestCommands {
 
   private void print(LifecycleTestRun run) {
     if (json) {
-      out.println(toJson(run));
+      out.println(Vmctl.toJson(run));
       return;
     }
     String took = run.hasStartedAt() && run.hasEndedAt()
@@ -172,13 +170,5 @@ final class LifecycleTestCommands {
 
   private static String label(LifecycleTestRunState state) {
     return state.name().replace("LIFECYCLE_TEST_RUN_STATE_", "");
-  }
-
-  private static String toJson(com.google.protobuf.MessageOrBuilder message) {
-    try {
-      return JsonFormat.printer().print(message);
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -302,7 +302,7 @@ public final class TemporalDevServer implements TemporalServer {
 
   private final java.util.Set<Long> diedBeforeReady = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-  /** The log's first line that says what went wrong (a Go panic or the CLI's error), for the message. */
+  /** The log's last line that says what went wrong (a Go panic or the CLI's error; the log spans launches), for the message. */
   private String errorLine() {
     try (java.util.stream.Stream<String> lines = Files.lines(logFile)) {
       return lines.filter(line -> line.startsWith("panic:") || line.startsWith("Error:") || line.startsWith("fatal error:"))

@@ -436,7 +436,7 @@ public final class Vmctl {
     return Instant.ofEpochSecond(ts.getSeconds(), ts.getNanos()).toString();
   }
 
-  private static String toJson(MessageOrBuilder message) {
+  static String toJson(MessageOrBuilder message) {
     try {
       return JsonFormat.printer().print(message);
     } catch (InvalidProtocolBufferException e) {

@@ -34,6 +34,11 @@ public record LifecycleTestReport(
     attempts = attempts == null ? List.of() : List.copyOf(attempts);
   }
 
+  /** A run known to exist whose own report is not at hand (not started yet, or no worker answered). */
+  public static LifecycleTestReport pending(String runId, Instant startedAt, String reason) {
+    return new LifecycleTestReport(runId, State.RUNNING, 0, 0, 0, 0, 0, List.of(), List.of(), startedAt, null, reason);
+  }
+
   /** Per-phase latency over {@code attempts}, phases in the order they first appear. */
   public static List<PhaseStats> phaseStats(List<LifecycleTestAttempt> attempts) {
     Map<String, List<Long>> byPhase = new LinkedHashMap<>();
