@@ -226,6 +226,8 @@ final class FakeHost implements HostActivities {
   /** VMs whose guest prints the readiness marker on its console. */
   final java.util.Set<String> readyGuests = ConcurrentHashMap.newKeySet();
   final AtomicInteger consoleWaits = new AtomicInteger();
+  /** A permit per console wait begun, for tests that wait for one to begin. */
+  final java.util.concurrent.Semaphore consoleWaitStarted = new java.util.concurrent.Semaphore(0);
   final java.util.List<Long> consoleOffsets = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /** Matches at once for a guest in {@link #readyGuests}; otherwise waits like awaitExit, at most {@link #WAIT_LIMIT}. */
@@ -233,6 +235,7 @@ final class FakeHost implements HostActivities {
   public io.plasmavmc.host.ProbeResult awaitConsole(String vmId, String pattern, long fromOffset, Duration timeout) {
     consoleWaits.incrementAndGet();
     consoleOffsets.add(fromOffset);
+    consoleWaitStarted.release();
     long deadline = System.nanoTime() + Math.min(timeout.toNanos(), consoleWaitLimit.toNanos());
     while (System.nanoTime() < deadline) {
       if ((allGuestsReady || readyGuests.contains(vmId)) && alive(vmId)) {

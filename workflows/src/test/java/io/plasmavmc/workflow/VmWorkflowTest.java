@@ -169,18 +169,13 @@ class VmWorkflowTest {
     host.consoleWaitLimit = Duration.ofSeconds(60);
     VmWorkflow vm = create("booting", true, HOST, probed("booting", 300));
     long pid = vm.awaitCreated(null).pid();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (host.consoleWaits.get() < 1 && System.nanoTime() < deadline) {
-      Thread.sleep(5);
-    }
+    assertTrue(host.consoleWaitStarted.tryAcquire(10, TimeUnit.SECONDS), "the host waits for the guest");
     assertEquals(1, host.consoleWaits.get());
     // The worker that held the wait died; its successor reports in (as HostWorker does at start).
     WorkflowStub.fromTyped(vm).signal("hostEvent", new HostEvent("booting", pid, HostEvent.WORKER_STARTED,
         host.observed(new VmStatus("booting", VmState.RUNNING, "running", pid, true, "running"), pid), Instant.now(), "host worker started"));
-    while (host.consoleWaits.get() < 2 && System.nanoTime() < deadline) {
-      Thread.sleep(5);
-    }
-    assertEquals(2, host.consoleWaits.get(), "the new worker waits for the guest at once");
+    assertTrue(host.consoleWaitStarted.tryAcquire(10, TimeUnit.SECONDS), "the new worker waits for the guest at once");
+    assertEquals(2, host.consoleWaits.get());
     assertEquals(List.of(0L, 0L), host.consoleOffsets, "both read the boot's console from its start");
     host.readyGuests.add("booting");
     VmRecord ready = vm.awaitReady();
