@@ -177,12 +177,28 @@ final class FakeHost implements HostActivities {
   final AtomicInteger monitors = new AtomicInteger();
 
   /**
-   * Returns at once: a monitor that blocked would hold the test server's clock (see awaitExit).
-   * Tests send the monitor's signals themselves.
+   * How long a monitor watches its QEMU in real time at most. Zero (the default): it returns at
+   * once, as a real one that cannot watch does, because a monitor that blocked would hold the test
+   * server's clock (see awaitExit); tests send the monitor's signals themselves. A test that
+   * cancels monitors sets it: a monitor that ends by itself just as the workflow cancels it makes
+   * the in-memory test server refuse the workflow task (ACTIVITY_UNKNOWN; a real server records
+   * the request) and the workflow waits out the task's 10 s timeout.
    */
+  volatile Duration monitorWatchLimit = Duration.ZERO;
+
   @Override
   public VmStatus monitor(String vmId, long pid, long startTime) {
     monitors.incrementAndGet();
+    long deadline = System.nanoTime() + monitorWatchLimit.toNanos();
+    while (alive(vmId) && pids.getOrDefault(vmId, 0L) == pid && System.nanoTime() < deadline) {
+      Activity.getExecutionContext().heartbeat(null); // throws once the workflow cancels the monitor
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
     return queryStatus(vmId);
   }
 

@@ -165,8 +165,10 @@ class VmWorkflowTest {
 
   @Test
   void aStartingWorkerTakesOverTheReadinessWaitAtOnce() throws Exception {
-    // The first wait must still be on when the new worker reports in: it is what gets replaced.
+    // The first wait and the monitor must still be on when the new worker reports in: they are
+    // what gets replaced (and neither may end by itself as the workflow cancels it: see FakeHost).
     host.consoleWaitLimit = Duration.ofSeconds(60);
+    host.monitorWatchLimit = Duration.ofSeconds(60);
     VmWorkflow vm = create("booting", true, HOST, probed("booting", 300));
     long pid = vm.awaitCreated(null).pid();
     assertTrue(host.consoleWaitStarted.tryAcquire(10, TimeUnit.SECONDS), "the host waits for the guest");
