@@ -161,17 +161,29 @@ final class FakeHost implements HostActivities {
 
   @Override
   public VmStatus awaitExit(String vmId, Duration timeout) {
-    long deadline = System.nanoTime() + Math.min(timeout.toNanos(), WAIT_LIMIT.toNanos());
-    while (alive(vmId) && System.nanoTime() < deadline) {
-      Activity.getExecutionContext().heartbeat(null); // throws once the workflow cancels the wait
+    heartbeatWhile(() -> alive(vmId), min(timeout, WAIT_LIMIT));
+    return queryStatus(vmId);
+  }
+
+  /**
+   * The fakes' waits: heartbeats while {@code waiting} holds, for at most {@code limit} of real
+   * time. The heartbeat throws once the workflow cancels the activity, as a real wait's does.
+   */
+  private static void heartbeatWhile(java.util.function.BooleanSupplier waiting, Duration limit) {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (waiting.getAsBoolean() && System.nanoTime() < deadline) {
+      Activity.getExecutionContext().heartbeat(null);
       try {
         Thread.sleep(10);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        break;
+        return;
       }
     }
-    return queryStatus(vmId);
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
   }
 
   final AtomicInteger monitors = new AtomicInteger();
@@ -189,16 +201,7 @@ final class FakeHost implements HostActivities {
   @Override
   public VmStatus monitor(String vmId, long pid, long startTime) {
     monitors.incrementAndGet();
-    long deadline = System.nanoTime() + monitorWatchLimit.toNanos();
-    while (alive(vmId) && pids.getOrDefault(vmId, 0L) == pid && System.nanoTime() < deadline) {
-      Activity.getExecutionContext().heartbeat(null); // throws once the workflow cancels the monitor
-      try {
-        Thread.sleep(10);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-    }
+    heartbeatWhile(() -> alive(vmId) && pid(vmId) == pid, monitorWatchLimit);
     return queryStatus(vmId);
   }
 
@@ -252,20 +255,11 @@ final class FakeHost implements HostActivities {
     consoleWaits.incrementAndGet();
     consoleOffsets.add(fromOffset);
     consoleWaitStarted.release();
-    long deadline = System.nanoTime() + Math.min(timeout.toNanos(), consoleWaitLimit.toNanos());
-    while (System.nanoTime() < deadline) {
-      if ((allGuestsReady || readyGuests.contains(vmId)) && alive(vmId)) {
-        return new io.plasmavmc.host.ProbeResult(true, pattern + " (fake)", System.currentTimeMillis());
-      }
-      Activity.getExecutionContext().heartbeat(null);
-      try {
-        Thread.sleep(10);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-    }
-    return io.plasmavmc.host.ProbeResult.none();
+    java.util.function.BooleanSupplier printed = () -> (allGuestsReady || readyGuests.contains(vmId)) && alive(vmId);
+    heartbeatWhile(() -> !printed.getAsBoolean(), min(timeout, consoleWaitLimit));
+    return printed.getAsBoolean()
+        ? new io.plasmavmc.host.ProbeResult(true, pattern + " (fake)", System.currentTimeMillis())
+        : io.plasmavmc.host.ProbeResult.none();
   }
 
   /** VMs whose guest runs an agent that answers. */
