@@ -6,7 +6,6 @@ import io.grpc.ManagedChannel;
 import io.plasmavmc.api.v1.Accelerator;
 import io.plasmavmc.api.v1.CreateVmRequest;
 import io.plasmavmc.api.v1.DeleteVmRequest;
-import io.plasmavmc.api.v1.GetLifecycleTestRunRequest;
 import io.plasmavmc.api.v1.LifecycleTestAttempt;
 import io.plasmavmc.api.v1.LifecycleTestRun;
 import io.plasmavmc.api.v1.LifecycleTestRunState;
@@ -19,6 +18,7 @@ import io.plasmavmc.api.v1.StopVmRequest;
 import io.plasmavmc.api.v1.Vm;
 import io.plasmavmc.api.v1.VmServiceGrpc;
 import io.plasmavmc.api.v1.VmSpec;
+import io.plasmavmc.e2e.LifecycleTestRunWaits;
 import io.plasmavmc.host.qmp.QmpClient;
 import io.plasmavmc.host.testing.Percentiles;
 import io.plasmavmc.host.testing.ScratchDirectories;
@@ -101,11 +101,7 @@ public final class LifecycleTestBenchmark {
   private static LifecycleTestRun run(LifecycleTestServiceGrpc.LifecycleTestServiceBlockingStub tests, VmSpec spec, String id,
       int iterations) throws InterruptedException {
     tests.runLifecycleTest(RunLifecycleTestRequest.newBuilder().setRunId(id).setSpec(spec).setIterations(iterations).build());
-    LifecycleTestRun run;
-    do {
-      Thread.sleep(200);
-      run = tests.getLifecycleTestRun(GetLifecycleTestRunRequest.newBuilder().setRunId(id).build());
-    } while (run.getState() == LifecycleTestRunState.LIFECYCLE_TEST_RUN_STATE_RUNNING);
+    LifecycleTestRun run = LifecycleTestRunWaits.awaitEnd(tests, id, Duration.ofMinutes(30));
     if (run.getState() != LifecycleTestRunState.LIFECYCLE_TEST_RUN_STATE_PASSED) {
       throw new IllegalStateException("run " + id + " did not pass: " + run);
     }

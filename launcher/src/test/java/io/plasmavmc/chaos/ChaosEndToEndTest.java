@@ -459,12 +459,7 @@ class ChaosEndToEndTest {
     killed.get(3, TimeUnit.MINUTES);
     faults++;
     worker.start();
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
-    io.plasmavmc.api.v1.LifecycleTestRun run;
-    do {
-      Thread.sleep(200);
-      run = tests.getLifecycleTestRun(io.plasmavmc.api.v1.GetLifecycleTestRunRequest.newBuilder().setRunId("lt-chaos").build());
-    } while (run.getState() == io.plasmavmc.api.v1.LifecycleTestRunState.LIFECYCLE_TEST_RUN_STATE_RUNNING && System.nanoTime() < deadline);
+    io.plasmavmc.api.v1.LifecycleTestRun run = io.plasmavmc.e2e.LifecycleTestRunWaits.awaitEnd(tests, "lt-chaos", Duration.ofMinutes(4));
     assertEquals(io.plasmavmc.api.v1.LifecycleTestRunState.LIFECYCLE_TEST_RUN_STATE_PASSED, run.getState(), run.toString());
     assertEquals(3, run.getPassed());
     for (var attempt : run.getAttemptsList()) {

@@ -8,7 +8,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.plasmavmc.api.v1.AttemptOutcome;
 import io.plasmavmc.api.v1.CancelLifecycleTestRunRequest;
-import io.plasmavmc.api.v1.GetLifecycleTestRunRequest;
 import io.plasmavmc.api.v1.GetVmRequest;
 import io.plasmavmc.api.v1.GuestCommand;
 import io.plasmavmc.api.v1.LifecycleChecks;
@@ -67,23 +66,15 @@ class LifecycleTestEndToEndTest {
   }
 
   private static LifecycleTestRun get(String runId) {
-    return tests.withDeadlineAfter(30, TimeUnit.SECONDS).getLifecycleTestRun(GetLifecycleTestRunRequest.newBuilder().setRunId(runId).build());
+    return LifecycleTestRunWaits.get(tests, runId);
   }
 
-  /** Polls the run until {@code condition} holds (or three minutes pass); returns it then. */
   private static LifecycleTestRun awaitRun(String runId, Predicate<LifecycleTestRun> condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-    LifecycleTestRun run = get(runId);
-    while (!condition.test(run) && System.nanoTime() < deadline) {
-      Thread.sleep(100);
-      run = get(runId);
-    }
-    assertTrue(condition.test(run), run.toString());
-    return run;
+    return LifecycleTestRunWaits.awaitRun(tests, runId, condition, Duration.ofMinutes(3));
   }
 
   private static LifecycleTestRun awaitEnd(String runId) throws InterruptedException {
-    return awaitRun(runId, run -> run.getState() != LifecycleTestRunState.LIFECYCLE_TEST_RUN_STATE_RUNNING);
+    return LifecycleTestRunWaits.awaitEnd(tests, runId, Duration.ofMinutes(3));
   }
 
   /** None of the run's VMs exists any more, and no QEMU runs for any of them. */
