@@ -1,6 +1,8 @@
 package io.plasmavmc.host;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.plasmavmc.contract.host.GuestExecResult;
+import io.plasmavmc.contract.spec.GuestCommand;
 import io.plasmavmc.host.qga.GuestAgentClient;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

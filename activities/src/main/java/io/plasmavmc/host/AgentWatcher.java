@@ -1,5 +1,6 @@
 package io.plasmavmc.host;
 
+import io.plasmavmc.contract.host.ProbeResult;
 import io.plasmavmc.host.qga.GuestAgentClient;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,6 +1,7 @@
 package io.plasmavmc.host;
 
 import com.google.re2j.Pattern;
+import io.plasmavmc.contract.host.ProbeResult;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -3,11 +3,22 @@ package io.plasmavmc.host;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.plasmavmc.contract.host.ConsoleTail;
+import io.plasmavmc.contract.host.GuestExecResult;
+import io.plasmavmc.contract.host.HostActivities;
+import io.plasmavmc.contract.host.HostEvent;
+import io.plasmavmc.contract.host.ProbeResult;
+import io.plasmavmc.contract.host.VmHandle;
+import io.plasmavmc.contract.host.VmStatus;
+import io.plasmavmc.contract.spec.Accelerator;
+import io.plasmavmc.contract.spec.GuestCommand;
+import io.plasmavmc.contract.spec.InvalidSpecException;
+import io.plasmavmc.contract.spec.VmSpec;
 import io.plasmavmc.host.qemu.ImageRoots;
 import io.plasmavmc.host.qemu.LinuxProcesses;
 import io.plasmavmc.host.qemu.QemuCommandLine;
-import io.plasmavmc.host.qemu.QemuLauncher;
 import io.plasmavmc.host.qemu.QemuIdentity;
+import io.plasmavmc.host.qemu.QemuLauncher;
 import io.plasmavmc.host.qemu.QmpSessions;
 import io.plasmavmc.host.qemu.RunStates;
 import io.plasmavmc.host.qemu.RuntimeDirectory;
@@ -20,15 +31,14 @@ import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.client.ActivityCanceledException;
 import io.temporal.client.ActivityCompletionClient;
 import io.temporal.client.ActivityNotExistsException;
-import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowStub;
 import java.io.IOException;
-import java.util.function.Consumer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -337,7 +347,7 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
         if (failure == null) {
           completion.complete(taskToken, result);
         } else if (!(failure instanceof java.util.concurrent.CancellationException)) {
-          completion.completeExceptionally(taskToken, failure instanceof Exception e ? e : new RuntimeException(failure));
+          completion.completeExceptionally(taskToken, HostFailures.toFailure(failure));
         }
       } catch (ActivityNotExistsException | ActivityCanceledException e) {
         log.debug("VM {}: {} ended after its activity: {}", vmId, what, e.getMessage());

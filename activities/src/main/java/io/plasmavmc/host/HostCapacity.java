@@ -1,6 +1,9 @@
 package io.plasmavmc.host;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.plasmavmc.contract.spec.InvalidSpecException;
+import io.plasmavmc.contract.spec.PortForward;
+import io.plasmavmc.contract.spec.VmSpec;
 import io.plasmavmc.host.qemu.RuntimeDirectory;
 import java.io.IOException;
 import java.nio.file.Files;

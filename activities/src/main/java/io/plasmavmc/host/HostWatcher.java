@@ -1,5 +1,7 @@
 package io.plasmavmc.host;
 
+import io.plasmavmc.contract.host.HostEvent;
+import io.plasmavmc.contract.host.VmStatus;
 import io.plasmavmc.host.qemu.LinuxProcesses;
 import io.plasmavmc.host.qemu.QmpSessions;
 import io.plasmavmc.host.qemu.RunStates;

@@ -1,19 +1,18 @@
 package io.plasmavmc.gateway;
 
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.plasmavmc.contract.FailureReasons;
+import io.plasmavmc.contract.spec.InvalidSpecException;
+import io.temporal.client.WorkflowFailedException;
+import io.temporal.client.WorkflowNotFoundException;
+import io.temporal.client.WorkflowUpdateException;
+import io.temporal.failure.ApplicationFailure;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
-import io.plasmavmc.host.InvalidSpecException;
-import io.plasmavmc.workflow.VmFailures;
-import io.temporal.client.WorkflowFailedException;
-import io.temporal.client.WorkflowNotFoundException;
-import io.temporal.client.WorkflowServiceException;
-import io.temporal.client.WorkflowUpdateException;
-import io.temporal.failure.ApplicationFailure;
 
 /** Maps what Temporal and the VM's workflow report onto gRPC status codes a client can act on. */
 final class Failures {
@@ -63,14 +62,14 @@ final class Failures {
   static StatusRuntimeException fromFailure(ApplicationFailure failure) {
     String message = failure.getOriginalMessage();
     return switch (failure.getType()) {
-      case VmFailures.ILLEGAL_TRANSITION -> illegal(failure);
-      case VmFailures.INVALID_SPEC -> ErrorDetails.invalidField(message);
-      case VmFailures.HOST_UNAVAILABLE -> ErrorDetails.withReason(Status.UNAVAILABLE.withDescription(message), "HOST_UNAVAILABLE");
-      case VmFailures.DELETED -> ErrorDetails.withReason(Status.NOT_FOUND.withDescription(message), "VM_NOT_FOUND");
-      case VmFailures.NAME_TAKEN -> ErrorDetails.withReason(Status.ALREADY_EXISTS.withDescription(message), "NAME_TAKEN");
-      case VmFailures.HOST_FULL -> ErrorDetails.withReason(Status.RESOURCE_EXHAUSTED.withDescription(message), "HOST_FULL");
-      case VmFailures.GUEST_NOT_READY -> ErrorDetails.withReason(Status.DEADLINE_EXCEEDED.withDescription(message), "GUEST_NOT_READY");
-      case VmFailures.HOST_TIMEOUT -> ErrorDetails.withReason(Status.DEADLINE_EXCEEDED.withDescription(message), "QEMU_NOT_ANSWERING");
+      case FailureReasons.ILLEGAL_TRANSITION -> illegal(failure);
+      case FailureReasons.INVALID_SPEC -> ErrorDetails.invalidField(message);
+      case FailureReasons.HOST_UNAVAILABLE -> ErrorDetails.withReason(Status.UNAVAILABLE.withDescription(message), "HOST_UNAVAILABLE");
+      case FailureReasons.DELETED -> ErrorDetails.withReason(Status.NOT_FOUND.withDescription(message), "VM_NOT_FOUND");
+      case FailureReasons.NAME_TAKEN -> ErrorDetails.withReason(Status.ALREADY_EXISTS.withDescription(message), "NAME_TAKEN");
+      case FailureReasons.HOST_FULL -> ErrorDetails.withReason(Status.RESOURCE_EXHAUSTED.withDescription(message), "HOST_FULL");
+      case FailureReasons.GUEST_NOT_READY -> ErrorDetails.withReason(Status.DEADLINE_EXCEEDED.withDescription(message), "GUEST_NOT_READY");
+      case FailureReasons.HOST_TIMEOUT -> ErrorDetails.withReason(Status.DEADLINE_EXCEEDED.withDescription(message), "QEMU_NOT_ANSWERING");
       default -> ErrorDetails.withReason(Status.INTERNAL.withDescription(message), "HOST_ERROR");
     };
   }

@@ -1,9 +1,9 @@
 package io.plasmavmc.gateway;
 
+import io.plasmavmc.support.TemporalConnection;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
-import io.plasmavmc.workflow.TemporalConnection;
 import java.time.Duration;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -61,7 +61,7 @@ public class GatewayApplication {
     if (gateway.metricsPort() == null || gateway.metricsPort() < 0) {
       return () -> {};
     }
-    return new io.plasmavmc.workflow.PrometheusEndpoint(gateway.metricsBind() == null ? "127.0.0.1" : gateway.metricsBind(),
+    return new io.plasmavmc.support.PrometheusEndpoint(gateway.metricsBind() == null ? "127.0.0.1" : gateway.metricsBind(),
         gateway.metricsPort(), registry, java.util.List.of(server::refreshGauges), java.util.List.of());
   }
 }

@@ -1,6 +1,6 @@
 package io.plasmavmc.gateway;
 
-import io.plasmavmc.workflow.TaskQueues;
+import io.plasmavmc.contract.TaskQueues;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;

@@ -6,8 +6,8 @@ import io.plasmavmc.api.v1.LifecycleTestRun;
 import io.plasmavmc.api.v1.LifecycleTestRunState;
 import io.plasmavmc.api.v1.PhaseStats;
 import io.plasmavmc.api.v1.PhaseTiming;
-import io.plasmavmc.workflow.LifecycleTestAttempt;
-import io.plasmavmc.workflow.LifecycleTestReport;
+import io.plasmavmc.contract.testrun.LifecycleTestAttempt;
+import io.plasmavmc.contract.testrun.LifecycleTestReport;
 import java.time.Instant;
 
 /** A run's report as the API shows it. */

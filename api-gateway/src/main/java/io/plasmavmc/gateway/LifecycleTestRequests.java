@@ -1,10 +1,10 @@
 package io.plasmavmc.gateway;
 
 import io.plasmavmc.api.v1.RunLifecycleTestRequest;
-import io.plasmavmc.host.GuestCommand;
-import io.plasmavmc.host.InvalidSpecException;
-import io.plasmavmc.host.VmSpec;
-import io.plasmavmc.workflow.LifecycleTestPlan;
+import io.plasmavmc.contract.spec.GuestCommand;
+import io.plasmavmc.contract.spec.InvalidSpecException;
+import io.plasmavmc.contract.spec.VmSpec;
+import io.plasmavmc.contract.testrun.LifecycleTestPlan;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,7 +79,7 @@ final class LifecycleTestRequests {
         throw Requests.invalid(field, "must not be empty");
       }
       try {
-        io.plasmavmc.host.ReadinessProbe.checkPattern(field, pattern);
+        io.plasmavmc.contract.spec.ReadinessProbe.checkPattern(field, pattern);
       } catch (InvalidSpecException e) {
         throw ErrorDetails.invalidField(e.getMessage());
       }

@@ -1,12 +1,12 @@
 package io.plasmavmc.gateway;
 
 import io.plasmavmc.api.v1.Disk;
-import io.plasmavmc.host.Accelerator;
-import io.plasmavmc.host.DiskFormat;
-import io.plasmavmc.host.DiskSpec;
-import io.plasmavmc.host.InvalidSpecException;
-import io.plasmavmc.host.PortForward;
-import io.plasmavmc.host.VmSpec;
+import io.plasmavmc.contract.spec.Accelerator;
+import io.plasmavmc.contract.spec.DiskFormat;
+import io.plasmavmc.contract.spec.DiskSpec;
+import io.plasmavmc.contract.spec.InvalidSpecException;
+import io.plasmavmc.contract.spec.PortForward;
+import io.plasmavmc.contract.spec.VmSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -54,13 +54,13 @@ final class SpecMapping {
     return result.validate();
   }
 
-  private static io.plasmavmc.host.ReadinessProbe readiness(io.plasmavmc.api.v1.VmSpec spec) {
+  private static io.plasmavmc.contract.spec.ReadinessProbe readiness(io.plasmavmc.api.v1.VmSpec spec) {
     if (!spec.hasReadiness()) {
       return null;
     }
     io.plasmavmc.api.v1.ReadinessProbe probe = spec.getReadiness();
-    int timeout = probe.getTimeoutSeconds() == 0 ? io.plasmavmc.host.ReadinessProbe.DEFAULT_TIMEOUT_SECONDS : unsigned(probe.getTimeoutSeconds());
-    return new io.plasmavmc.host.ReadinessProbe(probe.getSerialPattern().isEmpty() ? null : probe.getSerialPattern(), timeout,
+    int timeout = probe.getTimeoutSeconds() == 0 ? io.plasmavmc.contract.spec.ReadinessProbe.DEFAULT_TIMEOUT_SECONDS : unsigned(probe.getTimeoutSeconds());
+    return new io.plasmavmc.contract.spec.ReadinessProbe(probe.getSerialPattern().isEmpty() ? null : probe.getSerialPattern(), timeout,
         probe.getGuestAgent());
   }
 

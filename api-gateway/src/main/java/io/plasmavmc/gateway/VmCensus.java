@@ -1,9 +1,9 @@
 package io.plasmavmc.gateway;
 
-import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
-import io.plasmavmc.workflow.VmSearchAttributes;
+import io.plasmavmc.contract.VmSearchAttributes;
 import io.temporal.api.common.v1.Payload;
 import io.temporal.api.workflow.v1.WorkflowExecutionInfo;
 import io.temporal.api.workflowservice.v1.ListWorkflowExecutionsRequest;

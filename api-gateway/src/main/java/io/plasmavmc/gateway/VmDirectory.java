@@ -2,19 +2,19 @@ package io.plasmavmc.gateway;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.plasmavmc.host.ConsoleTail;
-import io.plasmavmc.host.VmSpec;
-import io.plasmavmc.host.VmState;
-import io.plasmavmc.workflow.StopRequest;
-import io.plasmavmc.workflow.TaskQueues;
-import io.plasmavmc.workflow.VmRecord;
-import io.plasmavmc.workflow.VmRegistryWorkflow;
-import io.plasmavmc.workflow.VmWorkflow;
-import io.plasmavmc.workflow.VmWorkflowInput;
+import io.plasmavmc.contract.StopRequest;
+import io.plasmavmc.contract.TaskQueues;
+import io.plasmavmc.contract.VmRecord;
+import io.plasmavmc.contract.VmRegistryWorkflow;
+import io.plasmavmc.contract.VmState;
+import io.plasmavmc.contract.VmWatch;
+import io.plasmavmc.contract.VmWorkflow;
+import io.plasmavmc.contract.VmWorkflowClient;
+import io.plasmavmc.contract.host.ConsoleTail;
+import io.plasmavmc.contract.spec.VmSpec;
 import io.temporal.api.enums.v1.WorkflowIdConflictPolicy;
-import io.temporal.client.WorkflowClient;
 import io.temporal.client.UpdateOptions;
-import io.temporal.client.WithStartWorkflowOperation;
+import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
@@ -22,9 +22,9 @@ import io.temporal.client.WorkflowUpdateException;
 import io.temporal.client.WorkflowUpdateStage;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -32,14 +32,14 @@ import java.util.function.Function;
  * failure leaves this class as a gRPC status (see {@link Failures}).
  */
 final class VmDirectory {
+  private final VmWorkflowClient vms;
   private final WorkflowClient client;
-  private final Duration hostTaskTimeout;
   /** Keep the registry workflow's names (for ListVms on a server without visibility). */
   private final boolean registry;
 
   VmDirectory(WorkflowClient client, Duration hostTaskTimeout, boolean registry) {
+    this.vms = new VmWorkflowClient(client, hostTaskTimeout);
     this.client = client;
-    this.hostTaskTimeout = hostTaskTimeout;
     this.registry = registry;
   }
 
@@ -53,14 +53,11 @@ final class VmDirectory {
    * gets the VM, another request for the name is refused by the update's validator (ALREADY_EXISTS).
    */
   VmRecord create(String name, VmSpec spec, String requestId, boolean start, String hostId) {
-    VmWorkflow vm = client.newWorkflowStub(VmWorkflow.class, io.plasmavmc.workflow.VmWorkflowStart.options(name, spec, hostId));
-    WithStartWorkflowOperation<VmRecord> startWorkflow = new WithStartWorkflowOperation<>(vm::run,
-        new VmWorkflowInput(name, name, requestId, spec, hostId, start, hostTaskTimeout, null));
     try {
       // Registering the name (for ListVms without visibility) runs alongside: it is off the critical path.
       CompletableFuture<Void> registered = registry ? CompletableFuture.runAsync(() -> register(name)) : CompletableFuture.completedFuture(null);
-      VmRecord created = WorkflowClient.executeUpdateWithStart(vm::awaitCreated, requestId,
-          UpdateOptions.<VmRecord>newBuilder().setWaitForStage(WorkflowUpdateStage.COMPLETED).build(), startWorkflow);
+      VmRecord created = vms.create(name, spec, requestId, start, hostId,
+          UpdateOptions.<VmRecord>newBuilder().setWaitForStage(WorkflowUpdateStage.COMPLETED).build()).getResult();
       registered.join();
       return created;
     } catch (CompletionException e) {
@@ -69,7 +66,7 @@ final class VmDirectory {
       throw Failures.toStatus(name, e);
     } catch (RuntimeException e) {
       // The workflow may already have ended: a spec the host refused ends it before the update lands.
-      VmRecord ended = resultOrNull(name);
+      VmRecord ended = vms.resultOrNull(name, Duration.ofSeconds(5));
       if (ended != null && ended.state() == VmState.DELETED) {
         throw ErrorDetails.invalidField(ended.stateReason());
       }
@@ -105,15 +102,8 @@ final class VmDirectory {
   /** The end of the VM's serial console, read on its host by a short workflow of its own (the VM's history stays as it is). */
   ConsoleTail consoleLog(String name, int maxBytes) {
     VmRecord vm = describe(name); // NOT_FOUND for a VM that does not exist
-    io.plasmavmc.workflow.ConsoleReadWorkflow read = client.newWorkflowStub(io.plasmavmc.workflow.ConsoleReadWorkflow.class,
-        WorkflowOptions.newBuilder()
-            .setWorkflowId(io.plasmavmc.workflow.ConsoleReadWorkflow.workflowId(vm.vmId(), java.util.UUID.randomUUID().toString()))
-            .setTaskQueue(TaskQueues.CONTROL)
-            .setWorkflowExecutionTimeout(hostTaskTimeout.plusSeconds(60))
-            .setStaticSummary("read the serial console of VM **" + name + "**")
-            .build());
     try {
-      return read.read(vm.hostId(), vm.vmId(), maxBytes, hostTaskTimeout);
+      return vms.readConsole(vm, maxBytes);
     } catch (RuntimeException e) {
       throw Failures.toStatus(name, e);
     }
@@ -147,7 +137,7 @@ final class VmDirectory {
   }
 
   /** The VM and its state changes numbered after {@code afterSeq}, in one query. */
-  io.plasmavmc.workflow.VmWatch watch(String name, long afterSeq) {
+  VmWatch watch(String name, long afterSeq) {
     try {
       return existing(name).watch(afterSeq);
     } catch (RuntimeException e) {
@@ -156,16 +146,9 @@ final class VmDirectory {
   }
 
   /** QEMU processes on {@code hostId} that no VM workflow owns, asked of the host through a short workflow. */
-  java.util.Map<String, Long> orphans(String hostId) {
-    io.plasmavmc.workflow.HostScanWorkflow scan = client.newWorkflowStub(io.plasmavmc.workflow.HostScanWorkflow.class,
-        WorkflowOptions.newBuilder()
-            .setWorkflowId(io.plasmavmc.workflow.HostScanWorkflow.workflowId(hostId, java.util.UUID.randomUUID().toString()))
-            .setTaskQueue(TaskQueues.CONTROL)
-            .setWorkflowExecutionTimeout(hostTaskTimeout.plusSeconds(60))
-            .setStaticSummary("list the QEMU processes of host `" + hostId + "` (orphan report)")
-            .build());
+  Map<String, Long> orphans(String hostId) {
     try {
-      return io.plasmavmc.workflow.Orphans.among(client, scan.scan(hostId, hostTaskTimeout));
+      return vms.orphans(hostId);
     } catch (RuntimeException e) {
       throw Failures.toStatus("", e);
     }
@@ -217,14 +200,6 @@ final class VmDirectory {
   }
 
   private VmWorkflow existing(String name) {
-    return client.newWorkflowStub(VmWorkflow.class, TaskQueues.workflowId(name));
-  }
-
-  private VmRecord resultOrNull(String name) {
-    try {
-      return WorkflowStub.fromTyped(existing(name)).getResult(5, TimeUnit.SECONDS, VmRecord.class);
-    } catch (Exception e) {
-      return null;
-    }
+    return vms.vm(name);
   }
 }

@@ -4,8 +4,8 @@ import com.google.protobuf.Timestamp;
 import io.plasmavmc.api.v1.Operation;
 import io.plasmavmc.api.v1.Vm;
 import io.plasmavmc.api.v1.VmState;
-import io.plasmavmc.workflow.OperationRecord;
-import io.plasmavmc.workflow.VmRecord;
+import io.plasmavmc.contract.OperationRecord;
+import io.plasmavmc.contract.VmRecord;
 import java.time.Instant;
 
 /** A VM's workflow record as the wire's plasmavmc.v1.Vm. */
@@ -61,7 +61,7 @@ final class VmMapping {
   }
 
   /** A host that does not answer makes the state HOST_UNREACHABLE: the one last seen is no longer known to be true. */
-  static VmState state(io.plasmavmc.host.VmState state, boolean hostUnreachable) {
+  static VmState state(io.plasmavmc.contract.VmState state, boolean hostUnreachable) {
     return hostUnreachable ? VmState.VM_STATE_HOST_UNREACHABLE : VmState.valueOf("VM_STATE_" + state.name());
   }
 

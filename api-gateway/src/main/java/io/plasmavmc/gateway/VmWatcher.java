@@ -6,9 +6,9 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.plasmavmc.api.v1.Vm;
 import io.plasmavmc.api.v1.VmEvent;
 import io.plasmavmc.api.v1.VmState;
-import io.plasmavmc.workflow.StateChange;
-import io.plasmavmc.workflow.VmRecord;
-import io.plasmavmc.workflow.VmWatch;
+import io.plasmavmc.contract.StateChange;
+import io.plasmavmc.contract.VmRecord;
+import io.plasmavmc.contract.VmWatch;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -119,7 +119,7 @@ public final class VmWatcher implements AutoCloseable {
         try {
           VmWatch view = directory.watch(name, since);
           changes = view.changes();
-          current = view.vm().state() == io.plasmavmc.host.VmState.DELETED ? null : VmMapping.toProto(view.vm());
+          current = view.vm().state() == io.plasmavmc.contract.VmState.DELETED ? null : VmMapping.toProto(view.vm());
         } catch (StatusRuntimeException e) {
           if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
             throw e;

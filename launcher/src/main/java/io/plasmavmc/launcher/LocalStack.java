@@ -67,7 +67,7 @@ public final class LocalStack implements AutoCloseable {
   /** Worker, gateway and Temporal SDK meters in one registry: one process, one scrape. */
   private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry =
       new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
-  private io.plasmavmc.workflow.PrometheusEndpoint metrics;
+  private io.plasmavmc.support.PrometheusEndpoint metrics;
   private HostWorker worker;
   private GatewayServer gateway;
 
@@ -80,7 +80,7 @@ public final class LocalStack implements AutoCloseable {
     temporal = startTemporal(settings.temporal());
     // Against the in-memory server in this same process the worker keeps sticky queues: it lives
     // and dies with the server, so it can never strand a workflow on its queue (see StickyQueueFilter).
-    service = WorkerServiceStubs.connect(io.plasmavmc.workflow.TemporalConnection.plain(temporal.address()),
+    service = WorkerServiceStubs.connect(io.plasmavmc.support.TemporalConnection.plain(temporal.address()),
         temporal.keepsHistory() ? StickyQueueFilter.Mode.AUTO : StickyQueueFilter.Mode.ON, registry);
     client = WorkflowClient.newInstance(service);
     worker = new HostWorker(client, new WorkerSettings(settings.hostId(), settings.runtimeDir(), settings.qemuBinary(),
@@ -92,7 +92,7 @@ public final class LocalStack implements AutoCloseable {
         new GatewaySecurity(LocalCredentials.ensure(api.configDir()), api.tlsCert(), api.tlsKey(), api.clientCa()));
     gateway = new GatewayServer(client, gatewaySettings, registry).start();
     if (api.metricsPort() >= 0) {
-      metrics = new io.plasmavmc.workflow.PrometheusEndpoint("127.0.0.1", api.metricsPort(), registry, List.of(gateway::refreshGauges),
+      metrics = new io.plasmavmc.support.PrometheusEndpoint("127.0.0.1", api.metricsPort(), registry, List.of(gateway::refreshGauges),
           List.of(worker.hostGauges()));
     }
     return this;

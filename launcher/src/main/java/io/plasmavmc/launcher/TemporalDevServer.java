@@ -1,8 +1,8 @@
 package io.plasmavmc.launcher;
 
 import io.grpc.StatusRuntimeException;
+import io.plasmavmc.contract.VmSearchAttributes;
 import io.plasmavmc.host.qemu.LinuxProcesses;
-import io.plasmavmc.workflow.VmSearchAttributes;
 import io.temporal.api.operatorservice.v1.ListSearchAttributesRequest;
 import io.temporal.api.workflowservice.v1.DescribeNamespaceRequest;
 import io.temporal.serviceclient.OperatorServiceStubs;

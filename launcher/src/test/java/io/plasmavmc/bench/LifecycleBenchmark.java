@@ -219,8 +219,8 @@ public final class LifecycleBenchmark {
   /** The host layer alone (spawn + cont, no Temporal, no gRPC) starting {@code count} such VMs from 50 threads: seconds. */
   private static double hostLayerAlone(VmSpec bare, int count) throws Exception {
     Path run = Files.createTempDirectory("plasmavmc-bench-raw");
-    io.plasmavmc.host.VmSpec spec = io.plasmavmc.host.VmSpec.of("raw").withResources(1, 64).withNetwork(false, List.of())
-        .withAccelerator(io.plasmavmc.host.Accelerator.TCG);
+    io.plasmavmc.contract.spec.VmSpec spec = io.plasmavmc.contract.spec.VmSpec.of("raw").withResources(1, 64).withNetwork(false, List.of())
+        .withAccelerator(io.plasmavmc.contract.spec.Accelerator.TCG);
     ExecutorService pool = Executors.newFixedThreadPool(50);
     try (io.plasmavmc.host.HostActivitiesImpl host = new io.plasmavmc.host.HostActivitiesImpl(
         io.plasmavmc.host.HostConfig.of(run, Path.of("/usr/bin/qemu-system-x86_64"), List.of(), false))) {

@@ -17,8 +17,8 @@ import io.plasmavmc.api.v1.VmServiceGrpc;
 import io.plasmavmc.api.v1.VmSpec;
 import io.plasmavmc.api.v1.VmState;
 import io.plasmavmc.api.v1.WatchVmRequest;
+import io.plasmavmc.contract.VmOperation;
 import io.plasmavmc.workflow.Transitions;
-import io.plasmavmc.workflow.VmOperation;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -119,7 +119,7 @@ class RandomOperationsEndToEndTest {
     return name + ": " + done.size() + " operations, " + seen.size() + " states, all as answered";
   }
 
-  private static io.plasmavmc.host.VmState host(VmState state) {
-    return io.plasmavmc.host.VmState.valueOf(state.name().substring("VM_STATE_".length()));
+  private static io.plasmavmc.contract.VmState host(VmState state) {
+    return io.plasmavmc.contract.VmState.valueOf(state.name().substring("VM_STATE_".length()));
   }
 }

@@ -8,7 +8,7 @@ import io.grpc.StatusRuntimeException;
 import io.plasmavmc.host.testing.ScratchDirectories;
 import io.plasmavmc.launcher.TemporalCli;
 import io.plasmavmc.launcher.TemporalDevServer;
-import io.plasmavmc.workflow.TemporalConnection;
+import io.plasmavmc.support.TemporalConnection;
 import io.temporal.api.workflowservice.v1.DescribeNamespaceRequest;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.net.Socket;

@@ -1,21 +1,24 @@
 package io.plasmavmc.worker;
 
+import io.plasmavmc.contract.TaskQueues;
+import io.plasmavmc.contract.VmWorkflowClient;
+import io.plasmavmc.contract.host.HostEvent;
 import io.plasmavmc.host.HostActivitiesImpl;
-import io.plasmavmc.host.HostEvent;
-import io.plasmavmc.host.qemu.QemuIdentity;
 import io.plasmavmc.host.HostConfig;
+import io.plasmavmc.host.HostFailures;
+import io.plasmavmc.host.qemu.QemuIdentity;
 import io.plasmavmc.workflow.HostScanWorkflowImpl;
-import io.plasmavmc.workflow.Orphans;
-import io.plasmavmc.workflow.TaskQueues;
 import io.plasmavmc.workflow.VmRegistryWorkflowImpl;
 import io.plasmavmc.workflow.VmWorkflowImpl;
 import io.temporal.client.WorkflowClient;
+import io.temporal.common.interceptors.WorkerInterceptor;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerFactoryOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.util.Arrays;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +34,7 @@ public final class HostWorker implements AutoCloseable {
   private final WorkerSettings settings;
   private WorkerFactory factory;
   private HostActivitiesImpl activities;
-  private io.plasmavmc.workflow.PrometheusEndpoint metrics;
+  private io.plasmavmc.support.PrometheusEndpoint metrics;
 
   private final WorkerFactoryOptions factoryOptions;
   private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry;
@@ -85,7 +88,8 @@ public final class HostWorker implements AutoCloseable {
     }
     SearchAttributes.ensureRegistered(client.getWorkflowServiceStubs(), client.getOptions().getNamespace());
     activities = new HostActivitiesImpl(config, new WorkerMeters(registry, settings.hostId()));
-    factory = WorkerFactory.newInstance(client, factoryOptions);
+    factory = WorkerFactory.newInstance(client, WorkerFactoryOptions.newBuilder(factoryOptions)
+        .setWorkerInterceptors(withHostFailures(factoryOptions.getWorkerInterceptors())).build());
     Worker control = factory.newWorker(TaskQueues.CONTROL, io.temporal.worker.WorkerOptions.newBuilder()
         .setStickyQueueScheduleToStartTimeout(STICKY_TIMEOUT).build());
     control.registerWorkflowImplementationTypes(VmWorkflowImpl.class, VmRegistryWorkflowImpl.class, HostScanWorkflowImpl.class,
@@ -106,12 +110,19 @@ public final class HostWorker implements AutoCloseable {
     return this;
   }
 
+  /** Host failures leave the host as stable reasons (see {@link HostFailures}). */
+  private static WorkerInterceptor[] withHostFailures(WorkerInterceptor[] others) {
+    WorkerInterceptor[] all = Arrays.copyOf(others == null ? new WorkerInterceptor[0] : others, (others == null ? 0 : others.length) + 1);
+    all[all.length - 1] = new HostFailures();
+    return all;
+  }
+
   /**
    * Serves this host's gauges (QEMU processes, orphans) in Prometheus' format on
    * {@code http://bind:port/metrics}; port 0 picks a free one. Call after {@link #start()}.
    */
   public HostWorker serveMetrics(String bindAddress, int port) {
-    metrics = new io.plasmavmc.workflow.PrometheusEndpoint(bindAddress, port, registry, java.util.List.of(),
+    metrics = new io.plasmavmc.support.PrometheusEndpoint(bindAddress, port, registry, java.util.List.of(),
         java.util.List.of(hostGauges()));
     return this;
   }
@@ -123,7 +134,7 @@ public final class HostWorker implements AutoCloseable {
   public java.util.function.Supplier<String> hostGauges() {
     return () -> {
       java.util.Map<String, Long> qemus = activities.runningQemus();
-      return HostMetrics.render(settings.hostId(), qemus.size(), Orphans.among(client, qemus).size());
+      return HostMetrics.render(settings.hostId(), qemus.size(), new VmWorkflowClient(client).orphansAmong(qemus).size());
     };
   }
 
@@ -144,7 +155,7 @@ public final class HostWorker implements AutoCloseable {
    * few at a time: one by one, the last of a thousand VMs would hear after a thousand round trips.
    */
   private void reportWhatIsFound() {
-    java.util.List<java.util.Map.Entry<String, io.plasmavmc.host.VmStatus>> found = activities.survey().entrySet().stream()
+    java.util.List<java.util.Map.Entry<String, io.plasmavmc.contract.host.VmStatus>> found = activities.survey().entrySet().stream()
         .sorted(java.util.Comparator.comparing(entry -> entry.getValue().alive()))
         .toList();
     if (found.isEmpty()) {
@@ -165,7 +176,7 @@ public final class HostWorker implements AutoCloseable {
     }
   }
 
-  private void report(String vmId, io.plasmavmc.host.VmStatus status) {
+  private void report(String vmId, io.plasmavmc.contract.host.VmStatus status) {
     try {
       forgetStickyWorker(TaskQueues.workflowId(vmId));
       client.newUntypedWorkflowStub(TaskQueues.workflowId(vmId)).signal(HostEvent.SIGNAL,
@@ -208,9 +219,9 @@ public final class HostWorker implements AutoCloseable {
     });
   }
 
-  /** QEMU processes on this host whose VM has no running workflow (see {@link Orphans}). */
+  /** QEMU processes on this host whose VM has no running workflow (see {@link VmWorkflowClient#orphansAmong}). */
   public java.util.Map<String, Long> orphans() {
-    return Orphans.among(client, activities.runningQemus());
+    return new VmWorkflowClient(client).orphansAmong(activities.runningQemus());
   }
 
   public String hostId() {

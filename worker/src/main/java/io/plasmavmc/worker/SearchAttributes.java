@@ -2,7 +2,7 @@ package io.plasmavmc.worker;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.plasmavmc.workflow.VmSearchAttributes;
+import io.plasmavmc.contract.VmSearchAttributes;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.api.operatorservice.v1.AddSearchAttributesRequest;
 import io.temporal.api.operatorservice.v1.ListSearchAttributesRequest;

@@ -1,6 +1,6 @@
 package io.plasmavmc.worker;
 
-import io.plasmavmc.workflow.TemporalConnection;
+import io.plasmavmc.support.TemporalConnection;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;

@@ -1,7 +1,7 @@
 package io.plasmavmc.worker;
 
+import io.plasmavmc.support.TemporalConnection;
 import io.temporal.serviceclient.WorkflowServiceStubs;
-import io.plasmavmc.workflow.TemporalConnection;
 
 /** The connection a host worker opens to Temporal, with its sticky-queue policy (see {@link StickyQueueFilter}). */
 public final class WorkerServiceStubs {

@@ -1,6 +1,6 @@
 package io.plasmavmc.worker;
 
-import io.plasmavmc.workflow.TaskQueues;
+import io.plasmavmc.contract.TaskQueues;
 import java.nio.file.Path;
 import java.util.List;
 

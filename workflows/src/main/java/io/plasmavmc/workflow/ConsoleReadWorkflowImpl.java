@@ -1,7 +1,8 @@
 package io.plasmavmc.workflow;
 
-import io.plasmavmc.host.ConsoleTail;
-import io.plasmavmc.host.HostActivities;
+import io.plasmavmc.contract.ConsoleReadWorkflow;
+import io.plasmavmc.contract.host.ConsoleTail;
+import io.plasmavmc.contract.host.HostActivities;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;

@@ -1,11 +1,7 @@
 package io.plasmavmc.workflow;
 
-import io.plasmavmc.host.HostActivities;
-import io.plasmavmc.host.InvalidSpecException;
-import io.plasmavmc.host.SpawnFailedException;
-import io.plasmavmc.host.VmNotRunningException;
-import io.plasmavmc.host.qmp.QmpErrorException;
-import io.plasmavmc.host.qmp.QmpTimeoutException;
+import io.plasmavmc.contract.TaskQueues;
+import io.plasmavmc.contract.host.HostActivities;
 import io.temporal.activity.ActivityCancellationType;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
@@ -18,16 +14,6 @@ import java.time.Duration;
  * that host). Every host activity is idempotent, so retries after a worker crash are safe.
  */
 final class HostActivityOptions {
-  private static final String[] NEVER_RETRY = {
-      InvalidSpecException.class.getName(),
-      SpawnFailedException.class.getName(),
-      io.plasmavmc.host.HostFullException.class.getName(),
-      VmNotRunningException.class.getName(),
-      QmpErrorException.class.getName(),
-      // A monitor that did not answer in 5 s will not answer on a retry either: report it.
-      QmpTimeoutException.class.getName()
-  };
-
   /**
    * Every host activity heartbeats while it waits, so a worker killed mid-activity is noticed
    * within this time and the activity retried on the host's next worker (instead of after its
@@ -49,7 +35,7 @@ final class HostActivityOptions {
             .setBackoffCoefficient(2)
             .setMaximumInterval(Duration.ofSeconds(5))
             .setMaximumAttempts(attempts)
-            .setDoNotRetry(NEVER_RETRY)
+            .setDoNotRetry(VmFailures.HOST_NEVER_RETRIED)
             .build());
   }
 

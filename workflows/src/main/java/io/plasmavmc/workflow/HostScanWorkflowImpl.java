@@ -1,6 +1,7 @@
 package io.plasmavmc.workflow;
 
-import io.plasmavmc.host.HostActivities;
+import io.plasmavmc.contract.HostScanWorkflow;
+import io.plasmavmc.contract.host.HostActivities;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;

@@ -1,13 +1,22 @@
 package io.plasmavmc.workflow;
 
-import io.plasmavmc.host.ConsoleTail;
-import io.plasmavmc.host.GuestCommand;
-import io.plasmavmc.host.GuestExecResult;
-import io.plasmavmc.host.HostActivities;
-import io.plasmavmc.host.ProbeResult;
-import io.plasmavmc.host.VmState;
-import io.plasmavmc.workflow.LifecycleTestAttempt.Outcome;
-import io.plasmavmc.workflow.LifecycleTestAttempt.PhaseTiming;
+import io.plasmavmc.contract.FailureReasons;
+import io.plasmavmc.contract.OperationRecord;
+import io.plasmavmc.contract.TaskQueues;
+import io.plasmavmc.contract.VmRecord;
+import io.plasmavmc.contract.VmState;
+import io.plasmavmc.contract.host.ConsoleTail;
+import io.plasmavmc.contract.host.GuestExecResult;
+import io.plasmavmc.contract.host.HostActivities;
+import io.plasmavmc.contract.host.ProbeResult;
+import io.plasmavmc.contract.spec.GuestCommand;
+import io.plasmavmc.contract.testrun.LifecycleTestAttempt.Outcome;
+import io.plasmavmc.contract.testrun.LifecycleTestAttempt.PhaseTiming;
+import io.plasmavmc.contract.testrun.LifecycleTestAttempt;
+import io.plasmavmc.contract.testrun.LifecycleTestPlan;
+import io.plasmavmc.contract.testrun.LifecycleTestReport;
+import io.plasmavmc.contract.testrun.LifecycleTestWorkflow;
+import io.plasmavmc.contract.testrun.VmOperations;
 import io.temporal.activity.ActivityCancellationType;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
@@ -196,8 +205,8 @@ public class LifecycleTestWorkflowImpl implements LifecycleTestWorkflow {
         ApplicationFailure cause = failure.getCause() instanceof ApplicationFailure app ? app : null;
         VmRecord vm = inDetachedScope(() -> vms("look at VM " + name, Duration.ofMinutes(1)).describe(name));
         boolean guestsFault = vm != null && !infrastructureState(vm) && cause != null
-            && (VmFailures.GUEST_NOT_READY.equals(cause.getType())
-                || (VmFailures.ILLEGAL_TRANSITION.equals(cause.getType()) && vm.state() == VmState.STOPPED));
+            && (FailureReasons.GUEST_NOT_READY.equals(cause.getType())
+                || (FailureReasons.ILLEGAL_TRANSITION.equals(cause.getType()) && vm.state() == VmState.STOPPED));
         outcome = guestsFault ? Outcome.GUEST_FAILURE : Outcome.INFRASTRUCTURE_FAILURE;
         why = explain(cause, failure, vm);
       }
@@ -264,7 +273,7 @@ public class LifecycleTestWorkflowImpl implements LifecycleTestWorkflow {
     if (vm != null && infrastructureState(vm)) {
       return "the VM is " + (vm.hostUnreachableSince() != null ? "on an unreachable host" : vm.state()) + ": " + vm.stateReason();
     }
-    if (vm != null && vm.state() == VmState.STOPPED && cause != null && VmFailures.ILLEGAL_TRANSITION.equals(cause.getType())) {
+    if (vm != null && vm.state() == VmState.STOPPED && cause != null && FailureReasons.ILLEGAL_TRANSITION.equals(cause.getType())) {
       return "the guest powered off by itself (" + vm.stateReason() + ")";
     }
     if (cause != null) {

@@ -1,6 +1,7 @@
 package io.plasmavmc.workflow;
 
-import io.plasmavmc.host.VmState;
+import io.plasmavmc.contract.VmOperation;
+import io.plasmavmc.contract.VmState;
 import java.util.EnumSet;
 import java.util.Set;
 

@@ -1,49 +1,55 @@
 package io.plasmavmc.workflow;
 
-import io.plasmavmc.host.InvalidSpecException;
-import io.plasmavmc.host.SpawnFailedException;
-import io.plasmavmc.host.VmNotRunningException;
+import io.plasmavmc.contract.FailureReasons;
+import io.plasmavmc.contract.VmOperation;
+import io.plasmavmc.contract.VmState;
 import io.temporal.api.enums.v1.TimeoutType;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.TimeoutFailure;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The failure types a VM's updates end with, for the gateway to map onto gRPC status codes. The
  * type travels with the failure; the message is written for the operator who reads it.
  */
 public final class VmFailures {
-  public static final String ILLEGAL_TRANSITION = "IllegalTransition";
-  public static final String INVALID_SPEC = "InvalidSpec";
-  public static final String HOST_UNAVAILABLE = "HostUnavailable";
-  public static final String HOST_ERROR = "HostError";
-  /** QEMU's monitor did not answer in time (a hung QEMU). The gateway answers DEADLINE_EXCEEDED. */
-  public static final String HOST_TIMEOUT = "HostTimeout";
-  /** The host has no room under its limits (VMs, memory). The gateway answers RESOURCE_EXHAUSTED. */
-  public static final String HOST_FULL = "HostFull";
-  /** Another request created a VM of that name. The gateway answers ALREADY_EXISTS. */
-  public static final String NAME_TAKEN = "NameTaken";
-  /** The guest did not pass its readiness probe in time. The gateway answers DEADLINE_EXCEEDED. */
-  public static final String GUEST_NOT_READY = "GuestNotReady";
-  /** The VM was deleted; its workflow is only finishing. The gateway answers NOT_FOUND. */
-  public static final String DELETED = "VmDeleted";
+  /**
+   * The exception class names host activities failed with before host failures carried
+   * {@link FailureReasons}: recorded histories hold them, and replaying those must decide as then.
+   */
+  private static final Map<String, String> LEGACY_HOST_TYPES = Map.of(
+      "io.plasmavmc.host.InvalidSpecException", FailureReasons.INVALID_SPEC,
+      "io.plasmavmc.host.SpawnFailedException", FailureReasons.SPAWN_FAILED,
+      "io.plasmavmc.host.HostFullException", FailureReasons.HOST_FULL,
+      "io.plasmavmc.host.VmNotRunningException", FailureReasons.VM_NOT_RUNNING,
+      "io.plasmavmc.host.VmStillRunningException", FailureReasons.VM_STILL_RUNNING,
+      "io.plasmavmc.host.qmp.QmpTimeoutException", FailureReasons.QMP_TIMEOUT,
+      "io.plasmavmc.host.qmp.QmpErrorException", FailureReasons.QMP_ERROR);
+
+  /** Every type a host activity fails with that a retry cannot cure, today's and those of recorded histories. */
+  static final String[] HOST_NEVER_RETRIED = Stream.concat(Arrays.stream(FailureReasons.HOST_NEVER_RETRIED),
+      LEGACY_HOST_TYPES.keySet().stream().sorted()).toArray(String[]::new);
 
   private VmFailures() {}
 
   public static ApplicationFailure deleted(String vmName) {
-    return ApplicationFailure.newNonRetryableFailure("VM " + vmName + " has been deleted", DELETED);
+    return ApplicationFailure.newNonRetryableFailure("VM " + vmName + " has been deleted", FailureReasons.DELETED);
   }
 
   public static ApplicationFailure illegal(String message) {
-    return ApplicationFailure.newNonRetryableFailure(message, ILLEGAL_TRANSITION);
+    return ApplicationFailure.newNonRetryableFailure(message, FailureReasons.ILLEGAL_TRANSITION);
   }
 
   /** {@code operation} refused in {@code state}; the details carry the VM's name, its state and the states that allow it. */
-  public static ApplicationFailure illegal(VmOperation operation, io.plasmavmc.host.VmState state, String vmName) {
-    String allowed = java.util.Arrays.stream(io.plasmavmc.host.VmState.values())
+  public static ApplicationFailure illegal(VmOperation operation, VmState state, String vmName) {
+    String allowed = Arrays.stream(VmState.values())
         .filter(s -> Transitions.decide(operation, s) == Transitions.Decision.RUN)
-        .map(Enum::name).collect(java.util.stream.Collectors.joining(","));
-    return ApplicationFailure.newNonRetryableFailure(Transitions.illegalMessage(operation, state, vmName), ILLEGAL_TRANSITION,
+        .map(Enum::name).collect(Collectors.joining(","));
+    return ApplicationFailure.newNonRetryableFailure(Transitions.illegalMessage(operation, state, vmName), FailureReasons.ILLEGAL_TRANSITION,
         vmName, state.name(), allowed);
   }
 
@@ -52,31 +58,36 @@ public final class VmFailures {
     Throwable cause = failure.getCause();
     if (cause instanceof TimeoutFailure timeout && timeout.getTimeoutType() == TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START) {
       return ApplicationFailure.newNonRetryableFailure(
-          "host " + hostId + " is unreachable: its worker did not pick up " + failure.getActivityType() + " in time", HOST_UNAVAILABLE, hostId);
+          "host " + hostId + " is unreachable: its worker did not pick up " + failure.getActivityType() + " in time", FailureReasons.HOST_UNAVAILABLE, hostId);
     }
     if (cause instanceof ApplicationFailure app) {
-      String type = app.getType();
-      if (InvalidSpecException.class.getName().equals(type) || SpawnFailedException.class.getName().equals(type)) {
-        return ApplicationFailure.newNonRetryableFailure(app.getOriginalMessage(), INVALID_SPEC);
+      String type = hostReason(app);
+      if (FailureReasons.INVALID_SPEC.equals(type) || FailureReasons.SPAWN_FAILED.equals(type)) {
+        return ApplicationFailure.newNonRetryableFailure(app.getOriginalMessage(), FailureReasons.INVALID_SPEC);
       }
-      if (io.plasmavmc.host.HostFullException.class.getName().equals(type)) {
-        return ApplicationFailure.newNonRetryableFailure("host " + hostId + ": " + app.getOriginalMessage(), HOST_FULL);
+      if (FailureReasons.HOST_FULL.equals(type)) {
+        return ApplicationFailure.newNonRetryableFailure("host " + hostId + ": " + app.getOriginalMessage(), FailureReasons.HOST_FULL);
       }
-      if (io.plasmavmc.host.qmp.QmpTimeoutException.class.getName().equals(type)) {
+      if (FailureReasons.QMP_TIMEOUT.equals(type)) {
         return ApplicationFailure.newNonRetryableFailure(
-            "QEMU of VM on host " + hostId + " does not answer: " + app.getOriginalMessage(), HOST_TIMEOUT);
+            "QEMU of VM on host " + hostId + " does not answer: " + app.getOriginalMessage(), FailureReasons.HOST_TIMEOUT);
       }
-      if (VmNotRunningException.class.getName().equals(type)) {
-        return ApplicationFailure.newNonRetryableFailure(app.getOriginalMessage(), ILLEGAL_TRANSITION);
+      if (FailureReasons.VM_NOT_RUNNING.equals(type)) {
+        return ApplicationFailure.newNonRetryableFailure(app.getOriginalMessage(), FailureReasons.ILLEGAL_TRANSITION);
       }
       return ApplicationFailure.newNonRetryableFailure(
-          failure.getActivityType() + " failed on host " + hostId + ": " + app.getOriginalMessage(), HOST_ERROR);
+          failure.getActivityType() + " failed on host " + hostId + ": " + app.getOriginalMessage(), FailureReasons.HOST_ERROR);
     }
     return ApplicationFailure.newNonRetryableFailure(
-        failure.getActivityType() + " failed on host " + hostId + ": " + (cause == null ? failure.getMessage() : cause.getMessage()), HOST_ERROR);
+        failure.getActivityType() + " failed on host " + hostId + ": " + (cause == null ? failure.getMessage() : cause.getMessage()), FailureReasons.HOST_ERROR);
   }
 
-  public static boolean isType(ActivityFailure failure, Class<?> exception) {
-    return failure.getCause() instanceof ApplicationFailure app && exception.getName().equals(app.getType());
+  /** Whether a host activity failed with {@code reason} (today's string or its legacy class name). */
+  public static boolean isHostReason(ActivityFailure failure, String reason) {
+    return failure.getCause() instanceof ApplicationFailure app && reason.equals(hostReason(app));
+  }
+
+  private static String hostReason(ApplicationFailure failure) {
+    return LEGACY_HOST_TYPES.getOrDefault(failure.getType(), failure.getType());
   }
 }

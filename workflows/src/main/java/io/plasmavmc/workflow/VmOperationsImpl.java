@@ -1,11 +1,16 @@
 package io.plasmavmc.workflow;
 
-import io.plasmavmc.host.VmSpec;
-import io.plasmavmc.host.VmState;
+import io.plasmavmc.contract.FailureReasons;
+import io.plasmavmc.contract.StopRequest;
+import io.plasmavmc.contract.VmRecord;
+import io.plasmavmc.contract.VmState;
+import io.plasmavmc.contract.VmWorkflow;
+import io.plasmavmc.contract.VmWorkflowClient;
+import io.plasmavmc.contract.spec.VmSpec;
+import io.plasmavmc.contract.testrun.VmOperations;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.client.UpdateOptions;
-import io.temporal.client.WithStartWorkflowOperation;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowException;
 import io.temporal.client.WorkflowNotFoundException;
@@ -36,11 +41,8 @@ public final class VmOperationsImpl implements VmOperations {
 
   @Override
   public VmRecord createAndStart(String name, VmSpec spec, String hostId, String requestId, Duration hostTaskTimeout) {
-    VmWorkflow vm = client.newWorkflowStub(VmWorkflow.class, VmWorkflowStart.options(name, spec, hostId));
-    WithStartWorkflowOperation<VmRecord> start = new WithStartWorkflowOperation<>(vm::run,
-        new VmWorkflowInput(name, name, requestId, spec, hostId, true, hostTaskTimeout, null));
-    return awaited(name, () -> WorkflowClient.startUpdateWithStart(vm::awaitCreated, requestId,
-        UpdateOptions.<VmRecord>newBuilder().setUpdateId(updateId()).setWaitForStage(WorkflowUpdateStage.ACCEPTED).build(), start));
+    VmWorkflowClient vms = new VmWorkflowClient(client, hostTaskTimeout);
+    return awaited(name, () -> vms.create(name, spec, requestId, true, hostId, accepted()));
   }
 
   @Override
@@ -61,7 +63,7 @@ public final class VmOperationsImpl implements VmOperations {
   @Override
   public VmRecord describe(String name) {
     try {
-      return client.newWorkflowStub(VmWorkflow.class, TaskQueues.workflowId(name)).describe();
+      return new VmWorkflowClient(client).vm(name).describe();
     } catch (WorkflowNotFoundException e) {
       return null;
     }
@@ -76,21 +78,23 @@ public final class VmOperationsImpl implements VmOperations {
     try {
       update(name, (vm, options) -> WorkflowClient.startUpdate(vm::delete, options));
     } catch (ApplicationFailure failure) {
-      if (!VmFailures.DELETED.equals(failure.getType()) && !NOT_FOUND.equals(failure.getType())) {
+      if (!FailureReasons.DELETED.equals(failure.getType()) && !FailureReasons.NOT_FOUND.equals(failure.getType())) {
         throw failure;
       }
     }
   }
 
-  /** The VM's workflow ended (it was deleted) or never existed. */
-  public static final String NOT_FOUND = "VmNotFound";
-
   private VmRecord update(String name,
       BiFunction<VmWorkflow, UpdateOptions<VmRecord>, WorkflowUpdateHandle<VmRecord>> send) {
-    VmWorkflow vm = client.newWorkflowStub(VmWorkflow.class, TaskQueues.workflowId(name));
-    UpdateOptions<VmRecord> options = UpdateOptions.<VmRecord>newBuilder()
-        .setUpdateId(updateId()).setWaitForStage(WorkflowUpdateStage.ACCEPTED).build();
-    return awaited(name, () -> send.apply(vm, options));
+    VmWorkflow vm = new VmWorkflowClient(client).vm(name);
+    return awaited(name, () -> send.apply(vm, accepted()));
+  }
+
+  /** Sent with an id that is the same for every attempt of this activity, different for every activity; answered once accepted. */
+  private static UpdateOptions<VmRecord> accepted() {
+    var info = Activity.getExecutionContext().getInfo();
+    return UpdateOptions.<VmRecord>newBuilder()
+        .setUpdateId(info.getWorkflowId() + "/" + info.getActivityId()).setWaitForStage(WorkflowUpdateStage.ACCEPTED).build();
   }
 
   /** Sends the Update, then waits for its result, heartbeating; the VM's own failures end the activity unretried. */
@@ -117,7 +121,7 @@ public final class VmOperationsImpl implements VmOperations {
 
   private static RuntimeException vmFailure(String name, Throwable failure) {
     if (failure instanceof WorkflowNotFoundException) {
-      return ApplicationFailure.newNonRetryableFailure("VM " + name + " does not exist", NOT_FOUND);
+      return ApplicationFailure.newNonRetryableFailure("VM " + name + " does not exist", FailureReasons.NOT_FOUND);
     }
     if (failure instanceof WorkflowUpdateException update && update.getCause() instanceof ApplicationFailure app) {
       return ApplicationFailure.newNonRetryableFailure(app.getOriginalMessage(), app.getType());
@@ -129,9 +133,4 @@ public final class VmOperationsImpl implements VmOperations {
     return failure instanceof RuntimeException runtime ? runtime : new RuntimeException(failure);
   }
 
-  /** The same for every attempt of this activity, different for every activity. */
-  private static String updateId() {
-    var info = Activity.getExecutionContext().getInfo();
-    return info.getWorkflowId() + "/" + info.getActivityId();
-  }
 }

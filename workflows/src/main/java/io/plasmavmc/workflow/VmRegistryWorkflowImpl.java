@@ -1,5 +1,6 @@
 package io.plasmavmc.workflow;
 
+import io.plasmavmc.contract.VmRegistryWorkflow;
 import io.temporal.workflow.Workflow;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,17 +1,28 @@
 package io.plasmavmc.workflow;
 
-import io.plasmavmc.host.ConsoleTail;
-import io.plasmavmc.host.HostActivities;
-import io.plasmavmc.host.HostEvent;
-import io.plasmavmc.host.VmHandle;
-import io.plasmavmc.host.VmNotRunningException;
-import io.plasmavmc.host.VmState;
-import io.plasmavmc.host.VmStatus;
+import io.plasmavmc.contract.FailureReasons;
+import io.plasmavmc.contract.GuestReadiness;
+import io.plasmavmc.contract.OperationRecord;
+import io.plasmavmc.contract.StateChange;
+import io.plasmavmc.contract.StopRequest;
+import io.plasmavmc.contract.VmOperation;
+import io.plasmavmc.contract.VmRecord;
+import io.plasmavmc.contract.VmRegistryWorkflow;
+import io.plasmavmc.contract.VmSearchAttributes;
+import io.plasmavmc.contract.VmState;
+import io.plasmavmc.contract.VmWatch;
+import io.plasmavmc.contract.VmWorkflow;
+import io.plasmavmc.contract.VmWorkflowInput;
+import io.plasmavmc.contract.host.ConsoleTail;
+import io.plasmavmc.contract.host.HostActivities;
+import io.plasmavmc.contract.host.HostEvent;
+import io.plasmavmc.contract.host.VmHandle;
+import io.plasmavmc.contract.host.VmStatus;
 import io.temporal.activity.ActivityOptions;
+import io.temporal.api.enums.v1.TimeoutType;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.TimeoutFailure;
-import io.temporal.api.enums.v1.TimeoutType;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.CancellationScope;
 import io.temporal.workflow.ExternalWorkflowStub;
@@ -116,7 +127,7 @@ public class VmWorkflowImpl implements VmWorkflow {
       }
     } catch (ApplicationFailure failure) {
       outcome = "failed: " + failure.getOriginalMessage();
-      if (VmFailures.INVALID_SPEC.equals(failure.getType()) || VmFailures.HOST_FULL.equals(failure.getType())) {
+      if (FailureReasons.INVALID_SPEC.equals(failure.getType()) || FailureReasons.HOST_FULL.equals(failure.getType())) {
         // The VM never existed: nothing on the host to keep, and the name is free again.
         creationFailure = failure;
         deleted = true;
@@ -147,7 +158,7 @@ public class VmWorkflowImpl implements VmWorkflow {
   public void validateCreate(String requestId) {
     if (requestId != null && !requestId.equals(vm.requestId())) {
       throw ApplicationFailure.newNonRetryableFailure("VM " + vm.name() + " already exists (created by request " + vm.requestId()
-          + "); repeat that request id to get it, or choose another name", VmFailures.NAME_TAKEN);
+          + "); repeat that request id to get it, or choose another name", FailureReasons.NAME_TAKEN);
     }
   }
 
@@ -295,7 +306,7 @@ public class VmWorkflowImpl implements VmWorkflow {
       throw VmFailures.illegal("VM " + vm.name() + " is " + vm.state() + ": its guest stopped before it was ready");
     }
     if (readiness.status() == GuestReadiness.Status.NOT_READY) {
-      throw ApplicationFailure.newNonRetryableFailure(readiness.reason(), VmFailures.GUEST_NOT_READY, vm.name());
+      throw ApplicationFailure.newNonRetryableFailure(readiness.reason(), FailureReasons.GUEST_NOT_READY, vm.name());
     }
     return vm;
   }
@@ -320,7 +331,7 @@ public class VmWorkflowImpl implements VmWorkflow {
    * operations, so a boot's caller gets RUNNING at once and waits for readiness only if asked.
    */
   private void probeReadiness(long fromOffset) {
-    io.plasmavmc.host.ReadinessProbe probe = vm.spec().readiness();
+    io.plasmavmc.contract.spec.ReadinessProbe probe = vm.spec().readiness();
     if (probe == null || vm.state() != VmState.RUNNING) {
       return;
     }
@@ -340,9 +351,9 @@ public class VmWorkflowImpl implements VmWorkflow {
     });
   }
 
-  private void awaitReadiness(long boot, io.plasmavmc.host.ReadinessProbe probe, long fromOffset, Duration timeout) {
+  private void awaitReadiness(long boot, io.plasmavmc.contract.spec.ReadinessProbe probe, long fromOffset, Duration timeout) {
     Instant started = now();
-    Promise<io.plasmavmc.host.ProbeResult>[] match = new Promise[1];
+    Promise<io.plasmavmc.contract.host.ProbeResult>[] match = new Promise[1];
     Promise<Void>[] deadline = new Promise[1];
     CancellationScope[] waiting = new CancellationScope[1];
     CancellationScope scope = Workflow.newCancellationScope(() -> {
@@ -395,7 +406,7 @@ public class VmWorkflowImpl implements VmWorkflow {
     }
     GuestReadiness result;
     String reason;
-    io.plasmavmc.host.ProbeResult matched = match[0].isCompleted() && match[0].getFailure() == null ? match[0].get() : null;
+    io.plasmavmc.contract.host.ProbeResult matched = match[0].isCompleted() && match[0].getFailure() == null ? match[0].get() : null;
     if (matched != null && matched.ready()) {
       Instant at = matched.noticedAtMillis() > 0 ? Instant.ofEpochMilli(matched.noticedAtMillis()) : now();
       result = new GuestReadiness(GuestReadiness.Status.READY, "ready: " + probe.describe() + ": \"" + matched.detail() + "\"", at);
@@ -418,7 +429,7 @@ public class VmWorkflowImpl implements VmWorkflow {
    * The host's wait for the probe (the console pattern or the agent): it ends a little after
    * {@code timeout}, so the workflow's durable timer is what decides.
    */
-  private Promise<io.plasmavmc.host.ProbeResult> hostWait(io.plasmavmc.host.ReadinessProbe probe, long fromOffset, Duration timeout) {
+  private Promise<io.plasmavmc.contract.host.ProbeResult> hostWait(io.plasmavmc.contract.spec.ReadinessProbe probe, long fromOffset, Duration timeout) {
     HostActivities waiter = Workflow.newActivityStub(HostActivities.class, HostActivityOptions.awaitConsole(input.hostId(),
         input.hostTaskTimeout(), timeout, "wait for " + probe.describe() + (probe.guestAgent() ? "" : " on the serial console")));
     return probe.guestAgent()
@@ -557,7 +568,7 @@ public class VmWorkflowImpl implements VmWorkflow {
         endedEarly = true;
         failed = String.valueOf(failure.getCause() != null ? failure.getCause().getMessage() : failure.getMessage());
         workerLost = failure.getCause() instanceof TimeoutFailure timeout && timeout.getTimeoutType() == TimeoutType.TIMEOUT_TYPE_HEARTBEAT;
-        if (!busy && VmFailures.HOST_UNAVAILABLE.equals(VmFailures.fromActivity(failure, input.hostId()).getType())) {
+        if (!busy && FailureReasons.HOST_UNAVAILABLE.equals(VmFailures.fromActivity(failure, input.hostId()).getType())) {
           markHostUnreachable("the host monitor");
           publish();
         }
@@ -621,7 +632,7 @@ public class VmWorkflowImpl implements VmWorkflow {
       if (!outcome.startsWith("refused")) {
         outcome = "failed: " + failure.getOriginalMessage();
       }
-      if ((VmFailures.HOST_UNAVAILABLE.equals(failure.getType()) || VmFailures.HOST_FULL.equals(failure.getType()))
+      if ((FailureReasons.HOST_UNAVAILABLE.equals(failure.getType()) || FailureReasons.HOST_FULL.equals(failure.getType()))
           && vm.state() != before) {
         // The host did not take the work (or had no room for it): the VM is as it was before.
         vm = vm.withState(before, vm.stateReason(), now());
@@ -689,7 +700,7 @@ public class VmWorkflowImpl implements VmWorkflow {
         viaAgent = call("ask the guest agent to power off (guest-shutdown)", HostActivityOptions::quick,
             h -> h.agentShutdown(input.vmId()));
       } catch (ApplicationFailure failure) {
-        if (!VmFailures.ILLEGAL_TRANSITION.equals(failure.getType())) {
+        if (!FailureReasons.ILLEGAL_TRANSITION.equals(failure.getType())) {
           throw failure;
         }
       }
@@ -703,7 +714,7 @@ public class VmWorkflowImpl implements VmWorkflow {
         quick("press the ACPI power button", h -> h.powerdown(input.vmId()));
       } catch (ApplicationFailure failure) {
         // The guest went away on its own between the request and the button press.
-        if (!VmFailures.ILLEGAL_TRANSITION.equals(failure.getType())) {
+        if (!FailureReasons.ILLEGAL_TRANSITION.equals(failure.getType())) {
           throw failure;
         }
       }
@@ -775,7 +786,7 @@ public class VmWorkflowImpl implements VmWorkflow {
       return body.apply(stub);
     } catch (ActivityFailure failure) {
       ApplicationFailure translated = VmFailures.fromActivity(failure, input.hostId());
-      if (VmFailures.HOST_UNAVAILABLE.equals(translated.getType())) {
+      if (FailureReasons.HOST_UNAVAILABLE.equals(translated.getType())) {
         markHostUnreachable(summary);
       }
       throw translated;

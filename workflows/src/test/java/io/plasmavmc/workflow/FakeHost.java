@@ -1,14 +1,14 @@
 package io.plasmavmc.workflow;
 
-import io.plasmavmc.host.Accelerator;
-import io.plasmavmc.host.HostActivities;
-import io.plasmavmc.host.InvalidSpecException;
-import io.plasmavmc.host.VmHandle;
-import io.plasmavmc.host.VmNotRunningException;
-import io.plasmavmc.host.VmSpec;
-import io.plasmavmc.host.VmState;
-import io.plasmavmc.host.VmStatus;
+import io.plasmavmc.contract.FailureReasons;
+import io.plasmavmc.contract.VmState;
+import io.plasmavmc.contract.host.HostActivities;
+import io.plasmavmc.contract.host.VmHandle;
+import io.plasmavmc.contract.host.VmStatus;
+import io.plasmavmc.contract.spec.Accelerator;
+import io.plasmavmc.contract.spec.VmSpec;
 import io.temporal.activity.Activity;
+import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -42,13 +42,13 @@ final class FakeHost implements HostActivities {
   @Override
   public VmHandle spawn(String vmId, VmSpec spec) {
     if (refusedPath != null && refusedPath.equals(spec.kernel())) {
-      throw new InvalidSpecException("spec.kernel", "must be inside the image roots");
+      throw ApplicationFailure.newNonRetryableFailure("spec.kernel: must be inside the image roots", FailureReasons.INVALID_SPEC);
     }
     if (full) {
-      throw new io.plasmavmc.host.HostFullException("this host runs its limit of 1 VMs (max VMs)");
+      throw ApplicationFailure.newNonRetryableFailure("this host runs its limit of 1 VMs (max VMs)", FailureReasons.HOST_FULL);
     }
     if (spawnFailuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-      throw new io.plasmavmc.host.SpawnFailedException("QEMU exited at start (fake)", "could not allocate guest RAM");
+      throw ApplicationFailure.newNonRetryableFailure("QEMU exited at start (fake) (error 0badf00d: the host worker's log has the details)", FailureReasons.SPAWN_FAILED);
     }
     if (alive(vmId)) {
       return new VmHandle(vmId, pids.get(vmId), "/run/" + vmId, Accelerator.TCG, true, startTime(pids.get(vmId)));
@@ -62,7 +62,7 @@ final class FakeHost implements HostActivities {
 
   private VmStatus set(String vmId, String state) {
     if (!alive(vmId)) {
-      throw new VmNotRunningException(vmId);
+      throw ApplicationFailure.newNonRetryableFailure("VM " + vmId + " has no running QEMU", FailureReasons.VM_NOT_RUNNING);
     }
     runState.put(vmId, state);
     return queryStatus(vmId);
@@ -225,10 +225,10 @@ final class FakeHost implements HostActivities {
   }
 
   @Override
-  public io.plasmavmc.host.ConsoleTail readConsole(String vmId, int maxBytes) {
+  public io.plasmavmc.contract.host.ConsoleTail readConsole(String vmId, int maxBytes) {
     byte[] log = ("console of " + vmId + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
     int length = Math.min(log.length, maxBytes);
-    return new io.plasmavmc.host.ConsoleTail(java.util.Arrays.copyOfRange(log, log.length - length, log.length), log.length);
+    return new io.plasmavmc.contract.host.ConsoleTail(java.util.Arrays.copyOfRange(log, log.length - length, log.length), log.length);
   }
 
   /**
@@ -251,15 +251,15 @@ final class FakeHost implements HostActivities {
 
   /** Matches at once for a guest in {@link #readyGuests}; otherwise waits like awaitExit, at most {@link #WAIT_LIMIT}. */
   @Override
-  public io.plasmavmc.host.ProbeResult awaitConsole(String vmId, String pattern, long fromOffset, Duration timeout) {
+  public io.plasmavmc.contract.host.ProbeResult awaitConsole(String vmId, String pattern, long fromOffset, Duration timeout) {
     consoleWaits.incrementAndGet();
     consoleOffsets.add(fromOffset);
     consoleWaitStarted.release();
     java.util.function.BooleanSupplier printed = () -> (allGuestsReady || readyGuests.contains(vmId)) && alive(vmId);
     heartbeatWhile(() -> !printed.getAsBoolean(), min(timeout, consoleWaitLimit));
     return printed.getAsBoolean()
-        ? new io.plasmavmc.host.ProbeResult(true, pattern + " (fake)", System.currentTimeMillis())
-        : io.plasmavmc.host.ProbeResult.none();
+        ? new io.plasmavmc.contract.host.ProbeResult(true, pattern + " (fake)", System.currentTimeMillis())
+        : io.plasmavmc.contract.host.ProbeResult.none();
   }
 
   /** VMs whose guest runs an agent that answers. */
@@ -267,10 +267,10 @@ final class FakeHost implements HostActivities {
   final AtomicInteger agentShutdowns = new AtomicInteger();
 
   @Override
-  public io.plasmavmc.host.ProbeResult awaitAgent(String vmId, Duration timeout) {
+  public io.plasmavmc.contract.host.ProbeResult awaitAgent(String vmId, Duration timeout) {
     return agentGuests.contains(vmId) && alive(vmId)
-        ? new io.plasmavmc.host.ProbeResult(true, "the guest agent answered guest-sync (fake)", System.currentTimeMillis())
-        : io.plasmavmc.host.ProbeResult.none();
+        ? new io.plasmavmc.contract.host.ProbeResult(true, "the guest agent answered guest-sync (fake)", System.currentTimeMillis())
+        : io.plasmavmc.contract.host.ProbeResult.none();
   }
 
   /** An agent guest powers off like a graceful one pressed by the button. */
@@ -294,10 +294,10 @@ final class FakeHost implements HostActivities {
   volatile int execExitCode;
 
   @Override
-  public io.plasmavmc.host.GuestExecResult guestExec(String vmId, io.plasmavmc.host.GuestCommand command) {
+  public io.plasmavmc.contract.host.GuestExecResult guestExec(String vmId, io.plasmavmc.contract.spec.GuestCommand command) {
     if (!alive(vmId)) {
-      throw new VmNotRunningException(vmId);
+      throw ApplicationFailure.newNonRetryableFailure("VM " + vmId + " has no running QEMU", FailureReasons.VM_NOT_RUNNING);
     }
-    return new io.plasmavmc.host.GuestExecResult(io.plasmavmc.host.GuestExecResult.Outcome.EXITED, execExitCode, "", "");
+    return new io.plasmavmc.contract.host.GuestExecResult(io.plasmavmc.contract.host.GuestExecResult.Outcome.EXITED, execExitCode, "", "");
   }
 }

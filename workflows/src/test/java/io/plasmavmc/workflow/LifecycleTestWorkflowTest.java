@@ -4,11 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.plasmavmc.host.Accelerator;
-import io.plasmavmc.host.GuestCommand;
-import io.plasmavmc.host.ReadinessProbe;
-import io.plasmavmc.host.VmSpec;
-import io.plasmavmc.workflow.LifecycleTestAttempt.Outcome;
+import io.plasmavmc.contract.TaskQueues;
+import io.plasmavmc.contract.VmRecord;
+import io.plasmavmc.contract.VmSearchAttributes;
+import io.plasmavmc.contract.VmWorkflow;
+import io.plasmavmc.contract.spec.Accelerator;
+import io.plasmavmc.contract.spec.GuestCommand;
+import io.plasmavmc.contract.spec.ReadinessProbe;
+import io.plasmavmc.contract.spec.VmSpec;
+import io.plasmavmc.contract.testrun.LifecycleTestAttempt.Outcome;
+import io.plasmavmc.contract.testrun.LifecycleTestAttempt;
+import io.plasmavmc.contract.testrun.LifecycleTestPlan;
+import io.plasmavmc.contract.testrun.LifecycleTestReport;
+import io.plasmavmc.contract.testrun.LifecycleTestWorkflow;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
@@ -80,7 +88,7 @@ class LifecycleTestWorkflowTest {
     for (LifecycleTestAttempt attempt : report.attempts()) {
       assertFalse(host.alive(attempt.vmName()), attempt.vmName() + " still has a QEMU");
       VmRecord vm = client.newWorkflowStub(VmWorkflow.class, TaskQueues.workflowId(attempt.vmName())).describe();
-      assertEquals(io.plasmavmc.host.VmState.DELETED, vm.state(), attempt.vmName());
+      assertEquals(io.plasmavmc.contract.VmState.DELETED, vm.state(), attempt.vmName());
     }
   }
 

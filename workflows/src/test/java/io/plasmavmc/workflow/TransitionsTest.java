@@ -7,7 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.plasmavmc.host.VmState;
+import io.plasmavmc.contract.VmOperation;
+import io.plasmavmc.contract.VmState;
 import org.junit.jupiter.api.Test;
 
 class TransitionsTest {

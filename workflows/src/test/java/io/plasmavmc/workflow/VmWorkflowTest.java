@@ -6,11 +6,22 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.plasmavmc.host.Accelerator;
-import io.plasmavmc.host.HostEvent;
-import io.plasmavmc.host.VmStatus;
-import io.plasmavmc.host.VmSpec;
-import io.plasmavmc.host.VmState;
+import io.plasmavmc.contract.FailureReasons;
+import io.plasmavmc.contract.GuestReadiness;
+import io.plasmavmc.contract.OperationRecord;
+import io.plasmavmc.contract.StateChange;
+import io.plasmavmc.contract.StopRequest;
+import io.plasmavmc.contract.TaskQueues;
+import io.plasmavmc.contract.VmRecord;
+import io.plasmavmc.contract.VmSearchAttributes;
+import io.plasmavmc.contract.VmState;
+import io.plasmavmc.contract.VmWatch;
+import io.plasmavmc.contract.VmWorkflow;
+import io.plasmavmc.contract.VmWorkflowInput;
+import io.plasmavmc.contract.host.HostEvent;
+import io.plasmavmc.contract.host.VmStatus;
+import io.plasmavmc.contract.spec.Accelerator;
+import io.plasmavmc.contract.spec.VmSpec;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
@@ -136,7 +147,7 @@ class VmWorkflowTest {
   }
 
   private static VmSpec probed(String name, int timeoutSeconds) {
-    return spec(name).withReadiness(new io.plasmavmc.host.ReadinessProbe("PLASMAVMC-GUEST-READY", timeoutSeconds));
+    return spec(name).withReadiness(new io.plasmavmc.contract.spec.ReadinessProbe("PLASMAVMC-GUEST-READY", timeoutSeconds));
   }
 
   @Test
@@ -158,7 +169,7 @@ class VmWorkflowTest {
     VmRecord stopped = vm.stop(StopRequest.forced());
     assertEquals(null, stopped.readiness(), "a stopped VM has no guest to be ready");
     WorkflowUpdateException e = assertThrows(WorkflowUpdateException.class, vm::awaitReady);
-    assertEquals(VmFailures.ILLEGAL_TRANSITION, ((ApplicationFailure) e.getCause()).getType());
+    assertEquals(FailureReasons.ILLEGAL_TRANSITION, ((ApplicationFailure) e.getCause()).getType());
     vm.delete();
     record("probed", "vm-readiness");
   }
@@ -199,7 +210,7 @@ class VmWorkflowTest {
       e = cause;
     }
     ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, e.getCause());
-    assertEquals(VmFailures.GUEST_NOT_READY, failure.getType());
+    assertEquals(FailureReasons.GUEST_NOT_READY, failure.getType());
     assertTrue(failure.getOriginalMessage().contains("serial pattern /PLASMAVMC-GUEST-READY/ not seen on the serial console within 90 s"),
         failure.getOriginalMessage());
     assertTrue(Duration.between(virtualStart, Instant.ofEpochMilli(env.currentTimeMillis())).toSeconds() >= 89,
@@ -212,7 +223,7 @@ class VmWorkflowTest {
   @Test
   void anAgentGuestIsReadyWhenItsAgentAnswersAndIsStoppedThroughIt() throws Exception {
     host.agentGuests.add("agent");
-    VmSpec spec = spec("agent").withGuestAgent(true).withReadiness(io.plasmavmc.host.ReadinessProbe.agent(60));
+    VmSpec spec = spec("agent").withGuestAgent(true).withReadiness(io.plasmavmc.contract.spec.ReadinessProbe.agent(60));
     VmWorkflow vm = create("agent", true, HOST, spec);
     vm.awaitCreated(null);
     VmRecord ready = vm.awaitReady();
@@ -246,7 +257,7 @@ class VmWorkflowTest {
     assertEquals(null, vm.describe().readiness());
     WorkflowUpdateException e = assertThrows(WorkflowUpdateException.class, vm::awaitReady);
     ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, e.getCause());
-    assertEquals(VmFailures.ILLEGAL_TRANSITION, failure.getType());
+    assertEquals(FailureReasons.ILLEGAL_TRANSITION, failure.getType());
     assertTrue(failure.getOriginalMessage().contains("has no readiness probe"), failure.getOriginalMessage());
     assertEquals(0, host.consoleWaits.get());
   }
@@ -284,7 +295,7 @@ class VmWorkflowTest {
     List<String> before = historyWithoutTasks("idle");
     WorkflowUpdateException e = assertThrows(WorkflowUpdateException.class, vm::pause);
     ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, e.getCause());
-    assertEquals(VmFailures.ILLEGAL_TRANSITION, failure.getType());
+    assertEquals(FailureReasons.ILLEGAL_TRANSITION, failure.getType());
     assertTrue(failure.getOriginalMessage().contains("is CREATED"), failure.getOriginalMessage());
     assertThrows(WorkflowUpdateException.class, vm::resume);
     assertThrows(WorkflowUpdateException.class, vm::reboot);
@@ -315,7 +326,7 @@ class VmWorkflowTest {
     assertEquals(VmState.RUNNING, vm.awaitCreated("req-taken").state(), "a retry of the creating request gets the VM");
     WorkflowUpdateException e = assertThrows(WorkflowUpdateException.class, () -> vm.awaitCreated("another-request"));
     ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, e.getCause());
-    assertEquals(VmFailures.NAME_TAKEN, failure.getType());
+    assertEquals(FailureReasons.NAME_TAKEN, failure.getType());
     assertTrue(failure.getOriginalMessage().contains("req-taken"), failure.getOriginalMessage());
     assertEquals(1, host.spawns.get());
   }
@@ -326,7 +337,7 @@ class VmWorkflowTest {
     VmWorkflow vm = create("evil", true, HOST, spec("evil").withKernel("/etc/shadow", null, null));
     WorkflowUpdateException e = assertThrows(WorkflowUpdateException.class, () -> vm.awaitCreated(null));
     ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, e.getCause());
-    assertEquals(VmFailures.INVALID_SPEC, failure.getType());
+    assertEquals(FailureReasons.INVALID_SPEC, failure.getType());
     assertTrue(failure.getOriginalMessage().contains("spec.kernel"));
     VmRecord result = WorkflowStub.fromTyped(vm).getResult(5, TimeUnit.SECONDS, VmRecord.class);
     assertEquals(VmState.DELETED, result.state());
@@ -339,7 +350,7 @@ class VmWorkflowTest {
     VmWorkflow vm = create("roomless", true);
     WorkflowUpdateException e = assertThrows(WorkflowUpdateException.class, () -> vm.awaitCreated(null));
     ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, e.getCause());
-    assertEquals(VmFailures.HOST_FULL, failure.getType());
+    assertEquals(FailureReasons.HOST_FULL, failure.getType());
     assertTrue(failure.getOriginalMessage().contains("max VMs"), failure.getOriginalMessage());
     assertEquals(VmState.DELETED, WorkflowStub.fromTyped(vm).getResult(5, TimeUnit.SECONDS, VmRecord.class).state());
   }
@@ -349,7 +360,7 @@ class VmWorkflowTest {
     VmWorkflow vm = create("lost", true, "no-such-host", spec("lost"));
     WorkflowUpdateException e = assertThrows(WorkflowUpdateException.class, () -> vm.awaitCreated(null));
     ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, e.getCause());
-    assertEquals(VmFailures.HOST_UNAVAILABLE, failure.getType());
+    assertEquals(FailureReasons.HOST_UNAVAILABLE, failure.getType());
     assertTrue(failure.getOriginalMessage().contains("no-such-host"), failure.getOriginalMessage());
     VmRecord record = vm.describe();
     assertEquals(VmState.FAILED, record.state());
@@ -373,7 +384,7 @@ class VmWorkflowTest {
 
     // An operation fails as UNAVAILABLE and leaves no made-up state behind.
     WorkflowUpdateException e = assertThrows(WorkflowUpdateException.class, () -> vm.stop(new StopRequest(60, false)));
-    assertEquals(VmFailures.HOST_UNAVAILABLE, assertInstanceOf(ApplicationFailure.class, e.getCause()).getType());
+    assertEquals(FailureReasons.HOST_UNAVAILABLE, assertInstanceOf(ApplicationFailure.class, e.getCause()).getType());
     assertEquals(VmState.RUNNING, vm.describe().state(), "not STOPPING: nothing happened on the host");
     assertEquals(1, host.spawns.get(), "nothing was retried elsewhere");
 

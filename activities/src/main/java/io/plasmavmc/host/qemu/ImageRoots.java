@@ -1,7 +1,7 @@
 package io.plasmavmc.host.qemu;
 
-import io.plasmavmc.host.InvalidSpecException;
-import io.plasmavmc.host.VmSpec;
+import io.plasmavmc.contract.spec.InvalidSpecException;
+import io.plasmavmc.contract.spec.VmSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;

@@ -1,9 +1,9 @@
 package io.plasmavmc.host.qemu;
 
-import io.plasmavmc.host.Accelerator;
-import io.plasmavmc.host.DiskSpec;
-import io.plasmavmc.host.PortForward;
-import io.plasmavmc.host.VmSpec;
+import io.plasmavmc.contract.spec.Accelerator;
+import io.plasmavmc.contract.spec.DiskSpec;
+import io.plasmavmc.contract.spec.PortForward;
+import io.plasmavmc.contract.spec.VmSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

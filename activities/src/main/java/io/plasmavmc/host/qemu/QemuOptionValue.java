@@ -1,7 +1,7 @@
 package io.plasmavmc.host.qemu;
 
-import io.plasmavmc.host.InvalidSpecException;
-import io.plasmavmc.host.VmSpec;
+import io.plasmavmc.contract.spec.InvalidSpecException;
+import io.plasmavmc.contract.spec.VmSpec;
 
 /**
  * Escapes a value placed inside a QEMU option list ({@code key=value,key=value}). QEMU's option

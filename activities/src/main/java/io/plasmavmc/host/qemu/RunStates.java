@@ -1,7 +1,7 @@
 package io.plasmavmc.host.qemu;
 
-import io.plasmavmc.host.VmState;
-import io.plasmavmc.host.VmStatus;
+import io.plasmavmc.contract.VmState;
+import io.plasmavmc.contract.host.VmStatus;
 import java.util.Optional;
 
 /** Maps what QEMU reports (its run state, or how it exited) onto PlasmaVMC's lifecycle states. */

@@ -1,6 +1,6 @@
 package io.plasmavmc.host.qemu;
 
-import io.plasmavmc.host.InvalidSpecException;
+import io.plasmavmc.contract.spec.InvalidSpecException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -1,11 +1,11 @@
 package io.plasmavmc.host.bench;
 
-import io.plasmavmc.host.Accelerator;
+import io.plasmavmc.contract.host.VmHandle;
+import io.plasmavmc.contract.host.VmStatus;
+import io.plasmavmc.contract.spec.Accelerator;
+import io.plasmavmc.contract.spec.VmSpec;
 import io.plasmavmc.host.HostActivitiesImpl;
 import io.plasmavmc.host.HostConfig;
-import io.plasmavmc.host.VmHandle;
-import io.plasmavmc.host.VmSpec;
-import io.plasmavmc.host.VmStatus;
 import io.plasmavmc.host.qmp.QmpClient;
 import io.plasmavmc.host.testing.Percentiles;
 import io.plasmavmc.host.testing.TestGuest;

@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.plasmavmc.host.Accelerator;
-import io.plasmavmc.host.DiskFormat;
-import io.plasmavmc.host.DiskSpec;
-import io.plasmavmc.host.InvalidSpecException;
-import io.plasmavmc.host.PortForward;
-import io.plasmavmc.host.VmSpec;
+import io.plasmavmc.contract.spec.Accelerator;
+import io.plasmavmc.contract.spec.DiskFormat;
+import io.plasmavmc.contract.spec.DiskSpec;
+import io.plasmavmc.contract.spec.InvalidSpecException;
+import io.plasmavmc.contract.spec.PortForward;
+import io.plasmavmc.contract.spec.VmSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,9 +1,9 @@
 package io.plasmavmc.host.testing;
 
+import io.plasmavmc.contract.host.VmHandle;
+import io.plasmavmc.contract.spec.VmSpec;
 import io.plasmavmc.host.HostActivitiesImpl;
 import io.plasmavmc.host.HostConfig;
-import io.plasmavmc.host.VmHandle;
-import io.plasmavmc.host.VmSpec;
 import java.nio.file.Path;
 import java.util.List;
 

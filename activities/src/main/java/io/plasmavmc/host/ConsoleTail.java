@@ -1,8 +1,0 @@
-package io.plasmavmc.host;
-
-/** The end of a VM's serial console log: at most the bytes asked for, and the log's whole length. */
-public record ConsoleTail(byte[] data, long totalBytes) {
-  public boolean truncated() {
-    return totalBytes > data.length;
-  }
-}

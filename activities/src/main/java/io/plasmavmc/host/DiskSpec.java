@@ -1,4 +1,0 @@
-package io.plasmavmc.host;
-
-/** A disk image on the VM's host, attached through -blockdev. */
-public record DiskSpec(String path, DiskFormat format, boolean readOnly) {}

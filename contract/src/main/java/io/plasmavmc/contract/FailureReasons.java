@@ -1,0 +1,51 @@
+package io.plasmavmc.contract;
+
+/**
+ * Why something failed, as the stable strings that travel as a Temporal failure's type across a
+ * room's wall. Nobody matches another room's exception class names: a host activity fails with one
+ * of the host reasons, a VM's workflow answers with one of the VM reasons, and the gateway maps
+ * those to gRPC status codes. The strings are written into histories: never change one.
+ */
+public final class FailureReasons {
+  // --- what a VM's workflow answers with (the gateway maps each to a gRPC code) -------------
+
+  /** The operation is not allowed in the VM's state. FAILED_PRECONDITION. */
+  public static final String ILLEGAL_TRANSITION = "IllegalTransition";
+  /** The spec (or an identifier) is refused; the message names the field. INVALID_ARGUMENT. */
+  public static final String INVALID_SPEC = "InvalidSpec";
+  /** The VM's host did not pick up its work in time. UNAVAILABLE. */
+  public static final String HOST_UNAVAILABLE = "HostUnavailable";
+  /** The host failed the work for a reason of its own. INTERNAL, with an error id. */
+  public static final String HOST_ERROR = "HostError";
+  /** QEMU's monitor did not answer in time (a hung QEMU). DEADLINE_EXCEEDED. */
+  public static final String HOST_TIMEOUT = "HostTimeout";
+  /** The host has no room under its limits (VMs, memory). RESOURCE_EXHAUSTED. */
+  public static final String HOST_FULL = "HostFull";
+  /** Another request created a VM of that name. ALREADY_EXISTS. */
+  public static final String NAME_TAKEN = "NameTaken";
+  /** The guest did not pass its readiness probe in time. DEADLINE_EXCEEDED. */
+  public static final String GUEST_NOT_READY = "GuestNotReady";
+  /** The VM was deleted; its workflow is only finishing. NOT_FOUND. */
+  public static final String DELETED = "VmDeleted";
+  /** No workflow of that VM exists (it was deleted or never created). NOT_FOUND. */
+  public static final String NOT_FOUND = "VmNotFound";
+
+  // --- what a host activity fails with (never retried) --------------------------------------
+
+  /** QEMU could not be started with this spec on this host (it refused an option or a file). */
+  public static final String SPAWN_FAILED = "SpawnFailed";
+  /** The VM has no running QEMU on the host. */
+  public static final String VM_NOT_RUNNING = "VmNotRunning";
+  /** The VM's QEMU still runs, so its runtime directory stays. */
+  public static final String VM_STILL_RUNNING = "VmStillRunning";
+  /** QEMU's monitor did not answer within its timeout. */
+  public static final String QMP_TIMEOUT = "QmpTimeout";
+  /** QEMU's monitor refused a command. */
+  public static final String QMP_ERROR = "QmpError";
+
+  /** Host failures that a retry cannot cure ({@link #INVALID_SPEC} and {@link #HOST_FULL} among them). */
+  public static final String[] HOST_NEVER_RETRIED = {INVALID_SPEC, SPAWN_FAILED, HOST_FULL, VM_NOT_RUNNING, VM_STILL_RUNNING,
+      QMP_TIMEOUT, QMP_ERROR};
+
+  private FailureReasons() {}
+}

@@ -1,0 +1,110 @@
+package io.plasmavmc.contract;
+
+import io.plasmavmc.contract.host.VmStatus;
+import io.plasmavmc.contract.spec.VmSpec;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A VM as its workflow knows it. Carried across continue-as-new, returned by every update and
+ * by the describe query. {@code qemuRunState} and {@code pid} are what the host last observed
+ * from QEMU itself; {@code qemuStartTime} (with the pid) names that QEMU instance, and
+ * {@code observedAt} is the host's number for the newest observation applied, so an older report
+ * that arrives late is recognised (0: not known, as in records of earlier versions).
+ * {@code stateSeq} counts the VM's state changes (see {@link StateChange}).
+ * {@code hostUnreachableSince} is set while the VM's host worker does not pick up its work: the
+ * state is then only the last one seen, and the API says so instead of showing it as current.
+ * {@code readiness} is the guest's, by the spec's readiness probe, while QEMU runs (null otherwise).
+ */
+public record VmRecord(
+    String vmId,
+    String name,
+    String requestId,
+    VmSpec spec,
+    String hostId,
+    VmState state,
+    String stateReason,
+    String qemuRunState,
+    long pid,
+    Instant createdAt,
+    Instant updatedAt,
+    Instant stateChangedAt,
+    List<OperationRecord> recentOperations,
+    long stateSeq,
+    Instant hostUnreachableSince,
+    long qemuStartTime,
+    long observedAt,
+    GuestReadiness readiness) {
+
+  public static final int RECENT_OPERATIONS = 20;
+
+  public VmRecord {
+    recentOperations = recentOperations == null ? List.of() : List.copyOf(recentOperations);
+  }
+
+  public VmRecord(String vmId, String name, String requestId, VmSpec spec, String hostId, VmState state, String stateReason,
+      String qemuRunState, long pid, Instant createdAt, Instant updatedAt, Instant stateChangedAt, List<OperationRecord> recentOperations,
+      long stateSeq, Instant hostUnreachableSince) {
+    this(vmId, name, requestId, spec, hostId, state, stateReason, qemuRunState, pid, createdAt, updatedAt, stateChangedAt,
+        recentOperations, stateSeq, hostUnreachableSince, 0, 0, null);
+  }
+
+  public VmRecord withState(VmState newState, String reason, Instant now) {
+    boolean changed = newState != state;
+    return new VmRecord(vmId, name, requestId, spec, hostId, newState, reason, qemuRunState, pid, createdAt, now,
+        changed ? now : stateChangedAt, recentOperations, changed ? stateSeq + 1 : stateSeq, hostUnreachableSince, qemuStartTime,
+        observedAt, readiness);
+  }
+
+  /** The host stopped answering: the state stays as last seen, marked as such from {@code now} on. */
+  public VmRecord withHostUnreachable(String reason, Instant now) {
+    boolean changed = hostUnreachableSince == null;
+    return new VmRecord(vmId, name, requestId, spec, hostId, state, reason, qemuRunState, pid, createdAt, now,
+        changed ? now : stateChangedAt, recentOperations, changed ? stateSeq + 1 : stateSeq, changed ? now : hostUnreachableSince,
+        qemuStartTime, observedAt, readiness);
+  }
+
+  /**
+   * Takes what the host observed: the mapped state, QEMU's run state, its instance (none once it
+   * exited) and the observation's number. The host answered, so it is reachable.
+   */
+  public VmRecord withStatus(VmStatus status, Instant now) {
+    boolean changed = status.state() != state || hostUnreachableSince != null;
+    return new VmRecord(vmId, name, requestId, spec, hostId, status.state(), status.reason(), status.qemuRunState(),
+        status.alive() ? status.pid() : 0, createdAt, now, changed ? now : stateChangedAt, recentOperations,
+        changed ? stateSeq + 1 : stateSeq, null, status.alive() ? status.startTime() : 0, Math.max(observedAt, status.observedAt()),
+        status.alive() ? readiness : null);
+  }
+
+  /** A new QEMU instance runs for the VM. */
+  public VmRecord withInstance(long newPid, long startTime, Instant now) {
+    return new VmRecord(vmId, name, requestId, spec, hostId, state, stateReason, qemuRunState, newPid, createdAt, now,
+        stateChangedAt, recentOperations, stateSeq, hostUnreachableSince, startTime, observedAt, readiness);
+  }
+
+  public VmRecord withOperation(OperationRecord operation) {
+    List<OperationRecord> ops = new ArrayList<>(recentOperations);
+    ops.add(operation);
+    while (ops.size() > RECENT_OPERATIONS) {
+      ops.remove(0);
+    }
+    return new VmRecord(vmId, name, requestId, spec, hostId, state, stateReason, qemuRunState, pid, createdAt, updatedAt,
+        stateChangedAt, ops, stateSeq, hostUnreachableSince, qemuStartTime, observedAt, readiness);
+  }
+
+  /**
+   * The guest's readiness changed (null: no probe runs). It counts as a change of the VM's state,
+   * with {@code reason}, so WatchVm reports it.
+   */
+  public VmRecord withReadiness(GuestReadiness value, String reason, Instant now) {
+    return new VmRecord(vmId, name, requestId, spec, hostId, state, reason, qemuRunState, pid, createdAt, now, now,
+        recentOperations, stateSeq + 1, hostUnreachableSince, qemuStartTime, observedAt, value);
+  }
+
+  /** The boot ended (the state changes next, and says why): no readiness to report anymore. */
+  public VmRecord withoutReadiness() {
+    return new VmRecord(vmId, name, requestId, spec, hostId, state, stateReason, qemuRunState, pid, createdAt, updatedAt,
+        stateChangedAt, recentOperations, stateSeq, hostUnreachableSince, qemuStartTime, observedAt, null);
+  }
+}

@@ -1,0 +1,22 @@
+package io.plasmavmc.contract.host;
+
+import java.time.Instant;
+
+/**
+ * Something the host observed about a VM without being asked: a QMP event (SHUTDOWN, STOP, RESUME,
+ * RESET, GUEST_PANICKED), QEMU's exit, or the monitor (re-)attaching. {@code qemuPid} is the QEMU
+ * process the monitor watches (so an event of an earlier QEMU is recognised as stale);
+ * {@code status} is the VM's state right after the event, as QEMU reports it.
+ */
+public record HostEvent(String vmId, long qemuPid, String kind, VmStatus status, Instant at, String detail) {
+  public static final String ATTACHED = "ATTACHED";
+  public static final String EXITED = "EXITED";
+  /**
+   * A host worker started and reports what it finds: the VM's QEMU running (its state now), or gone
+   * (its exit, as recorded). The workflow also starts a new monitor at once instead of waiting for
+   * the dead worker's monitor to time out.
+   */
+  public static final String WORKER_STARTED = "WORKER_STARTED";
+  /** The signal that carries HostEvents to the VM's workflow. */
+  public static final String SIGNAL = "hostEvent";
+}

@@ -1,0 +1,31 @@
+package io.plasmavmc.contract.testrun;
+
+import java.util.List;
+
+/**
+ * One attempt at one iteration of a lifecycle test run, on a VM of its own: how it ended, in which
+ * phase, why, the end of the guest's console when the guest was at fault, and how long each phase
+ * it went through took.
+ */
+public record LifecycleTestAttempt(
+    int iteration,
+    int attempt,
+    String vmName,
+    Outcome outcome,
+    String phase,
+    String reason,
+    String consoleExcerpt,
+    List<PhaseTiming> timings) {
+
+  public enum Outcome { RUNNING, PASSED, GUEST_FAILURE, INFRASTRUCTURE_FAILURE, CANCELLED }
+
+  /** How long one phase took, as the run saw it (the Temporal round trips included). */
+  public record PhaseTiming(String phase, long millis) {}
+
+  public LifecycleTestAttempt {
+    timings = timings == null ? List.of() : List.copyOf(timings);
+    consoleExcerpt = consoleExcerpt == null ? "" : consoleExcerpt;
+    reason = reason == null ? "" : reason;
+    phase = phase == null ? "" : phase;
+  }
+}

@@ -1,0 +1,27 @@
+package io.plasmavmc.contract.testrun;
+
+import io.temporal.workflow.QueryMethod;
+import io.temporal.workflow.WorkflowInterface;
+import io.temporal.workflow.WorkflowMethod;
+
+/**
+ * One lifecycle test run as one durable workflow, id {@code lifecycle-test-<runId>}: it drives VM
+ * workflows through {@link VmOperations} and the VMs' hosts, and survives any crash of the
+ * processes around it. Cancelling the workflow cancels the run; every VM of the run is deleted
+ * however the run ends.
+ */
+@WorkflowInterface
+public interface LifecycleTestWorkflow {
+  String ID_PREFIX = "lifecycle-test-";
+
+  static String workflowId(String runId) {
+    return ID_PREFIX + runId;
+  }
+
+  @WorkflowMethod(name = "LifecycleTestWorkflow")
+  LifecycleTestReport run(LifecycleTestPlan plan);
+
+  /** The run as it stands (its final report once it ended). */
+  @QueryMethod(name = "report")
+  LifecycleTestReport report();
+}
