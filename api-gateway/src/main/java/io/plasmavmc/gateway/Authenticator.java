@@ -8,6 +8,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.plasmavmc.api.v1.LifecycleTestServiceGrpc;
 import io.plasmavmc.api.v1.VmServiceGrpc;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
@@ -62,7 +63,7 @@ final class Authenticator implements ServerInterceptor {
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     String service = call.getMethodDescriptor().getServiceName();
-    if (!VmServiceGrpc.SERVICE_NAME.equals(service) && !io.plasmavmc.api.v1.LifecycleTestServiceGrpc.SERVICE_NAME.equals(service)) {
+    if (!VmServiceGrpc.SERVICE_NAME.equals(service) && !LifecycleTestServiceGrpc.SERVICE_NAME.equals(service)) {
       return next.startCall(call, headers);
     }
     String method = call.getMethodDescriptor().getBareMethodName();

@@ -1,6 +1,7 @@
 package io.plasmavmc.gateway;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.Message;
 import com.google.rpc.BadRequest;
 import com.google.rpc.Code;
 import com.google.rpc.ErrorInfo;
@@ -57,10 +58,10 @@ final class ErrorDetails {
   }
 
   private static StatusRuntimeException error(Code code, String message, String reason, Map<String, String> metadata,
-      com.google.protobuf.Message... details) {
+      Message... details) {
     com.google.rpc.Status.Builder status = com.google.rpc.Status.newBuilder().setCode(code.getNumber()).setMessage(message)
         .addDetails(Any.pack(ErrorInfo.newBuilder().setReason(reason).setDomain(DOMAIN).putAllMetadata(metadata).build()));
-    for (com.google.protobuf.Message detail : details) {
+    for (Message detail : details) {
       status.addDetails(Any.pack(detail));
     }
     return StatusProto.toStatusRuntimeException(status.build());

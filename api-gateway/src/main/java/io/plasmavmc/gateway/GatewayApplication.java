@@ -1,10 +1,15 @@
 package io.plasmavmc.gateway;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.plasmavmc.support.PrometheusEndpoint;
 import io.plasmavmc.support.TemporalConnection;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -17,8 +22,8 @@ import org.springframework.context.annotation.Bean;
 public class GatewayApplication {
 
   @ConfigurationProperties("plasmavmc.temporal")
-  public record TemporalProperties(String address, String namespace, java.nio.file.Path tlsCa, java.nio.file.Path tlsCert,
-      java.nio.file.Path tlsKey, String tlsServerName, String apiKey) {
+  public record TemporalProperties(String address, String namespace, Path tlsCa, Path tlsCert,
+      Path tlsKey, String tlsServerName, String apiKey) {
     TemporalConnection connection() {
       return new TemporalConnection(address, namespace, tlsCa, tlsCert, tlsKey, tlsServerName, apiKey);
     }
@@ -26,7 +31,7 @@ public class GatewayApplication {
 
   @ConfigurationProperties("plasmavmc.gateway")
   public record GatewayProperties(String bindAddress, Integer port, String defaultHostId, Duration hostTaskTimeout, String listSource,
-      java.nio.file.Path tokensFile, java.nio.file.Path tlsCert, java.nio.file.Path tlsKey, java.nio.file.Path clientCa,
+      Path tokensFile, Path tlsCert, Path tlsKey, Path clientCa,
       Integer metricsPort, String metricsBind) {}
 
   public static void main(String[] args) {
@@ -34,12 +39,12 @@ public class GatewayApplication {
   }
 
   @Bean
-  io.micrometer.prometheusmetrics.PrometheusMeterRegistry meterRegistry() {
-    return new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+  PrometheusMeterRegistry meterRegistry() {
+    return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   }
 
   @Bean(destroyMethod = "shutdown")
-  WorkflowServiceStubs workflowService(TemporalProperties temporal, io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry) {
+  WorkflowServiceStubs workflowService(TemporalProperties temporal, PrometheusMeterRegistry registry) {
     return WorkflowServiceStubs.newServiceStubs(temporal.connection().stubOptions(registry).build());
   }
 
@@ -49,7 +54,7 @@ public class GatewayApplication {
   }
 
   @Bean(destroyMethod = "close")
-  GatewayServer gatewayServer(WorkflowClient client, GatewayProperties gateway, io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry) {
+  GatewayServer gatewayServer(WorkflowClient client, GatewayProperties gateway, PrometheusMeterRegistry registry) {
     return new GatewayServer(client, new GatewaySettings(gateway.bindAddress(), gateway.port() == null ? 9090 : gateway.port(), gateway.defaultHostId(),
         gateway.hostTaskTimeout(), gateway.listSource(),
         new GatewaySecurity(gateway.tokensFile(), gateway.tlsCert(), gateway.tlsKey(), gateway.clientCa())), registry).start();
@@ -57,11 +62,11 @@ public class GatewayApplication {
 
   /** Prometheus metrics on plasmavmc.gateway.metrics-port (off unless set). */
   @Bean(destroyMethod = "close")
-  AutoCloseable metricsEndpoint(GatewayProperties gateway, GatewayServer server, io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry) {
+  AutoCloseable metricsEndpoint(GatewayProperties gateway, GatewayServer server, PrometheusMeterRegistry registry) {
     if (gateway.metricsPort() == null || gateway.metricsPort() < 0) {
       return () -> {};
     }
-    return new io.plasmavmc.support.PrometheusEndpoint(gateway.metricsBind() == null ? "127.0.0.1" : gateway.metricsBind(),
-        gateway.metricsPort(), registry, java.util.List.of(server::refreshGauges), java.util.List.of());
+    return new PrometheusEndpoint(gateway.metricsBind() == null ? "127.0.0.1" : gateway.metricsBind(),
+        gateway.metricsPort(), registry, List.of(server::refreshGauges), List.of());
   }
 }

@@ -2,14 +2,17 @@ package io.plasmavmc.gateway;
 
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
-import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.plasmavmc.api.v1.VmServiceGrpc;
 import io.temporal.client.WorkflowClient;
 import java.io.IOException;
@@ -17,6 +20,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,15 +34,15 @@ public final class GatewayServer implements AutoCloseable {
   private Server server;
   private VmWatcher watcher;
 
-  private final io.micrometer.core.instrument.MeterRegistry registry;
+  private final MeterRegistry registry;
   private VmCensus census;
 
   public GatewayServer(WorkflowClient client, GatewaySettings settings) {
-    this(client, settings, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    this(client, settings, new SimpleMeterRegistry());
   }
 
   /** With the registry its meters go to: operations by RPC and outcome, WatchVm streams, VMs by host and state. */
-  public GatewayServer(WorkflowClient client, GatewaySettings settings, io.micrometer.core.instrument.MeterRegistry registry) {
+  public GatewayServer(WorkflowClient client, GatewaySettings settings, MeterRegistry registry) {
     this.client = client;
     this.settings = settings;
     this.registry = registry;
@@ -55,7 +59,7 @@ public final class GatewayServer implements AutoCloseable {
   public GatewayServer start() {
     VmDirectory directory = new VmDirectory(client, settings.hostTaskTimeout(), settings.listSource().equals("registry"));
     watcher = new VmWatcher(directory, Duration.ofMillis(100));
-    io.micrometer.core.instrument.Gauge.builder("plasmavmc_watch_streams", watcher, VmWatcher::streams)
+    Gauge.builder("plasmavmc_watch_streams", watcher, VmWatcher::streams)
         .description("WatchVm streams open").register(registry);
     census = new VmCensus(client, registry);
     VmService service = new VmService(directory, new VmLister(directory, settings.listSource()), watcher, settings.defaultHostId());
@@ -82,7 +86,7 @@ public final class GatewayServer implements AutoCloseable {
           .addService(health.getHealthService())
           .build()
           .start();
-    } catch (javax.net.ssl.SSLException e) {
+    } catch (SSLException e) {
       throw new IllegalArgumentException("cannot use the TLS certificate, key or client CA: " + e.getMessage(), e);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot listen on port " + settings.port(), e);

@@ -3,15 +3,17 @@ package io.plasmavmc.gateway;
 import io.plasmavmc.api.v1.RunLifecycleTestRequest;
 import io.plasmavmc.contract.spec.GuestCommand;
 import io.plasmavmc.contract.spec.InvalidSpecException;
+import io.plasmavmc.contract.spec.ReadinessProbe;
 import io.plasmavmc.contract.spec.VmSpec;
 import io.plasmavmc.contract.testrun.LifecycleTestPlan;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /** A RunLifecycleTest request checked field by field (INVALID_ARGUMENT names the field) and turned into a plan. */
 final class LifecycleTestRequests {
-  static final java.util.regex.Pattern RUN_ID = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9-]{0,39}");
+  static final Pattern RUN_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,39}");
   static final int MAX_EXPECTATIONS = 16;
   static final int MAX_COMMANDS = 16;
   static final int MAX_ARGS = 64;
@@ -79,7 +81,7 @@ final class LifecycleTestRequests {
         throw Requests.invalid(field, "must not be empty");
       }
       try {
-        io.plasmavmc.contract.spec.ReadinessProbe.checkPattern(field, pattern);
+        ReadinessProbe.checkPattern(field, pattern);
       } catch (InvalidSpecException e) {
         throw ErrorDetails.invalidField(e.getMessage());
       }

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /** The gateway's way to lifecycle test runs: one workflow each, started, queried, listed (visibility) and cancelled. */
 final class LifecycleTestRuns {
@@ -80,7 +81,7 @@ final class LifecycleTestRuns {
     try {
       run.cancel();
       run.getResult(2, TimeUnit.MINUTES, LifecycleTestReport.class);
-    } catch (java.util.concurrent.TimeoutException e) {
+    } catch (TimeoutException e) {
       throw Status.DEADLINE_EXCEEDED.withDescription("lifecycle test run " + runId
           + " was asked to cancel and is still deleting its VMs; GetLifecycleTestRun shows when it ended").asRuntimeException();
     } catch (RuntimeException e) {

@@ -1,6 +1,5 @@
 package io.plasmavmc.gateway;
 
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.regex.Pattern;
 

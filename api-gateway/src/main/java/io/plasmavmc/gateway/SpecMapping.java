@@ -6,6 +6,7 @@ import io.plasmavmc.contract.spec.DiskFormat;
 import io.plasmavmc.contract.spec.DiskSpec;
 import io.plasmavmc.contract.spec.InvalidSpecException;
 import io.plasmavmc.contract.spec.PortForward;
+import io.plasmavmc.contract.spec.ReadinessProbe;
 import io.plasmavmc.contract.spec.VmSpec;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,13 +55,13 @@ final class SpecMapping {
     return result.validate();
   }
 
-  private static io.plasmavmc.contract.spec.ReadinessProbe readiness(io.plasmavmc.api.v1.VmSpec spec) {
+  private static ReadinessProbe readiness(io.plasmavmc.api.v1.VmSpec spec) {
     if (!spec.hasReadiness()) {
       return null;
     }
     io.plasmavmc.api.v1.ReadinessProbe probe = spec.getReadiness();
-    int timeout = probe.getTimeoutSeconds() == 0 ? io.plasmavmc.contract.spec.ReadinessProbe.DEFAULT_TIMEOUT_SECONDS : unsigned(probe.getTimeoutSeconds());
-    return new io.plasmavmc.contract.spec.ReadinessProbe(probe.getSerialPattern().isEmpty() ? null : probe.getSerialPattern(), timeout,
+    int timeout = probe.getTimeoutSeconds() == 0 ? ReadinessProbe.DEFAULT_TIMEOUT_SECONDS : unsigned(probe.getTimeoutSeconds());
+    return new ReadinessProbe(probe.getSerialPattern().isEmpty() ? null : probe.getSerialPattern(), timeout,
         probe.getGuestAgent());
   }
 

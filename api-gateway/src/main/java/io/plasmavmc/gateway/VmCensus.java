@@ -1,5 +1,6 @@
 package io.plasmavmc.gateway;
 
+import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
@@ -47,7 +48,7 @@ final class VmCensus {
         }
         request.setNextPageToken(page.getNextPageToken());
       } while (!request.getNextPageToken().isEmpty());
-    } catch (io.grpc.StatusRuntimeException e) {
+    } catch (StatusRuntimeException e) {
       return; // no visibility store (the in-memory server), or Temporal away: the gauges keep their last values
     }
     List<MultiGauge.Row<?>> rows = new ArrayList<>();

@@ -1,6 +1,7 @@
 package io.plasmavmc.gateway;
 
 import com.google.protobuf.Timestamp;
+import io.plasmavmc.api.v1.GuestReadiness;
 import io.plasmavmc.api.v1.Operation;
 import io.plasmavmc.api.v1.Vm;
 import io.plasmavmc.api.v1.VmState;
@@ -39,9 +40,9 @@ final class VmMapping {
     }
     if (record.readiness() != null) {
       vm.setGuestReadiness(switch (record.readiness().status()) {
-        case WAITING -> io.plasmavmc.api.v1.GuestReadiness.GUEST_READINESS_WAITING;
-        case READY -> io.plasmavmc.api.v1.GuestReadiness.GUEST_READINESS_READY;
-        case NOT_READY -> io.plasmavmc.api.v1.GuestReadiness.GUEST_READINESS_NOT_READY;
+        case WAITING -> GuestReadiness.GUEST_READINESS_WAITING;
+        case READY -> GuestReadiness.GUEST_READINESS_READY;
+        case NOT_READY -> GuestReadiness.GUEST_READINESS_NOT_READY;
       });
       if (record.readiness().ready()) {
         vm.setGuestReady(true).setGuestReadyAt(timestamp(record.readiness().since()));

@@ -11,8 +11,11 @@ import io.plasmavmc.api.v1.DeleteVmRequest;
 import io.plasmavmc.api.v1.DeleteVmResponse;
 import io.plasmavmc.api.v1.GetConsoleLogRequest;
 import io.plasmavmc.api.v1.GetVmRequest;
+import io.plasmavmc.api.v1.ListOrphansRequest;
+import io.plasmavmc.api.v1.ListOrphansResponse;
 import io.plasmavmc.api.v1.ListVmsRequest;
 import io.plasmavmc.api.v1.ListVmsResponse;
+import io.plasmavmc.api.v1.Orphan;
 import io.plasmavmc.api.v1.PauseVmRequest;
 import io.plasmavmc.api.v1.RebootVmRequest;
 import io.plasmavmc.api.v1.ResumeVmRequest;
@@ -21,6 +24,7 @@ import io.plasmavmc.api.v1.StopVmRequest;
 import io.plasmavmc.api.v1.Vm;
 import io.plasmavmc.api.v1.VmEvent;
 import io.plasmavmc.api.v1.VmServiceGrpc;
+import io.plasmavmc.api.v1.VmState;
 import io.plasmavmc.api.v1.WatchVmRequest;
 import io.plasmavmc.contract.StopRequest;
 import io.plasmavmc.contract.VmRecord;
@@ -64,12 +68,12 @@ final class VmService extends VmServiceGrpc.VmServiceImplBase {
   }
 
   @Override
-  public void listOrphans(io.plasmavmc.api.v1.ListOrphansRequest request, StreamObserver<io.plasmavmc.api.v1.ListOrphansResponse> response) {
+  public void listOrphans(ListOrphansRequest request, StreamObserver<ListOrphansResponse> response) {
     answer("ListOrphans", request.getHostId(), response, error -> true, () -> {
       String hostId = request.getHostId().isEmpty() ? defaultHostId : Requests.name("host_id", request.getHostId());
-      var result = io.plasmavmc.api.v1.ListOrphansResponse.newBuilder().setHostId(hostId);
+      var result = ListOrphansResponse.newBuilder().setHostId(hostId);
       directory.orphans(hostId).forEach((vmId, pid) ->
-          result.addOrphans(io.plasmavmc.api.v1.Orphan.newBuilder().setVmId(vmId).setQemuPid(pid)));
+          result.addOrphans(Orphan.newBuilder().setVmId(vmId).setQemuPid(pid)));
       return result.build();
     });
   }
@@ -167,7 +171,7 @@ final class VmService extends VmServiceGrpc.VmServiceImplBase {
       if (!VmLister.validToken(token)) {
         throw Requests.invalid("page_token", "is not a token ListVms returned");
       }
-      if (request.getState() == io.plasmavmc.api.v1.VmState.UNRECOGNIZED || request.getState() == io.plasmavmc.api.v1.VmState.VM_STATE_DELETED) {
+      if (request.getState() == VmState.UNRECOGNIZED || request.getState() == VmState.VM_STATE_DELETED) {
         throw Requests.invalid("state", "must be a state a listed VM can be in (deleted VMs are not listed)");
       }
       String hostId = request.getHostId().isEmpty() ? "" : Requests.name("host_id", request.getHostId());

@@ -1,5 +1,8 @@
 package io.plasmavmc.worker;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.plasmavmc.host.HostLimits;
 import io.plasmavmc.support.TemporalConnection;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
@@ -33,11 +36,11 @@ public class WorkerApplication {
   public record WorkerProperties(String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots, String kvm, String orphans,
       Integer metricsPort, String metricsBind, String qemuUser, Integer maxVms, Double memoryOvercommit, List<String> forwardAddresses,
       String forwardPorts) {
-    io.plasmavmc.host.HostLimits limits() {
-      io.plasmavmc.host.HostLimits defaults = io.plasmavmc.host.HostLimits.defaults();
+    HostLimits limits() {
+      HostLimits defaults = HostLimits.defaults();
       String ports = forwardPorts == null || forwardPorts.isBlank() ? defaults.minForwardPort() + "-" + defaults.maxForwardPort() : forwardPorts;
       String[] range = ports.split("-", 2);
-      return new io.plasmavmc.host.HostLimits(forwardAddresses == null || forwardAddresses.isEmpty() ? defaults.forwardAddresses() : forwardAddresses,
+      return new HostLimits(forwardAddresses == null || forwardAddresses.isEmpty() ? defaults.forwardAddresses() : forwardAddresses,
           Integer.parseInt(range[0].trim()), Integer.parseInt(range[range.length - 1].trim()),
           maxVms == null ? defaults.maxVms() : maxVms, memoryOvercommit == null ? defaults.memoryOvercommit() : memoryOvercommit);
     }
@@ -48,12 +51,12 @@ public class WorkerApplication {
   }
 
   @Bean
-  io.micrometer.prometheusmetrics.PrometheusMeterRegistry meterRegistry() {
-    return new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+  PrometheusMeterRegistry meterRegistry() {
+    return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   }
 
   @Bean(destroyMethod = "shutdown")
-  WorkflowServiceStubs workflowService(TemporalProperties temporal, io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry) {
+  WorkflowServiceStubs workflowService(TemporalProperties temporal, PrometheusMeterRegistry registry) {
     return WorkerServiceStubs.connect(temporal.connection(), StickyQueueFilter.Mode.parse(temporal.stickyQueues()), registry);
   }
 
@@ -63,7 +66,7 @@ public class WorkerApplication {
   }
 
   @Bean(destroyMethod = "close")
-  HostWorker hostWorker(WorkflowClient client, WorkerProperties worker, io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry) {
+  HostWorker hostWorker(WorkflowClient client, WorkerProperties worker, PrometheusMeterRegistry registry) {
     HostWorker started = new HostWorker(client, new WorkerSettings(worker.hostId(), worker.runtimeDir(), worker.qemuBinary(),
         worker.imageRoots(), worker.kvm(), worker.orphans(), worker.qemuUser(), worker.limits()), registry).start();
     if (worker.metricsPort() != null && worker.metricsPort() >= 0) {

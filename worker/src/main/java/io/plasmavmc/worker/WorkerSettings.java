@@ -1,6 +1,7 @@
 package io.plasmavmc.worker;
 
 import io.plasmavmc.contract.TaskQueues;
+import io.plasmavmc.host.HostLimits;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -12,7 +13,7 @@ import java.util.List;
  * (default "plasmavmc-qemu", made where missing); a worker that is not root runs QEMU as itself.
  */
 public record WorkerSettings(String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots, String kvm, String orphans,
-    String qemuUser, io.plasmavmc.host.HostLimits limits) {
+    String qemuUser, HostLimits limits) {
   public static final String DEFAULT_QEMU_USER = "plasmavmc-qemu";
 
   public WorkerSettings(String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots, String kvm) {
@@ -41,7 +42,7 @@ public record WorkerSettings(String hostId, Path runtimeDir, Path qemuBinary, Li
     kvm = kvm == null || kvm.isBlank() ? "auto" : kvm;
     orphans = orphans == null || orphans.isBlank() ? "report" : orphans.trim();
     qemuUser = qemuUser == null || qemuUser.isBlank() ? DEFAULT_QEMU_USER : qemuUser.trim();
-    limits = limits == null ? io.plasmavmc.host.HostLimits.defaults() : limits;
+    limits = limits == null ? HostLimits.defaults() : limits;
     if (!orphans.equals("report") && !orphans.equals("kill")) {
       throw new IllegalArgumentException("orphans must be report or kill: " + orphans);
     }
