@@ -2,6 +2,7 @@ package io.plasmavmc.host;
 
 import io.plasmavmc.contract.host.ProbeResult;
 import io.plasmavmc.host.qga.GuestAgentClient;
+import io.plasmavmc.support.DaemonThreads;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,11 +27,7 @@ public final class AgentWatcher implements AutoCloseable {
 
   public AgentWatcher(Duration askEvery, int threads) {
     this.askEvery = askEvery;
-    this.pool = Executors.newScheduledThreadPool(threads, runnable -> {
-      Thread thread = new Thread(runnable, "agent-watcher");
-      thread.setDaemon(true);
-      return thread;
-    });
+    this.pool = Executors.newScheduledThreadPool(threads, DaemonThreads.named("agent-watcher"));
   }
 
   /**

@@ -2,6 +2,7 @@ package io.plasmavmc.host;
 
 import com.google.re2j.Pattern;
 import io.plasmavmc.contract.host.ProbeResult;
+import io.plasmavmc.support.DaemonThreads;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -32,12 +33,7 @@ public final class ConsoleWatcher implements AutoCloseable {
   private static final int MAX_LINE = 4096;
   private static final int READ_CHUNK = 64 * 1024;
 
-  private final ScheduledExecutorService ticks =
-      Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "console-watcher");
-        thread.setDaemon(true);
-        return thread;
-      });
+  private final ScheduledExecutorService ticks = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("console-watcher"));
   private final Map<Wait, Boolean> waits = new ConcurrentHashMap<>();
   private final Duration askEvery;
   private final java.util.concurrent.atomic.AtomicLong rounds = new java.util.concurrent.atomic.AtomicLong();

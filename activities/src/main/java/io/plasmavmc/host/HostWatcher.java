@@ -9,6 +9,7 @@ import io.plasmavmc.host.qemu.RuntimeDirectory;
 import io.plasmavmc.host.qmp.QmpClient;
 import io.plasmavmc.host.qmp.QmpEvent;
 import io.plasmavmc.host.qmp.QmpException;
+import io.plasmavmc.support.DaemonThreads;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,9 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -59,8 +58,8 @@ public final class HostWatcher implements AutoCloseable {
     this.host = host;
     this.sessions = sessions;
     this.checkEvery = checkEvery;
-    this.pool = Executors.newFixedThreadPool(threads, daemon("host-watcher"));
-    this.ticks = Executors.newSingleThreadScheduledExecutor(daemon("host-watcher-ticks"));
+    this.pool = Executors.newFixedThreadPool(threads, DaemonThreads.named("host-watcher"));
+    this.ticks = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("host-watcher-ticks"));
     ticks.scheduleWithFixedDelay(this::checkWanted, checkEvery.toMillis(), checkEvery.toMillis(), TimeUnit.MILLISECONDS);
   }
 
@@ -97,15 +96,6 @@ public final class HostWatcher implements AutoCloseable {
     for (Watch watch : watches.keySet()) {
       watch.stop();
     }
-  }
-
-  private static ThreadFactory daemon(String name) {
-    AtomicInteger count = new AtomicInteger();
-    return runnable -> {
-      Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    };
   }
 
   /** One VM's watch. Its tasks run one at a time, in order, on the shared pool. */
