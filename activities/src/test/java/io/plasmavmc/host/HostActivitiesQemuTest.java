@@ -19,7 +19,8 @@ import io.plasmavmc.contract.spec.GuestCommand;
 import io.plasmavmc.contract.spec.InvalidSpecException;
 import io.plasmavmc.contract.spec.PortForward;
 import io.plasmavmc.contract.spec.VmSpec;
-import io.plasmavmc.host.qemu.RuntimeDirectory;
+import io.plasmavmc.host.qemu.QemuCommandLine;
+import io.plasmavmc.host.vmm.RuntimeDirectory;
 import io.plasmavmc.host.testing.QemuProcessTable;
 import io.plasmavmc.host.testing.TestGuest;
 import java.nio.file.Files;
@@ -83,11 +84,11 @@ class HostActivitiesQemuTest {
     VmHandle handle = host.spawn("agent", guest("agent", TestGuest.agent()).withGuestAgent(true));
     RuntimeDirectory dir = host.directory("agent");
     assertTrue(io.plasmavmc.host.qemu.LinuxProcesses.commandLine(handle.pid()).contains("name=org.qemu.guest_agent.0"));
-    try (AgentWatcher agents = new AgentWatcher(Duration.ofSeconds(5), 2)) {
-      ProbeResult early = agents.await(dir.agentSocket(), Duration.ofMillis(700), () -> true).get(10, java.util.concurrent.TimeUnit.SECONDS);
+    try (AgentWaits agents = new AgentWaits(Duration.ofSeconds(5), 2)) {
+      ProbeResult early = agents.await(QemuCommandLine.agentSocket(dir), Duration.ofMillis(700), () -> true).get(10, java.util.concurrent.TimeUnit.SECONDS);
       assertFalse(early.ready(), "a guest that does not run yet has no agent to answer");
       host.cont("agent");
-      ProbeResult ready = agents.await(dir.agentSocket(), Duration.ofSeconds(90), () -> true).get(100, java.util.concurrent.TimeUnit.SECONDS);
+      ProbeResult ready = agents.await(QemuCommandLine.agentSocket(dir), Duration.ofSeconds(90), () -> true).get(100, java.util.concurrent.TimeUnit.SECONDS);
       assertTrue(ready.ready(), ready.toString());
     }
     TestGuest.awaitReady(dir.serialLog(), 1, Duration.ofSeconds(30));
@@ -419,7 +420,7 @@ class HostActivitiesQemuTest {
     List<String> args = Files.readAllLines(dir.commandLineFile());
     assertEquals(QEMU.toString(), args.get(0));
     assertTrue(args.contains("-sandbox"));
-    assertTrue(Files.exists(dir.qmpSocket()));
+    assertTrue(Files.exists(QemuCommandLine.qmpSocket(dir)));
     host.kill("files");
   }
 }

@@ -155,7 +155,7 @@ public final class HostWorker implements AutoCloseable {
    * few at a time: one by one, the last of a thousand VMs would hear after a thousand round trips.
    */
   private void reportWhatIsFound() {
-    java.util.List<java.util.Map.Entry<String, io.plasmavmc.contract.host.VmStatus>> found = activities.survey().entrySet().stream()
+    java.util.List<java.util.Map.Entry<String, io.plasmavmc.contract.host.VmStatus>> found = activities.recover().entrySet().stream()
         .sorted(java.util.Comparator.comparing(entry -> entry.getValue().alive()))
         .toList();
     if (found.isEmpty()) {

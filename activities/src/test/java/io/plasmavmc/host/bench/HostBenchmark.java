@@ -6,6 +6,7 @@ import io.plasmavmc.contract.spec.Accelerator;
 import io.plasmavmc.contract.spec.VmSpec;
 import io.plasmavmc.host.HostActivitiesImpl;
 import io.plasmavmc.host.HostConfig;
+import io.plasmavmc.host.qemu.QemuCommandLine;
 import io.plasmavmc.host.qmp.QmpClient;
 import io.plasmavmc.host.testing.Percentiles;
 import io.plasmavmc.host.testing.TestGuest;
@@ -69,7 +70,7 @@ public final class HostBenchmark {
       // connection to this VM is closed first and this client owns the monitor.
       host.spawn("raw", bare);
       host.close();
-      try (QmpClient client = QmpClient.connect(host.directory("raw").qmpSocket(), Duration.ofSeconds(5))) {
+      try (QmpClient client = QmpClient.connect(QemuCommandLine.qmpSocket(host.directory("raw")), Duration.ofSeconds(5))) {
         for (int i = 0; i < 500; i++) {
           client.execute("query-status");
         }
