@@ -140,7 +140,12 @@ class HostActivitiesQemuTest {
     assertEquals(VmState.RUNNING, host.reset("graceful").state());
     TestGuest.awaitReady(serial, 2, Duration.ofSeconds(90));
 
-    host.powerdown("graceful");
+    try {
+      host.powerdown("graceful");
+    } catch (VmNotRunningException poweredOffAtOnce) {
+      // The button was pressed; on a busy host the guest can be off before QEMU answers the
+      // query-status that follows it (a workflow takes this as the guest gone on its own).
+    }
     VmStatus exited = host.awaitExit("graceful", Duration.ofSeconds(30));
     assertFalse(exited.alive(), exited.toString());
     assertEquals(VmState.STOPPED, exited.state());
