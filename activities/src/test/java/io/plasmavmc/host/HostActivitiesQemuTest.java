@@ -27,6 +27,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -210,6 +212,29 @@ class HostActivitiesQemuTest {
       restarted.cleanup("restart");
     } finally {
       restarted.close();
+    }
+  }
+
+  @Test
+  void aStartingWorkerRecoversItsRunningQemuAndTheExitNobodyWatched() throws Exception {
+    VmHandle kept = host.spawn("kept", bareQemu("kept"));
+    VmHandle died = host.spawn("died", bareQemu("died"));
+    host.close(); // the old worker goes; its QEMUs stay
+    ProcessHandle.of(died.pid()).orElseThrow().destroyForcibly();
+    ProcessHandle.of(died.pid()).ifPresent(p -> p.onExit().join());
+
+    try (HostActivitiesImpl restarted = new HostActivitiesImpl(config())) {
+      Map<String, VmStatus> found = restarted.recover();
+      assertEquals(Set.of("kept", "died"), found.keySet());
+      VmStatus running = found.get("kept");
+      assertEquals(VmState.CREATED, running.state(), running.toString());
+      assertEquals(kept.pid(), running.pid());
+      assertEquals(kept.startTime(), running.startTime());
+      VmStatus exited = found.get("died");
+      assertEquals(VmState.CRASHED, exited.state(), exited.toString());
+      assertEquals(died.pid(), exited.pid(), "the exit is the dead QEMU's");
+      assertEquals(VmState.RUNNING, restarted.cont("kept").state(), "the recovered handle drives the QEMU it found");
+      assertFalse(restarted.kill("kept").alive());
     }
   }
 
