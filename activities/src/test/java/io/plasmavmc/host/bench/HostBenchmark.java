@@ -9,6 +9,7 @@ import io.plasmavmc.host.HostConfig;
 import io.plasmavmc.host.qemu.QemuCommandLine;
 import io.plasmavmc.host.qmp.QmpClient;
 import io.plasmavmc.host.testing.Percentiles;
+import io.plasmavmc.host.testing.ScratchDirectories;
 import io.plasmavmc.host.testing.TestGuest;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -93,7 +94,7 @@ public final class HostBenchmark {
       row("graceful guest powerdown -> process gone (TCG, 128 MiB)", powerdown, "<= 80 ms");
       row("QMP quit -> process gone (" + accelerator + ")", quit, "<= 40 ms");
     } finally {
-      io.plasmavmc.host.testing.ScratchDirectories.delete(run);
+      ScratchDirectories.delete(run);
     }
   }
 
