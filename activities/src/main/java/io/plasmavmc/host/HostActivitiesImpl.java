@@ -145,7 +145,8 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
   @Override
   public ProbeResult awaitConsole(String vmId, String pattern, long fromOffset, Duration timeout) {
     HostedVm vm = vms.get(vmId);
-    return ActivityCompletions.completeLater(vmId, "console wait", wanted -> consoles.await(vm.console(), pattern, fromOffset, timeout, wanted));
+    return ActivityCompletions.completeLater(vmId, "console wait",
+        wanted -> consoles.await(vm.console(), pattern, fromOffset, timeout, wanted));
   }
 
   @Override

@@ -255,7 +255,7 @@ public final class HostedVm {
   }
 
   /** How {@code process} ended, as the runtime directory recorded it, numbered now. */
-  public VmStatus exitOf(VmProcess process) {
+  private VmStatus exitOf(VmProcess process) {
     return exitOf(process.pid(), process.startTime());
   }
 

@@ -14,11 +14,11 @@ import java.util.function.Consumer;
  * protocol (QEMU: QMP) on a control channel it opens when first needed and keeps; it fails with
  * {@link VmmException}s.
  *
- * <p>Every method but {@link #plan} and {@link #spawnPaused} is about a process the handle found
- * running; the handle tells "not running" from /proc, so a VMM need not.
+ * <p>A method given a {@link VmProcess} is about a process the handle found running; the handle
+ * tells "not running" from /proc, so a VMM need not.
  */
 public interface Vmm {
-  /** Checks {@code spec} for this VMM on this host and works out its launch: a refused spec is refused here, before anything is written. */
+  /** Checks {@code spec} for this VMM on this host and works out its launch, before anything is written. */
   LaunchPlan plan(VmSpec spec);
 
   /**
