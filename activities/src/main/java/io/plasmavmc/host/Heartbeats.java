@@ -7,10 +7,10 @@ import io.temporal.activity.ActivityExecutionContext;
  * Heartbeats when running as a Temporal activity; a no-op when called directly (tests,
  * benchmarks). A cancelled activity learns of it here: heartbeat throws ActivityCanceledException.
  */
-final class Heartbeats {
+public final class Heartbeats {
   private Heartbeats() {}
 
-  static void beat(Object details) {
+  public static void beat(Object details) {
     ActivityExecutionContext context;
     try {
       context = Activity.getExecutionContext();

@@ -1,16 +1,17 @@
 package io.plasmavmc.host;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.plasmavmc.contract.spec.InvalidSpecException;
 import io.plasmavmc.contract.spec.PortForward;
 import io.plasmavmc.contract.spec.VmSpec;
-import io.plasmavmc.host.qemu.RuntimeDirectory;
+import io.plasmavmc.host.vm.HostedVm;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Admits a VM to this host under its {@link HostLimits}: its port forwards, its memory against
@@ -18,8 +19,6 @@ import java.util.Set;
  * restarted worker counts them too) and by the spawns under way (reserved until they end).
  */
 final class HostCapacity {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private final HostLimits limits;
   private final long hostMemoryMib;
   private final Map<String, Integer> reserved = new HashMap<>();
@@ -50,11 +49,11 @@ final class HostCapacity {
   }
 
   /**
-   * Reserves room for {@code vmId} among {@code running} (VM id to runtime directory of each
-   * running QEMU), or refuses naming the limit it would pass. Release with {@link #release}.
+   * Reserves room for {@code vmId} among the VMs that run, or refuses naming the limit it would
+   * pass; returns what gives the room back.
    */
-  synchronized void reserve(String vmId, VmSpec spec, Map<String, RuntimeDirectory> running) {
-    Set<String> counted = running.keySet();
+  synchronized Runnable reserve(String vmId, VmSpec spec, List<HostedVm> running) {
+    Set<String> counted = running.stream().map(HostedVm::id).collect(Collectors.toSet());
     int vms = running.size() + (int) reserved.keySet().stream().filter(id -> !counted.contains(id)).count();
     if (vms >= limits.maxVms()) {
       throw new HostFullException("this host runs its limit of " + limits.maxVms() + " VMs (max VMs)");
@@ -62,8 +61,8 @@ final class HostCapacity {
     long most = memoryLimitMib();
     if (most > 0) {
       long used = 0;
-      for (Map.Entry<String, RuntimeDirectory> vm : running.entrySet()) {
-        used += reserved.containsKey(vm.getKey()) ? 0 : memoryOf(vm.getValue());
+      for (HostedVm vm : running) {
+        used += reserved.containsKey(vm.id()) ? 0 : vm.directory().specMemoryMib();
       }
       used += reserved.values().stream().mapToLong(Integer::longValue).sum();
       if (used + spec.memoryMib() > most) {
@@ -72,22 +71,15 @@ final class HostCapacity {
       }
     }
     reserved.put(vmId, spec.memoryMib());
+    return () -> release(vmId);
   }
 
-  synchronized void release(String vmId) {
+  private synchronized void release(String vmId) {
     reserved.remove(vmId);
   }
 
   private long memoryLimitMib() {
     return hostMemoryMib <= 0 ? 0 : (long) (hostMemoryMib * limits.memoryOvercommit());
-  }
-
-  private static int memoryOf(RuntimeDirectory dir) {
-    try {
-      return JSON.readTree(dir.specFile().toFile()).path("memoryMib").asInt(0);
-    } catch (IOException e) {
-      return 0;
-    }
   }
 
   /** MemTotal of /proc/meminfo, in MiB; 0 when unknown (no memory limit then). */

@@ -1,5 +1,7 @@
 package io.plasmavmc.host;
 
+import io.plasmavmc.host.qemu.KvmProbe;
+import io.plasmavmc.host.qemu.QemuIdentity;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -18,7 +20,7 @@ public record HostConfig(
     Duration qmpTimeout,
     Duration spawnTimeout,
     Duration killStepTimeout,
-    io.plasmavmc.host.qemu.QemuIdentity qemuIdentity,
+    QemuIdentity qemuIdentity,
     HostLimits limits) {
 
   public HostConfig {
@@ -31,14 +33,14 @@ public record HostConfig(
         Duration.ofSeconds(3), null, HostLimits.defaults());
   }
 
-  /** Probes KVM on this host (see {@code KvmProbe}): usable, and with which CPU model. */
+  /** Probes KVM on this host (see {@link KvmProbe}): usable, and with which CPU model. */
   public static HostConfig probed(Path runtimeRoot, Path qemuBinary, List<Path> imageRoots) {
     return probed(runtimeRoot, qemuBinary, imageRoots, null);
   }
 
   /** Probes KVM for QEMU running as {@code identity} (null: as this process). */
-  public static HostConfig probed(Path runtimeRoot, Path qemuBinary, List<Path> imageRoots, io.plasmavmc.host.qemu.QemuIdentity identity) {
-    var model = io.plasmavmc.host.qemu.KvmProbe.kvmCpuModel(qemuBinary, identity);
+  public static HostConfig probed(Path runtimeRoot, Path qemuBinary, List<Path> imageRoots, QemuIdentity identity) {
+    var model = KvmProbe.kvmCpuModel(qemuBinary, identity);
     return of(runtimeRoot, qemuBinary, imageRoots, model.isPresent()).withKvmCpuModel(model.orElse("host")).withQemuIdentity(identity);
   }
 
@@ -47,7 +49,7 @@ public record HostConfig(
         qemuIdentity, value);
   }
 
-  public HostConfig withQemuIdentity(io.plasmavmc.host.qemu.QemuIdentity value) {
+  public HostConfig withQemuIdentity(QemuIdentity value) {
     return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, kvmCpuModel, qmpTimeout, spawnTimeout, killStepTimeout, value, limits);
   }
 

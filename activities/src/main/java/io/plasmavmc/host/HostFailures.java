@@ -8,14 +8,25 @@ import io.temporal.common.interceptors.ActivityInboundCallsInterceptor;
 import io.temporal.common.interceptors.ActivityInboundCallsInterceptorBase;
 import io.temporal.common.interceptors.WorkerInterceptorBase;
 import io.temporal.failure.ApplicationFailure;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Host failures leave the host as {@link FailureReasons}, never as this room's exception class
  * names: the interceptor translates what an activity throws, and asynchronously completed
- * activities (the watchers') translate with {@link #toFailure}. Anything not listed stays as
- * thrown, and Temporal retries it.
+ * activities (monitors and long waits) translate with {@link #toFailure}. Anything not listed
+ * stays as thrown, and Temporal retries it.
  */
 public final class HostFailures extends WorkerInterceptorBase {
+  private static final List<Map.Entry<Class<? extends RuntimeException>, String>> REASONS = List.of(
+      Map.entry(InvalidSpecException.class, FailureReasons.INVALID_SPEC),
+      Map.entry(SpawnFailedException.class, FailureReasons.SPAWN_FAILED),
+      Map.entry(HostFullException.class, FailureReasons.HOST_FULL),
+      Map.entry(VmNotRunningException.class, FailureReasons.VM_NOT_RUNNING),
+      Map.entry(VmStillRunningException.class, FailureReasons.VM_STILL_RUNNING),
+      Map.entry(QmpTimeoutException.class, FailureReasons.QMP_TIMEOUT),
+      Map.entry(QmpErrorException.class, FailureReasons.QMP_ERROR));
+
   @Override
   public ActivityInboundCallsInterceptor interceptActivity(ActivityInboundCallsInterceptor next) {
     return new ActivityInboundCallsInterceptorBase(next) {
@@ -40,26 +51,10 @@ public final class HostFailures extends WorkerInterceptorBase {
   }
 
   private static String reason(Throwable thrown) {
-    if (thrown instanceof InvalidSpecException) {
-      return FailureReasons.INVALID_SPEC;
-    }
-    if (thrown instanceof SpawnFailedException) {
-      return FailureReasons.SPAWN_FAILED;
-    }
-    if (thrown instanceof HostFullException) {
-      return FailureReasons.HOST_FULL;
-    }
-    if (thrown instanceof VmNotRunningException) {
-      return FailureReasons.VM_NOT_RUNNING;
-    }
-    if (thrown instanceof VmStillRunningException) {
-      return FailureReasons.VM_STILL_RUNNING;
-    }
-    if (thrown instanceof QmpTimeoutException) {
-      return FailureReasons.QMP_TIMEOUT;
-    }
-    if (thrown instanceof QmpErrorException) {
-      return FailureReasons.QMP_ERROR;
+    for (Map.Entry<Class<? extends RuntimeException>, String> reason : REASONS) {
+      if (reason.getKey().isInstance(thrown)) {
+        return reason.getValue();
+      }
     }
     return null;
   }

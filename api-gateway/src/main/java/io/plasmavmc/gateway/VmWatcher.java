@@ -9,6 +9,7 @@ import io.plasmavmc.api.v1.VmState;
 import io.plasmavmc.contract.StateChange;
 import io.plasmavmc.contract.VmRecord;
 import io.plasmavmc.contract.VmWatch;
+import io.plasmavmc.support.DaemonThreads;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -43,8 +44,8 @@ public final class VmWatcher implements AutoCloseable {
 
   VmWatcher(VmDirectory directory, Duration interval) {
     this.directory = directory;
-    this.ticks = Executors.newSingleThreadScheduledExecutor(daemon("watch-vm-ticks"));
-    this.reads = Executors.newFixedThreadPool(4, daemon("watch-vm"));
+    this.ticks = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("watch-vm-ticks"));
+    this.reads = Executors.newFixedThreadPool(4, DaemonThreads.named("watch-vm"));
     ticks.scheduleWithFixedDelay(this::tick, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
   }
 
@@ -220,15 +221,6 @@ public final class VmWatcher implements AutoCloseable {
         || !Objects.equals(before.getStateReason(), after.getStateReason())
         || before.getQemuPid() != after.getQemuPid()
         || !Objects.equals(before.getQemuRunState(), after.getQemuRunState());
-  }
-
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
-    AtomicInteger n = new AtomicInteger();
-    return runnable -> {
-      Thread thread = new Thread(runnable, name + "-" + n.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    };
   }
 
   @Override

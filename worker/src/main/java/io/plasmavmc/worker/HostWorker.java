@@ -3,14 +3,17 @@ package io.plasmavmc.worker;
 import io.plasmavmc.contract.TaskQueues;
 import io.plasmavmc.contract.VmWorkflowClient;
 import io.plasmavmc.contract.host.HostEvent;
+import io.plasmavmc.contract.host.VmStatus;
 import io.plasmavmc.host.HostActivitiesImpl;
 import io.plasmavmc.host.HostConfig;
 import io.plasmavmc.host.HostFailures;
 import io.plasmavmc.host.qemu.QemuIdentity;
+import io.plasmavmc.support.DaemonThreads;
 import io.plasmavmc.workflow.HostScanWorkflowImpl;
 import io.plasmavmc.workflow.VmRegistryWorkflowImpl;
 import io.plasmavmc.workflow.VmWorkflowImpl;
 import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.common.interceptors.WorkerInterceptor;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
@@ -18,7 +21,14 @@ import io.temporal.worker.WorkerFactoryOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.time.Instant;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -148,26 +158,26 @@ public final class HostWorker implements AutoCloseable {
   }
 
   /**
-   * Tells each VM workflow of this host what the starting worker finds: its QEMU's state, or the
-   * exit of a QEMU that died while no worker watched. The workflow applies it (if it is news) and
+   * Tells each VM workflow of this host what the starting worker recovers (see {@code Recovery}):
+   * its QEMU's state, or the exit of a QEMU that died while no worker watched. The workflow applies it (if it is news) and
    * starts a new monitor at once, instead of waiting for the dead worker's monitor to time out.
    * Exits go first (they change a VM's state; the rest only renew a monitor) and reports go out a
    * few at a time: one by one, the last of a thousand VMs would hear after a thousand round trips.
    */
   private void reportWhatIsFound() {
-    java.util.List<java.util.Map.Entry<String, io.plasmavmc.contract.host.VmStatus>> found = activities.survey().entrySet().stream()
-        .sorted(java.util.Comparator.comparing(entry -> entry.getValue().alive()))
+    List<Map.Entry<String, VmStatus>> found = activities.recover().entrySet().stream()
+        .sorted(Comparator.comparing(entry -> entry.getValue().alive()))
         .toList();
     if (found.isEmpty()) {
       return;
     }
-    java.util.concurrent.ExecutorService senders = java.util.concurrent.Executors.newFixedThreadPool(Math.min(8, found.size()));
+    ExecutorService senders = Executors.newFixedThreadPool(Math.min(8, found.size()), DaemonThreads.named("vm-reports"));
     try {
       found.forEach(entry -> senders.execute(() -> report(entry.getKey(), entry.getValue())));
     } finally {
       senders.shutdown();
       try {
-        if (!senders.awaitTermination(2, java.util.concurrent.TimeUnit.MINUTES)) {
+        if (!senders.awaitTermination(2, TimeUnit.MINUTES)) {
           log.warn("host worker {}: still reporting its VMs to their workflows after 2 minutes", settings.hostId());
         }
       } catch (InterruptedException e) {
@@ -176,12 +186,12 @@ public final class HostWorker implements AutoCloseable {
     }
   }
 
-  private void report(String vmId, io.plasmavmc.contract.host.VmStatus status) {
+  private void report(String vmId, VmStatus status) {
     try {
       forgetStickyWorker(TaskQueues.workflowId(vmId));
       client.newUntypedWorkflowStub(TaskQueues.workflowId(vmId)).signal(HostEvent.SIGNAL,
-          new HostEvent(vmId, status.pid(), HostEvent.WORKER_STARTED, status, java.time.Instant.now(), "host worker started"));
-    } catch (io.temporal.client.WorkflowNotFoundException e) {
+          new HostEvent(vmId, status.pid(), HostEvent.WORKER_STARTED, status, Instant.now(), "host worker started"));
+    } catch (WorkflowNotFoundException e) {
       // no running workflow: an orphan, reported below
     } catch (RuntimeException e) {
       log.warn("VM {}: cannot report it to its workflow: {}", vmId, e.getMessage());

@@ -4,15 +4,16 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Tells whether this host can run guests under KVM and with which CPU model. {@code -cpu host} is
- * what libvirt's host-passthrough gives and is right on real hosts; some nested hypervisors (the
- * PVM-based KVM of these CI machines among them) refuse an MSR it implies, so the probe starts a
- * paused QEMU with each candidate once and keeps the first that starts.
+ * what libvirt's host-passthrough gives and is right on real hosts; some nested hypervisors
+ * (PVM-based KVM among them) refuse an MSR it implies, so the probe starts a paused QEMU with each
+ * candidate once and keeps the first that starts.
  */
 public final class KvmProbe {
   private static final List<String> CPU_MODELS = List.of("host", "host,-arch-capabilities", "max");
@@ -57,7 +58,7 @@ public final class KvmProbe {
         identity.own(dir);
       }
       Path pidFile = dir.resolve("pid");
-      List<String> command = new java.util.ArrayList<>(identity == null ? List.of() : identity.prefix());
+      List<String> command = new ArrayList<>(identity == null ? List.of() : identity.prefix());
       command.addAll(List.of(qemuBinary.toString(), "-machine", "q35", "-accel", "kvm", "-cpu", cpuModel,
           "-m", "16M", "-nodefaults", "-no-user-config", "-display", "none", "-S", "-daemonize", "-pidfile", pidFile.toString()));
       Process qemu = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();

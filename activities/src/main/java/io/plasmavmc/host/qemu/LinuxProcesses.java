@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /**
  * Reads and signals processes through /proc, with the two guards a VM manager needs: a zombie is
@@ -80,9 +81,14 @@ public final class LinuxProcesses {
    * sub-millisecond intervals because QEMU usually exits within milliseconds of being asked.
    */
   public static boolean awaitGone(long pid, String marker, Duration timeout) {
+    return awaitGone(() -> isAliveAndOwned(pid, marker), timeout);
+  }
+
+  /** Waits until {@code alive} says false, polling as {@link #awaitGone(long, String, Duration)} does; returns whether it did. */
+  public static boolean awaitGone(BooleanSupplier alive, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     long sleepMicros = 200;
-    while (isAliveAndOwned(pid, marker)) {
+    while (alive.getAsBoolean()) {
       if (System.nanoTime() >= deadline) {
         return false;
       }
@@ -90,7 +96,7 @@ public final class LinuxProcesses {
         Thread.sleep(sleepMicros / 1000, (int) (sleepMicros % 1000) * 1000);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return !isAliveAndOwned(pid, marker);
+        return !alive.getAsBoolean();
       }
       sleepMicros = Math.min(sleepMicros * 2, 20_000);
     }

@@ -4,6 +4,7 @@ import io.plasmavmc.contract.spec.Accelerator;
 import io.plasmavmc.contract.spec.DiskSpec;
 import io.plasmavmc.contract.spec.PortForward;
 import io.plasmavmc.contract.spec.VmSpec;
+import io.plasmavmc.host.vmm.RuntimeDirectory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -99,19 +100,29 @@ public final class QemuCommandLine {
 
     add(args, "-chardev", "file,id=serial0,path=" + QemuOptionValue.escape("runtime_dir", dir.serialLog().toString()));
     add(args, "-serial", "chardev:serial0");
-    add(args, "-chardev", "socket,id=qmp,path=" + QemuOptionValue.escape("runtime_dir", dir.qmpSocket().toString())
+    add(args, "-chardev", "socket,id=qmp,path=" + QemuOptionValue.escape("runtime_dir", qmpSocket(dir).toString())
         + ",server=on,wait=off");
     add(args, "-mon", "chardev=qmp,mode=control");
     if (spec.guestAgent()) {
       // The guest agent's channel: a virtio-serial port the guest's qemu-ga opens by its name.
       add(args, "-device", "virtio-serial-pci,id=virtio-serial0");
-      add(args, "-chardev", "socket,id=qga0,path=" + QemuOptionValue.escape("runtime_dir", dir.agentSocket().toString())
+      add(args, "-chardev", "socket,id=qga0,path=" + QemuOptionValue.escape("runtime_dir", agentSocket(dir).toString())
           + ",server=on,wait=off");
       add(args, "-device", "virtserialport,chardev=qga0,name=org.qemu.guest_agent.0");
     }
     add(args, "-pidfile", dir.pidFile().toString());
     add(args, "-sandbox", SANDBOX);
     return List.copyOf(args);
+  }
+
+  /** QEMU's monitor socket in the VM's runtime directory. */
+  public static Path qmpSocket(RuntimeDirectory dir) {
+    return dir.socket("qmp.sock");
+  }
+
+  /** The host's end of the guest agent's virtio-serial channel (VMs with spec.guest_agent). */
+  public static Path agentSocket(RuntimeDirectory dir) {
+    return dir.socket("qga.sock");
   }
 
   private static void add(List<String> args, String option, String value) {

@@ -1,6 +1,7 @@
 package io.plasmavmc.host.qemu;
 
 import io.plasmavmc.host.SpawnFailedException;
+import io.plasmavmc.host.vmm.RuntimeDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,6 +70,6 @@ public final class QemuLauncher {
 
   /** QEMU writes its pidfile and opens its QMP socket before it waits, paused, for a monitor. */
   private static boolean ready(RuntimeDirectory dir) {
-    return Files.exists(dir.qmpSocket()) && dir.readPid().isPresent();
+    return Files.exists(QemuCommandLine.qmpSocket(dir)) && dir.readPid().isPresent();
   }
 }

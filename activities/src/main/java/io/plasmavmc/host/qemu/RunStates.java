@@ -2,13 +2,11 @@ package io.plasmavmc.host.qemu;
 
 import io.plasmavmc.contract.VmState;
 import io.plasmavmc.contract.host.VmStatus;
+import io.plasmavmc.host.vmm.RuntimeDirectory;
 import java.util.Optional;
 
 /** Maps what QEMU reports (its run state, or how it exited) onto PlasmaVMC's lifecycle states. */
 public final class RunStates {
-  /** Recorded in the runtime directory by PlasmaVMC's own kill, before it asks QEMU to quit. */
-  public static final String KILLED_BY_PLASMAVMC = "host-kill";
-
   private RunStates() {}
 
   /** A live QEMU in QMP run state {@code runState} (query-status). */
@@ -37,7 +35,7 @@ public final class RunStates {
     }
     String reason = exitReason.get();
     return switch (reason) {
-      case KILLED_BY_PLASMAVMC -> gone(vmId, VmState.STOPPED, "stopped by PlasmaVMC (QEMU was ended)");
+      case RuntimeDirectory.KILLED_BY_HOST -> gone(vmId, VmState.STOPPED, "stopped by PlasmaVMC (QEMU was ended)");
       case "guest-shutdown" -> gone(vmId, VmState.STOPPED, "the guest powered off");
       case "host-qmp-quit" -> gone(vmId, VmState.STOPPED, "QEMU quit on a QMP request");
       case "host-ui" -> gone(vmId, VmState.STOPPED, "QEMU was closed from its user interface");
@@ -46,10 +44,6 @@ public final class RunStates {
       case "host-error" -> gone(vmId, VmState.FAILED, "QEMU stopped on a host error");
       default -> gone(vmId, VmState.STOPPED, "QEMU exited (" + reason + ")");
     };
-  }
-
-  public static VmStatus absent(String vmId) {
-    return new VmStatus(vmId, VmState.STOPPED, "", 0, false, "no QEMU and no runtime directory for this VM on this host");
   }
 
   private static VmStatus status(String vmId, VmState state, String runState, long pid, String reason) {

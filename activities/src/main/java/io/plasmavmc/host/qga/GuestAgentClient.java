@@ -10,6 +10,7 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
@@ -80,7 +81,7 @@ public final class GuestAgentClient implements AutoCloseable {
    * Starts {@code path} with {@code args} in the guest (guest-exec, output captured) and returns
    * the guest's pid of it. Call after {@link #sync}, which drained anything stale.
    */
-  public long exec(String path, java.util.List<String> args, Duration timeout) throws IOException {
+  public long exec(String path, List<String> args, Duration timeout) throws IOException {
     com.fasterxml.jackson.databind.node.ObjectNode arguments = JSON.createObjectNode()
         .put("path", path).put("capture-output", true);
     com.fasterxml.jackson.databind.node.ArrayNode arg = arguments.putArray("arg");

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.plasmavmc.host.ObservationClock;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -24,7 +25,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import io.plasmavmc.host.ObservationClock;
 import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 import org.slf4j.Logger;
@@ -130,7 +130,7 @@ public final class QmpClient implements AutoCloseable {
 
   /**
    * Sends a command and waits for its reply: its {@code return} value, numbered by
-   * {@link io.plasmavmc.host.ObservationClock} as the reader took it off the socket, so replies
+   * {@link ObservationClock} as the reader took it off the socket, so replies
    * and events of one QEMU keep the order QEMU sent them in, whichever caller wakes first.
    */
   public QmpReply call(String command, Map<String, ?> arguments, Duration timeout) {

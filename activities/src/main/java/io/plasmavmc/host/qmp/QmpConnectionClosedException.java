@@ -1,6 +1,9 @@
 package io.plasmavmc.host.qmp;
 
-/** The monitor connection ended (QEMU exited, or the client was closed) before a reply came. */
+/**
+ * There is no monitor connection: it ended (QEMU exited, or the client was closed) before a reply
+ * came, or QEMU's socket refused it.
+ */
 public class QmpConnectionClosedException extends QmpException {
   public QmpConnectionClosedException(String message) {
     super(message);
@@ -8,5 +11,10 @@ public class QmpConnectionClosedException extends QmpException {
 
   public QmpConnectionClosedException(String message, Throwable cause) {
     super(message, cause);
+  }
+
+  @Override
+  public boolean unreachable() {
+    return true;
   }
 }

@@ -1,7 +1,9 @@
 package io.plasmavmc.host.qmp;
 
-/** Base of every failure the QMP client reports. */
-public class QmpException extends RuntimeException {
+import io.plasmavmc.host.vmm.VmmException;
+
+/** Base of every failure the QMP client reports: QEMU's failures as a VMM's. */
+public class QmpException extends VmmException {
   public QmpException(String message) {
     super(message);
   }

@@ -6,8 +6,10 @@ import io.plasmavmc.contract.spec.Accelerator;
 import io.plasmavmc.contract.spec.VmSpec;
 import io.plasmavmc.host.HostActivitiesImpl;
 import io.plasmavmc.host.HostConfig;
+import io.plasmavmc.host.qemu.QemuCommandLine;
 import io.plasmavmc.host.qmp.QmpClient;
 import io.plasmavmc.host.testing.Percentiles;
+import io.plasmavmc.host.testing.ScratchDirectories;
 import io.plasmavmc.host.testing.TestGuest;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,7 +71,7 @@ public final class HostBenchmark {
       // connection to this VM is closed first and this client owns the monitor.
       host.spawn("raw", bare);
       host.close();
-      try (QmpClient client = QmpClient.connect(host.directory("raw").qmpSocket(), Duration.ofSeconds(5))) {
+      try (QmpClient client = QmpClient.connect(QemuCommandLine.qmpSocket(host.directory("raw")), Duration.ofSeconds(5))) {
         for (int i = 0; i < 500; i++) {
           client.execute("query-status");
         }
@@ -92,7 +94,7 @@ public final class HostBenchmark {
       row("graceful guest powerdown -> process gone (TCG, 128 MiB)", powerdown, "<= 80 ms");
       row("QMP quit -> process gone (" + accelerator + ")", quit, "<= 40 ms");
     } finally {
-      io.plasmavmc.host.testing.ScratchDirectories.delete(run);
+      ScratchDirectories.delete(run);
     }
   }
 

@@ -10,6 +10,7 @@ import io.plasmavmc.contract.spec.DiskSpec;
 import io.plasmavmc.contract.spec.InvalidSpecException;
 import io.plasmavmc.contract.spec.PortForward;
 import io.plasmavmc.contract.spec.VmSpec;
+import io.plasmavmc.host.vmm.RuntimeDirectory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

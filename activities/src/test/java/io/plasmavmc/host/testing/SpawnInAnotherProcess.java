@@ -4,6 +4,8 @@ import io.plasmavmc.contract.host.VmHandle;
 import io.plasmavmc.contract.spec.VmSpec;
 import io.plasmavmc.host.HostActivitiesImpl;
 import io.plasmavmc.host.HostConfig;
+import io.plasmavmc.host.qemu.QemuIdentity;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -18,14 +20,14 @@ public final class SpawnInAnotherProcess {
     Path runtimeRoot = Path.of(args[0]);
     String vmId = args[1];
     try (HostActivitiesImpl host = new HostActivitiesImpl(HostConfig.of(runtimeRoot, Path.of("/usr/bin/qemu-system-x86_64"), List.of(), false)
-        .withQemuIdentity(io.plasmavmc.host.qemu.QemuIdentity.ensure("plasmavmc-qemu")))) {
+        .withQemuIdentity(QemuIdentity.ensure("plasmavmc-qemu")))) {
       VmHandle handle = host.spawn(vmId, VmSpec.of(vmId).withResources(1, 64).withNetwork(false, List.of()));
       System.out.println("pid " + handle.pid() + (handle.reattached() ? " reattached" : " started"));
     }
   }
 
   /** Starts the process: java with this test classpath. */
-  public static Process start(Path runtimeRoot, String vmId) throws java.io.IOException {
+  public static Process start(Path runtimeRoot, String vmId) throws IOException {
     return new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-cp", System.getProperty("java.class.path"),
         SpawnInAnotherProcess.class.getName(), runtimeRoot.toString(), vmId).redirectErrorStream(true).start();
   }

@@ -19,14 +19,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The host's console watcher on a file written as QEMU writes a serial log: a little at a time. */
-class ConsoleWatcherTest {
-  private final ConsoleWatcher watcher = new ConsoleWatcher(Duration.ofMillis(50));
+/** The host's console waits on a file written as QEMU writes a serial log: a little at a time. */
+class ConsoleWaitsTest {
+  private final ConsoleWaits waits = new ConsoleWaits(Duration.ofMillis(50));
   @TempDir Path dir;
 
   @AfterEach
   void close() {
-    watcher.close();
+    waits.close();
   }
 
   private void write(Path log, String text) throws Exception {
@@ -38,7 +38,7 @@ class ConsoleWatcherTest {
     Path log = dir.resolve("serial.log");
     write(log, "PLASMAVMC-GUEST-READY from the boot before\n");
     long offset = Files.size(log);
-    CompletableFuture<ProbeResult> match = watcher.await(log, "GUEST-READY variant=\\w+", offset, Duration.ofSeconds(30), () -> true);
+    CompletableFuture<ProbeResult> match = waits.await(log, "GUEST-READY variant=\\w+", offset, Duration.ofSeconds(30), () -> true);
     write(log, "[    0.1] booting\r\nPLASMAVMC-GUE");
     awaitFullRound();
     assertFalse(match.isDone(), "half a marker is no marker, and the old one does not count");
@@ -53,8 +53,8 @@ class ConsoleWatcherTest {
   @Test
   void aPromptWithoutANewlineMatches() throws Exception {
     Path log = dir.resolve("serial.log");
-    CompletableFuture<ProbeResult> match = watcher.await(log, "login: $", 0, Duration.ofSeconds(30), () -> true);
-    awaitFullRound(); // the watcher has looked for the log, which does not exist yet: QEMU has not created it
+    CompletableFuture<ProbeResult> match = waits.await(log, "login: $", 0, Duration.ofSeconds(30), () -> true);
+    awaitFullRound(); // the waits have looked for the log, which does not exist yet: QEMU has not created it
     write(log, "Debian GNU/Linux 12 guest ttyS0\n\nguest login: ");
     assertEquals("guest login: ", match.get(5, TimeUnit.SECONDS).detail());
   }
@@ -63,19 +63,19 @@ class ConsoleWatcherTest {
   void theWaitEndsUnmatchedAtItsTimeoutOrWhenNoLongerWanted() throws Exception {
     Path log = dir.resolve("serial.log");
     write(log, "nothing of note\n");
-    assertFalse(watcher.await(log, "READY", 0, Duration.ofMillis(200), () -> true).get(5, TimeUnit.SECONDS).ready());
+    assertFalse(waits.await(log, "READY", 0, Duration.ofMillis(200), () -> true).get(5, TimeUnit.SECONDS).ready());
     AtomicBoolean wanted = new AtomicBoolean(true);
-    CompletableFuture<ProbeResult> abandoned = watcher.await(log, "READY", 0, Duration.ofSeconds(30), wanted::get);
+    CompletableFuture<ProbeResult> abandoned = waits.await(log, "READY", 0, Duration.ofSeconds(30), wanted::get);
     wanted.set(false);
     assertThrows(CancellationException.class, () -> abandoned.get(5, TimeUnit.SECONDS));
-    assertEquals(0, watcher.waiting());
+    assertEquals(0, waits.waiting());
   }
 
   @Test
   void aTruncatedLogIsReadFromItsStartAndHostileLinesStayBounded() throws Exception {
     Path log = dir.resolve("serial.log");
     write(log, "x".repeat(10_000) + "\n");
-    CompletableFuture<ProbeResult> match = watcher.await(log, "(a+)+$", 10_001, Duration.ofSeconds(30), () -> true);
+    CompletableFuture<ProbeResult> match = waits.await(log, "(a+)+$", 10_001, Duration.ofSeconds(30), () -> true);
     // A new QEMU: the log starts again, shorter than the offset. Its long line of a's is matched in
     // bounded pieces; a backtracking engine would take ages on this pattern, RE2 answers at once.
     Files.writeString(log, "new boot\n" + "a".repeat(9_000) + "!");
@@ -84,13 +84,13 @@ class ConsoleWatcherTest {
     assertTrue(matched.detail().startsWith("aaaa") && matched.detail().length() == 200, "the reported line is cut short: " + matched.detail().length());
   }
 
-  /** Waits until the watcher has gone once over every wait since now (it then read what was written before). */
+  /** Waits until the waits have gone once over every wait since now (they then read what was written before). */
   private void awaitFullRound() throws InterruptedException {
-    long start = watcher.rounds();
+    long start = waits.rounds();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (watcher.rounds() < start + 2 && System.nanoTime() < deadline) {
+    while (waits.rounds() < start + 2 && System.nanoTime() < deadline) {
       Thread.sleep(1);
     }
-    assertTrue(watcher.rounds() >= start + 2, "the watcher polls");
+    assertTrue(waits.rounds() >= start + 2, "the console waits poll");
   }
 }

@@ -2,7 +2,9 @@ package io.plasmavmc.host;
 
 import com.google.re2j.Pattern;
 import io.plasmavmc.contract.host.ProbeResult;
+import io.plasmavmc.support.DaemonThreads;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,25 +28,20 @@ import org.slf4j.LoggerFactory;
  * matches it line by line (the unfinished last line too, so a prompt such as {@code login: } that
  * ends without a newline is seen). A wait costs a file read per tick, no thread and no activity slot.
  */
-public final class ConsoleWatcher implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(ConsoleWatcher.class);
+public final class ConsoleWaits implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ConsoleWaits.class);
   static final Duration POLL = Duration.ofMillis(10);
   /** A longer line is matched in pieces of this size: a guest cannot make the host buffer without bound. */
   private static final int MAX_LINE = 4096;
   private static final int READ_CHUNK = 64 * 1024;
 
-  private final ScheduledExecutorService ticks =
-      Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "console-watcher");
-        thread.setDaemon(true);
-        return thread;
-      });
+  private final ScheduledExecutorService ticks = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("console-waits"));
   private final Map<Wait, Boolean> waits = new ConcurrentHashMap<>();
   private final Duration askEvery;
-  private final java.util.concurrent.atomic.AtomicLong rounds = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong rounds = new AtomicLong();
 
   /** {@code askEvery}: how often each wait's {@code wanted} is asked (it heartbeats an activity). */
-  public ConsoleWatcher(Duration askEvery) {
+  public ConsoleWaits(Duration askEvery) {
     this.askEvery = askEvery;
     ticks.scheduleWithFixedDelay(this::tick, POLL.toMillis(), POLL.toMillis(), TimeUnit.MILLISECONDS);
   }
@@ -167,7 +165,7 @@ public final class ConsoleWatcher implements AutoCloseable {
       } catch (NoSuchFileException e) {
         return false; // QEMU has not created it yet
       } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
+        throw new UncheckedIOException(e);
       }
     }
 

@@ -1,14 +1,20 @@
-package io.plasmavmc.host.qemu;
+package io.plasmavmc.host.vmm;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.plasmavmc.contract.spec.InvalidSpecException;
+import io.plasmavmc.contract.spec.VmSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.List;
@@ -18,15 +24,21 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * A VM's directory on its host, {@code <runtime-root>/<vmId>/}, mode 0700: the QMP socket, the
- * pidfile, the serial log, QEMU's stderr, the spec and the exact command line it was started with,
- * and the record of how it exited. Everything PlasmaVMC knows about a VM on a host is here, so a
- * restarted worker finds its VMs again.
+ * A VM's directory on its host, {@code <runtime-root>/<vmId>/}, mode 0700: the VMM's sockets, the
+ * pidfile, the serial log, the VMM's stderr, the spec and the exact command line it was started
+ * with, and the record of how it exited. Everything PlasmaVMC knows about a VM on a host is here,
+ * so a restarted worker finds its VMs again.
  */
 public final class RuntimeDirectory {
+  /** Recorded as the exit by PlasmaVMC's own kill, before it asks the VMM to quit. */
+  public static final String KILLED_BY_HOST = "host-kill";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern VM_ID = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}");
   /** sun_path holds 108 bytes including the terminating NUL. */
   private static final int MAX_SOCKET_PATH = 107;
+  /** Sockets in the directory have names of at most this many bytes ({@code qmp.sock}). */
+  private static final int MAX_SOCKET_NAME = 8;
 
   private final String vmId;
   private final Path path;
@@ -37,7 +49,7 @@ public final class RuntimeDirectory {
     }
     this.vmId = vmId;
     this.path = runtimeRoot.toAbsolutePath().normalize().resolve(vmId);
-    if (qmpSocket().toString().getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
+    if (path.toString().getBytes(StandardCharsets.UTF_8).length + 1 + MAX_SOCKET_NAME > MAX_SOCKET_PATH) {
       throw new InvalidSpecException("vm_id", "makes the QMP socket path longer than 107 bytes; use a shorter runtime directory");
     }
   }
@@ -50,13 +62,12 @@ public final class RuntimeDirectory {
     return path;
   }
 
-  public Path qmpSocket() {
-    return path.resolve("qmp.sock");
-  }
-
-  /** The host's end of the guest agent's virtio-serial channel (VMs with spec.guest_agent). */
-  public Path agentSocket() {
-    return path.resolve("qga.sock");
+  /** A Unix socket the VMM listens on in this directory: its name short enough for every VM id this class accepts. */
+  public Path socket(String name) {
+    if (name.getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_NAME) {
+      throw new IllegalArgumentException("socket names have at most " + MAX_SOCKET_NAME + " bytes: " + name);
+    }
+    return path.resolve(name);
   }
 
   public Path pidFile() {
@@ -108,11 +119,10 @@ public final class RuntimeDirectory {
    * it: of two processes that spawn this VM at once (two workers with one host id, or a stale
    * one), the second finds the first one's QEMU instead of starting another.
    */
-  public java.nio.channels.FileLock lockForSpawn() {
+  public FileLock lockForSpawn() {
     create();
     try {
-      java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(path.resolve("lock"),
-          java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+      FileChannel channel = FileChannel.open(path.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       try {
         return channel.lock();
       } catch (IOException | RuntimeException e) {
@@ -124,12 +134,14 @@ public final class RuntimeDirectory {
     }
   }
 
-  /** Creates the directory (0700) and removes what a previous QEMU left that would confuse a new one. */
+  /**
+   * Creates the directory (0700) and removes what a previous process left that would confuse a
+   * new one: its pidfile and the record of its exit.
+   */
   public void prepareForSpawn() {
     create();
     try {
       Files.deleteIfExists(pidFile());
-      Files.deleteIfExists(qmpSocket());
       Files.deleteIfExists(exitFile());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare runtime directory " + path, e);
@@ -148,8 +160,22 @@ public final class RuntimeDirectory {
     }
   }
 
-  public void writeSpec(String json) {
-    writeAtomically(specFile(), json);
+  /** Records the spec the VM is started with (JSON), for the operator and for the host's count of memory in use. */
+  public void writeSpec(VmSpec spec) {
+    try {
+      writeAtomically(specFile(), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(spec));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot encode the spec", e);
+    }
+  }
+
+  /** The memory of the spec the VM was started with, in MiB; 0 when unknown. */
+  public int specMemoryMib() {
+    try {
+      return JSON.readTree(specFile().toFile()).path("memoryMib").asInt(0);
+    } catch (IOException e) {
+      return 0;
+    }
   }
 
   public void writeCommandLine(List<String> args) {
@@ -157,7 +183,7 @@ public final class RuntimeDirectory {
     writeAtomically(commandLineFile(), String.join("\n", args) + "\n");
   }
 
-  /** Records why QEMU ended (or is being ended), unless a reason is already recorded. */
+  /** Records why the VMM ended (or is being ended), unless a reason is already recorded. */
   public void recordExitIfAbsent(String reason) {
     if (!exists() || Files.exists(exitFile())) {
       return;

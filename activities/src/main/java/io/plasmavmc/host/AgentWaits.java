@@ -2,6 +2,7 @@ package io.plasmavmc.host;
 
 import io.plasmavmc.contract.host.ProbeResult;
 import io.plasmavmc.host.qga.GuestAgentClient;
+import io.plasmavmc.support.DaemonThreads;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,27 +11,25 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Waits for the guest agents of booting guests to answer, with a small pool for the whole host:
  * every {@code RETRY} each waiting VM's agent channel gets a guest-sync with a short timeout.
  * Nothing answers until the guest runs qemu-ga; the first answer makes the guest ready.
  */
-public final class AgentWatcher implements AutoCloseable {
-  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(AgentWatcher.class);
+public final class AgentWaits implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(AgentWaits.class);
   private static final Duration RETRY = Duration.ofMillis(200);
   private static final Duration ATTEMPT = Duration.ofMillis(500);
 
   private final ScheduledExecutorService pool;
   private final Duration askEvery;
 
-  public AgentWatcher(Duration askEvery, int threads) {
+  public AgentWaits(Duration askEvery, int threads) {
     this.askEvery = askEvery;
-    this.pool = Executors.newScheduledThreadPool(threads, runnable -> {
-      Thread thread = new Thread(runnable, "agent-watcher");
-      thread.setDaemon(true);
-      return thread;
-    });
+    this.pool = Executors.newScheduledThreadPool(threads, DaemonThreads.named("agent-waits"));
   }
 
   /**
@@ -81,22 +80,6 @@ public final class AgentWatcher implements AutoCloseable {
     };
     pool.execute(attempt[0]);
     return result;
-  }
-
-  /**
-   * Asks the guest to power off through its agent: true if the agent answered a guest-sync
-   * within {@code timeout} and was sent guest-shutdown, false if no agent answered.
-   */
-  public static boolean shutdown(Path socket, Duration timeout) {
-    try (GuestAgentClient agent = GuestAgentClient.connect(socket, timeout)) {
-      if (!agent.sync(timeout)) {
-        return false;
-      }
-      agent.shutdown();
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
   }
 
   @Override

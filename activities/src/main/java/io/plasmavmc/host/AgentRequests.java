@@ -10,17 +10,34 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 
-/**
- * Runs one {@link GuestCommand} through the guest agent: guest-exec, then guest-exec-status every
- * 50 ms (heartbeating) until the command exits or its time runs out.
- */
-final class AgentExec {
+/** What the host asks of a guest's agent, each in one connection: to power the guest off, to run a command. */
+final class AgentRequests {
   static final int MAX_OUTPUT = 4 * 1024;
   private static final Duration ANSWER = Duration.ofSeconds(5);
 
-  private AgentExec() {}
+  private AgentRequests() {}
 
-  static GuestExecResult run(Path socket, GuestCommand command) {
+  /**
+   * Asks the guest to power off through its agent: true if the agent answered a guest-sync
+   * within {@code timeout} and was sent guest-shutdown, false if no agent answered.
+   */
+  static boolean shutdown(Path socket, Duration timeout) {
+    try (GuestAgentClient agent = GuestAgentClient.connect(socket, timeout)) {
+      if (!agent.sync(timeout)) {
+        return false;
+      }
+      agent.shutdown();
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Runs {@code command} through the guest agent: guest-exec, then guest-exec-status every 50 ms
+   * (heartbeating) until the command exits or its time runs out.
+   */
+  static GuestExecResult exec(Path socket, GuestCommand command) {
     try (GuestAgentClient agent = GuestAgentClient.connect(socket, ANSWER)) {
       if (!agent.sync(ANSWER)) {
         return GuestExecResult.noAgent("the guest agent did not answer guest-sync within " + ANSWER.toSeconds() + " s");

@@ -1,0 +1,72 @@
+package io.plasmavmc.host.vmm;
+
+import io.plasmavmc.contract.host.VmStatus;
+import io.plasmavmc.contract.spec.VmSpec;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * One VM's virtual machine monitor, as the VM's handle drives it: what differs from one
+ * hypervisor to the next, and nothing else. The handle keeps what they share: the runtime
+ * directory, the process (pid, start time, signals), the lock, the exit. A VMM speaks its own
+ * protocol (QEMU: QMP) on a control channel it opens when first needed and keeps; it fails with
+ * {@link VmmException}s.
+ *
+ * <p>A method given a {@link VmProcess} is about a process the handle found running; the handle
+ * tells "not running" from /proc, so a VMM need not.
+ */
+public interface Vmm {
+  /** Checks {@code spec} for this VMM on this host and works out its launch, before anything is written. */
+  LaunchPlan plan(VmSpec spec);
+
+  /**
+   * Starts the VMM from {@code plan} with the guest not yet running, in the runtime directory the
+   * handle prepared (locked, spec written); returns its process once its control channel answers.
+   * Fails with {@code SpawnFailedException}.
+   */
+  VmProcess spawnPaused(LaunchPlan plan);
+
+  /** Starts, pauses, resets the guest or presses its power button; returns the state after it. */
+  VmStatus control(VmProcess process, GuestControl control);
+
+  /** The guest's state now, attributed to {@code process} and numbered when the VMM answered. */
+  VmStatus status(VmProcess process);
+
+  /**
+   * Asks the VMM to end itself (QEMU: QMP quit), waiting at most {@code timeout} for it to accept;
+   * never fails. The handle's kill goes on to SIGTERM and SIGKILL when the process stays.
+   */
+  void quit(VmProcess process, Duration timeout);
+
+  /** Follows what the VMM reports of {@code process} by itself (see {@link VmmEvent}) until the feed is closed. */
+  Events events(VmProcess process, Consumer<VmmEvent> listener);
+
+  /** The guest's serial console, as the VMM writes it. */
+  Path console();
+
+  /** The host's end of the guest agent's channel. */
+  Path agent();
+
+  /** How the VM's last process ended, as its runtime directory recorded it; attributed to no process. */
+  VmStatus exited();
+
+  /** Closes the control channel; the VMM runs on. */
+  void close();
+
+  /** A feed of a VMM's events, on one connection of its control channel. */
+  interface Events {
+    /** Completes when the channel ends: the first sign that the VMM exits (or that an operation dropped the channel). */
+    CompletableFuture<Void> ended();
+
+    /** Stops the feed; the channel stays. */
+    void close();
+
+    /** Stops the feed and closes its channel, unless another connection replaced it meanwhile. */
+    void disconnect();
+
+    /** Waits up to {@code timeout} for the channel to end; returns whether it did. */
+    boolean awaitEnded(Duration timeout);
+  }
+}
