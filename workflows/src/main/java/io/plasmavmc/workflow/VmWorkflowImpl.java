@@ -13,7 +13,6 @@ import io.plasmavmc.contract.VmState;
 import io.plasmavmc.contract.VmWatch;
 import io.plasmavmc.contract.VmWorkflow;
 import io.plasmavmc.contract.VmWorkflowInput;
-import io.plasmavmc.contract.host.ConsoleTail;
 import io.plasmavmc.contract.host.HostActivities;
 import io.plasmavmc.contract.host.HostEvent;
 import io.plasmavmc.contract.host.VmHandle;
@@ -280,18 +279,6 @@ public class VmWorkflowImpl implements VmWorkflow {
       while (changes.size() > 100) {
         changes.removeFirst();
       }
-    }
-  }
-
-  @Override
-  public ConsoleTail consoleLog(int maxBytes) {
-    return call("read the serial console log", HostActivityOptions::quick, h -> h.readConsole(input.vmId(), maxBytes));
-  }
-
-  @Override
-  public void validateConsoleLog(int maxBytes) {
-    if (vm.state() == VmState.DELETED || deleted) {
-      throw VmFailures.deleted(vm.name());
     }
   }
 
