@@ -290,6 +290,9 @@ class VmWorkflowTest {
 
   @Test
   void illegalTransitionsAreRejectedBeforeAnythingIsWritten() {
+    // The monitor watches as a real one does: one that ended at once would have the workflow start
+    // its retry timer at any moment, between the two reads of the history too.
+    host.monitorWatchLimit = Duration.ofSeconds(60);
     VmWorkflow vm = create("idle", false);
     assertEquals(VmState.CREATED, vm.awaitCreated(null).state());
     List<String> before = historyWithoutTasks("idle");
@@ -302,6 +305,7 @@ class VmWorkflowTest {
     assertEquals(before, historyWithoutTasks("idle"), "a rejected update leaves no trace in history");
     assertEquals(VmState.CREATED, vm.describe().state());
     assertEquals("prelaunch", vm.describe().qemuRunState());
+    vm.delete(); // its QEMU ends, and the monitor with it
   }
 
   @Test
