@@ -8,7 +8,9 @@ import java.time.Duration;
 
 /**
  * A durable timer that races something else (the guest powering off, a readiness probe
- * matching): the deadline lives in Temporal, so it holds across any worker crash.
+ * matching): the deadline lives in Temporal, so it holds across any worker crash. Once the race
+ * is decided the timer is cancelled, so the VM's history and the Temporal UI show no timeout
+ * still running for a race that is over.
  */
 final class DeadlineTimer {
   private final CancellationScope scope;
@@ -30,7 +32,14 @@ final class DeadlineTimer {
     return fired.isCompleted() && fired.getFailure() == null;
   }
 
-  /** Cancels the timer (if it still runs). */
+  /** The race is decided: the timer goes if it still runs (it ran on to fire before {@link LegacyPaths#CANCEL_DECIDED_TIMERS}). */
+  void raceDecided() {
+    if (!fired.isCompleted() && LegacyPaths.cancelsDecidedTimers()) {
+      scope.cancel();
+    }
+  }
+
+  /** Cancels the timer in every version: where the workflow always did (a readiness wait its deadline or the boot's end decided). */
   void cancel() {
     scope.cancel();
   }

@@ -109,6 +109,7 @@ final class GracefulStop {
     });
     DeadlineTimer deadline = DeadlineTimer.start(timeout, "graceful shutdown timeout (" + timeout.toSeconds() + " s)");
     Workflow.await(() -> poweredOff.isCompleted() || reports.exitSeen() != null || deadline.passed());
+    deadline.raceDecided();
     return poweredOff.isCompleted() ? poweredOff.get() : reports.exitSeen();
   }
 }

@@ -28,6 +28,8 @@ final class LegacyPaths {
   static final String ORDERED_HOST_REPORTS = "ordered-host-reports";
   /** Version 1: a starting host worker takes over a readiness wait at once. */
   static final String RENEW_READINESS_WAIT_ON_WORKER_START = "renew-readiness-wait-on-worker-start";
+  /** Version 1: a durable timer whose race is decided is cancelled instead of left to fire. */
+  static final String CANCEL_DECIDED_TIMERS = "cancel-decided-timers";
 
   /**
    * The in-memory fallback's registry of VM ids (VmRegistryWorkflow), reached by name: the
@@ -68,6 +70,11 @@ final class LegacyPaths {
   /** Before version 1 a wait held by a dead worker ran on until its heartbeat timed out. */
   static boolean renewsReadinessWaitOnWorkerStart() {
     return Workflow.getVersion(RENEW_READINESS_WAIT_ON_WORKER_START, Workflow.DEFAULT_VERSION, 1) == 1;
+  }
+
+  /** Before version 1 such a timer ran on until it fired, and the fired timer changed nothing. */
+  static boolean cancelsDecidedTimers() {
+    return Workflow.getVersion(CANCEL_DECIDED_TIMERS, Workflow.DEFAULT_VERSION, 1) == 1;
   }
 
   // --- the paths older histories take -------------------------------------------------------

@@ -75,6 +75,8 @@ final class ReadinessWait {
     if (!match.isCompleted()) {
       hostWaitScope.cancel(); // the guest's time is up, or its boot was ended: stop watching its console
       deadline.cancel();
+    } else {
+      deadline.raceDecided();
     }
     return readiness.bootOver(boot) ? null : verdict(started);
   }

@@ -22,13 +22,16 @@ import io.plasmavmc.contract.host.HostEvent;
 import io.plasmavmc.contract.host.VmStatus;
 import io.plasmavmc.contract.spec.Accelerator;
 import io.plasmavmc.contract.spec.VmSpec;
+import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.enums.v1.IndexedValueType;
+import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import io.temporal.client.WorkflowUpdateException;
 import io.temporal.client.WorkflowUpdateHandle;
 import io.temporal.client.WorkflowUpdateStage;
+import io.temporal.common.converter.DefaultDataConverter;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
@@ -98,6 +101,25 @@ class VmWorkflowTest {
         .toList();
   }
 
+  /**
+   * How each durable timer with {@code summary} ended, in the order they started: FIRED, CANCELED,
+   * or RUNNING (a timer whose race is decided is cancelled, so none of a finished race runs on).
+   */
+  private List<String> timerEnds(String name, String summary) {
+    List<HistoryEvent> events = client.fetchHistory(TaskQueues.workflowId(name)).getEvents();
+    return events.stream()
+        .filter(event -> event.getEventType() == EventType.EVENT_TYPE_TIMER_STARTED && event.getUserMetadata().hasSummary()
+            && summary.equals(DefaultDataConverter.STANDARD_INSTANCE.fromPayload(event.getUserMetadata().getSummary(), String.class, String.class)))
+        .map(started -> events.stream()
+            .filter(event -> event.getEventType() == EventType.EVENT_TYPE_TIMER_FIRED
+                    && event.getTimerFiredEventAttributes().getStartedEventId() == started.getEventId()
+                || event.getEventType() == EventType.EVENT_TYPE_TIMER_CANCELED
+                    && event.getTimerCanceledEventAttributes().getStartedEventId() == started.getEventId())
+            .map(event -> event.getEventType() == EventType.EVENT_TYPE_TIMER_FIRED ? "FIRED" : "CANCELED")
+            .findFirst().orElse("RUNNING"))
+        .toList();
+  }
+
   @Test
   void theWholeLifecycle() throws Exception {
     VmWorkflow vm = create("web", true);
@@ -111,6 +133,7 @@ class VmWorkflowTest {
     assertEquals(0, stopped.pid());
     assertEquals(1, host.powerdowns.get());
     assertEquals(0, host.kills.get(), "a graceful guest is not killed");
+    assertEquals(List.of("CANCELED"), timerEnds("web", "graceful shutdown timeout (60 s)"), "the guest won the race: its timer goes");
 
     assertEquals(VmState.RUNNING, vm.start().state());
     assertEquals(2, host.spawns.get());
@@ -165,6 +188,7 @@ class VmWorkflowTest {
     assertEquals(GuestReadiness.Status.READY, vm.awaitReady().readiness().status());
     assertEquals(2, host.consoleWaits.get());
     assertTrue(host.consoleOffsets.get(1) > 0, "after a reboot, only what the new boot writes counts: " + host.consoleOffsets);
+    assertEquals(List.of("CANCELED", "CANCELED"), timerEnds("probed", "readiness timeout (60 s)"), "each boot's probe matched: its timer goes");
 
     VmRecord stopped = vm.stop(StopRequest.forced());
     assertEquals(null, stopped.readiness(), "a stopped VM has no guest to be ready");
@@ -218,6 +242,7 @@ class VmWorkflowTest {
     VmRecord after = vm.describe();
     assertEquals(VmState.RUNNING, after.state(), "the VM stays for inspection");
     assertEquals(GuestReadiness.Status.NOT_READY, after.readiness().status());
+    assertEquals(List.of("FIRED"), timerEnds("silent", "readiness timeout (90 s)"));
   }
 
   @Test
@@ -281,6 +306,7 @@ class VmWorkflowTest {
     OperationRecord last = stopped.recentOperations().get(stopped.recentOperations().size() - 1);
     assertEquals("forced off: the guest did not power off within 60 s", last.outcome());
     assertTrue(last.forcedOff());
+    assertEquals(List.of("FIRED"), timerEnds("stubborn", "graceful shutdown timeout (60 s)"));
     Duration virtual = Duration.between(virtualStart, Instant.ofEpochMilli(env.currentTimeMillis()));
     Duration real = Duration.ofNanos(System.nanoTime() - realStart);
     System.out.printf("stubborn stop: %d s of workflow time in %d ms of real time%n", virtual.toSeconds(), real.toMillis());
