@@ -21,6 +21,7 @@ import io.plasmavmc.contract.VmWorkflowInput;
 import io.plasmavmc.contract.host.HostEvent;
 import io.plasmavmc.contract.host.VmStatus;
 import io.plasmavmc.contract.spec.Accelerator;
+import io.plasmavmc.contract.spec.ReadinessProbe;
 import io.plasmavmc.contract.spec.VmSpec;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.enums.v1.IndexedValueType;
@@ -35,6 +36,7 @@ import io.temporal.common.converter.DefaultDataConverter;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -161,7 +163,7 @@ class VmWorkflowTest {
    * With {@code -Dplasmavmc.recordHistories=DIR} (and {@code -Dplasmavmc.historyVersion=vN}), writes
    * the VM's history for VmWorkflowReplayTest: see there.
    */
-  private void record(String vm, String fixture) throws java.io.IOException {
+  private void record(String vm, String fixture) throws IOException {
     String dir = System.getProperty("plasmavmc.recordHistories");
     if (dir != null && !dir.isBlank()) {
       Files.writeString(Path.of(dir, fixture + "-" + System.getProperty("plasmavmc.historyVersion", "vN") + ".json"),
@@ -170,7 +172,7 @@ class VmWorkflowTest {
   }
 
   private static VmSpec probed(String name, int timeoutSeconds) {
-    return spec(name).withReadiness(new io.plasmavmc.contract.spec.ReadinessProbe("PLASMAVMC-GUEST-READY", timeoutSeconds));
+    return spec(name).withReadiness(new ReadinessProbe("PLASMAVMC-GUEST-READY", timeoutSeconds));
   }
 
   @Test
@@ -248,7 +250,7 @@ class VmWorkflowTest {
   @Test
   void anAgentGuestIsReadyWhenItsAgentAnswersAndIsStoppedThroughIt() throws Exception {
     host.agentGuests.add("agent");
-    VmSpec spec = spec("agent").withGuestAgent(true).withReadiness(io.plasmavmc.contract.spec.ReadinessProbe.agent(60));
+    VmSpec spec = spec("agent").withGuestAgent(true).withReadiness(ReadinessProbe.agent(60));
     VmWorkflow vm = create("agent", true, HOST, spec);
     vm.awaitCreated(null);
     VmRecord ready = vm.awaitReady();
