@@ -1,6 +1,5 @@
 package io.plasmavmc.contract;
 
-import io.plasmavmc.contract.host.ConsoleTail;
 import io.plasmavmc.contract.host.HostEvent;
 import io.temporal.workflow.QueryMethod;
 import io.temporal.workflow.SignalMethod;
@@ -67,16 +66,9 @@ public interface VmWorkflow {
   @UpdateValidatorMethod(updateName = "delete")
   void validateDelete();
 
-  /** The end of the VM's serial console log, read on its host (not serialized with operations). */
-  @UpdateMethod(name = "consoleLog")
-  ConsoleTail consoleLog(int maxBytes);
-
-  @UpdateValidatorMethod(updateName = "consoleLog")
-  void validateConsoleLog(int maxBytes);
-
   /**
    * Waits until the guest of the boot in progress is ready by the spec's readiness probe; returns
-   * the VM then, fails {@link VmFailures#GUEST_NOT_READY} when the probe's time ran out. Refused
+   * the VM then, fails {@link FailureReasons#GUEST_NOT_READY} when the probe's time ran out. Refused
    * for a VM without a probe or without a booting guest.
    */
   @UpdateMethod(name = "awaitReady")

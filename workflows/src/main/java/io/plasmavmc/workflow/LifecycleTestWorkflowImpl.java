@@ -1,5 +1,7 @@
 package io.plasmavmc.workflow;
 
+import static io.plasmavmc.workflow.WorkflowClock.now;
+
 import io.plasmavmc.contract.FailureReasons;
 import io.plasmavmc.contract.OperationRecord;
 import io.plasmavmc.contract.TaskQueues;
@@ -320,9 +322,5 @@ public class LifecycleTestWorkflowImpl implements LifecycleTestWorkflow {
 
   private static String tail(String text, int max) {
     return text.length() <= max ? text : "…" + text.substring(text.length() - max);
-  }
-
-  private static Instant now() {
-    return Instant.ofEpochMilli(Workflow.currentTimeMillis());
   }
 }

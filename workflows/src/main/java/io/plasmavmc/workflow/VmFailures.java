@@ -8,7 +8,6 @@ import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.TimeoutFailure;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -17,22 +16,9 @@ import java.util.stream.Stream;
  * type travels with the failure; the message is written for the operator who reads it.
  */
 public final class VmFailures {
-  /**
-   * The exception class names host activities failed with before host failures carried
-   * {@link FailureReasons}: recorded histories hold them, and replaying those must decide as then.
-   */
-  private static final Map<String, String> LEGACY_HOST_TYPES = Map.of(
-      "io.plasmavmc.host.InvalidSpecException", FailureReasons.INVALID_SPEC,
-      "io.plasmavmc.host.SpawnFailedException", FailureReasons.SPAWN_FAILED,
-      "io.plasmavmc.host.HostFullException", FailureReasons.HOST_FULL,
-      "io.plasmavmc.host.VmNotRunningException", FailureReasons.VM_NOT_RUNNING,
-      "io.plasmavmc.host.VmStillRunningException", FailureReasons.VM_STILL_RUNNING,
-      "io.plasmavmc.host.qmp.QmpTimeoutException", FailureReasons.QMP_TIMEOUT,
-      "io.plasmavmc.host.qmp.QmpErrorException", FailureReasons.QMP_ERROR);
-
   /** Every type a host activity fails with that a retry cannot cure, today's and those of recorded histories. */
   static final String[] HOST_NEVER_RETRIED = Stream.concat(Arrays.stream(FailureReasons.HOST_NEVER_RETRIED),
-      LEGACY_HOST_TYPES.keySet().stream().sorted()).toArray(String[]::new);
+      LegacyPaths.hostFailureClassNames()).toArray(String[]::new);
 
   private VmFailures() {}
 
@@ -88,6 +74,6 @@ public final class VmFailures {
   }
 
   private static String hostReason(ApplicationFailure failure) {
-    return LEGACY_HOST_TYPES.getOrDefault(failure.getType(), failure.getType());
+    return LegacyPaths.hostReason(failure.getType());
   }
 }

@@ -24,6 +24,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiFunction;
+import java.util.function.Supplier;
 
 /**
  * {@link VmOperations} through the Temporal client. An Update is sent with an id made of this
@@ -98,7 +99,7 @@ public final class VmOperationsImpl implements VmOperations {
   }
 
   /** Sends the Update, then waits for its result, heartbeating; the VM's own failures end the activity unretried. */
-  private VmRecord awaited(String name, java.util.function.Supplier<WorkflowUpdateHandle<VmRecord>> send) {
+  private VmRecord awaited(String name, Supplier<WorkflowUpdateHandle<VmRecord>> send) {
     ActivityExecutionContext context = Activity.getExecutionContext();
     try {
       CompletableFuture<VmRecord> result = send.get().getResultAsync();

@@ -2,18 +2,30 @@ package io.plasmavmc.workflow;
 
 import io.plasmavmc.contract.FailureReasons;
 import io.plasmavmc.contract.VmState;
+import io.plasmavmc.contract.host.ConsoleTail;
+import io.plasmavmc.contract.host.GuestExecResult;
 import io.plasmavmc.contract.host.HostActivities;
+import io.plasmavmc.contract.host.ProbeResult;
 import io.plasmavmc.contract.host.VmHandle;
 import io.plasmavmc.contract.host.VmStatus;
 import io.plasmavmc.contract.spec.Accelerator;
+import io.plasmavmc.contract.spec.GuestCommand;
 import io.plasmavmc.contract.spec.VmSpec;
 import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 /**
  * An in-memory host for workflow tests under time skipping, where a real guest cannot keep up with
@@ -169,7 +181,7 @@ final class FakeHost implements HostActivities {
    * The fakes' waits: heartbeats while {@code waiting} holds, for at most {@code limit} of real
    * time. The heartbeat throws once the workflow cancels the activity, as a real wait's does.
    */
-  private static void heartbeatWhile(java.util.function.BooleanSupplier waiting, Duration limit) {
+  private static void heartbeatWhile(BooleanSupplier waiting, Duration limit) {
     long deadline = System.nanoTime() + limit.toNanos();
     while (waiting.getAsBoolean() && System.nanoTime() < deadline) {
       Activity.getExecutionContext().heartbeat(null);
@@ -207,7 +219,7 @@ final class FakeHost implements HostActivities {
 
   @Override
   public Map<String, Long> runningQemus() {
-    Map<String, Long> running = new java.util.TreeMap<>();
+    Map<String, Long> running = new TreeMap<>();
     pids.forEach((vmId, pid) -> {
       if (alive(vmId)) {
         running.put(vmId, pid);
@@ -225,10 +237,10 @@ final class FakeHost implements HostActivities {
   }
 
   @Override
-  public io.plasmavmc.contract.host.ConsoleTail readConsole(String vmId, int maxBytes) {
-    byte[] log = ("console of " + vmId + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  public ConsoleTail readConsole(String vmId, int maxBytes) {
+    byte[] log = ("console of " + vmId + "\n").getBytes(StandardCharsets.UTF_8);
     int length = Math.min(log.length, maxBytes);
-    return new io.plasmavmc.contract.host.ConsoleTail(java.util.Arrays.copyOfRange(log, log.length - length, log.length), log.length);
+    return new ConsoleTail(Arrays.copyOfRange(log, log.length - length, log.length), log.length);
   }
 
   /**
@@ -243,34 +255,34 @@ final class FakeHost implements HostActivities {
   volatile boolean allGuestsReady;
 
   /** VMs whose guest prints the readiness marker on its console. */
-  final java.util.Set<String> readyGuests = ConcurrentHashMap.newKeySet();
+  final Set<String> readyGuests = ConcurrentHashMap.newKeySet();
   final AtomicInteger consoleWaits = new AtomicInteger();
   /** A permit per console wait begun, for tests that wait for one to begin. */
-  final java.util.concurrent.Semaphore consoleWaitStarted = new java.util.concurrent.Semaphore(0);
-  final java.util.List<Long> consoleOffsets = new java.util.concurrent.CopyOnWriteArrayList<>();
+  final Semaphore consoleWaitStarted = new Semaphore(0);
+  final List<Long> consoleOffsets = new CopyOnWriteArrayList<>();
 
   /** Matches at once for a guest in {@link #readyGuests}; otherwise waits like awaitExit, at most {@link #WAIT_LIMIT}. */
   @Override
-  public io.plasmavmc.contract.host.ProbeResult awaitConsole(String vmId, String pattern, long fromOffset, Duration timeout) {
+  public ProbeResult awaitConsole(String vmId, String pattern, long fromOffset, Duration timeout) {
     consoleWaits.incrementAndGet();
     consoleOffsets.add(fromOffset);
     consoleWaitStarted.release();
-    java.util.function.BooleanSupplier printed = () -> (allGuestsReady || readyGuests.contains(vmId)) && alive(vmId);
+    BooleanSupplier printed = () -> (allGuestsReady || readyGuests.contains(vmId)) && alive(vmId);
     heartbeatWhile(() -> !printed.getAsBoolean(), min(timeout, consoleWaitLimit));
     return printed.getAsBoolean()
-        ? new io.plasmavmc.contract.host.ProbeResult(true, pattern + " (fake)", System.currentTimeMillis())
-        : io.plasmavmc.contract.host.ProbeResult.none();
+        ? new ProbeResult(true, pattern + " (fake)", System.currentTimeMillis())
+        : ProbeResult.none();
   }
 
   /** VMs whose guest runs an agent that answers. */
-  final java.util.Set<String> agentGuests = ConcurrentHashMap.newKeySet();
+  final Set<String> agentGuests = ConcurrentHashMap.newKeySet();
   final AtomicInteger agentShutdowns = new AtomicInteger();
 
   @Override
-  public io.plasmavmc.contract.host.ProbeResult awaitAgent(String vmId, Duration timeout) {
+  public ProbeResult awaitAgent(String vmId, Duration timeout) {
     return agentGuests.contains(vmId) && alive(vmId)
-        ? new io.plasmavmc.contract.host.ProbeResult(true, "the guest agent answered guest-sync (fake)", System.currentTimeMillis())
-        : io.plasmavmc.contract.host.ProbeResult.none();
+        ? new ProbeResult(true, "the guest agent answered guest-sync (fake)", System.currentTimeMillis())
+        : ProbeResult.none();
   }
 
   /** An agent guest powers off like a graceful one pressed by the button. */
@@ -294,10 +306,10 @@ final class FakeHost implements HostActivities {
   volatile int execExitCode;
 
   @Override
-  public io.plasmavmc.contract.host.GuestExecResult guestExec(String vmId, io.plasmavmc.contract.spec.GuestCommand command) {
+  public GuestExecResult guestExec(String vmId, GuestCommand command) {
     if (!alive(vmId)) {
       throw ApplicationFailure.newNonRetryableFailure("VM " + vmId + " has no running QEMU", FailureReasons.VM_NOT_RUNNING);
     }
-    return new io.plasmavmc.contract.host.GuestExecResult(io.plasmavmc.contract.host.GuestExecResult.Outcome.EXITED, execExitCode, "", "");
+    return new GuestExecResult(GuestExecResult.Outcome.EXITED, execExitCode, "", "");
   }
 }

@@ -2,11 +2,14 @@ package io.plasmavmc.workflow;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.plasmavmc.contract.TaskQueues;
 import io.plasmavmc.contract.VmRecord;
 import io.plasmavmc.contract.VmSearchAttributes;
+import io.plasmavmc.contract.VmState;
 import io.plasmavmc.contract.VmWorkflow;
 import io.plasmavmc.contract.spec.Accelerator;
 import io.plasmavmc.contract.spec.GuestCommand;
@@ -19,13 +22,19 @@ import io.plasmavmc.contract.testrun.LifecycleTestReport;
 import io.plasmavmc.contract.testrun.LifecycleTestWorkflow;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
+import io.temporal.failure.CanceledFailure;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -88,15 +97,15 @@ class LifecycleTestWorkflowTest {
     for (LifecycleTestAttempt attempt : report.attempts()) {
       assertFalse(host.alive(attempt.vmName()), attempt.vmName() + " still has a QEMU");
       VmRecord vm = client.newWorkflowStub(VmWorkflow.class, TaskQueues.workflowId(attempt.vmName())).describe();
-      assertEquals(io.plasmavmc.contract.VmState.DELETED, vm.state(), attempt.vmName());
+      assertEquals(VmState.DELETED, vm.state(), attempt.vmName());
     }
   }
 
   /** With {@code -Dplasmavmc.recordHistories=DIR}, writes the run's history for VmWorkflowReplayTest. */
-  private void record(String runId, String fixture) throws java.io.IOException {
+  private void record(String runId, String fixture) throws IOException {
     String dir = System.getProperty("plasmavmc.recordHistories");
     if (dir != null && !dir.isBlank()) {
-      java.nio.file.Files.writeString(java.nio.file.Path.of(dir, fixture + "-" + System.getProperty("plasmavmc.historyVersion", "vN") + ".json"),
+      Files.writeString(Path.of(dir, fixture + "-" + System.getProperty("plasmavmc.historyVersion", "vN") + ".json"),
           client.fetchHistory(LifecycleTestWorkflow.workflowId(runId)).toJson(true));
     }
   }
@@ -185,9 +194,8 @@ class LifecycleTestWorkflowTest {
     WorkflowStub run = client.newUntypedWorkflowStub(LifecycleTestWorkflow.workflowId("cancelled"));
     run.cancel();
     // The run ends cancelled (so the Temporal UI shows it), its report readable by query.
-    io.temporal.client.WorkflowFailedException ended = org.junit.jupiter.api.Assertions.assertThrows(
-        io.temporal.client.WorkflowFailedException.class, () -> run.getResult(60, TimeUnit.SECONDS, LifecycleTestReport.class));
-    org.junit.jupiter.api.Assertions.assertInstanceOf(io.temporal.failure.CanceledFailure.class, ended.getCause());
+    WorkflowFailedException ended = assertThrows(WorkflowFailedException.class, () -> run.getResult(60, TimeUnit.SECONDS, LifecycleTestReport.class));
+    assertInstanceOf(CanceledFailure.class, ended.getCause());
     LifecycleTestReport report = query("cancelled");
     assertEquals(LifecycleTestReport.State.CANCELLED, report.state());
     assertTrue(report.attempts().stream().allMatch(a -> a.outcome() == Outcome.CANCELLED && a.phase().equals("ready")),
@@ -201,7 +209,7 @@ class LifecycleTestWorkflowTest {
 
   @Test
   void percentilesAreNearestRank() {
-    List<Long> values = java.util.stream.LongStream.rangeClosed(1, 10).boxed().toList();
+    List<Long> values = LongStream.rangeClosed(1, 10).boxed().toList();
     assertEquals(5, LifecycleTestReport.percentile(values, 50));
     assertEquals(10, LifecycleTestReport.percentile(values, 95));
     assertEquals(7, LifecycleTestReport.percentile(List.of(7L), 95));

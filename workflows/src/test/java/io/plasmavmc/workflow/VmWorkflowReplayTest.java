@@ -14,7 +14,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * instance, with histories of a crash, a host that went away and came back, and a continued run;
  * (vm-crash-v2.json lives in the workflows module's main resources: the host worker replays it to warm up.)
  * v3: VMs with readiness probes (console and agent waits and their timers beside the operations),
- * and a graceful stop through the guest agent; v4: a readiness wait taken over by a starting worker.
+ * and a graceful stop through the guest agent; v4: a readiness wait taken over by a starting worker;
+ * v5: a timer whose race is decided is cancelled (a graceful stop's once the guest is off, a
+ * readiness probe's once it matched).
  * After an intended, versioned change, record the next ones: {@code mvn -pl workflows test
  * -Dtest=VmWorkflowTest -Dplasmavmc.recordHistories=$PWD/workflows/src/test/resources/histories
  * -Dplasmavmc.historyVersion=vN}.
@@ -23,7 +25,8 @@ class VmWorkflowReplayTest {
   @ParameterizedTest
   @ValueSource(strings = {"vm-lifecycle-v0.json", "vm-lifecycle-v1.json", "vm-lifecycle-v2.json", "vm-crash-v2.json",
       "vm-host-away-and-back-v2.json", "vm-continued-v2.json",
-      "vm-readiness-v3.json", "vm-agent-v3.json", "vm-readiness-renewed-v4.json"})
+      "vm-readiness-v3.json", "vm-agent-v3.json", "vm-readiness-renewed-v4.json",
+      "vm-lifecycle-v5.json", "vm-readiness-v5.json", "vm-agent-v5.json", "vm-readiness-renewed-v5.json"})
   void aRecordedLifecycleReplays(String history) throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource("histories/" + history, VmWorkflowImpl.class);
   }

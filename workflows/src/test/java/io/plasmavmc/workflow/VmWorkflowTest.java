@@ -21,17 +21,22 @@ import io.plasmavmc.contract.VmWorkflowInput;
 import io.plasmavmc.contract.host.HostEvent;
 import io.plasmavmc.contract.host.VmStatus;
 import io.plasmavmc.contract.spec.Accelerator;
+import io.plasmavmc.contract.spec.ReadinessProbe;
 import io.plasmavmc.contract.spec.VmSpec;
+import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.enums.v1.IndexedValueType;
+import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import io.temporal.client.WorkflowUpdateException;
 import io.temporal.client.WorkflowUpdateHandle;
 import io.temporal.client.WorkflowUpdateStage;
+import io.temporal.common.converter.DefaultDataConverter;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -98,6 +103,25 @@ class VmWorkflowTest {
         .toList();
   }
 
+  /**
+   * How each durable timer with {@code summary} ended, in the order they started: FIRED, CANCELED,
+   * or RUNNING (a timer whose race is decided is cancelled, so none of a finished race runs on).
+   */
+  private List<String> timerEnds(String name, String summary) {
+    List<HistoryEvent> events = client.fetchHistory(TaskQueues.workflowId(name)).getEvents();
+    return events.stream()
+        .filter(event -> event.getEventType() == EventType.EVENT_TYPE_TIMER_STARTED && event.getUserMetadata().hasSummary()
+            && summary.equals(DefaultDataConverter.STANDARD_INSTANCE.fromPayload(event.getUserMetadata().getSummary(), String.class, String.class)))
+        .map(started -> events.stream()
+            .filter(event -> event.getEventType() == EventType.EVENT_TYPE_TIMER_FIRED
+                    && event.getTimerFiredEventAttributes().getStartedEventId() == started.getEventId()
+                || event.getEventType() == EventType.EVENT_TYPE_TIMER_CANCELED
+                    && event.getTimerCanceledEventAttributes().getStartedEventId() == started.getEventId())
+            .map(event -> event.getEventType() == EventType.EVENT_TYPE_TIMER_FIRED ? "FIRED" : "CANCELED")
+            .findFirst().orElse("RUNNING"))
+        .toList();
+  }
+
   @Test
   void theWholeLifecycle() throws Exception {
     VmWorkflow vm = create("web", true);
@@ -111,6 +135,7 @@ class VmWorkflowTest {
     assertEquals(0, stopped.pid());
     assertEquals(1, host.powerdowns.get());
     assertEquals(0, host.kills.get(), "a graceful guest is not killed");
+    assertEquals(List.of("CANCELED"), timerEnds("web", "graceful shutdown timeout (60 s)"), "the guest won the race: its timer goes");
 
     assertEquals(VmState.RUNNING, vm.start().state());
     assertEquals(2, host.spawns.get());
@@ -138,7 +163,7 @@ class VmWorkflowTest {
    * With {@code -Dplasmavmc.recordHistories=DIR} (and {@code -Dplasmavmc.historyVersion=vN}), writes
    * the VM's history for VmWorkflowReplayTest: see there.
    */
-  private void record(String vm, String fixture) throws java.io.IOException {
+  private void record(String vm, String fixture) throws IOException {
     String dir = System.getProperty("plasmavmc.recordHistories");
     if (dir != null && !dir.isBlank()) {
       Files.writeString(Path.of(dir, fixture + "-" + System.getProperty("plasmavmc.historyVersion", "vN") + ".json"),
@@ -147,7 +172,7 @@ class VmWorkflowTest {
   }
 
   private static VmSpec probed(String name, int timeoutSeconds) {
-    return spec(name).withReadiness(new io.plasmavmc.contract.spec.ReadinessProbe("PLASMAVMC-GUEST-READY", timeoutSeconds));
+    return spec(name).withReadiness(new ReadinessProbe("PLASMAVMC-GUEST-READY", timeoutSeconds));
   }
 
   @Test
@@ -165,6 +190,7 @@ class VmWorkflowTest {
     assertEquals(GuestReadiness.Status.READY, vm.awaitReady().readiness().status());
     assertEquals(2, host.consoleWaits.get());
     assertTrue(host.consoleOffsets.get(1) > 0, "after a reboot, only what the new boot writes counts: " + host.consoleOffsets);
+    assertEquals(List.of("CANCELED", "CANCELED"), timerEnds("probed", "readiness timeout (60 s)"), "each boot's probe matched: its timer goes");
 
     VmRecord stopped = vm.stop(StopRequest.forced());
     assertEquals(null, stopped.readiness(), "a stopped VM has no guest to be ready");
@@ -218,12 +244,13 @@ class VmWorkflowTest {
     VmRecord after = vm.describe();
     assertEquals(VmState.RUNNING, after.state(), "the VM stays for inspection");
     assertEquals(GuestReadiness.Status.NOT_READY, after.readiness().status());
+    assertEquals(List.of("FIRED"), timerEnds("silent", "readiness timeout (90 s)"));
   }
 
   @Test
   void anAgentGuestIsReadyWhenItsAgentAnswersAndIsStoppedThroughIt() throws Exception {
     host.agentGuests.add("agent");
-    VmSpec spec = spec("agent").withGuestAgent(true).withReadiness(io.plasmavmc.contract.spec.ReadinessProbe.agent(60));
+    VmSpec spec = spec("agent").withGuestAgent(true).withReadiness(ReadinessProbe.agent(60));
     VmWorkflow vm = create("agent", true, HOST, spec);
     vm.awaitCreated(null);
     VmRecord ready = vm.awaitReady();
@@ -281,6 +308,7 @@ class VmWorkflowTest {
     OperationRecord last = stopped.recentOperations().get(stopped.recentOperations().size() - 1);
     assertEquals("forced off: the guest did not power off within 60 s", last.outcome());
     assertTrue(last.forcedOff());
+    assertEquals(List.of("FIRED"), timerEnds("stubborn", "graceful shutdown timeout (60 s)"));
     Duration virtual = Duration.between(virtualStart, Instant.ofEpochMilli(env.currentTimeMillis()));
     Duration real = Duration.ofNanos(System.nanoTime() - realStart);
     System.out.printf("stubborn stop: %d s of workflow time in %d ms of real time%n", virtual.toSeconds(), real.toMillis());
@@ -290,6 +318,9 @@ class VmWorkflowTest {
 
   @Test
   void illegalTransitionsAreRejectedBeforeAnythingIsWritten() {
+    // The monitor watches as a real one does: one that ended at once would have the workflow start
+    // its retry timer at any moment, between the two reads of the history too.
+    host.monitorWatchLimit = Duration.ofSeconds(60);
     VmWorkflow vm = create("idle", false);
     assertEquals(VmState.CREATED, vm.awaitCreated(null).state());
     List<String> before = historyWithoutTasks("idle");
@@ -302,6 +333,7 @@ class VmWorkflowTest {
     assertEquals(before, historyWithoutTasks("idle"), "a rejected update leaves no trace in history");
     assertEquals(VmState.CREATED, vm.describe().state());
     assertEquals("prelaunch", vm.describe().qemuRunState());
+    vm.delete(); // its QEMU ends, and the monitor with it
   }
 
   @Test

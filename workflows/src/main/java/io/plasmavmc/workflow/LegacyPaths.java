@@ -1,0 +1,131 @@
+package io.plasmavmc.workflow;
+
+import io.plasmavmc.contract.FailureReasons;
+import io.plasmavmc.contract.host.HostEvent;
+import io.temporal.workflow.ExternalWorkflowStub;
+import io.temporal.workflow.Workflow;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+
+/**
+ * Every version gate of a VM's workflow, and the paths that workflows recorded before each gate
+ * still take when they replay. VM workflows live as long as their VMs, so these stay until no
+ * history older than the gate can be running anywhere; then they go together, and each gate's
+ * caller keeps only its current path.
+ *
+ * <p>A gate's {@link Workflow#getVersion} must be called where it always was: its marker is a
+ * command, and a replayed history must see the same commands in the same order.
+ */
+final class LegacyPaths {
+  private static final Logger log = Workflow.getLogger(LegacyPaths.class);
+
+  /** Version 1: the gateway takes a deleted VM's name out of the registry, not the VM's workflow. */
+  static final String REGISTRY_KEPT_BY_GATEWAY = "registry-kept-by-gateway";
+  /** Version 1: a VM boots with one host activity (spawn and cont) where it used two. */
+  static final String BOOT_IN_ONE_ACTIVITY = "boot-in-one-activity";
+  /** Version 1: host reports are ordered and attributed to one QEMU instance. */
+  static final String ORDERED_HOST_REPORTS = "ordered-host-reports";
+  /** Version 1: a starting host worker takes over a readiness wait at once. */
+  static final String RENEW_READINESS_WAIT_ON_WORKER_START = "renew-readiness-wait-on-worker-start";
+  /** Version 1: a durable timer whose race is decided is cancelled instead of left to fire. */
+  static final String CANCEL_DECIDED_TIMERS = "cancel-decided-timers";
+
+  /**
+   * The in-memory fallback's registry of VM ids (VmRegistryWorkflow), reached by name: the
+   * workflows recorded before {@link #REGISTRY_KEPT_BY_GATEWAY} signalled it themselves.
+   */
+  private static final String REGISTRY_WORKFLOW_ID = "plasmavmc-vm-registry";
+  private static final String REGISTRY_UNREGISTER_SIGNAL = "unregister";
+
+  /**
+   * The exception class names host activities failed with before host failures carried
+   * {@link FailureReasons}: recorded histories hold them, and replaying those must decide as then.
+   */
+  private static final Map<String, String> HOST_FAILURE_CLASS_NAMES = Map.of(
+      "io.plasmavmc.host.InvalidSpecException", FailureReasons.INVALID_SPEC,
+      "io.plasmavmc.host.SpawnFailedException", FailureReasons.SPAWN_FAILED,
+      "io.plasmavmc.host.HostFullException", FailureReasons.HOST_FULL,
+      "io.plasmavmc.host.VmNotRunningException", FailureReasons.VM_NOT_RUNNING,
+      "io.plasmavmc.host.VmStillRunningException", FailureReasons.VM_STILL_RUNNING,
+      "io.plasmavmc.host.qmp.QmpTimeoutException", FailureReasons.QMP_TIMEOUT,
+      "io.plasmavmc.host.qmp.QmpErrorException", FailureReasons.QMP_ERROR);
+
+  /** Asked once, where a host report is first handled; a workflow keeps its answer for its whole run. */
+  private Boolean ordersHostReports;
+
+  // --- the gates ----------------------------------------------------------------------------
+
+  static boolean bootsInOneActivity() {
+    return Workflow.getVersion(BOOT_IN_ONE_ACTIVITY, Workflow.DEFAULT_VERSION, 1) == 1;
+  }
+
+  boolean ordersHostReports() {
+    if (ordersHostReports == null) {
+      ordersHostReports = Workflow.getVersion(ORDERED_HOST_REPORTS, Workflow.DEFAULT_VERSION, 1) == 1;
+    }
+    return ordersHostReports;
+  }
+
+  /** Before version 1 a wait held by a dead worker ran on until its heartbeat timed out. */
+  static boolean renewsReadinessWaitOnWorkerStart() {
+    return Workflow.getVersion(RENEW_READINESS_WAIT_ON_WORKER_START, Workflow.DEFAULT_VERSION, 1) == 1;
+  }
+
+  /** Before version 1 such a timer ran on until it fired, and the fired timer changed nothing. */
+  static boolean cancelsDecidedTimers() {
+    return Workflow.getVersion(CANCEL_DECIDED_TIMERS, Workflow.DEFAULT_VERSION, 1) == 1;
+  }
+
+  // --- the paths older histories take -------------------------------------------------------
+
+  /** A workflow recorded before {@link #REGISTRY_KEPT_BY_GATEWAY} takes its VM out of the registry as it ends. */
+  static void leaveRegistryIfStartedBeforeTheGatewayKeptIt(String vmId, String vmName) {
+    if (Workflow.getVersion(REGISTRY_KEPT_BY_GATEWAY, Workflow.DEFAULT_VERSION, 1) != Workflow.DEFAULT_VERSION) {
+      return;
+    }
+    try {
+      ExternalWorkflowStub registry = Workflow.newUntypedExternalWorkflowStub(REGISTRY_WORKFLOW_ID);
+      registry.signal(REGISTRY_UNREGISTER_SIGNAL, vmId);
+    } catch (RuntimeException e) {
+      // No registry (a server that lists VMs through visibility): nothing to unregister from.
+      log.debug("VM {}: registry not reachable: {}", vmName, e.getMessage());
+    }
+  }
+
+  /** Before {@link #BOOT_IN_ONE_ACTIVITY}: spawn, then cont, as two host activities. */
+  static void bootInTwoActivities(QemuSteps steps, String why, String contWhy) {
+    steps.spawn(why);
+    steps.cont(contWhy);
+  }
+
+  /**
+   * Before {@link #ORDERED_HOST_REPORTS}: a report about the watched pid is applied as it comes,
+   * one that arrives during an operation is dropped (the operation reads the exit it carries).
+   */
+  static void applyUnorderedHostEvent(HostEvent event, KnownVm vm, HostReports reports) {
+    if (vm.deleted() || vm.record().pid() == 0 || event.qemuPid() != vm.record().pid()) {
+      return; // about a QEMU that is not (or no longer) this VM's
+    }
+    if (!event.status().alive()) {
+      reports.noteExit(event.status());
+    }
+    if (reports.operationRunning()) {
+      return;
+    }
+    if (event.status().state() != vm.state() || !event.status().alive() || vm.record().hostUnreachableSince() != null) {
+      log.info("VM {}: host reports {}", vm.name(), event.kind());
+      vm.apply(event.status());
+    }
+  }
+
+  /** The failure reason a host failure of a recorded history's class name stands for; today's reasons as they are. */
+  static String hostReason(String failureType) {
+    return HOST_FAILURE_CLASS_NAMES.getOrDefault(failureType, failureType);
+  }
+
+  /** The class names recorded histories fail host activities with, in a stable order. */
+  static Stream<String> hostFailureClassNames() {
+    return HOST_FAILURE_CLASS_NAMES.keySet().stream().sorted();
+  }
+}

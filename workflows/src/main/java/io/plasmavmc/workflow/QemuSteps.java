@@ -1,0 +1,100 @@
+package io.plasmavmc.workflow;
+
+import static io.plasmavmc.workflow.WorkflowClock.now;
+
+import io.plasmavmc.contract.VmState;
+import io.plasmavmc.contract.host.VmHandle;
+import io.plasmavmc.contract.host.VmStatus;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.workflow.Workflow;
+import org.slf4j.Logger;
+
+/** The steps an operation takes on the VM's QEMU, each one or two host activities, the VM's state following each. */
+final class QemuSteps {
+  private static final Logger log = Workflow.getLogger(QemuSteps.class);
+
+  private final KnownVm vm;
+  private final HostCalls host;
+
+  QemuSteps(KnownVm vm, HostCalls host) {
+    this.vm = vm;
+    this.host = host;
+  }
+
+  /** Starts QEMU paused: CREATED. */
+  void spawn(String why) {
+    vm.setState(VmState.CREATING, "starting QEMU on host " + vm.record().hostId());
+    VmHandle handle = host.call("spawn QEMU (" + why + ")", HostActivityOptions::spawn, h -> h.spawn(host.vmId(), vm.record().spec()));
+    vm.change(record -> record.withInstance(handle.pid(), handle.startTime(), now()));
+    vm.setState(VmState.CREATED, "QEMU pid " + handle.pid() + " is up (" + handle.accelerator() + "), guest not started");
+  }
+
+  /** Starts QEMU and lets the guest run; {@code contWhy} names the second step where a recorded history took two. */
+  void boot(String why, String contWhy) {
+    if (LegacyPaths.bootsInOneActivity()) {
+      spawnAndStart(why);
+    } else {
+      LegacyPaths.bootInTwoActivities(this, why, contWhy);
+    }
+  }
+
+  private void spawnAndStart(String why) {
+    vm.setState(VmState.CREATING, "starting QEMU on host " + vm.record().hostId());
+    VmStatus status = host.call("spawn QEMU and start the guest (" + why + ")", HostActivityOptions::spawn,
+        h -> h.spawnAndStart(host.vmId(), vm.record().spec()));
+    vm.change(record -> record.withInstance(status.pid(), status.startTime(), now()));
+    vm.apply(status);
+  }
+
+  void cont(String why) {
+    vm.apply(host.quick("let the guest run (" + why + ")", h -> h.cont(host.vmId())));
+  }
+
+  /** Takes QEMU's own view of the VM (query-status), e.g. "prelaunch" right after creation. */
+  void refreshFromHost() {
+    try {
+      vm.apply(host.quick("query QEMU status", h -> h.queryStatus(host.vmId())));
+    } catch (ApplicationFailure failure) {
+      log.warn("VM {}: cannot read QEMU status: {}", vm.name(), failure.getOriginalMessage());
+    }
+  }
+
+  void pause() {
+    vm.apply(host.quick("pause guest vCPUs", h -> h.pause(host.vmId())));
+  }
+
+  void resume() {
+    vm.apply(host.quick("resume guest vCPUs", h -> h.cont(host.vmId())));
+  }
+
+  /** Hard-resets the guest; a paused one runs again after. */
+  void reset(boolean wasPaused) {
+    VmStatus status = host.quick("hard reset (system_reset)", h -> h.reset(host.vmId()));
+    if (wasPaused) {
+      status = host.quick("resume after reset", h -> h.cont(host.vmId()));
+    }
+    vm.apply(status);
+  }
+
+  /** How many bytes the guest's serial log holds now: a new boot's console output starts there. */
+  long consoleLength() {
+    return host.call("read the serial log's length", HostActivityOptions::quick, h -> h.readConsole(host.vmId(), 0)).totalBytes();
+  }
+
+  /** Ends QEMU: quit, then SIGTERM, then SIGKILL. */
+  void kill(String why) {
+    vm.setState(VmState.STOPPING, why);
+    vm.apply(host.call("end QEMU (quit, SIGTERM, SIGKILL)", HostActivityOptions::kill, h -> h.kill(host.vmId())));
+  }
+
+  /** Ends QEMU and removes its runtime directory; the VM stays DELETING until the caller says it is gone. */
+  void removeFromHost() {
+    vm.setState(VmState.DELETING, "deleting: stopping QEMU and removing its runtime directory");
+    VmStatus status = host.call("kill QEMU for delete", HostActivityOptions::kill, h -> h.kill(host.vmId()));
+    vm.change(record -> record.withStatus(status, now()).withState(VmState.DELETING, "deleting: removing the runtime directory", now()));
+    host.call("remove runtime directory", HostActivityOptions::quick, h -> {
+      h.cleanup(host.vmId());
+      return null;
+    });
+  }
+}
