@@ -146,6 +146,23 @@ public final class LocalStack implements AutoCloseable {
     return metrics == null ? -1 : metrics.port();
   }
 
+  /**
+   * The Temporal SDK's metrics scope reports from a thread of its own (tally's reportEvery), which
+   * is not a daemon and ends only when the scope is closed; shutting the stubs down leaves it
+   * running. Left open, it kept every JVM whose main had returned alive (tools/bench-lifecycle.sh
+   * never exited).
+   */
+  private static void closeMetricsScope(com.uber.m3.tally.Scope scope) {
+    if (scope == null) {
+      return;
+    }
+    try {
+      scope.close();
+    } catch (com.uber.m3.tally.ScopeCloseException | RuntimeException e) {
+      log.warn("could not close the Temporal SDK's metrics scope ({}); its reporting thread may keep this JVM alive", e.toString());
+    }
+  }
+
   @Override
   public void close() {
     if (metrics != null) {
@@ -159,6 +176,7 @@ public final class LocalStack implements AutoCloseable {
     }
     if (service != null) {
       service.shutdownNow();
+      closeMetricsScope(service.getOptions().getMetricsScope());
     }
     if (temporal != null) {
       temporal.close();
