@@ -25,13 +25,14 @@ public final class LocalStack implements AutoCloseable {
 
   /**
    * Which Temporal server runs: {@code mode} "dev" (the Temporal CLI's dev server on
-   * {@code dataDir}), "in-memory" (Temporal's Java test server: nothing survives a restart), or
-   * "auto" (dev where the CLI can be found, else in-memory, loudly). {@code uiPort} &lt; 0: no Web UI.
+   * {@code dataDir}; without the CLI the stack does not start) or "in-memory" (Temporal's Java test
+   * server: nothing survives a restart; only when asked for). "auto" is the same as "dev": it once
+   * fell back to the in-memory server silently. {@code uiPort} &lt; 0: no Web UI.
    */
   public record TemporalSettings(String mode, int port, int uiPort, Path dataDir) {
     public TemporalSettings {
       if (!List.of("auto", "dev", "in-memory").contains(mode)) {
-        throw new IllegalArgumentException("--temporal must be auto, dev or in-memory: " + mode);
+        throw new IllegalArgumentException("--temporal must be dev or in-memory: " + mode);
       }
     }
   }
@@ -99,17 +100,17 @@ public final class LocalStack implements AutoCloseable {
   }
 
   static TemporalServer startTemporal(TemporalSettings settings) {
-    var cli = TemporalCli.find();
-    if (settings.mode().equals("in-memory") || (settings.mode().equals("auto") && cli.isEmpty())) {
-      if (settings.mode().equals("auto")) {
-        log.warn("no Temporal CLI found ($PLASMAVMC_TEMPORAL, PATH, {}): falling back to Temporal's IN-MEMORY server", TemporalCli.cached());
-      }
-      log.warn("Temporal runs IN MEMORY: every VM's workflow is LOST when PlasmaVMC stops, and its QEMU becomes an orphan. "
-          + "For the durable default run tools/install-temporal.sh (or put `temporal` on PATH)");
+    if (settings.mode().equals("in-memory")) {
+      log.warn("Temporal runs IN MEMORY (--temporal in-memory): every VM's workflow is LOST when PlasmaVMC stops, and its QEMU "
+          + "becomes an orphan. For the durable default run tools/install-temporal.sh (or put `temporal` on PATH)");
       return InMemoryTemporal.start(settings.port());
     }
-    Path binary = cli.orElseThrow(() -> new IllegalStateException("--temporal dev: no Temporal CLI found ($PLASMAVMC_TEMPORAL, PATH, "
-        + TemporalCli.cached() + "); run tools/install-temporal.sh"));
+    // No silent fallback to the in-memory server: a user who was promised durable VMs would lose them at the next stop.
+    Path binary = TemporalCli.find().orElseThrow(() -> new IllegalStateException("no Temporal CLI found ($PLASMAVMC_TEMPORAL, "
+        + "`temporal` on PATH, " + TemporalCli.cached() + "). Run tools/install-temporal.sh: it builds the CLI with Go (on Debian 12 "
+        + "it installs golang-1.23-go from bookworm-backports first). Or start with --temporal in-memory: Temporal's Java test "
+        + "server, which loses every VM's workflow when PlasmaVMC stops"));
+    log.info("starting the Temporal dev server: {} ({})", binary, TemporalCli.version(binary));
     return TemporalDevServer.start(new TemporalDevServer.Settings(binary, settings.port(), settings.uiPort(), settings.dataDir()),
         Duration.ofSeconds(60));
   }
