@@ -31,7 +31,10 @@ fail() {
 }
 
 if command -v temporal >/dev/null 2>&1; then
-  say "using $(command -v temporal) ($(temporal --version 2>/dev/null | head -1)), found on PATH"
+  found=$(temporal --version 2>/dev/null | head -1)
+  say "using $(command -v temporal) ($found), found on PATH"
+  [[ "$found" == *"Server 1.31."* ]] || say "note: that is not Temporal server 1.31, which docker-compose.yml runs and" \
+    "tools/temporal-cli builds; take it off PATH to have this script build that one"
   exit 0
 fi
 
@@ -71,13 +74,22 @@ find_go() {
 # install_go: installs a Go >= 1.21 with apt: golang-1.23-go from bookworm-backports on Debian 12
 # (adding that source where missing), Debian's golang-go where it is new enough (Debian 13 and later).
 install_go() {
-  [[ "${PLASMAVMC_NO_APT:-}" == 1 ]] && return 1
+  if [[ "${PLASMAVMC_NO_APT:-}" == 1 ]]; then
+    say "not installing Go: PLASMAVMC_NO_APT=1" >&2
+    return 1
+  fi
   local sudo=""
   if [[ $(id -u) -ne 0 ]]; then
-    command -v sudo >/dev/null 2>&1 || return 1
+    if ! command -v sudo >/dev/null 2>&1; then
+      say "not installing Go: not root and no sudo" >&2
+      return 1
+    fi
     sudo="sudo"
   fi
-  command -v apt-get >/dev/null 2>&1 || return 1
+  if ! command -v apt-get >/dev/null 2>&1; then
+    say "not installing Go: no apt-get here (not Debian or Ubuntu)" >&2
+    return 1
+  fi
   local codename=""
   [[ -r /etc/os-release ]] && codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
   if [[ "$codename" == bookworm ]]; then
