@@ -7,7 +7,9 @@ import java.util.Optional;
 
 /**
  * Finds Temporal's CLI, which holds the dev server: {@code $PLASMAVMC_TEMPORAL} if set, else
- * {@code temporal} on PATH, else the one {@code tools/install-temporal.sh} built into the cache.
+ * {@code temporal} on PATH, else the one {@code tools/install-temporal.sh} built into the cache
+ * (from tools/temporal-cli: CLI v1.7.1, Temporal server 1.31.0 and UI 2.49.1, as the production
+ * compose runs them; {@link #version} says which one a binary is).
  */
 public final class TemporalCli {
   private TemporalCli() {}
