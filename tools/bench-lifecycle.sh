@@ -3,10 +3,11 @@
 # (so its memory figures are PlasmaVMC's, not Maven's). Options are Java system properties:
 #   -Dtemporal=dev|in-memory|both (default both: one after the other, each in a fresh JVM)
 #   -Druns=25 (cold), -Dwarm=N (warm lifecycles, e.g. 1500), -Dfleet=100 (0: none), -DgracefulRuns=25
+# Ends by itself once the figures are printed (each JVM exits when its benchmark returns).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mvn -B -q install -DskipTests
-mvn -B -q -pl launcher test-compile
+# A reactor build (no `mvn install`): launcher/target/classpath names the sibling modules' jars in their target/.
+mvn -B -q -pl launcher -am -DskipTests package
 CP="launcher/target/test-classes:launcher/target/classes:$(cat launcher/target/classpath)"
 servers=(dev in-memory)
 props=()

@@ -1,52 +1,149 @@
 #!/usr/bin/env bash
-# Makes Temporal's CLI (which contains the real dev server with SQLite persistence and the Web UI)
-# available to PlasmaVMC: a `temporal` already on PATH is used as it is; otherwise the CLI is built
-# from the Go module proxy into ~/.cache/plasmavmc (once; later runs find it) and linked as
-# ~/.cache/plasmavmc/bin/temporal, where the launcher and the tests look for it.
-# Without Go, or when the proxy refuses every version, it says so and exits 0: `./plasmavmc up` then
-# falls back to Temporal's in-memory server (state lost on restart), while the tests fail loudly.
+# Makes Temporal's CLI (the real dev server with SQLite persistence and the Web UI) available to
+# PlasmaVMC, and says what it does:
+# - a `temporal` already on PATH is used as it is;
+# - otherwise the CLI is built once from the Go module proxy through the project's own Go module
+#   tools/temporal-cli (see its README: the current CLI, whose go.mod carries a replace directive that
+#   `go install` refuses) into ~/.cache/plasmavmc/temporal-cli-<version>-<hash> and linked as
+#   ~/.cache/plasmavmc/bin/temporal, where the launcher and the tests look for it. A later run finds it.
+# - Go: the `go` on PATH, else a Debian Go in /usr/lib/go-1.NN, else (as root or with sudo, on
+#   Debian 12) golang-1.23-go from bookworm-backports, the backports source added where missing.
+#   Any Go >= 1.21 then fetches the toolchain tools/temporal-cli/go.mod asks for from the module
+#   proxy by itself (GOTOOLCHAIN=auto), so Debian's older Go is enough to start with.
+# Exit code 0 when the CLI is there, 1 when it cannot be had (the message says why and what to do):
+# `./plasmavmc up` then refuses to start unless asked for `--temporal in-memory`.
+# Environment: PLASMAVMC_CACHE (default ~/.cache/plasmavmc), PLASMAVMC_NO_APT=1 (never install packages).
 set -euo pipefail
 
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+MODULE="$ROOT/tools/temporal-cli"
 CACHE="${PLASMAVMC_CACHE:-$HOME/.cache/plasmavmc}"
 LINK="$CACHE/bin/temporal"
-# v1.5.1 is the newest tag whose go.mod has no replace directive (go install refuses those);
-# it brings Temporal server 1.29 and UI 2.42. v1.4.1 is the fallback.
-VERSIONS=(v1.5.1 v1.4.1)
+# The oldest Go that switches to a newer toolchain by itself (GOTOOLCHAIN, Go 1.21).
+MIN_GO_MINOR=21
+
+say() { echo "install-temporal: $*"; }
+fail() {
+  echo "install-temporal: ERROR: $*" >&2
+  echo "install-temporal: without Temporal's CLI './plasmavmc up' refuses to start; './plasmavmc up --temporal in-memory'" \
+       "runs Temporal's Java test server instead, which loses every VM's workflow when PlasmaVMC stops" >&2
+  exit 1
+}
 
 if command -v temporal >/dev/null 2>&1; then
-  echo "install-temporal: using $(command -v temporal) ($(temporal --version 2>/dev/null | head -1))"
-  exit 0
-fi
-if [[ -x "$LINK" ]]; then
-  echo "install-temporal: using $LINK ($("$LINK" --version 2>/dev/null | head -1))"
-  exit 0
-fi
-if ! command -v go >/dev/null 2>&1; then
-  echo "install-temporal: WARNING: no 'temporal' on PATH and no Go to build it with;" \
-       "./plasmavmc up will fall back to Temporal's in-memory server (state lost on restart)" >&2
+  found=$(temporal --version 2>/dev/null | head -1)
+  say "using $(command -v temporal) ($found), found on PATH"
+  [[ "$found" == *"Server 1.31."* ]] || say "note: that is not Temporal server 1.31, which docker-compose.yml runs and" \
+    "tools/temporal-cli builds; take it off PATH to have this script build that one"
   exit 0
 fi
 
-for version in "${VERSIONS[@]}"; do
-  dir="$CACHE/temporal-cli-$version"
-  log="$CACHE/temporal-cli-$version.build.log"
-  mkdir -p "$dir" "$CACHE/bin"
-  echo "install-temporal: building Temporal CLI $version with $(go version | cut -d' ' -f3) into $dir"
-  echo "install-temporal: this takes a few minutes on 2 cores (about 1,400 Go packages); log: $log"
-  start=$SECONDS
-  # Pure Go (modernc SQLite): no cgo needed. -v names each package as it is built: count them as progress.
-  if CGO_ENABLED=0 GOBIN="$dir" GOFLAGS=-trimpath go install -v "github.com/temporalio/cli/cmd/temporal@$version" 2>&1 \
-      | tee "$log" | awk -v t0="$(date +%s)" '{ n++; if (n % 200 == 0) { printf "install-temporal:   %d packages built (%d s)\n", n, systime() - t0; fflush() } }'
-  then
-    if [[ -x "$dir/temporal" ]]; then
-      ln -sfn "$dir/temporal" "$LINK"
-      echo "install-temporal: built in $((SECONDS - start)) s: $LINK ($("$LINK" --version | head -1))"
-      exit 0
+# The CLI's version (from go.mod) and a hash of everything the build depends on name the build:
+# a change of the module, its go.sum or the cliext stand-in builds anew.
+cli_version=$(awk '$1 == "github.com/temporalio/cli" { print $2; exit } $1 == "require" && $2 == "github.com/temporalio/cli" { print $3; exit }' "$MODULE/go.mod")
+[[ -n "$cli_version" ]] || fail "cannot read the Temporal CLI's version from $MODULE/go.mod"
+hash=$(cd "$MODULE" && cat go.mod go.sum cliext/go.mod cliext/*.go | sha256sum | cut -c1-12)
+dir="$CACHE/temporal-cli-$cli_version-$hash"
+if [[ -x "$dir/temporal" ]]; then
+  mkdir -p "$CACHE/bin"
+  ln -sfn "$dir/temporal" "$LINK"
+  say "using $LINK ($("$LINK" --version 2>/dev/null | head -1))"
+  exit 0
+fi
+if [[ -e "$LINK" ]]; then
+  say "$LINK is $("$LINK" --version 2>/dev/null | head -1 || echo 'not runnable'), not the CLI of $MODULE ($cli_version): building that"
+fi
+
+# go_minor GO: the minor version of that Go (1.NN), or nothing if it does not run.
+go_minor() { "$1" env GOVERSION 2>/dev/null | sed -n 's/^go1\.\([0-9]*\).*/\1/p'; }
+
+# find_go: prints the path of a Go >= 1.MIN_GO_MINOR: on PATH, else Debian's versioned packages, newest first.
+find_go() {
+  local candidate minor
+  for candidate in $(command -v go 2>/dev/null) $(ls -d /usr/lib/go-1.*/bin/go 2>/dev/null | sort -t. -k2 -n -r); do
+    minor=$(go_minor "$candidate")
+    if [[ -n "$minor" ]] && (( minor >= MIN_GO_MINOR )); then
+      echo "$candidate"
+      return 0
     fi
+    [[ -n "$minor" ]] && say "$candidate is Go 1.$minor: too old to fetch a newer toolchain (Go 1.$MIN_GO_MINOR or newer needed)" >&2
+  done
+  return 1
+}
+
+# install_go: installs a Go >= 1.21 with apt: golang-1.23-go from bookworm-backports on Debian 12
+# (adding that source where missing), Debian's golang-go where it is new enough (Debian 13 and later).
+install_go() {
+  if [[ "${PLASMAVMC_NO_APT:-}" == 1 ]]; then
+    say "not installing Go: PLASMAVMC_NO_APT=1" >&2
+    return 1
   fi
-  echo "install-temporal: building $version failed (last lines of $log):" >&2
-  tail -n 5 "$log" >&2 || true
+  local sudo=""
+  if [[ $(id -u) -ne 0 ]]; then
+    if ! command -v sudo >/dev/null 2>&1; then
+      say "not installing Go: not root and no sudo" >&2
+      return 1
+    fi
+    sudo="sudo"
+  fi
+  if ! command -v apt-get >/dev/null 2>&1; then
+    say "not installing Go: no apt-get here (not Debian or Ubuntu)" >&2
+    return 1
+  fi
+  local codename=""
+  [[ -r /etc/os-release ]] && codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+  if [[ "$codename" == bookworm ]]; then
+    if ! grep -rqsE '(^|\s)bookworm-backports(\s|$)' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+      say "adding Debian's bookworm-backports to apt's sources (/etc/apt/sources.list.d/bookworm-backports.sources):" \
+          "Debian 12's own Go (1.19) is too old; backports has golang-1.23-go"
+      printf '%s\n' "Types: deb" "URIs: http://deb.debian.org/debian" "Suites: bookworm-backports" "Components: main" \
+        "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" | $sudo tee /etc/apt/sources.list.d/bookworm-backports.sources >/dev/null
+    fi
+    say "installing golang-1.23-go from bookworm-backports (apt-get; into /usr/lib/go-1.23)"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends -t bookworm-backports golang-1.23-go >/dev/null
+  else
+    say "installing Debian's golang-go (apt-get)"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends golang-go >/dev/null
+  fi
+}
+
+if ! GO=$(find_go); then
+  say "no Go 1.$MIN_GO_MINOR or newer on PATH or in /usr/lib/go-1.*: installing one to build Temporal's CLI"
+  if ! install_go || ! GO=$(find_go); then
+    fail "no Temporal CLI and no Go to build it with (Go 1.$MIN_GO_MINOR or newer needed; Debian 12: apt-get install" \
+         "-t bookworm-backports golang-1.23-go, after adding bookworm-backports to apt's sources; or put a 'temporal' on PATH," \
+         "or point PLASMAVMC_TEMPORAL at one)"
+  fi
+fi
+
+mkdir -p "$dir" "$CACHE/bin"
+log="$dir.build.log"
+needed=$(sed -n 's/^toolchain go//p; s/^go \([0-9.]*\)$/\1/p' "$MODULE/go.mod" | tail -1)
+say "building Temporal CLI $cli_version (tools/temporal-cli) with $GO ($("$GO" env GOVERSION)); its module asks for Go $needed," \
+    "which Go fetches from the module proxy by itself when the one here is older"
+say "this takes several minutes on 2 cores the first time (about 1,700 Go packages; later builds reuse Go's cache); log: $log"
+start=$SECONDS
+# GOTOOLCHAIN=auto: Debian's Go sets 'local' in its go.env, which would refuse the module's newer Go.
+# Pure Go (modernc SQLite): no cgo. -v names each package as it is built: counted as progress.
+(cd "$MODULE" && GOTOOLCHAIN=auto CGO_ENABLED=0 GOFLAGS="-mod=readonly -trimpath" \
+  exec "$GO" build -v -o "$dir/temporal" \
+    -ldflags "-X github.com/temporalio/cli/internal/temporalcli.Version=${cli_version#v} -X github.com/temporalio/cli/internal/temporalcli.buildInfo=PlasmaVMC-tools-temporal-cli" \
+    github.com/temporalio/cli/cmd/temporal) > "$log" 2>&1 < /dev/null &
+build=$!
+# Progress while it builds, from the log: one line every 30 s.
+while kill -0 "$build" 2>/dev/null; do
+  for _ in $(seq 30); do kill -0 "$build" 2>/dev/null || break; sleep 1; done
+  kill -0 "$build" 2>/dev/null && say "  $(grep -cv '^go: downloading' "$log" || true) packages built, $(grep -c '^go: downloading' "$log" || true) modules downloaded ($((SECONDS - start)) s)"
 done
-echo "install-temporal: WARNING: could not build Temporal's CLI (${VERSIONS[*]} refused or failed; see the logs in $CACHE);" \
-     "./plasmavmc up will fall back to Temporal's in-memory server (state lost on restart)" >&2
-exit 0
+if wait "$build" && [[ -x "$dir/temporal" ]]; then
+  ln -sfn "$dir/temporal" "$LINK"
+  say "built in $((SECONDS - start)) s: $LINK ($("$LINK" --version | head -1))"
+  exit 0
+fi
+echo "install-temporal: the build failed; the end of $log:" >&2
+tail -n 15 "$log" >&2 || true
+rm -rf "$dir"
+fail "could not build Temporal's CLI $cli_version from $MODULE (the log's end is above; a proxy that refuses a module or" \
+     "a network failure shows there)"

@@ -7,7 +7,15 @@ set -eu
 PORT="${DB_PORT:-5432}"
 SCHEMA=/etc/temporal/schema/postgresql/v12
 
-until nc -z -w 5 "$POSTGRES_SEEDS" "$PORT"; do echo "waiting for PostgreSQL at $POSTGRES_SEEDS:$PORT"; sleep 1; done
+# Bounded like the namespace job's waits (PLASMAVMC_INIT_TIMEOUT, default 180 s): then exit 1, saying why.
+DEADLINE=$(( $(date +%s) + ${PLASMAVMC_INIT_TIMEOUT:-180} ))
+until nc -z -w 5 "$POSTGRES_SEEDS" "$PORT"; do
+  if [ "$(date +%s)" -ge "$DEADLINE" ]; then
+    echo "schema: gave up waiting for PostgreSQL at $POSTGRES_SEEDS:$PORT; see docker compose logs postgresql" >&2
+    exit 1
+  fi
+  echo "schema: waiting for PostgreSQL at $POSTGRES_SEEDS:$PORT"; sleep 1
+done
 
 for db in temporal:temporal temporal_visibility:visibility; do
   name="${db%%:*}"

@@ -25,13 +25,14 @@ public final class LocalStack implements AutoCloseable {
 
   /**
    * Which Temporal server runs: {@code mode} "dev" (the Temporal CLI's dev server on
-   * {@code dataDir}), "in-memory" (Temporal's Java test server: nothing survives a restart), or
-   * "auto" (dev where the CLI can be found, else in-memory, loudly). {@code uiPort} &lt; 0: no Web UI.
+   * {@code dataDir}; without the CLI the stack does not start) or "in-memory" (Temporal's Java test
+   * server: nothing survives a restart; only when asked for). "auto" is the same as "dev": it once
+   * fell back to the in-memory server silently. {@code uiPort} &lt; 0: no Web UI.
    */
   public record TemporalSettings(String mode, int port, int uiPort, Path dataDir) {
     public TemporalSettings {
       if (!List.of("auto", "dev", "in-memory").contains(mode)) {
-        throw new IllegalArgumentException("--temporal must be auto, dev or in-memory: " + mode);
+        throw new IllegalArgumentException("--temporal must be dev or in-memory: " + mode);
       }
     }
   }
@@ -99,17 +100,17 @@ public final class LocalStack implements AutoCloseable {
   }
 
   static TemporalServer startTemporal(TemporalSettings settings) {
-    var cli = TemporalCli.find();
-    if (settings.mode().equals("in-memory") || (settings.mode().equals("auto") && cli.isEmpty())) {
-      if (settings.mode().equals("auto")) {
-        log.warn("no Temporal CLI found ($PLASMAVMC_TEMPORAL, PATH, {}): falling back to Temporal's IN-MEMORY server", TemporalCli.cached());
-      }
-      log.warn("Temporal runs IN MEMORY: every VM's workflow is LOST when PlasmaVMC stops, and its QEMU becomes an orphan. "
-          + "For the durable default run tools/install-temporal.sh (or put `temporal` on PATH)");
+    if (settings.mode().equals("in-memory")) {
+      log.warn("Temporal runs IN MEMORY (--temporal in-memory): every VM's workflow is LOST when PlasmaVMC stops, and its QEMU "
+          + "becomes an orphan. For the durable default run tools/install-temporal.sh (or put `temporal` on PATH)");
       return InMemoryTemporal.start(settings.port());
     }
-    Path binary = cli.orElseThrow(() -> new IllegalStateException("--temporal dev: no Temporal CLI found ($PLASMAVMC_TEMPORAL, PATH, "
-        + TemporalCli.cached() + "); run tools/install-temporal.sh"));
+    // No silent fallback to the in-memory server: a user who was promised durable VMs would lose them at the next stop.
+    Path binary = TemporalCli.find().orElseThrow(() -> new IllegalStateException("no Temporal CLI found ($PLASMAVMC_TEMPORAL, "
+        + "`temporal` on PATH, " + TemporalCli.cached() + "). Run tools/install-temporal.sh: it builds the CLI with Go (on Debian 12 "
+        + "it installs golang-1.23-go from bookworm-backports first). Or start with --temporal in-memory: Temporal's Java test "
+        + "server, which loses every VM's workflow when PlasmaVMC stops"));
+    log.info("starting the Temporal dev server: {} ({})", binary, TemporalCli.version(binary));
     return TemporalDevServer.start(new TemporalDevServer.Settings(binary, settings.port(), settings.uiPort(), settings.dataDir()),
         Duration.ofSeconds(60));
   }
@@ -146,6 +147,23 @@ public final class LocalStack implements AutoCloseable {
     return metrics == null ? -1 : metrics.port();
   }
 
+  /**
+   * The Temporal SDK's metrics scope reports from a thread of its own (tally's reportEvery), which
+   * is not a daemon and ends only when the scope is closed; shutting the stubs down leaves it
+   * running. Left open, it kept every JVM whose main had returned alive (tools/bench-lifecycle.sh
+   * never exited).
+   */
+  private static void closeMetricsScope(com.uber.m3.tally.Scope scope) {
+    if (scope == null) {
+      return;
+    }
+    try {
+      scope.close();
+    } catch (com.uber.m3.tally.ScopeCloseException | RuntimeException e) {
+      log.warn("could not close the Temporal SDK's metrics scope ({}); its reporting thread may keep this JVM alive", e.toString());
+    }
+  }
+
   @Override
   public void close() {
     if (metrics != null) {
@@ -159,6 +177,7 @@ public final class LocalStack implements AutoCloseable {
     }
     if (service != null) {
       service.shutdownNow();
+      closeMetricsScope(service.getOptions().getMetricsScope());
     }
     if (temporal != null) {
       temporal.close();

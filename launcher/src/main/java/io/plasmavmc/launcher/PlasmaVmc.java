@@ -41,7 +41,7 @@ public final class PlasmaVmc {
     int temporalPort = options.integer("--temporal-port", 7233);
     LocalStack.Settings settings = new LocalStack.Settings(
         new LocalStack.TemporalSettings(
-            options.value("--temporal", "auto"),
+            options.value("--temporal", "dev"),
             temporalPort,
             options.flag("--no-ui") ? -1 : options.integer("--ui-port", temporalPort + 1000),
             Path.of(options.value("--data-dir", defaultDataDir(home)))),
@@ -175,10 +175,10 @@ public final class PlasmaVmc {
                                gateway's tokens file (default ~/.config/plasmavmc)
           --tls-cert FILE --tls-key FILE   serve the API over TLS (PEM certificate chain and PKCS#8 key)
           --client-ca FILE     also accept client certificates signed by this CA (mutual TLS; OU = role)
-          --temporal auto|dev|in-memory
-                               dev: Temporal's real dev server (Temporal CLI), every VM kept in a SQLite file;
-                               in-memory: Temporal's Java test server, everything lost on restart;
-                               auto (default): dev where the Temporal CLI is found, else in-memory
+          --temporal dev|in-memory
+                               dev (default): Temporal's real dev server (Temporal CLI), every VM kept in a SQLite
+                               file; without the CLI PlasmaVMC does not start (tools/install-temporal.sh gets it);
+                               in-memory: Temporal's Java test server, everything lost on restart
           --data-dir DIR       the dev server's SQLite file and log (default ~/.local/state/plasmavmc)
           --temporal-port N    Temporal's gRPC port (default 7233)
           --ui-port N          Temporal Web UI port (default Temporal's port + 1000: 8233)

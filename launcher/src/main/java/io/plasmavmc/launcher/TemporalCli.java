@@ -7,7 +7,9 @@ import java.util.Optional;
 
 /**
  * Finds Temporal's CLI, which holds the dev server: {@code $PLASMAVMC_TEMPORAL} if set, else
- * {@code temporal} on PATH, else the one {@code tools/install-temporal.sh} built into the cache.
+ * {@code temporal} on PATH, else the one {@code tools/install-temporal.sh} built into the cache
+ * (from tools/temporal-cli: CLI v1.7.1, Temporal server 1.31.0 and UI 2.49.1, as the production
+ * compose runs them; {@link #version} says which one a binary is).
  */
 public final class TemporalCli {
   private TemporalCli() {}
@@ -27,6 +29,32 @@ public final class TemporalCli {
       }
     }
     return Optional.of(cached()).filter(Files::isExecutable);
+  }
+
+  /**
+   * What {@code binary --version} says, e.g. "temporal version 1.7.1 (Server 1.31.0, UI 2.49.1)",
+   * or why it could not be asked: logs and summaries name the server and UI that run.
+   */
+  public static String version(Path binary) {
+    try {
+      Process process = new ProcessBuilder(binary.toString(), "--version").redirectErrorStream(true).start();
+      process.getOutputStream().close();
+      String first;
+      try (var reader = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(),
+          java.nio.charset.StandardCharsets.UTF_8))) {
+        first = reader.readLine();
+      }
+      if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        return "version unknown: `" + binary + " --version` did not answer within 10 s";
+      }
+      return first == null ? "version unknown: `" + binary + " --version` printed nothing" : first.trim();
+    } catch (java.io.IOException e) {
+      return "version unknown: " + e.getMessage();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "version unknown: interrupted";
+    }
   }
 
   /** Where tools/install-temporal.sh links the CLI it built. */

@@ -59,6 +59,9 @@ public final class TemporalDevServer implements TemporalServer {
   private volatile boolean stopping;
   private Thread supervisor;
 
+  /** What the binary says of itself (the CLI's, the server's and the UI's versions), asked once, for the summary. */
+  private volatile String version;
+
   private TemporalDevServer(Settings settings) {
     this.settings = settings;
     this.database = settings.dataDir().resolve("temporal.db");
@@ -115,7 +118,10 @@ public final class TemporalDevServer implements TemporalServer {
 
   @Override
   public String summary() {
-    return "Temporal dev server " + address() + " (SQLite " + database + ")"
+    if (version == null) {
+      version = TemporalCli.version(settings.binary());
+    }
+    return "Temporal dev server " + address() + " (" + version + "; SQLite " + database + ")"
         + (uiAddress() == null ? "" : "\n  Temporal Web UI                 " + uiAddress());
   }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.plasmavmc.contract.VmSearchAttributes;
+import io.plasmavmc.host.testing.ScratchDirectories;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,7 +21,8 @@ import org.yaml.snakeyaml.Yaml;
  * docker-compose.yml and the files it and the worker's systemd unit rely on, checked for the
  * structure a production user relies on (no Docker engine runs here to bring it up): pinned
  * images, a health check on every long-running service, start-up ordered by health and completed
- * jobs, the schema job before the server, the search attributes the workflows set.
+ * jobs, the schema job before the server, the search attributes the workflows set; Temporal's
+ * unauthenticated port on loopback only, its TLS overlay, and jobs that give up in bounded time.
  */
 class DeploymentFilesTest {
   private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
@@ -161,5 +163,96 @@ class DeploymentFilesTest {
     assertTrue(unit.contains("Restart=always"));
     assertTrue(unit.contains("RuntimeDirectoryPreserve=yes"), "QMP sockets and pidfiles survive a worker restart");
     assertFalse(services.containsKey("plasmavmc-worker"), "no worker container: it would take its QEMUs with it");
+  }
+
+  @Test
+  void theHeaderSaysWhatTheFileIsForAndHowToReachTemporalFromOtherMachines() throws Exception {
+    String header = Files.readAllLines(ROOT.resolve("docker-compose.yml")).stream().takeWhile(line -> line.startsWith("#"))
+        .collect(java.util.stream.Collectors.joining("\n"));
+    for (String said : List.of("production", "./plasmavmc up", "7233", "docker-compose.tls.yml", "loopback")) {
+      assertTrue(header.contains(said), "the header of docker-compose.yml mentions " + said);
+    }
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void noServicePublishesTemporalsUnauthenticatedPortBeyondLoopback() {
+    services.forEach((name, service) -> {
+      assertFalse("host".equals(service.get("network_mode")), name + " does not share the host's network");
+      for (Object port : (List<Object>) service.getOrDefault("ports", List.of())) {
+        String mapping = String.valueOf(port);
+        if (mapping.endsWith(":7233") || mapping.endsWith(":7233/tcp")) {
+          assertTrue(mapping.startsWith("127.0.0.1:") || mapping.startsWith("[::1]:"),
+              name + " publishes Temporal's plaintext port on loopback only, not on " + mapping);
+        }
+      }
+    });
+    assertTrue(String.valueOf(service("temporal").get("ports")).contains("127.0.0.1:7233:7233"),
+        "a worker on the compose host reaches Temporal on loopback");
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void theTlsOverlayPublishesTemporalOnlyWithMutualTlsAndItsClientsUseTls() throws Exception {
+    String text = Files.readString(ROOT.resolve("docker-compose.tls.yml"));
+    assertTrue(text.contains("ports: !override"), "the overlay replaces the loopback-only port list rather than adding to it");
+    // SnakeYAML knows nothing of Compose's merge tags; the structure under the tag is plain YAML.
+    Map<String, Map<String, Object>> overlay = (Map<String, Map<String, Object>>) new Yaml()
+        .<Map<String, Object>>load(text.replace(" !override", "")).get("services");
+    Map<String, Object> temporal = overlay.get("temporal");
+    Map<String, Object> env = (Map<String, Object>) temporal.get("environment");
+    assertEquals("true", env.get("TEMPORAL_TLS_REQUIRE_CLIENT_AUTH"), "a client certificate is required");
+    for (String key : List.of("TEMPORAL_TLS_FRONTEND_CERT", "TEMPORAL_TLS_FRONTEND_KEY", "TEMPORAL_TLS_CLIENT1_CA_CERT",
+        "TEMPORAL_TLS_SERVER_CERT", "TEMPORAL_TLS_SERVER_KEY", "TEMPORAL_TLS_SERVER_CA_CERT")) {
+      assertNotNull(env.get(key), "the server's TLS setting " + key);
+    }
+    assertTrue(((List<String>) temporal.get("ports")).stream().anyMatch(p -> p.endsWith(":7233")), "published with TLS");
+
+    // Every file a service is told to use lies in a directory mounted into it, and deploy/temporal/make-tls.sh makes it.
+    Path made = Files.createTempDirectory("plasmavmc-tls");
+    Process makeTls = new ProcessBuilder("bash", ROOT.resolve("deploy/temporal/make-tls.sh").toString(), "temporal.example.internal")
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).directory(made.toFile()).start();
+    assertTrue(makeTls.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && makeTls.exitValue() == 0, "make-tls.sh makes the certificates");
+    Map<String, List<String>> clientKeys = Map.of(
+        "temporal", List.of("TEMPORAL_TLS_SERVER_CERT", "TEMPORAL_TLS_SERVER_KEY", "TEMPORAL_TLS_SERVER_CA_CERT"),
+        "temporal-ui", List.of("TEMPORAL_TLS_CA", "TEMPORAL_TLS_CERT", "TEMPORAL_TLS_KEY"),
+        "temporal-init", List.of("TEMPORAL_TLS_SERVER_CA_CERT_PATH", "TEMPORAL_TLS_CLIENT_CERT_PATH", "TEMPORAL_TLS_CLIENT_KEY_PATH"),
+        "plasmavmc-gateway", List.of("PLASMAVMC_TEMPORAL_TLS_CA", "PLASMAVMC_TEMPORAL_TLS_CERT", "PLASMAVMC_TEMPORAL_TLS_KEY"));
+    clientKeys.forEach((name, keys) -> {
+      Map<String, Object> serviceEnv = (Map<String, Object>) overlay.get(name).get("environment");
+      List<String> mounts = ((List<String>) overlay.get(name).get("volumes")).stream()
+          .map(v -> v.split(":")[v.split(":").length - 2]).toList();
+      for (String key : keys) {
+        Path file = Path.of(String.valueOf(serviceEnv.get(key)));
+        assertTrue(mounts.contains(file.getParent().toString()), name + ": " + key + " lies in a mounted directory: " + file);
+        assertTrue(Files.isRegularFile(made.resolve("temporal-tls").resolve(file.getFileName())),
+            name + ": make-tls.sh makes " + file.getFileName());
+      }
+    });
+    ScratchDirectories.delete(made);
+  }
+
+  @Test
+  void theNamespaceJobGivesUpInBoundedTimeSayingWhatItWaitedFor() throws Exception {
+    // A `temporal` that never reaches a server, as when the server never comes up.
+    Path bin = Files.createTempDirectory("plasmavmc-no-temporal");
+    Path temporal = bin.resolve("temporal");
+    Files.writeString(temporal, "#!/bin/sh\necho 'connection refused' >&2\nexit 1\n");
+    temporal.toFile().setExecutable(true);
+    ProcessBuilder job = new ProcessBuilder("sh", ROOT.resolve("deploy/temporal/setup-namespace.sh").toString());
+    job.environment().put("PATH", bin + ":/usr/bin:/bin");
+    job.environment().put("TEMPORAL_ADDRESS", "temporal:7233");
+    job.environment().put("PLASMAVMC_INIT_TIMEOUT", "1");
+    Path output = bin.resolve("output");
+    Process process = job.redirectErrorStream(true).redirectOutput(output.toFile()).start();
+    boolean ended = process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+    if (!ended) {
+      process.destroyForcibly();
+    }
+    String said = Files.readString(output);
+    ScratchDirectories.delete(bin);
+    assertTrue(ended, "the job ends by itself: " + said);
+    assertEquals(1, process.exitValue(), said);
+    assertTrue(said.contains("gave up after 1 s waiting for the Temporal server"), said);
   }
 }
