@@ -9,6 +9,10 @@
 # apt not allowed), install-temporal.sh must exit 1 and say what to do. Ends with the plain line
 # 'N passed, N failed'.
 #
+# With --keep, where the project has no CLI yet (a new machine, as in CI), the CLI this test builds
+# goes where the project looks for it (~/.cache/plasmavmc), so that the machine builds it once;
+# otherwise into a directory of the test's own.
+#
 # Bounded: the install gets PLASMAVMC_FRESH_TIMEOUT seconds (default 2400), the server 60 s.
 # Go's module and build caches of this test are kept in $PLASMAVMC_FRESH_STATE (default
 # ~/.cache/plasmavmc/fresh-install) so that a second run is warm (the CLI is still built, from
@@ -20,6 +24,11 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 STATE="${PLASMAVMC_FRESH_STATE:-$HOME/.cache/plasmavmc/fresh-install}"
 LIMIT="${PLASMAVMC_FRESH_TIMEOUT:-2400}"
 work=$(mktemp -d /tmp/plasmavmc-fresh.XXXXXX)
+project_cache="${PLASMAVMC_CACHE:-$HOME/.cache/plasmavmc}"
+cli_cache="$work/cache"
+if [[ "${1:-}" == "--keep" && ! -x "$project_cache/bin/temporal" ]]; then
+  cli_cache="$project_cache"
+fi
 server_pid=""
 
 cleanup() {
@@ -69,19 +78,19 @@ fi
 mkdir -p "$STATE/gopath" "$STATE/gocache"
 # warm: an earlier run of this test filled the caches (its marker); cold: they were empty or deleted.
 state_was=$( [[ -f "$STATE/warm" ]] && echo warm || echo cold )
-echo "fresh-install: PATH=$fresh_path; GOPATH=$STATE/gopath, GOCACHE=$STATE/gocache ($state_was); CLI into $work/cache"
+echo "fresh-install: PATH=$fresh_path; GOPATH=$STATE/gopath, GOCACHE=$STATE/gocache ($state_was); CLI into $cli_cache"
 echo "fresh-install: the machine's own Go hidden: $(command -v go || echo none) (PATH=$fresh_path: $(PATH="$fresh_path" command -v go || echo 'no go'))"
 
 start=$SECONDS
 if ! env -i HOME="$HOME" USER="${USER:-root}" LANG=C.UTF-8 PATH="$fresh_path" \
       GOPATH="$STATE/gopath" GOMODCACHE="$STATE/gopath/pkg/mod" GOCACHE="$STATE/gocache" \
-      PLASMAVMC_CACHE="$work/cache" DEBIAN_FRONTEND=noninteractive \
+      PLASMAVMC_CACHE="$cli_cache" DEBIAN_FRONTEND=noninteractive \
       timeout --kill-after=30 "$LIMIT" bash "$ROOT/tools/install-temporal.sh"; then
   verdict failed "tools/install-temporal.sh failed or ran past ${LIMIT} s (see its lines above)"
 fi
 install_seconds=$((SECONDS - start))
 touch "$STATE/warm"
-cli="$work/cache/bin/temporal"
+cli="$cli_cache/bin/temporal"
 [[ -x "$cli" ]] || verdict failed "install-temporal.sh exited 0 but $cli is missing"
 version=$("$cli" --version | head -1)
 [[ "$version" == *"Server 1.31"* && "$version" == *"UI 2.49"* ]] || verdict failed "the CLI built is not server 1.31 / UI 2.49: $version"

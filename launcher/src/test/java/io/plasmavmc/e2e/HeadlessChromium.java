@@ -1,8 +1,9 @@
 package io.plasmavmc.e2e;
 
-import io.plasmavmc.host.testing.ScratchDirectories;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.plasmavmc.host.testing.ScratchDirectories;
+import io.plasmavmc.host.testing.TestTools;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -38,12 +39,12 @@ final class HeadlessChromium implements AutoCloseable {
       port = socket.getLocalPort();
     }
     profile = Files.createTempDirectory("plasmavmc-chromium");
-    driver = new ProcessBuilder("/usr/bin/chromedriver", "--port=" + port).redirectErrorStream(true)
+    driver = new ProcessBuilder(TestTools.require("/usr/bin/chromedriver", "chromium-driver").toString(), "--port=" + port).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     base = "http://127.0.0.1:" + port;
     awaitDriver();
     // The flags keep Chromium off the network it cannot reach here (and off the sandbox it cannot have as root).
-    Map<String, Object> options = Map.of("binary", "/usr/bin/chromium", "args", List.of("--headless", "--no-sandbox", "--disable-gpu",
+    Map<String, Object> options = Map.of("binary", TestTools.require("/usr/bin/chromium", "chromium").toString(), "args", List.of("--headless", "--no-sandbox", "--disable-gpu",
         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
         "--window-size=1440,1500", "--user-data-dir=" + profile));
     JsonNode created = call("POST", "/session", Map.of("capabilities", Map.of("alwaysMatch",

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.StatusRuntimeException;
 import io.plasmavmc.host.testing.ScratchDirectories;
+import io.plasmavmc.host.testing.TestTools;
 import io.plasmavmc.launcher.TemporalCli;
 import io.plasmavmc.launcher.TemporalDevServer;
 import io.plasmavmc.support.TemporalConnection;
@@ -84,7 +85,7 @@ class TemporalTlsEndToEndTest {
         "    location / { grpc_pass grpc://127.0.0.1:" + temporalPort + "; grpc_read_timeout 300s; }",
         "  }",
         "}", ""));
-    Process nginx = new ProcessBuilder("/usr/sbin/nginx", "-c", conf.toString(), "-p", dir.toString(), "-g", "daemon off;")
+    Process nginx = new ProcessBuilder(TestTools.require("/usr/sbin/nginx", "nginx-light").toString(), "-c", conf.toString(), "-p", dir.toString(), "-g", "daemon off;")
         .redirectErrorStream(true).redirectOutput(dir.resolve("nginx.out").toFile()).start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (true) {
