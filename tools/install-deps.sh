@@ -3,8 +3,7 @@
 # QEMU (qemu-system-x86), busybox-static, cpio and qemu-ga's libraries for the test guest, a JDK 17 and Maven, and
 # Temporal's CLI (the real dev server and its Web UI), built with Go, which install-temporal.sh
 # installs where none new enough is found (Debian 12: golang-1.23-go from bookworm-backports).
-# Exit code 1 when something cannot be had; without Temporal's CLI only when PLASMAVMC_TEMPORAL_OPTIONAL=1
-# is not set (./plasmavmc up sets it for --temporal in-memory, which needs no CLI).
+# Exit code 1 when something cannot be had, Temporal's CLI included.
 # With --test also what only the tests need: Chromium and its driver (the Temporal UI test), and
 # nginx (a TLS front for Temporal in the test of the workers' mutual TLS).
 set -euo pipefail
@@ -39,10 +38,4 @@ if (( ${#need[@]} )); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 echo "install-deps: $(qemu-system-x86_64 --version | head -1); $(java -version 2>&1 | head -1)"
-if ! bash tools/install-temporal.sh; then
-  if [[ "${PLASMAVMC_TEMPORAL_OPTIONAL:-}" == 1 ]]; then
-    echo "install-deps: going on without Temporal's CLI: Temporal's in-memory server was asked for"
-  else
-    exit 1
-  fi
-fi
+bash tools/install-temporal.sh

@@ -11,7 +11,7 @@
 #   Any Go >= 1.21 then fetches the toolchain tools/temporal-cli/go.mod asks for from the module
 #   proxy by itself (GOTOOLCHAIN=auto), so Debian's older Go is enough to start with.
 # Exit code 0 when the CLI is there, 1 when it cannot be had (the message says why and what to do):
-# `./plasmavmc up` then refuses to start unless asked for `--temporal in-memory`.
+# `./plasmavmc up` then refuses to start.
 # Environment: PLASMAVMC_CACHE (default ~/.cache/plasmavmc), PLASMAVMC_NO_APT=1 (never install packages).
 set -euo pipefail
 
@@ -25,8 +25,8 @@ MIN_GO_MINOR=21
 say() { echo "install-temporal: $*"; }
 fail() {
   echo "install-temporal: ERROR: $*" >&2
-  echo "install-temporal: without Temporal's CLI './plasmavmc up' refuses to start; './plasmavmc up --temporal in-memory'" \
-       "runs Temporal's Java test server instead, which loses every VM's workflow when PlasmaVMC stops" >&2
+  echo "install-temporal: without Temporal's CLI './plasmavmc up' refuses to start; Temporal's own \`temporal\` binary on PATH" \
+       "(server 1.31 or newer) serves as well" >&2
   exit 1
 }
 

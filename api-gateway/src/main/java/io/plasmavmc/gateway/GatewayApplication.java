@@ -30,7 +30,7 @@ public class GatewayApplication {
   }
 
   @ConfigurationProperties("plasmavmc.gateway")
-  public record GatewayProperties(String bindAddress, Integer port, String defaultHostId, Duration hostTaskTimeout, String listSource,
+  public record GatewayProperties(String bindAddress, Integer port, String defaultHostId, Duration hostTaskTimeout,
       Path tokensFile, Path tlsCert, Path tlsKey, Path clientCa,
       Integer metricsPort, String metricsBind) {}
 
@@ -56,7 +56,7 @@ public class GatewayApplication {
   @Bean(destroyMethod = "close")
   GatewayServer gatewayServer(WorkflowClient client, GatewayProperties gateway, PrometheusMeterRegistry registry) {
     return new GatewayServer(client, new GatewaySettings(gateway.bindAddress(), gateway.port() == null ? 9090 : gateway.port(), gateway.defaultHostId(),
-        gateway.hostTaskTimeout(), gateway.listSource(),
+        gateway.hostTaskTimeout(),
         new GatewaySecurity(gateway.tokensFile(), gateway.tlsCert(), gateway.tlsKey(), gateway.clientCa())), registry).start();
   }
 

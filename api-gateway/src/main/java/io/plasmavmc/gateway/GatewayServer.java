@@ -57,12 +57,12 @@ public final class GatewayServer implements AutoCloseable {
 
   @SuppressWarnings("deprecation") // v1alpha reflection too: older grpcurl versions ask for it
   public GatewayServer start() {
-    VmDirectory directory = new VmDirectory(client, settings.hostTaskTimeout(), settings.listSource().equals("registry"));
+    VmDirectory directory = new VmDirectory(client, settings.hostTaskTimeout());
     watcher = new VmWatcher(directory, Duration.ofMillis(100));
     Gauge.builder("plasmavmc_watch_streams", watcher, VmWatcher::streams)
         .description("WatchVm streams open").register(registry);
     census = new VmCensus(client, registry);
-    VmService service = new VmService(directory, new VmLister(directory, settings.listSource()), watcher, settings.defaultHostId());
+    VmService service = new VmService(directory, new VmLister(directory), watcher, settings.defaultHostId());
     GatewaySecurity security = settings.security();
     Tokens tokens = security.tokensFile() == null ? null : Tokens.load(security.tokensFile());
     Authenticator authenticator = new Authenticator(tokens);

@@ -7,12 +7,10 @@ import java.time.Duration;
 
 /**
  * The gateway's configuration: its address and port (0: any free port), the host new VMs go to when a request names none, how
- * long an operation waits for a host's worker before failing as UNAVAILABLE, and where ListVms
- * reads from: "visibility" (default; any real Temporal server) or "registry" (the registry workflow, for
- * Temporal's in-memory server, which has no visibility store).
+ * long an operation waits for a host's worker before failing as UNAVAILABLE, and how calls are
+ * authenticated.
  */
-public record GatewaySettings(String bindAddress, int port, String defaultHostId, Duration hostTaskTimeout, String listSource,
-    GatewaySecurity security) {
+public record GatewaySettings(String bindAddress, int port, String defaultHostId, Duration hostTaskTimeout, GatewaySecurity security) {
   public GatewaySettings {
     bindAddress = bindAddress == null || bindAddress.isBlank() ? "127.0.0.1" : bindAddress;
     if (security == null) {
@@ -24,10 +22,6 @@ public record GatewaySettings(String bindAddress, int port, String defaultHostId
     }
     defaultHostId = defaultHostId == null || defaultHostId.isBlank() ? TaskQueues.localHostId() : defaultHostId;
     hostTaskTimeout = hostTaskTimeout == null ? Duration.ofSeconds(15) : hostTaskTimeout;
-    listSource = listSource == null || listSource.isBlank() ? "visibility" : listSource;
-    if (!listSource.equals("visibility") && !listSource.equals("registry")) {
-      throw new IllegalArgumentException("list source must be visibility or registry: " + listSource);
-    }
   }
 
   /** An API off loopback must be served over TLS: tokens would cross the network in clear text. */

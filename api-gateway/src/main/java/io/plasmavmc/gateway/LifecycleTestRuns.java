@@ -112,10 +112,6 @@ final class LifecycleTestRuns {
       if (e.getStatus().getCode() == Status.Code.INVALID_ARGUMENT) {
         throw Requests.invalid("page_token", "is not a token ListLifecycleTestRuns returned");
       }
-      if (e.getStatus().getCode() == Status.Code.UNIMPLEMENTED) {
-        throw Status.FAILED_PRECONDITION.withDescription("listing runs needs a Temporal server with visibility (not the in-memory one)")
-            .asRuntimeException();
-      }
       throw Failures.toStatus("lifecycle test runs", e);
     }
     List<LifecycleTestReport> runs = new ArrayList<>();

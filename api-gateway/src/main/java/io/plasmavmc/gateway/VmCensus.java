@@ -19,7 +19,7 @@ import java.util.Map;
 /**
  * {@code plasmavmc_vms{host, state}}: the VMs by host and state, as Temporal's visibility store
  * has them (the search attributes VmHost and VmState of the running VM workflows), counted when
- * scraped: no query to any VM. Where there is no visibility store (the in-memory server) it stays empty.
+ * scraped: no query to any VM.
  */
 final class VmCensus {
   private static final int PAGE = 1000;
@@ -49,7 +49,7 @@ final class VmCensus {
         request.setNextPageToken(page.getNextPageToken());
       } while (!request.getNextPageToken().isEmpty());
     } catch (StatusRuntimeException e) {
-      return; // no visibility store (the in-memory server), or Temporal away: the gauges keep their last values
+      return; // Temporal away: the gauges keep their last values
     }
     List<MultiGauge.Row<?>> rows = new ArrayList<>();
     counts.forEach((key, count) -> rows.add(MultiGauge.Row.of(Tags.of("host", key.get(0), "state", key.get(1)), count)));

@@ -3,27 +3,19 @@ package io.plasmavmc.gateway;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.plasmavmc.contract.StopRequest;
-import io.plasmavmc.contract.TaskQueues;
 import io.plasmavmc.contract.VmRecord;
-import io.plasmavmc.contract.VmRegistryWorkflow;
 import io.plasmavmc.contract.VmState;
 import io.plasmavmc.contract.VmWatch;
 import io.plasmavmc.contract.VmWorkflow;
 import io.plasmavmc.contract.VmWorkflowClient;
 import io.plasmavmc.contract.host.ConsoleTail;
 import io.plasmavmc.contract.spec.VmSpec;
-import io.temporal.api.enums.v1.WorkflowIdConflictPolicy;
 import io.temporal.client.UpdateOptions;
 import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowNotFoundException;
-import io.temporal.client.WorkflowOptions;
-import io.temporal.client.WorkflowStub;
 import io.temporal.client.WorkflowUpdateException;
 import io.temporal.client.WorkflowUpdateStage;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 
@@ -34,13 +26,10 @@ import java.util.function.Function;
 final class VmDirectory {
   private final VmWorkflowClient vms;
   private final WorkflowClient client;
-  /** Keep the registry workflow's names (for ListVms on a server without visibility). */
-  private final boolean registry;
 
-  VmDirectory(WorkflowClient client, Duration hostTaskTimeout, boolean registry) {
+  VmDirectory(WorkflowClient client, Duration hostTaskTimeout) {
     this.vms = new VmWorkflowClient(client, hostTaskTimeout);
     this.client = client;
-    this.registry = registry;
   }
 
   WorkflowClient client() {
@@ -54,11 +43,8 @@ final class VmDirectory {
    */
   VmRecord create(String name, VmSpec spec, String requestId, boolean start, String hostId) {
     try {
-      // Registering the name (for ListVms without visibility) runs alongside: it is off the critical path.
-      CompletableFuture<Void> registered = registry ? CompletableFuture.runAsync(() -> register(name)) : CompletableFuture.completedFuture(null);
       VmRecord created = vms.create(name, spec, requestId, start, hostId,
           UpdateOptions.<VmRecord>newBuilder().setWaitForStage(WorkflowUpdateStage.COMPLETED).build()).getResult();
-      registered.join();
       return created;
     } catch (CompletionException e) {
       throw Failures.toStatus(name, e.getCause());
@@ -110,16 +96,7 @@ final class VmDirectory {
   }
 
   VmRecord delete(String name) {
-    VmRecord deleted = update(name, VmWorkflow::delete);
-    if (registry) {
-      // Best effort: a name left behind is listed as nothing (its workflow answers NOT_FOUND).
-      try {
-        client.newUntypedWorkflowStub(VmRegistryWorkflow.WORKFLOW_ID).signal("unregister", name);
-      } catch (RuntimeException e) {
-        // the registry is gone or unreachable: nothing to keep consistent
-      }
-    }
-    return deleted;
+    return update(name, VmWorkflow::delete);
   }
 
   /** The VM as its workflow last observed it; NOT_FOUND for a VM that never existed or was deleted. */
@@ -163,31 +140,6 @@ final class VmDirectory {
       }
       throw e;
     }
-  }
-
-  /** Names of the VMs that exist, as the registry workflow knows them (sorted). */
-  List<String> registeredNames() {
-    try {
-      return client.newWorkflowStub(VmRegistryWorkflow.class, VmRegistryWorkflow.WORKFLOW_ID).list();
-    } catch (WorkflowNotFoundException e) {
-      return List.of();
-    } catch (RuntimeException e) {
-      StatusRuntimeException status = Failures.toStatus("registry", e);
-      if (status.getStatus().getCode() == Status.Code.NOT_FOUND) {
-        return List.of();
-      }
-      throw status;
-    }
-  }
-
-  private void register(String name) {
-    WorkflowStub registry = client.newUntypedWorkflowStub("VmRegistry", WorkflowOptions.newBuilder()
-        .setWorkflowId(VmRegistryWorkflow.WORKFLOW_ID)
-        .setTaskQueue(TaskQueues.CONTROL)
-        .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING)
-        .setStaticSummary("the names of PlasmaVMC's VMs (for ListVms without a visibility store)")
-        .build());
-    registry.signalWithStart("register", new Object[] {name}, new Object[] {List.of()});
   }
 
   private VmRecord update(String name, Function<VmWorkflow, VmRecord> operation) {

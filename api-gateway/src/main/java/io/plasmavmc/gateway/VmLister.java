@@ -11,21 +11,15 @@ import io.plasmavmc.contract.VmSearchAttributes;
 import io.temporal.api.workflow.v1.WorkflowExecutionInfo;
 import io.temporal.api.workflowservice.v1.ListWorkflowExecutionsRequest;
 import io.temporal.api.workflowservice.v1.ListWorkflowExecutionsResponse;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Base64;
-import java.util.List;
 
 /**
- * ListVms, paged and filtered. {@code source} "visibility" (any real Temporal server) asks
- * Temporal's visibility store for the running VM workflows, by the search attributes VmState and
- * VmHost; "registry" reads the names the registry workflow keeps, for Temporal's in-memory server,
- * which has no visibility store. Either way each VM is then read from its workflow, so a page shows
+ * ListVms, paged and filtered: Temporal's visibility store names the running VM workflows, by the
+ * search attributes VmState and VmHost; each VM is then read from its workflow, so a page shows
  * every VM as it is now, and one that no longer matches the filter (visibility lags by
  * milliseconds) is left out.
  */
 final class VmLister {
-  private static final String REGISTRY_TOKEN = "r:";
   private static final String VISIBILITY_TOKEN = "v:";
 
   /** What a client asks for: unset fields match any VM. */
@@ -49,22 +43,16 @@ final class VmLister {
   }
 
   private final VmDirectory directory;
-  private final boolean registry;
 
-  VmLister(VmDirectory directory, String source) {
+  VmLister(VmDirectory directory) {
     this.directory = directory;
-    this.registry = "registry".equals(source);
   }
 
   static boolean validToken(String token) {
-    return token.isEmpty() || token.startsWith(REGISTRY_TOKEN) || token.startsWith(VISIBILITY_TOKEN);
+    return token.isEmpty() || token.startsWith(VISIBILITY_TOKEN);
   }
 
   ListVmsResponse list(int pageSize, String pageToken, Filter filter) {
-    return registry ? fromRegistry(pageSize, pageToken, filter) : fromVisibility(pageSize, pageToken, filter);
-  }
-
-  private ListVmsResponse fromVisibility(int pageSize, String pageToken, Filter filter) {
     ListWorkflowExecutionsRequest.Builder request = ListWorkflowExecutionsRequest.newBuilder()
         .setNamespace(directory.client().getOptions().getNamespace())
         .setPageSize(pageSize)
@@ -87,29 +75,6 @@ final class VmLister {
     }
     if (!response.getNextPageToken().isEmpty()) {
       result.setNextPageToken(VISIBILITY_TOKEN + Base64.getUrlEncoder().encodeToString(response.getNextPageToken().toByteArray()));
-    }
-    return result.build();
-  }
-
-  private ListVmsResponse fromRegistry(int pageSize, String pageToken, Filter filter) {
-    String after = "";
-    if (pageToken.startsWith(REGISTRY_TOKEN)) {
-      after = new String(decode(pageToken.substring(REGISTRY_TOKEN.length())), StandardCharsets.UTF_8);
-    }
-    List<String> names = new ArrayList<>(directory.registeredNames());
-    names.sort(null);
-    ListVmsResponse.Builder result = ListVmsResponse.newBuilder();
-    String last = null;
-    for (String name : names) {
-      if (name.compareTo(after) <= 0) {
-        continue;
-      }
-      if (result.getVmsCount() == pageSize) {
-        result.setNextPageToken(REGISTRY_TOKEN + Base64.getUrlEncoder().encodeToString(last.getBytes(StandardCharsets.UTF_8)));
-        break;
-      }
-      last = name;
-      add(result, name, filter);
     }
     return result.build();
   }

@@ -3,9 +3,8 @@ package io.plasmavmc.launcher;
 import io.plasmavmc.gateway.GatewaySecurity;
 import io.plasmavmc.gateway.GatewayServer;
 import io.plasmavmc.gateway.GatewaySettings;
+import io.plasmavmc.support.TemporalConnection;
 import io.plasmavmc.worker.HostWorker;
-import io.plasmavmc.worker.StickyQueueFilter;
-import io.plasmavmc.worker.WorkerServiceStubs;
 import io.plasmavmc.worker.WorkerSettings;
 import io.temporal.client.WorkflowClient;
 import io.temporal.serviceclient.WorkflowServiceStubs;
@@ -24,18 +23,11 @@ public final class LocalStack implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LocalStack.class);
 
   /**
-   * Which Temporal server runs: {@code mode} "dev" (the Temporal CLI's dev server on
-   * {@code dataDir}; without the CLI the stack does not start) or "in-memory" (Temporal's Java test
-   * server: nothing survives a restart; only when asked for). "auto" is the same as "dev": it once
-   * fell back to the in-memory server silently. {@code uiPort} &lt; 0: no Web UI.
+   * The Temporal CLI's dev server: its gRPC port, its Web UI's ({@code uiPort} &lt; 0: none), and
+   * the directory of its SQLite file. Without the CLI the stack does not start: there is no
+   * server that would lose every VM's workflow at the next stop.
    */
-  public record TemporalSettings(String mode, int port, int uiPort, Path dataDir) {
-    public TemporalSettings {
-      if (!List.of("auto", "dev", "in-memory").contains(mode)) {
-        throw new IllegalArgumentException("--temporal must be dev or in-memory: " + mode);
-      }
-    }
-  }
+  public record TemporalSettings(int port, int uiPort, Path dataDir) {}
 
   /**
    * The gRPC API: its address and port (0: any free one), the directory of its credentials (see
@@ -79,17 +71,12 @@ public final class LocalStack implements AutoCloseable {
   public LocalStack start() {
     GatewaySettings.checkExposure(settings.api().bindAddress(), settings.api().tlsCert() != null); // before anything starts
     temporal = startTemporal(settings.temporal());
-    // Against the in-memory server in this same process the worker keeps sticky queues: it lives
-    // and dies with the server, so it can never strand a workflow on its queue (see StickyQueueFilter).
-    service = WorkerServiceStubs.connect(io.plasmavmc.support.TemporalConnection.plain(temporal.address()),
-        temporal.keepsHistory() ? StickyQueueFilter.Mode.AUTO : StickyQueueFilter.Mode.ON, registry);
+    service = TemporalConnection.plain(temporal.address()).connect(registry);
     client = WorkflowClient.newInstance(service);
     worker = new HostWorker(client, new WorkerSettings(settings.hostId(), settings.runtimeDir(), settings.qemuBinary(),
         settings.imageRoots(), settings.kvm(), settings.orphans(), settings.qemuUser(), settings.limits()), registry).start();
-    // The in-memory server has no visibility store: there ListVms reads the registry workflow.
     ApiSettings api = settings.api();
     GatewaySettings gatewaySettings = new GatewaySettings(api.bindAddress(), api.port(), worker.hostId(), settings.hostTaskTimeout(),
-        temporal.keepsHistory() ? "visibility" : "registry",
         new GatewaySecurity(LocalCredentials.ensure(api.configDir()), api.tlsCert(), api.tlsKey(), api.clientCa()));
     gateway = new GatewayServer(client, gatewaySettings, registry).start();
     if (api.metricsPort() >= 0) {
@@ -100,16 +87,9 @@ public final class LocalStack implements AutoCloseable {
   }
 
   static TemporalServer startTemporal(TemporalSettings settings) {
-    if (settings.mode().equals("in-memory")) {
-      log.warn("Temporal runs IN MEMORY (--temporal in-memory): every VM's workflow is LOST when PlasmaVMC stops, and its QEMU "
-          + "becomes an orphan. For the durable default run tools/install-temporal.sh (or put `temporal` on PATH)");
-      return InMemoryTemporal.start(settings.port());
-    }
-    // No silent fallback to the in-memory server: a user who was promised durable VMs would lose them at the next stop.
     Path binary = TemporalCli.find().orElseThrow(() -> new IllegalStateException("no Temporal CLI found ($PLASMAVMC_TEMPORAL, "
         + "`temporal` on PATH, " + TemporalCli.cached() + "). Run tools/install-temporal.sh: it builds the CLI with Go (on Debian 12 "
-        + "it installs golang-1.23-go from bookworm-backports first). Or start with --temporal in-memory: Temporal's Java test "
-        + "server, which loses every VM's workflow when PlasmaVMC stops"));
+        + "it installs golang-1.23-go from bookworm-backports first), or put Temporal's own `temporal` binary on PATH"));
     log.info("starting the Temporal dev server: {} ({})", binary, TemporalCli.version(binary));
     return TemporalDevServer.start(new TemporalDevServer.Settings(binary, settings.port(), settings.uiPort(), settings.dataDir()),
         Duration.ofSeconds(60));

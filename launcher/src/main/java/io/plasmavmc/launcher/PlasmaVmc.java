@@ -41,7 +41,6 @@ public final class PlasmaVmc {
     int temporalPort = options.integer("--temporal-port", 7233);
     LocalStack.Settings settings = new LocalStack.Settings(
         new LocalStack.TemporalSettings(
-            options.value("--temporal", "dev"),
             temporalPort,
             options.flag("--no-ui") ? -1 : options.integer("--ui-port", temporalPort + 1000),
             Path.of(options.value("--data-dir", defaultDataDir(home)))),
@@ -85,16 +84,15 @@ public final class PlasmaVmc {
         settings.api().tlsCert() == null ? "plaintext, loopback only" : settings.api().clientCa() == null ? "TLS" : "mutual TLS",
         LocalCredentials.tokenFile(settings.api().configDir()), LocalCredentials.tokenFile(settings.api().configDir()),
         stack.hostId(), stack.hostId(), settings.runtimeDir(), roots,
-        stack.temporal().keepsHistory() ? " and are found again at the next start" : " (but the in-memory server forgets them)");
+        " and are found again at the next start");
     stopped.await();
   }
 
   /** A host worker without Spring, for a quick start (the chaos tests restart it many times). */
   private static void hostWorker(Options options) throws InterruptedException {
     List<Path> roots = imageRoots(options);
-    io.temporal.serviceclient.WorkflowServiceStubs service = io.plasmavmc.worker.WorkerServiceStubs.connect(
-        options.value("--temporal-address", "127.0.0.1:7233"),
-        io.plasmavmc.worker.StickyQueueFilter.Mode.parse(options.value("--sticky-queues", "auto")));
+    io.temporal.serviceclient.WorkflowServiceStubs service =
+        io.plasmavmc.support.TemporalConnection.plain(options.value("--temporal-address", "127.0.0.1:7233")).connect(null);
     io.plasmavmc.worker.HostWorker worker = new io.plasmavmc.worker.HostWorker(io.temporal.client.WorkflowClient.newInstance(service),
         new io.plasmavmc.worker.WorkerSettings(options.value("--host-id", null),
             Path.of(options.value("--runtime-dir", defaultRuntimeDir(System.getProperty("user.home")))),
@@ -165,7 +163,7 @@ public final class PlasmaVmc {
         usage: plasmavmc up [options]        everything on this machine: Temporal's dev server, a host worker, the gateway
                plasmavmc worker [--plasmavmc.*=...]   a host worker against a Temporal cluster
                plasmavmc gateway [--plasmavmc.*=...]  the gRPC gateway against a Temporal cluster
-               plasmavmc host-worker [--temporal-address HOST:PORT] [options of up] [--sticky-queues auto|on|off]
+               plasmavmc host-worker [--temporal-address HOST:PORT] [options of up]
                                      [--metrics-port N]
                                       a host worker without Spring (starts in about a second)
         options of up:
@@ -175,10 +173,6 @@ public final class PlasmaVmc {
                                gateway's tokens file (default ~/.config/plasmavmc)
           --tls-cert FILE --tls-key FILE   serve the API over TLS (PEM certificate chain and PKCS#8 key)
           --client-ca FILE     also accept client certificates signed by this CA (mutual TLS; OU = role)
-          --temporal dev|in-memory
-                               dev (default): Temporal's real dev server (Temporal CLI), every VM kept in a SQLite
-                               file; without the CLI PlasmaVMC does not start (tools/install-temporal.sh gets it);
-                               in-memory: Temporal's Java test server, everything lost on restart
           --data-dir DIR       the dev server's SQLite file and log (default ~/.local/state/plasmavmc)
           --temporal-port N    Temporal's gRPC port (default 7233)
           --ui-port N          Temporal Web UI port (default Temporal's port + 1000: 8233)

@@ -96,10 +96,6 @@ public final class TemporalDevServer implements TemporalServer {
     return "127.0.0.1:" + settings.port();
   }
 
-  @Override
-  public boolean keepsHistory() {
-    return true;
-  }
 
   /** The Web UI's address, or null when it runs without one. */
   public String uiAddress() {

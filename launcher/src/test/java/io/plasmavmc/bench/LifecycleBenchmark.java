@@ -32,8 +32,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Lifecycle figures through the gRPC API on real QEMU, with the local stack's Temporal server
- * ({@code -Dtemporal=dev}, the default, or {@code in-memory}): cold (the first {@code -Druns}
+ * Lifecycle figures through the gRPC API on real QEMU, with the local stack's Temporal dev server
+ * (SQLite): cold (the first {@code -Druns}
  * lifecycles after start-up) and, with {@code -Dwarm=N}, warm (N more, with the memory of the
  * PlasmaVMC JVM and of the Temporal server sampled along the way): CreateVm(start) until RUNNING,
  * StopVm(force), DeleteVm, GetVm, graceful StopVm of the graceful test guest; and 100 VMs created,
@@ -49,9 +49,8 @@ public final class LifecycleBenchmark {
     try (ServerSocket s = new ServerSocket(0)) {
       temporalPort = s.getLocalPort();
     }
-    String temporal = System.getProperty("temporal", "dev");
     Path data = Files.createTempDirectory("plasmavmc-bench-temporal");
-    try (LocalStack stack = new LocalStack(new LocalStack.Settings(new LocalStack.TemporalSettings(temporal, temporalPort, -1, data),
+    try (LocalStack stack = new LocalStack(new LocalStack.Settings(new LocalStack.TemporalSettings(temporalPort, -1, data),
         LocalStack.ApiSettings.loopback(0, data.resolve("config")), "bench", runtime, Path.of("/usr/bin/qemu-system-x86_64"), List.of(TestGuest.dir()), "auto", Duration.ofSeconds(15),
         "report")).start()) {
       ManagedChannel channel = Grpc.newChannelBuilder("127.0.0.1:" + stack.grpcPort(), InsecureChannelCredentials.create()).build();
@@ -59,7 +58,7 @@ public final class LifecycleBenchmark {
           new io.plasmavmc.launcher.BearerToken(io.plasmavmc.launcher.LocalCredentials.readToken(data.resolve("config")).orElseThrow()));
       VmSpec bare = VmSpec.newBuilder().setMemoryMib(64).setNoNetwork(true).build();
       long serverPid = stack.temporal() instanceof TemporalDevServer dev ? dev.pid() : -1;
-      String server = stack.temporal().keepsHistory() ? "Temporal dev server (SQLite)" : "Temporal in-memory server";
+      String server = "Temporal dev server (SQLite)";
 
       lifecycles(vms, bare, runtime, "warm-up", 5, null);
       Lifecycles cold = lifecycles(vms, bare, runtime, "vm", runs, null);

@@ -59,7 +59,7 @@ public final class LifecycleTestBenchmark {
       port = s.getLocalPort();
     }
     double[] bare = bareGuest(runtime, iterations);
-    try (LocalStack stack = new LocalStack(new LocalStack.Settings(new LocalStack.TemporalSettings("dev", port, -1, data),
+    try (LocalStack stack = new LocalStack(new LocalStack.Settings(new LocalStack.TemporalSettings(port, -1, data),
         LocalStack.ApiSettings.loopback(0, data.resolve("config")), "bench", runtime, Path.of("/usr/bin/qemu-system-x86_64"),
         List.of(TestGuest.dir()), "auto", Duration.ofSeconds(15), "report")).start()) {
       ManagedChannel channel = Grpc.newChannelBuilder("127.0.0.1:" + stack.grpcPort(), InsecureChannelCredentials.create()).build();

@@ -27,11 +27,12 @@ import io.plasmavmc.host.qemu.LinuxProcesses;
 import io.plasmavmc.host.testing.QemuProcessTable;
 import io.plasmavmc.host.testing.ScratchDirectories;
 import io.plasmavmc.host.testing.TestGuest;
+import io.plasmavmc.launcher.TemporalCli;
+import io.plasmavmc.launcher.TemporalDevServer;
+import io.plasmavmc.support.TemporalConnection;
 import io.temporal.client.WorkflowClient;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
-import io.plasmavmc.launcher.TemporalCli;
-import io.plasmavmc.launcher.TemporalDevServer;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -106,7 +107,7 @@ class ChaosEndToEndTest {
   }
 
   private static GatewaySettings settings(Duration hostTimeout) {
-    return new GatewaySettings("127.0.0.1", 0, "chaos", hostTimeout, "visibility",
+    return new GatewaySettings("127.0.0.1", 0, "chaos", hostTimeout,
         io.plasmavmc.gateway.GatewaySecurity.tokens(io.plasmavmc.launcher.LocalCredentials.tokensFile(configDir)));
   }
 
@@ -289,8 +290,7 @@ class ChaosEndToEndTest {
   void aHostWhoseWorkerStaysAwayIsUnreachableAndRecovers() throws Exception {
     // Another host's worker: it serves the VM workflows (the control queue) while this host's is gone,
     // as in any cluster with more than one host.
-    WorkflowServiceStubs peerService = io.plasmavmc.worker.WorkerServiceStubs.connect(
-        service.getOptions().getTarget(), io.plasmavmc.worker.StickyQueueFilter.Mode.AUTO);
+    WorkflowServiceStubs peerService = TemporalConnection.plain(service.getOptions().getTarget()).connect(null);
     io.plasmavmc.worker.HostWorker peer = new io.plasmavmc.worker.HostWorker(WorkflowClient.newInstance(peerService),
         new io.plasmavmc.worker.WorkerSettings("chaos-peer", runtime.resolve("peer-host"), Path.of("/usr/bin/qemu-system-x86_64"),
             List.of(TestGuest.dir()), "off")).start();

@@ -68,7 +68,7 @@ class AuthenticationEndToEndTest {
 
   /** A gateway of its own on the harness's Temporal, with {@code security}. */
   private static GatewayServer gateway(GatewaySecurity security) {
-    return new GatewayServer(plasma.stack.client(), new GatewaySettings("127.0.0.1", 0, "e2e-host", Duration.ofSeconds(3), "visibility",
+    return new GatewayServer(plasma.stack.client(), new GatewaySettings("127.0.0.1", 0, "e2e-host", Duration.ofSeconds(3),
         security)).start();
   }
 
@@ -150,7 +150,7 @@ class AuthenticationEndToEndTest {
 
   @Test
   void anApiOffLoopbackWithoutTlsIsRefused() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new GatewaySettings("0.0.0.0", 0, "h", null, null,
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new GatewaySettings("0.0.0.0", 0, "h", null,
         GatewaySecurity.tokens(pki.resolve("tokens"))));
     assertTrue(e.getMessage().contains("without TLS"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> new GatewaySecurity(null, null, null, null), "no way to authenticate");

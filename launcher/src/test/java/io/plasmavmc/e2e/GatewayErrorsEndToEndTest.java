@@ -170,7 +170,7 @@ class GatewayErrorsEndToEndTest {
     WorkflowServiceStubs dead = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder()
         .setTarget("127.0.0.1:" + PlasmaVmcHarness.freePort()).setRpcTimeout(Duration.ofSeconds(2)).build());
     GatewayServer gateway = new GatewayServer(WorkflowClient.newInstance(dead),
-        new GatewaySettings("127.0.0.1", 0, "h", Duration.ofSeconds(2), "visibility",
+        new GatewaySettings("127.0.0.1", 0, "h", Duration.ofSeconds(2),
             GatewaySecurity.tokens(io.plasmavmc.launcher.LocalCredentials.tokensFile(plasma.configDir)))).start();
     ManagedChannel channel = Grpc.newChannelBuilder("127.0.0.1:" + gateway.port(), InsecureChannelCredentials.create()).build();
     try {

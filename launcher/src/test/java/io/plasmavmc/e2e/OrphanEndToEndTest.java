@@ -11,6 +11,7 @@ import io.plasmavmc.contract.spec.VmSpec;
 import io.plasmavmc.host.HostActivitiesImpl;
 import io.plasmavmc.host.HostConfig;
 import io.plasmavmc.host.testing.TestGuest;
+import io.plasmavmc.support.TemporalConnection;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -77,8 +78,7 @@ class OrphanEndToEndTest {
 
   /** A second host's worker against the harness's Temporal, with the given orphan policy. */
   private static SecondHost workerOf(PlasmaVmcHarness plasma, String host, String orphans) {
-    var service = io.plasmavmc.worker.WorkerServiceStubs.connect("127.0.0.1:" + plasma.temporalPort,
-        io.plasmavmc.worker.StickyQueueFilter.Mode.AUTO);
+    var service = TemporalConnection.plain("127.0.0.1:" + plasma.temporalPort).connect(null);
     return new SecondHost(new io.plasmavmc.worker.HostWorker(io.temporal.client.WorkflowClient.newInstance(service),
         new io.plasmavmc.worker.WorkerSettings(host, plasma.runtimeDir.resolve(host), Path.of("/usr/bin/qemu-system-x86_64"),
             List.of(TestGuest.dir()), "off", orphans)).start(), service);

@@ -33,26 +33,21 @@ final class PlasmaVmcHarness implements AutoCloseable {
   final int temporalPort;
 
   PlasmaVmcHarness(Duration hostTaskTimeout) throws IOException {
-    this(hostTaskTimeout, "dev", false);
+    this(hostTaskTimeout, false);
   }
 
   /** The dev server with its Web UI (see {@link #uiAddress()}). */
   static PlasmaVmcHarness withUi(Duration hostTaskTimeout) throws IOException {
-    return new PlasmaVmcHarness(hostTaskTimeout, "dev", true);
+    return new PlasmaVmcHarness(hostTaskTimeout, true);
   }
 
-  /** On the fallback: Temporal's in-memory server. */
-  static PlasmaVmcHarness inMemory(Duration hostTaskTimeout) throws IOException {
-    return new PlasmaVmcHarness(hostTaskTimeout, "in-memory", false);
-  }
-
-  private PlasmaVmcHarness(Duration hostTaskTimeout, String temporal, boolean ui) throws IOException {
+  private PlasmaVmcHarness(Duration hostTaskTimeout, boolean ui) throws IOException {
     runtimeDir = Files.createTempDirectory("plasmavmc-e2e");
     dataDir = Files.createTempDirectory("plasmavmc-e2e-temporal");
     configDir = Files.createTempDirectory("plasmavmc-e2e-config");
     temporalPort = freePort();
     stack = new LocalStack(new LocalStack.Settings(
-        new LocalStack.TemporalSettings(temporal, temporalPort, ui ? freePort() : -1, dataDir),
+        new LocalStack.TemporalSettings(temporalPort, ui ? freePort() : -1, dataDir),
         LocalStack.ApiSettings.loopback(0, configDir).withMetrics(0), "e2e-host", runtimeDir, Path.of("/usr/bin/qemu-system-x86_64"), List.of(TestGuest.dir()), "auto",
         hostTaskTimeout, "report")).start();
     channel = Grpc.newChannelBuilder("127.0.0.1:" + stack.grpcPort(), InsecureChannelCredentials.create()).build();

@@ -27,7 +27,7 @@ class LocalStackThreadsTest {
     try (ServerSocket socket = new ServerSocket(0)) {
       port = socket.getLocalPort();
     }
-    try (LocalStack stack = new LocalStack(new LocalStack.Settings(new LocalStack.TemporalSettings("in-memory", port, -1, data),
+    try (LocalStack stack = new LocalStack(new LocalStack.Settings(new LocalStack.TemporalSettings(port, -1, data),
         LocalStack.ApiSettings.loopback(0, data.resolve("config")), "threads", runtime, Path.of("/usr/bin/qemu-system-x86_64"),
         List.of(), "auto", Duration.ofSeconds(5), "report"))) {
       stack.start();

@@ -1,7 +1,12 @@
 package io.plasmavmc.support;
 
+import com.uber.m3.tally.RootScopeBuilder;
+import com.uber.m3.util.Duration;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.temporal.common.reporter.MicrometerClientStatsReporter;
+import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.nio.file.Path;
 import javax.net.ssl.SSLException;
@@ -36,12 +41,12 @@ public record TemporalConnection(String address, String namespace, Path tlsCa, P
   }
 
   /** The same, reporting the Temporal SDK's own metrics (requests, polls, task latencies) to {@code registry} if given. */
-  public WorkflowServiceStubsOptions.Builder stubOptions(io.micrometer.core.instrument.MeterRegistry registry) {
+  public WorkflowServiceStubsOptions.Builder stubOptions(MeterRegistry registry) {
     WorkflowServiceStubsOptions.Builder options = WorkflowServiceStubsOptions.newBuilder().setTarget(address);
     if (registry != null) {
-      options.setMetricsScope(new com.uber.m3.tally.RootScopeBuilder()
-          .reporter(new io.temporal.common.reporter.MicrometerClientStatsReporter(registry))
-          .reportEvery(com.uber.m3.util.Duration.ofSeconds(1)));
+      options.setMetricsScope(new RootScopeBuilder()
+          .reporter(new MicrometerClientStatsReporter(registry))
+          .reportEvery(Duration.ofSeconds(1)));
     }
     if (tls()) {
       try {
@@ -64,5 +69,10 @@ public record TemporalConnection(String address, String namespace, Path tlsCa, P
       options.addApiKey(() -> apiKey);
     }
     return options;
+  }
+
+  /** Connects, reporting the Temporal SDK's metrics to {@code registry} (null: none). */
+  public WorkflowServiceStubs connect(MeterRegistry registry) {
+    return WorkflowServiceStubs.newServiceStubs(stubOptions(registry).build());
   }
 }

@@ -10,7 +10,6 @@ import io.plasmavmc.host.HostFailures;
 import io.plasmavmc.host.qemu.QemuIdentity;
 import io.plasmavmc.support.DaemonThreads;
 import io.plasmavmc.workflow.HostScanWorkflowImpl;
-import io.plasmavmc.workflow.VmRegistryWorkflowImpl;
 import io.plasmavmc.workflow.VmWorkflowImpl;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowNotFoundException;
@@ -102,7 +101,7 @@ public final class HostWorker implements AutoCloseable {
         .setWorkerInterceptors(withHostFailures(factoryOptions.getWorkerInterceptors())).build());
     Worker control = factory.newWorker(TaskQueues.CONTROL, io.temporal.worker.WorkerOptions.newBuilder()
         .setStickyQueueScheduleToStartTimeout(STICKY_TIMEOUT).build());
-    control.registerWorkflowImplementationTypes(VmWorkflowImpl.class, VmRegistryWorkflowImpl.class, HostScanWorkflowImpl.class,
+    control.registerWorkflowImplementationTypes(VmWorkflowImpl.class, HostScanWorkflowImpl.class,
         io.plasmavmc.workflow.ConsoleReadWorkflowImpl.class, io.plasmavmc.workflow.LifecycleTestWorkflowImpl.class);
     // Lifecycle test runs drive VMs through the Temporal client, from the control queue.
     control.registerActivitiesImplementations(new io.plasmavmc.workflow.VmOperationsImpl(client));

@@ -29,7 +29,7 @@ final class SearchAttributes {
           .listSearchAttributes(ListSearchAttributesRequest.newBuilder().setNamespace(namespace).build())
           .getCustomAttributesMap().keySet();
     } catch (StatusRuntimeException e) {
-      // The embedded in-memory server cannot list them, but accepts additions.
+      // A server that cannot list them (Temporal's test server) still accepts additions.
       if (e.getStatus().getCode() == Status.Code.UNIMPLEMENTED) {
         return Set.of();
       }

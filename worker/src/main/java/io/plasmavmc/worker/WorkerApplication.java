@@ -21,12 +21,8 @@ import org.springframework.context.annotation.Bean;
 public class WorkerApplication {
 
   @ConfigurationProperties("plasmavmc.temporal")
-  public record TemporalProperties(String address, String namespace, String stickyQueues, Path tlsCa, Path tlsCert, Path tlsKey,
+  public record TemporalProperties(String address, String namespace, Path tlsCa, Path tlsCert, Path tlsKey,
       String tlsServerName, String apiKey) {
-    public TemporalProperties {
-      stickyQueues = stickyQueues == null ? "auto" : stickyQueues;
-    }
-
     TemporalConnection connection() {
       return new TemporalConnection(address, namespace, tlsCa, tlsCert, tlsKey, tlsServerName, apiKey);
     }
@@ -57,7 +53,7 @@ public class WorkerApplication {
 
   @Bean(destroyMethod = "shutdown")
   WorkflowServiceStubs workflowService(TemporalProperties temporal, PrometheusMeterRegistry registry) {
-    return WorkerServiceStubs.connect(temporal.connection(), StickyQueueFilter.Mode.parse(temporal.stickyQueues()), registry);
+    return temporal.connection().connect(registry);
   }
 
   @Bean

@@ -2,7 +2,6 @@ package io.plasmavmc.worker;
 
 import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.worker.Worker;
-import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import org.slf4j.Logger;

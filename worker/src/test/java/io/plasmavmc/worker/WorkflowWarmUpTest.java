@@ -49,7 +49,7 @@ class WorkflowWarmUpTest {
   @Test
   void aWorkerWithoutTheVmWorkflowIsNotWarmedAndSaysSo() {
     Worker other = factory.newWorker("warm-up-test-other");
-    other.registerWorkflowImplementationTypes(io.plasmavmc.workflow.VmRegistryWorkflowImpl.class);
+    other.registerWorkflowImplementationTypes(io.plasmavmc.workflow.HostScanWorkflowImpl.class);
     assertFalse(WorkflowWarmUp.run(other));
   }
 }

@@ -59,8 +59,7 @@ final class HostActivityOptions {
    * worker thread or slot). A worker that dies stops the heartbeat and the monitor fails; the
    * workflow then schedules a new one, which the host's next worker picks up and re-attaches to
    * QEMU. (Not a server-side retry: a fresh activity's schedule-to-start timeout is what tells the
-   * workflow that no worker serves the host anymore, and Temporal's in-memory server applies it to
-   * first attempts only.) Three missed heartbeats make a lost worker.
+   * workflow that no worker serves the host anymore.) Three missed heartbeats make a lost worker.
    */
   static ActivityOptions monitor(String hostId, Duration scheduleToStart) {
     return ActivityOptions.newBuilder()

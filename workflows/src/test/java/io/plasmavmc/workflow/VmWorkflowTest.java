@@ -63,7 +63,7 @@ class VmWorkflowTest {
       env.registerSearchAttribute(key.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
     }
     Worker control = env.newWorker(TaskQueues.CONTROL);
-    control.registerWorkflowImplementationTypes(VmWorkflowImpl.class, VmRegistryWorkflowImpl.class);
+    control.registerWorkflowImplementationTypes(VmWorkflowImpl.class);
     host = new FakeHost();
     hostWorker = env.newWorker(TaskQueues.host(HOST));
     hostWorker.registerActivitiesImplementations(host);
