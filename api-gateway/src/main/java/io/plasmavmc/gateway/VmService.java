@@ -32,6 +32,7 @@ import io.plasmavmc.contract.host.ConsoleTail;
 import io.plasmavmc.contract.spec.InvalidSpecException;
 import io.plasmavmc.contract.spec.VmSpec;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -118,10 +119,15 @@ final class VmService extends VmServiceGrpc.VmServiceImplBase {
 
   @Override
   public void startVm(StartVmRequest request, StreamObserver<Vm> response) {
-    respond("StartVm", request.getName(), response, () -> {
-      String name = Requests.name("name", request.getName());
-      VmRecord started = directory.start(name);
-      return request.getWaitForReady() ? ready(name, started) : started;
+    boot("StartVm", request.getName(), request.getWaitForReady(), directory::start, response);
+  }
+
+  /** An operation that boots the guest (start, reboot), answering once it runs or, if asked, once the guest is ready. */
+  private void boot(String rpc, String rawName, boolean waitForReady, Function<String, VmRecord> operation, StreamObserver<Vm> response) {
+    respond(rpc, rawName, response, () -> {
+      String name = Requests.name("name", rawName);
+      VmRecord booted = operation.apply(name);
+      return waitForReady ? ready(name, booted) : booted;
     });
   }
 
@@ -148,11 +154,7 @@ final class VmService extends VmServiceGrpc.VmServiceImplBase {
 
   @Override
   public void rebootVm(RebootVmRequest request, StreamObserver<Vm> response) {
-    respond("RebootVm", request.getName(), response, () -> {
-      String name = Requests.name("name", request.getName());
-      VmRecord rebooted = directory.reboot(name);
-      return request.getWaitForReady() ? ready(name, rebooted) : rebooted;
-    });
+    boot("RebootVm", request.getName(), request.getWaitForReady(), directory::reboot, response);
   }
 
   @Override
