@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what PlasmaVMC needs on a Debian host, only what is missing:
-# QEMU (qemu-system-x86), busybox-static, cpio and qemu-ga's libraries for the test guest, a JDK 17 and Maven, and
+# QEMU (qemu-system-x86) and qemu-img, dosfstools and mtools (the host makes cloud-init seeds with them, and
+# the test guest's disk image too), busybox-static, cpio, fdisk, syslinux and qemu-ga's libraries for the
+# test guest, a JDK 17 and Maven, and
 # Temporal's CLI (the real dev server and its Web UI), built with Go, which install-temporal.sh
 # installs where none new enough is found (Debian 12: golang-1.23-go from bookworm-backports).
 # Exit code 1 when something cannot be had, Temporal's CLI included.
@@ -15,6 +17,16 @@ command -v qemu-img >/dev/null || need+=(qemu-utils)
 # The guest's initramfs needs a statically linked busybox (ldd succeeds only on dynamic executables).
 if [[ ! -x /bin/busybox ]] || ldd /bin/busybox >/dev/null 2>&1; then need+=(busybox-static); fi
 command -v cpio >/dev/null || need+=(cpio)
+# A cloud-init NoCloud seed is a small FAT image labelled CIDATA, made and filled without a mount
+# (mkfs.fat, mcopy): the host needs these for every VM with cloud-init, not only for tests.
+command -v mkfs.fat >/dev/null || [[ -x /usr/sbin/mkfs.fat || -x /sbin/mkfs.fat ]] || need+=(dosfstools)
+command -v mcopy >/dev/null || need+=(mtools)
+# The test guest's bootable disk image: an MBR partition table written into a file (sfdisk), and
+# SYSLINUX installed onto its FAT partition through mtools (no loop mount, so no root needed); the
+# MBR boot code and ldlinux's modules come in syslinux-common.
+command -v sfdisk >/dev/null || [[ -x /usr/sbin/sfdisk || -x /sbin/sfdisk ]] || need+=(fdisk)
+command -v syslinux >/dev/null || need+=(syslinux)
+[[ -f /usr/lib/syslinux/mbr/mbr.bin ]] || need+=(syslinux-common)
 command -v gzip >/dev/null || need+=(gzip)
 # The agent variant of the test guest carries Debian's qemu-ga with these libraries of the host
 # (QEMU itself depends on them; listed so a host without QEMU's full set still gets them).
