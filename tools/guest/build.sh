@@ -36,9 +36,9 @@
 # 13.5 MiB, initrd-graceful.img and initrd-stubborn.img 1.2 MiB each (the storage and filesystem
 # modules add 0.2 MiB), initrd-agent.img 3.8 MiB, disk-graceful.qcow2 19 MiB virtual and 15.4 MiB
 # in its file. Under TCG, from QEMU's start to the ready marker: from the disk (SeaBIOS, SYSLINUX
-# reading 15 MiB through int 13h, then the same kernel) 3.2-3.5 s, 4.8 s at worst on a busy host;
-# with -kernel 2.2-2.7 s, as with version 5 (loading the modules and looking for disks and a seed
-# costs no measurable time).
+# reading 15 MiB through int 13h, then the same kernel) 3.2-3.5 s, up to 5.5 s with two guests
+# booting at once on the 2 cores; with -kernel 2.2-2.7 s, as with version 5 (loading the modules
+# and looking for disks and a seed costs no measurable time).
 set -euo pipefail
 # mkfs.fat and sfdisk live in /usr/sbin, which is not on an ordinary user's PATH.
 PATH="$PATH:/usr/sbin:/sbin"
