@@ -19,13 +19,13 @@ import io.plasmavmc.api.v1.ListOrphansRequest;
 import io.plasmavmc.api.v1.ListVmsRequest;
 import io.plasmavmc.api.v1.StopVmRequest;
 import io.plasmavmc.api.v1.VmServiceGrpc;
+import io.plasmavmc.cli.BearerToken;
+import io.plasmavmc.cli.Vmctl;
 import io.plasmavmc.gateway.GatewaySecurity;
 import io.plasmavmc.gateway.GatewayServer;
 import io.plasmavmc.gateway.GatewaySettings;
 import io.plasmavmc.gateway.Role;
 import io.plasmavmc.gateway.Tokens;
-import io.plasmavmc.launcher.BearerToken;
-import io.plasmavmc.launcher.Vmctl;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -168,7 +168,7 @@ class AuthenticationEndToEndTest {
     ByteArrayOutputStream refused = new ByteArrayOutputStream();
     int anonymous = new Vmctl(new PrintStream(new ByteArrayOutputStream(), true), new PrintStream(refused, true), pki.resolve("no-such-dir"))
         .run(new String[] {"--server", "127.0.0.1:" + plasma.stack.grpcPort(), "list"});
-    assertEquals(1, anonymous);
+    assertEquals(6, anonymous, "vmctl's exit code for UNAUTHENTICATED and PERMISSION_DENIED");
     assertTrue(refused.toString().contains("UNAUTHENTICATED"), refused.toString());
   }
 

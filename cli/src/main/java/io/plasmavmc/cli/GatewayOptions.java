@@ -1,0 +1,91 @@
+package io.plasmavmc.cli;
+
+import io.grpc.CallCredentials;
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.TlsChannelCredentials;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/** Where the gateway is and how vmctl proves who it is: accepted before or after any command. */
+final class GatewayOptions {
+  static final String DEFAULT_SERVER = "127.0.0.1:9090";
+
+  @Option(names = "--server", paramLabel = "HOST:PORT", scope = ScopeType.INHERIT,
+      description = "the gateway (default: $PLASMAVMC_SERVER, else " + DEFAULT_SERVER + ")")
+  String server;
+
+  @Option(names = "--token-file", paramLabel = "FILE", scope = ScopeType.INHERIT,
+      description = "token to send (default: $PLASMAVMC_TOKEN, or ~/.config/plasmavmc/admin.token)")
+  Path tokenFile;
+
+  @Option(names = "--ca", paramLabel = "FILE", scope = ScopeType.INHERIT,
+      description = "speak TLS, trusting this CA (default: $PLASMAVMC_CA; none: plaintext)")
+  Path ca;
+
+  @Option(names = "--cert", paramLabel = "FILE", scope = ScopeType.INHERIT, description = "client certificate for mutual TLS (PEM)")
+  Path cert;
+
+  @Option(names = "--key", paramLabel = "FILE", scope = ScopeType.INHERIT, description = "its private key (PKCS#8 PEM)")
+  Path key;
+
+  /** A channel to the gateway, and the token every call carries (none if none is found). */
+  Gateway connect(Path configDir) throws IOException {
+    CallCredentials token = token(configDir);
+    return new Gateway(Grpc.newChannelBuilder(target(), channelCredentials()).build(), token);
+  }
+
+  String target() {
+    return firstOf(server, System.getenv("PLASMAVMC_SERVER"), DEFAULT_SERVER);
+  }
+
+  /** --token-file, $PLASMAVMC_TOKEN, or the local stack's admin token. */
+  private CallCredentials token(Path configDir) throws IOException {
+    String token = tokenFile != null ? read(tokenFile, "--token-file") : System.getenv("PLASMAVMC_TOKEN");
+    if (token == null || token.isBlank()) {
+      token = LocalToken.read(configDir).orElse(null);
+    }
+    return token == null ? null : new BearerToken(token);
+  }
+
+  /** Plaintext (a gateway on loopback), or TLS trusting --ca (and presenting --cert/--key for mutual TLS). */
+  private ChannelCredentials channelCredentials() throws IOException {
+    String caFile = firstOf(ca == null ? null : ca.toString(), System.getenv("PLASMAVMC_CA"), null);
+    if (caFile == null) {
+      if (cert != null || key != null) {
+        throw new IllegalArgumentException("--cert and --key need --ca (the CA of the gateway's certificate)");
+      }
+      return InsecureChannelCredentials.create();
+    }
+    if ((cert == null) != (key == null)) {
+      throw new IllegalArgumentException("--cert and --key go together");
+    }
+    TlsChannelCredentials.Builder tls = TlsChannelCredentials.newBuilder().trustManager(file(Path.of(caFile), "--ca").toFile());
+    if (cert != null) {
+      tls.keyManager(file(cert, "--cert").toFile(), file(key, "--key").toFile());
+    }
+    return tls.build();
+  }
+
+  private static String read(Path file, String option) throws IOException {
+    return Files.readString(file(file, option)).strip();
+  }
+
+  private static Path file(Path file, String option) {
+    if (!Files.isReadable(file)) {
+      throw new IllegalArgumentException(option + ": cannot read " + file);
+    }
+    return file;
+  }
+
+  private static String firstOf(String given, String environment, String fallback) {
+    if (given != null && !given.isBlank()) {
+      return given;
+    }
+    return environment != null && !environment.isBlank() ? environment : fallback;
+  }
+}
