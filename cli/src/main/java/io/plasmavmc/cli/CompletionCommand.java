@@ -7,7 +7,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** Prints vmctl's bash completion script, made by picocli from the commands and options themselves. */
-@Command(name = "completion", header = "Prints a bash (and zsh) completion script for vmctl.",
+@Command(header = "Prints a bash (and zsh) completion script for vmctl.",
     description = {"Prints a bash (and zsh) completion script for vmctl: source <(./vmctl completion), or save it as",
         "~/.local/share/bash-completion/completions/vmctl."})
 final class CompletionCommand implements Callable<Integer> {

@@ -2,9 +2,9 @@ package io.plasmavmc.cli;
 
 import io.grpc.CallCredentials;
 import io.grpc.ChannelCredentials;
-import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.TlsChannelCredentials;
+import io.grpc.okhttp.OkHttpChannelBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,10 +33,13 @@ final class GatewayOptions {
   @Option(names = "--key", paramLabel = "FILE", scope = ScopeType.INHERIT, description = "its private key (PKCS#8 PEM)")
   Path key;
 
-  /** A channel to the gateway, and the token every call carries (none if none is found). */
+  /**
+   * A channel to the gateway, and the token every call carries (none if none is found). OkHttp, not
+   * Netty: the lighter transport starts in a fraction of the time, which a one-call process feels.
+   */
   Gateway connect(Path configDir) throws IOException {
     CallCredentials token = token(configDir);
-    return new Gateway(Grpc.newChannelBuilder(target(), channelCredentials()).build(), token);
+    return new Gateway(OkHttpChannelBuilder.forTarget(target(), channelCredentials()).build(), token);
   }
 
   String target() {

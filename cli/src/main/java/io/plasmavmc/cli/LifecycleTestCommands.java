@@ -15,7 +15,6 @@ import io.plasmavmc.api.v1.VmSpec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -25,11 +24,11 @@ import picocli.CommandLine.Parameters;
 final class LifecycleTestCommands {
   private LifecycleTestCommands() {}
 
-  static void addTo(CommandLine vmctl) {
-    vmctl.addSubcommand(new Test());
-    vmctl.addSubcommand(new Report());
-    vmctl.addSubcommand(new ListRuns());
-    vmctl.addSubcommand(new Cancel());
+  static void addTo(Commands commands) {
+    commands.add("test", Test::new);
+    commands.add("test-report", Report::new);
+    commands.add("test-list", ListRuns::new);
+    commands.add("test-cancel", Cancel::new);
   }
 
   /** A command about one run, named by its first word. */
@@ -42,7 +41,7 @@ final class LifecycleTestCommands {
     }
   }
 
-  @Command(name = "test", header = "Starts a lifecycle test run: N times create a VM, start it, check it, stop it, delete it.",
+  @Command(header = "Starts a lifecycle test run: N times create a VM, start it, check it, stop it, delete it.",
       description = {"Starts a lifecycle test run (or finds the one of that id): N times create a VM, start it, wait for the",
           "guest, check it, stop it gracefully, delete it. Exit code 1 if a watched run did not pass."})
   static final class Test extends RunCommand {
@@ -122,7 +121,7 @@ final class LifecycleTestCommands {
     }
   }
 
-  @Command(name = "test-report", description = "Shows a run's progress while it runs, its report once it ended. Exit code 1 if it failed or was cancelled.")
+  @Command(description = "Shows a run's progress while it runs, its report once it ended. Exit code 1 if it failed or was cancelled.")
   static final class Report extends RunCommand {
     @Override
     ExitCode run(Gateway gateway) {
@@ -133,7 +132,7 @@ final class LifecycleTestCommands {
     }
   }
 
-  @Command(name = "test-cancel", description = "Cancels a run: its VMs are deleted, the run ends CANCELLED.")
+  @Command(description = "Cancels a run: its VMs are deleted, the run ends CANCELLED.")
   static final class Cancel extends RunCommand {
     @Override
     ExitCode run(Gateway gateway) {
@@ -143,7 +142,7 @@ final class LifecycleTestCommands {
     }
   }
 
-  @Command(name = "test-list", description = "Lists the lifecycle test runs, newest first.")
+  @Command(description = "Lists the lifecycle test runs, newest first.")
   static final class ListRuns extends GatewayCommand {
     @Option(names = "--page-size", paramLabel = "N", description = "how many (default: 20)")
     int pageSize = 20;

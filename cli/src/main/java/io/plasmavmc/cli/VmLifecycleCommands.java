@@ -8,7 +8,6 @@ import io.plasmavmc.api.v1.ResumeVmRequest;
 import io.plasmavmc.api.v1.StartVmRequest;
 import io.plasmavmc.api.v1.StopVmRequest;
 import java.util.UUID;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -17,22 +16,22 @@ import picocli.CommandLine.Option;
 final class VmLifecycleCommands {
   private VmLifecycleCommands() {}
 
-  static void addTo(CommandLine vmctl) {
-    vmctl.addSubcommand(new Create());
-    vmctl.addSubcommand("start", VmCall.booting("Starts a CREATED, STOPPED or CRASHED VM.",
+  static void addTo(Commands commands) {
+    commands.add("create", Create::new);
+    commands.add("start", () -> VmCall.booting("Starts a CREATED, STOPPED or CRASHED VM.",
         (vms, name, waitReady) -> vms.startVm(StartVmRequest.newBuilder().setName(name).setWaitForReady(waitReady).build())));
-    vmctl.addSubcommand(new Stop());
-    vmctl.addSubcommand("pause", VmCall.command("Pauses a RUNNING VM (QEMU keeps it in memory).",
+    commands.add("stop", Stop::new);
+    commands.add("pause", () -> VmCall.command("Pauses a RUNNING VM (QEMU keeps it in memory).",
         (vms, name) -> vms.pauseVm(PauseVmRequest.newBuilder().setName(name).build())));
-    vmctl.addSubcommand("resume", VmCall.command("Resumes a PAUSED VM.",
+    commands.add("resume", () -> VmCall.command("Resumes a PAUSED VM.",
         (vms, name) -> vms.resumeVm(ResumeVmRequest.newBuilder().setName(name).build())));
-    vmctl.addSubcommand("reboot", VmCall.booting("Resets a RUNNING VM: the guest boots again.",
+    commands.add("reboot", () -> VmCall.booting("Resets a RUNNING VM: the guest boots again.",
         (vms, name, waitReady) -> vms.rebootVm(RebootVmRequest.newBuilder().setName(name).setWaitForReady(waitReady).build())));
-    vmctl.addSubcommand("delete", VmCall.command("Deletes a VM: ends QEMU, removes its runtime directory, ends its workflow.",
+    commands.add("delete", () -> VmCall.command("Deletes a VM: ends QEMU, removes its runtime directory, ends its workflow.",
         (vms, name) -> vms.deleteVm(DeleteVmRequest.newBuilder().setName(name).build()).getVm()));
   }
 
-  @Command(name = "create", description = "Creates a VM (QEMU started paused: CREATED); --start runs it.")
+  @Command(description = "Creates a VM (QEMU started paused: CREATED); --start runs it.")
   static final class Create extends VmCommand {
     @Mixin
     SpecOptions spec;
@@ -70,7 +69,7 @@ final class VmLifecycleCommands {
   }
 
 
-  @Command(name = "stop", description = "Stops a VM: the ACPI power button, then forced off when the guest does not power off in time.")
+  @Command(description = "Stops a VM: the ACPI power button, then forced off when the guest does not power off in time.")
   static final class Stop extends VmCommand {
     @Option(names = "--timeout", paramLabel = "SECONDS", description = "how long the guest has to power off (default: 60)")
     int timeout;

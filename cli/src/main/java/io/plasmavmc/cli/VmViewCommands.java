@@ -13,7 +13,6 @@ import io.plasmavmc.api.v1.VmState;
 import io.plasmavmc.api.v1.WatchVmRequest;
 import java.util.Iterator;
 import java.util.Locale;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -21,17 +20,17 @@ import picocli.CommandLine.Option;
 final class VmViewCommands {
   private VmViewCommands() {}
 
-  static void addTo(CommandLine vmctl) {
-    vmctl.addSubcommand("get", VmCall.command("Shows a VM: its state and why, its host, its QEMU, its spec, its recent operations.",
+  static void addTo(Commands commands) {
+    commands.add("get", () -> VmCall.command("Shows a VM: its state and why, its host, its QEMU, its spec, its recent operations.",
         (vms, name) -> vms.getVm(GetVmRequest.newBuilder().setName(name).build())));
-    vmctl.addSubcommand(new ListVms());
-    vmctl.addSubcommand(new Watch());
-    vmctl.addSubcommand(new ConsoleLogTail());
-    vmctl.addSubcommand(new Orphans());
+    commands.add("list", ListVms::new);
+    commands.add("watch", Watch::new);
+    commands.add("console-log", ConsoleLogTail::new);
+    commands.add("orphans", Orphans::new);
   }
 
 
-  @Command(name = "list", description = "Lists the VMs, one line each.")
+  @Command(description = "Lists the VMs, one line each.")
   static final class ListVms extends GatewayCommand {
     @Option(names = "--state", paramLabel = "STATE", completionCandidates = Candidates.States.class,
         description = "only VMs in this state: ${COMPLETION-CANDIDATES}")
@@ -73,7 +72,7 @@ final class VmViewCommands {
     }
   }
 
-  @Command(name = "watch", description = "Prints every state change of a VM with its reason and time, until the VM is deleted (Ctrl-C ends).")
+  @Command(description = "Prints every state change of a VM with its reason and time, until the VM is deleted (Ctrl-C ends).")
   static final class Watch extends VmCommand {
     @Override
     ExitCode run(Gateway gateway) {
@@ -91,7 +90,7 @@ final class VmViewCommands {
     }
   }
 
-  @Command(name = "console-log", description = "Prints the end of the guest's serial console.")
+  @Command(description = "Prints the end of the guest's serial console.")
   static final class ConsoleLogTail extends VmCommand {
     @Option(names = "--bytes", paramLabel = "N", description = "how much of its end (default: the gateway's, 64 KiB)")
     int bytes;
@@ -112,7 +111,7 @@ final class VmViewCommands {
     }
   }
 
-  @Command(name = "orphans", description = "Lists the QEMU processes on a host that no VM owns (left running).")
+  @Command(description = "Lists the QEMU processes on a host that no VM owns (left running).")
   static final class Orphans extends GatewayCommand {
     @Option(names = "--host", paramLabel = "ID", description = "the host (default: the gateway's)")
     String host = "";

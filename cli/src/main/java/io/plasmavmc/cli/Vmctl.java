@@ -32,11 +32,11 @@ public final class Vmctl {
 
   /** Runs one command line; returns its exit code (see {@link ExitCode}). */
   public int run(String... args) {
-    return commandLine(new VmctlCommand(out, err, configDir)).execute(args);
+    return commandLine(new VmctlCommand(out, err, configDir), args).execute(args);
   }
 
-  private CommandLine commandLine(VmctlCommand vmctl) {
-    CommandLine commandLine = VmctlCommand.tree(vmctl);
+  private CommandLine commandLine(VmctlCommand vmctl, String[] args) {
+    CommandLine commandLine = VmctlCommand.tree(vmctl, args);
     commandLine.setOut(new PrintWriter(out, true))
         .setErr(new PrintWriter(err, true))
         .setParameterExceptionHandler(this::badCommandLine)

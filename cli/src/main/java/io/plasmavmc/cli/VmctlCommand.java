@@ -55,13 +55,10 @@ final class VmctlCommand implements Callable<Integer> {
     return gateway.connect(configDir);
   }
 
-  /** The command tree: each group adds its commands, in the order the help lists them. */
-  static CommandLine tree(VmctlCommand vmctl) {
+  /** The command tree for these arguments (see {@link Commands}). */
+  static CommandLine tree(VmctlCommand vmctl, String[] args) {
     CommandLine tree = new CommandLine(vmctl);
-    VmLifecycleCommands.addTo(tree);
-    VmViewCommands.addTo(tree);
-    LifecycleTestCommands.addTo(tree);
-    tree.addSubcommand(new CompletionCommand());
+    new Commands().addTo(tree, args);
     return tree;
   }
 

@@ -173,6 +173,25 @@ class AuthenticationEndToEndTest {
   }
 
   @Test
+  void vmctlSpeaksMutualTls() throws Exception {
+    GatewayServer gateway = gateway(new GatewaySecurity(null, pki.resolve("server.crt"), pki.resolve("server.key"), pki.resolve("ca.crt")));
+    try {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      Vmctl noToken = new Vmctl(new PrintStream(out, true), new PrintStream(err, true), pki.resolve("no-such-dir"));
+      String server = "127.0.0.1:" + gateway.port();
+      assertEquals(0, noToken.run("orphans", "--server", server, "--ca", pki.resolve("ca.crt").toString(),
+          "--cert", pki.resolve("admin.crt").toString(), "--key", pki.resolve("admin.key").toString()), err.toString());
+      assertTrue(out.toString().contains("no orphan QEMU processes on host e2e-host"), out.toString());
+      assertEquals(6, noToken.run("stop", "nobody", "--server", server, "--ca", pki.resolve("ca.crt").toString(),
+          "--cert", pki.resolve("viewer.crt").toString(), "--key", pki.resolve("viewer.key").toString()), "a viewer may not stop");
+      assertTrue(err.toString().contains("PERMISSION_DENIED"), err.toString());
+    } finally {
+      gateway.close();
+    }
+  }
+
+  @Test
   void theLocalStacksTokenFilesArePrivate() throws Exception {
     for (Path file : List.of(io.plasmavmc.launcher.LocalCredentials.tokenFile(plasma.configDir),
         io.plasmavmc.launcher.LocalCredentials.tokensFile(plasma.configDir))) {
