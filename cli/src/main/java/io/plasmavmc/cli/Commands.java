@@ -2,41 +2,41 @@ package io.plasmavmc.cli;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * vmctl's commands by name, in the order its help lists them. vmctl runs one command a process, so
- * only that command's model is built: picocli builds a command's model by reflection, a cost a
- * cold JVM pays for every command it adds.
+ * only that command's model is made: a model costs a cold JVM a few milliseconds a command.
  */
 final class Commands {
   private static final String COMPLETION = "completion";
 
-  private final Map<String, Supplier<Object>> byName = new LinkedHashMap<>();
+  private final Map<String, Function<VmctlCommand, Subcommand>> byName = new LinkedHashMap<>();
 
   Commands() {
     VmLifecycleCommands.addTo(this);
     VmViewCommands.addTo(this);
     LifecycleTestCommands.addTo(this);
-    add(COMPLETION, CompletionCommand::new);
+    add(COMPLETION, vmctl -> new CompletionCommand());
   }
 
-  /** A command: an annotated object, or the CommandLine of one. */
-  void add(String name, Supplier<Object> command) {
+  void add(String name, Function<VmctlCommand, Subcommand> command) {
     byName.put(name, command);
   }
 
-  /** The command the arguments name; all of them when they name none (for the help) or when completion needs them all. */
-  void addTo(CommandLine vmctl, String[] args) {
-    String invoked = invoked(vmctl.getCommandSpec(), args);
+  /** The command tree for these arguments: the command they name; all of them when they name none (for the help) or when completion needs them all. */
+  CommandLine tree(VmctlCommand vmctl, String[] args) {
+    CommandLine tree = new CommandLine(vmctl.spec());
+    String invoked = invoked(vmctl.spec(), args);
     byName.forEach((name, command) -> {
       if (invoked == null || invoked.equals(COMPLETION) || invoked.equals(name)) {
-        vmctl.addSubcommand(name, command.get());
+        tree.addSubcommand(name, command.apply(vmctl).spec());
       }
     });
+    return tree;
   }
 
   /** The first word that is not an option or an option's value, if it names a command. */

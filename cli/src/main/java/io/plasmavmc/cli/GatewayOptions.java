@@ -8,30 +8,26 @@ import io.grpc.okhttp.OkHttpChannelBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ScopeType;
+import java.util.List;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** Where the gateway is and how vmctl proves who it is: accepted before or after any command. */
 final class GatewayOptions {
   static final String DEFAULT_SERVER = "127.0.0.1:9090";
 
-  @Option(names = "--server", paramLabel = "HOST:PORT", scope = ScopeType.INHERIT,
-      description = "the gateway (default: $PLASMAVMC_SERVER, else " + DEFAULT_SERVER + ")")
-  String server;
+  private final OptionSpec server = Args.everywhere(Args.text("--server", "HOST:PORT",
+      "the gateway (default: $PLASMAVMC_SERVER, else " + DEFAULT_SERVER + ")"));
+  private final OptionSpec tokenFile = Args.everywhere(Args.text("--token-file", "FILE",
+      "token to send (default: $PLASMAVMC_TOKEN, or ~/.config/plasmavmc/admin.token)"));
+  private final OptionSpec ca = Args.everywhere(Args.text("--ca", "FILE",
+      "speak TLS, trusting this CA (default: $PLASMAVMC_CA; none: plaintext)"));
+  private final OptionSpec cert = Args.everywhere(Args.text("--cert", "FILE", "client certificate for mutual TLS (PEM)"));
+  private final OptionSpec key = Args.everywhere(Args.text("--key", "FILE", "its private key (PKCS#8 PEM)"));
 
-  @Option(names = "--token-file", paramLabel = "FILE", scope = ScopeType.INHERIT,
-      description = "token to send (default: $PLASMAVMC_TOKEN, or ~/.config/plasmavmc/admin.token)")
-  Path tokenFile;
-
-  @Option(names = "--ca", paramLabel = "FILE", scope = ScopeType.INHERIT,
-      description = "speak TLS, trusting this CA (default: $PLASMAVMC_CA; none: plaintext)")
-  Path ca;
-
-  @Option(names = "--cert", paramLabel = "FILE", scope = ScopeType.INHERIT, description = "client certificate for mutual TLS (PEM)")
-  Path cert;
-
-  @Option(names = "--key", paramLabel = "FILE", scope = ScopeType.INHERIT, description = "its private key (PKCS#8 PEM)")
-  Path key;
+  void addTo(CommandSpec command) {
+    List.of(server, tokenFile, ca, cert, key).forEach(option -> Args.add(command, option));
+  }
 
   /**
    * A channel to the gateway, and the token every call carries (none if none is found). OkHttp, not
@@ -43,12 +39,13 @@ final class GatewayOptions {
   }
 
   String target() {
-    return firstOf(server, System.getenv("PLASMAVMC_SERVER"), DEFAULT_SERVER);
+    return firstOf(server.getValue(), System.getenv("PLASMAVMC_SERVER"), DEFAULT_SERVER);
   }
 
   /** --token-file, $PLASMAVMC_TOKEN, or the local stack's admin token. */
   private CallCredentials token(Path configDir) throws IOException {
-    String token = tokenFile != null ? read(tokenFile, "--token-file") : System.getenv("PLASMAVMC_TOKEN");
+    String file = tokenFile.getValue();
+    String token = file != null ? read(Path.of(file), "--token-file") : System.getenv("PLASMAVMC_TOKEN");
     if (token == null || token.isBlank()) {
       token = LocalToken.read(configDir).orElse(null);
     }
@@ -57,19 +54,21 @@ final class GatewayOptions {
 
   /** Plaintext (a gateway on loopback), or TLS trusting --ca (and presenting --cert/--key for mutual TLS). */
   private ChannelCredentials channelCredentials() throws IOException {
-    String caFile = firstOf(ca == null ? null : ca.toString(), System.getenv("PLASMAVMC_CA"), null);
+    String caFile = firstOf(ca.getValue(), System.getenv("PLASMAVMC_CA"), null);
+    String certFile = cert.getValue();
+    String keyFile = key.getValue();
     if (caFile == null) {
-      if (cert != null || key != null) {
+      if (certFile != null || keyFile != null) {
         throw new IllegalArgumentException("--cert and --key need --ca (the CA of the gateway's certificate)");
       }
       return InsecureChannelCredentials.create();
     }
-    if ((cert == null) != (key == null)) {
+    if ((certFile == null) != (keyFile == null)) {
       throw new IllegalArgumentException("--cert and --key go together");
     }
     TlsChannelCredentials.Builder tls = TlsChannelCredentials.newBuilder().trustManager(file(Path.of(caFile), "--ca").toFile());
-    if (cert != null) {
-      tls.keyManager(file(cert, "--cert").toFile(), file(key, "--key").toFile());
+    if (certFile != null) {
+      tls.keyManager(file(Path.of(certFile), "--cert").toFile(), file(Path.of(keyFile), "--key").toFile());
     }
     return tls.build();
   }

@@ -2,14 +2,10 @@ package io.plasmavmc.cli;
 
 import io.plasmavmc.api.v1.GuestCommand;
 import java.util.Arrays;
-import picocli.CommandLine.ITypeConverter;
 
 /** test --exec "PATH ARG...[=EXIT_CODE]": split at spaces, "=N" at the end for the exit code expected (default 0). */
-final class GuestCommandOption implements ITypeConverter<GuestCommand> {
-  @Override
-  public GuestCommand convert(String text) {
-    return parse(text);
-  }
+final class GuestCommandOption {
+  private GuestCommandOption() {}
 
   static GuestCommand parse(String text) {
     int eq = text.lastIndexOf('=');

@@ -2,7 +2,6 @@ package io.plasmavmc.cli;
 
 import io.plasmavmc.api.v1.CancelLifecycleTestRunRequest;
 import io.plasmavmc.api.v1.GetLifecycleTestRunRequest;
-import io.plasmavmc.api.v1.GuestCommand;
 import io.plasmavmc.api.v1.LifecycleChecks;
 import io.plasmavmc.api.v1.LifecycleTestRun;
 import io.plasmavmc.api.v1.LifecycleTestRunState;
@@ -13,12 +12,8 @@ import io.plasmavmc.api.v1.ReadinessProbe;
 import io.plasmavmc.api.v1.RunLifecycleTestRequest;
 import io.plasmavmc.api.v1.VmSpec;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
 /** vmctl's lifecycle test commands: test (start a run, --watch follows it), test-report, test-list, test-cancel. */
 final class LifecycleTestCommands {
@@ -33,59 +28,49 @@ final class LifecycleTestCommands {
 
   /** A command about one run, named by its first word. */
   abstract static class RunCommand extends GatewayCommand {
-    @Parameters(paramLabel = "RUN", description = "the run's id")
-    String run;
+    private final PositionalParamSpec run = arg(Args.word("RUN", "the run's id"));
+
+    RunCommand(VmctlCommand vmctl, String... description) {
+      super(vmctl, description);
+    }
+
+    String run() {
+      return run.getValue();
+    }
 
     TestRunPrinter printer() {
       return new TestRunPrinter(out(), err(), json());
     }
   }
 
-  @Command(header = "Starts a lifecycle test run: N times create a VM, start it, check it, stop it, delete it.",
-      description = {"Starts a lifecycle test run (or finds the one of that id): N times create a VM, start it, wait for the",
-          "guest, check it, stop it gracefully, delete it. Exit code 1 if a watched run did not pass."})
   static final class Test extends RunCommand {
     private static final Duration POLL = Duration.ofMillis(500);
 
-    @Mixin
-    SpecOptions spec;
+    private final SpecOptions vm = new SpecOptions(this);
+    private final OptionSpec iterations = arg(Args.number("--iterations", "N", 1, "how many VMs to test (default: 1)"));
+    private final OptionSpec concurrency = arg(Args.number("--concurrency", "N", 1, "how many at a time (default: 1)"));
+    private final OptionSpec reboot = arg(Args.flag("--reboot", "reboot each after its checks and wait for readiness again"));
+    private final OptionSpec expectations = arg(Args.repeatable("--expect", "REGEX", "a console line each guest must show (repeatable)"));
+    private final OptionSpec commands = arg(Args.repeatable("--exec", "\"PATH ARG...[=EXIT_CODE]\"",
+        "a command run in each guest by its agent, split at spaces; =N for an exit code other than 0 (repeatable)"));
+    private final OptionSpec stopTimeout = arg(Args.number("--stop-timeout", "SECONDS", 0, "how long a guest has to power off (default: 30)"));
+    private final OptionSpec retries = arg(Args.number("--retries", "N", 0,
+        "new VMs an iteration may take after infrastructure failures (default: 2)"));
+    private final OptionSpec noRetries = arg(Args.flag("--no-retries", "no new VM after an infrastructure failure"));
+    private final OptionSpec host = arg(Args.text("--host", "ID", "", "the host to test on (default: the gateway's)"));
+    private final OptionSpec watch = arg(Args.flag("--watch", "follow the run to its end and print its report"));
 
-    @Option(names = "--iterations", paramLabel = "N", description = "how many VMs to test (default: 1)")
-    int iterations = 1;
-
-    @Option(names = "--concurrency", paramLabel = "N", description = "how many at a time (default: 1)")
-    int concurrency = 1;
-
-    @Option(names = "--reboot", description = "reboot each after its checks and wait for readiness again")
-    boolean reboot;
-
-    @Option(names = "--expect", paramLabel = "REGEX", description = "a console line each guest must show (repeatable)")
-    List<String> expectations = new ArrayList<>();
-
-    @Option(names = "--exec", paramLabel = "\"PATH ARG...[=EXIT_CODE]\"", converter = GuestCommandOption.class,
-        description = "a command run in each guest by its agent, split at spaces; =N for an exit code other than 0 (repeatable)")
-    List<GuestCommand> commands = new ArrayList<>();
-
-    @Option(names = "--stop-timeout", paramLabel = "SECONDS", description = "how long a guest has to power off (default: 30)")
-    int stopTimeout;
-
-    @Option(names = "--retries", paramLabel = "N", description = "new VMs an iteration may take after infrastructure failures (default: 2)")
-    int retries;
-
-    @Option(names = "--no-retries", description = "no new VM after an infrastructure failure")
-    boolean noRetries;
-
-    @Option(names = "--host", paramLabel = "ID", description = "the host to test on (default: the gateway's)")
-    String host = "";
-
-    @Option(names = "--watch", description = "follow the run to its end and print its report")
-    boolean watch;
+    Test(VmctlCommand vmctl) {
+      super(vmctl, "Starts a lifecycle test run (or finds the one of that id): N times create a VM, start it, wait for the",
+          "guest, check it, stop it gracefully, delete it. Exit code 1 if a watched run did not pass.");
+      spec().usageMessage().header("Starts a lifecycle test run: N times create a VM, start it, check it, stop it, delete it.");
+    }
 
     @Override
     ExitCode run(Gateway gateway) throws InterruptedException {
       LifecycleTestServiceBlockingStub tests = gateway.tests();
       LifecycleTestRun started = tests.runLifecycleTest(request().build());
-      if (!watch) {
+      if (!watch.<Boolean>getValue()) {
         printer().started(started);
         return ExitCode.OK;
       }
@@ -101,56 +86,67 @@ final class LifecycleTestCommands {
     }
 
     private RunLifecycleTestRequest.Builder request() {
-      VmSpec.Builder vm = spec.spec();
-      if (!vm.hasReadiness() && spec.testGuest != null) {
+      VmSpec.Builder spec = vm.spec();
+      String testGuest = vm.testGuest();
+      if (!spec.hasReadiness() && testGuest != null) {
         // The project's test guests say when they are up: a console marker, or their agent.
-        vm.setReadiness(spec.testGuest.equals("agent") ? ReadinessProbe.newBuilder().setGuestAgent(true)
+        spec.setReadiness(testGuest.equals("agent") ? ReadinessProbe.newBuilder().setGuestAgent(true)
             : ReadinessProbe.newBuilder().setSerialPattern("PLASMAVMC-GUEST-READY"));
       }
+      LifecycleChecks.Builder checks = LifecycleChecks.newBuilder().addAllSerialExpectations(Args.values(expectations));
+      Args.values(commands).forEach(command -> checks.addCommands(GuestCommandOption.parse(command)));
       return RunLifecycleTestRequest.newBuilder()
-          .setRunId(run)
-          .setSpec(vm)
-          .setIterations(iterations)
-          .setConcurrency(concurrency)
-          .setReboot(reboot)
-          .setStopTimeoutSeconds(stopTimeout)
-          .setInfraRetries(retries)
-          .setNoInfraRetries(noRetries)
-          .setHostId(host)
-          .setChecks(LifecycleChecks.newBuilder().addAllSerialExpectations(expectations).addAllCommands(commands));
+          .setRunId(run())
+          .setSpec(spec)
+          .setIterations(iterations.getValue())
+          .setConcurrency(concurrency.getValue())
+          .setReboot(reboot.getValue())
+          .setStopTimeoutSeconds(stopTimeout.getValue())
+          .setInfraRetries(retries.getValue())
+          .setNoInfraRetries(noRetries.getValue())
+          .setHostId(host.getValue())
+          .setChecks(checks);
     }
   }
 
-  @Command(description = "Shows a run's progress while it runs, its report once it ended. Exit code 1 if it failed or was cancelled.")
   static final class Report extends RunCommand {
+    Report(VmctlCommand vmctl) {
+      super(vmctl, "Shows a run's progress while it runs, its report once it ended. Exit code 1 if it failed or was cancelled.");
+    }
+
     @Override
     ExitCode run(Gateway gateway) {
-      LifecycleTestRun found = gateway.tests().getLifecycleTestRun(GetLifecycleTestRunRequest.newBuilder().setRunId(run).build());
+      LifecycleTestRun found = gateway.tests().getLifecycleTestRun(GetLifecycleTestRunRequest.newBuilder().setRunId(run()).build());
       printer().report(found);
       return found.getState() == LifecycleTestRunState.LIFECYCLE_TEST_RUN_STATE_FAILED
           || found.getState() == LifecycleTestRunState.LIFECYCLE_TEST_RUN_STATE_CANCELLED ? ExitCode.FAILED : ExitCode.OK;
     }
   }
 
-  @Command(description = "Cancels a run: its VMs are deleted, the run ends CANCELLED.")
   static final class Cancel extends RunCommand {
+    Cancel(VmctlCommand vmctl) {
+      super(vmctl, "Cancels a run: its VMs are deleted, the run ends CANCELLED.");
+    }
+
     @Override
     ExitCode run(Gateway gateway) {
-      err().println("cancelling lifecycle test " + run + " (its VMs are deleted first)...");
-      printer().report(gateway.tests().cancelLifecycleTestRun(CancelLifecycleTestRunRequest.newBuilder().setRunId(run).build()));
+      err().println("cancelling lifecycle test " + run() + " (its VMs are deleted first)...");
+      printer().report(gateway.tests().cancelLifecycleTestRun(CancelLifecycleTestRunRequest.newBuilder().setRunId(run()).build()));
       return ExitCode.OK;
     }
   }
 
-  @Command(description = "Lists the lifecycle test runs, newest first.")
   static final class ListRuns extends GatewayCommand {
-    @Option(names = "--page-size", paramLabel = "N", description = "how many (default: 20)")
-    int pageSize = 20;
+    private final OptionSpec pageSize = arg(Args.number("--page-size", "N", 20, "how many (default: 20)"));
+
+    ListRuns(VmctlCommand vmctl) {
+      super(vmctl, "Lists the lifecycle test runs, newest first.");
+    }
 
     @Override
     ExitCode run(Gateway gateway) {
       ListLifecycleTestRunsResponse page =
-          gateway.tests().listLifecycleTestRuns(ListLifecycleTestRunsRequest.newBuilder().setPageSize(pageSize).build());
+          gateway.tests().listLifecycleTestRuns(ListLifecycleTestRunsRequest.newBuilder().setPageSize(pageSize.getValue()).build());
       new TestRunPrinter(out(), err(), json()).list(page);
       return ExitCode.OK;
     }

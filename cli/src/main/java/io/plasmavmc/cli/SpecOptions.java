@@ -7,100 +7,89 @@ import io.plasmavmc.api.v1.PortForward;
 import io.plasmavmc.api.v1.ReadinessProbe;
 import io.plasmavmc.api.v1.VmSpec;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** The options that make a VM spec: create and test take them. */
 final class SpecOptions {
   static final String TEST_GUEST_CMDLINE = "console=ttyS0 quiet panic=-1";
+  static final List<String> TEST_GUESTS = List.of("graceful", "stubborn", "agent");
 
-  @Option(names = "--memory", paramLabel = "MIB", description = "memory (default: 128)")
-  int memory;
+  private final OptionSpec memory = Args.number("--memory", "MIB", 0, "memory (default: 128)");
+  private final OptionSpec vcpus = Args.number("--vcpus", "N", 0, "virtual CPUs (default: 1)");
+  private final OptionSpec machine = Args.text("--machine", "TYPE", "", "QEMU machine type (default: q35)");
+  private final OptionSpec accel = Args.choice("--accel", "ACCEL", List.of("auto", "kvm", "tcg"),
+      "${CHOICES} (default: auto, KVM where usable; tcg with --test-guest)");
+  private final OptionSpec testGuest = Args.choice("--test-guest", "VARIANT", TEST_GUESTS,
+      "the project's test guest (tools/guest/build.sh): ${CHOICES}");
+  private final OptionSpec kernel = Args.text("--kernel", "PATH", "a kernel to boot directly (inside the image roots)");
+  private final OptionSpec initrd = Args.text("--initrd", "PATH", "its initramfs (with --kernel)");
+  private final OptionSpec cmdline = Args.text("--cmdline", "TEXT", "its command line (with --kernel)");
+  private final OptionSpec disks = Args.repeatable("--disk", "PATH[:raw|qcow2][:ro]", "a disk (repeatable; inside the image roots)");
+  private final OptionSpec forwards = Args.repeatable("--forward", "[udp:]HOSTPORT:GUESTPORT", "a port forward to the guest (repeatable)");
+  private final OptionSpec noNetwork = Args.flag("--no-network", "no network device");
+  private final OptionSpec guestAgent = Args.flag("--guest-agent", "give the guest the QEMU guest agent's channel");
+  private final OptionSpec readyPattern = Args.text("--ready-pattern", "REGEX", "the guest is ready once its console shows this (RE2)");
+  private final OptionSpec readyAgent = Args.flag("--ready-agent", "the guest is ready once its guest agent answers");
+  private final OptionSpec readyTimeout = Args.optionalNumber("--ready-timeout", "SECONDS", "how long readiness may take (default: 120)");
 
-  @Option(names = "--vcpus", paramLabel = "N", description = "virtual CPUs (default: 1)")
-  int vcpus;
+  SpecOptions(GatewayCommand command) {
+    List.of(memory, vcpus, machine, accel, testGuest, kernel, initrd, cmdline,
+        disks, forwards, noNetwork, guestAgent, readyPattern, readyAgent, readyTimeout).forEach(command::arg);
+  }
 
-  @Option(names = "--machine", paramLabel = "TYPE", description = "QEMU machine type (default: q35)")
-  String machine = "";
-
-  @Option(names = "--accel", paramLabel = "ACCEL", completionCandidates = Candidates.Accelerators.class,
-      description = "${COMPLETION-CANDIDATES} (default: auto, KVM where usable; tcg with --test-guest)")
-  String accel;
-
-  @Option(names = "--test-guest", paramLabel = "VARIANT", completionCandidates = Candidates.TestGuests.class,
-      description = "the project's test guest (tools/guest/build.sh): ${COMPLETION-CANDIDATES}")
-  String testGuest;
-
-  @Option(names = "--kernel", paramLabel = "PATH", description = "a kernel to boot directly (inside the image roots)")
-  String kernel;
-
-  @Option(names = "--initrd", paramLabel = "PATH", description = "its initramfs (with --kernel)")
-  String initrd;
-
-  @Option(names = "--cmdline", paramLabel = "TEXT", description = "its command line (with --kernel)")
-  String cmdline;
-
-  @Option(names = "--disk", paramLabel = "PATH[:raw|qcow2][:ro]", description = "a disk (repeatable; inside the image roots)")
-  List<String> disks = new ArrayList<>();
-
-  @Option(names = "--forward", paramLabel = "[udp:]HOSTPORT:GUESTPORT", description = "a port forward to the guest (repeatable)")
-  List<String> forwards = new ArrayList<>();
-
-  @Option(names = "--no-network", description = "no network device")
-  boolean noNetwork;
-
-  @Option(names = "--guest-agent", description = "give the guest the QEMU guest agent's channel")
-  boolean guestAgent;
-
-  @Option(names = "--ready-pattern", paramLabel = "REGEX", description = "the guest is ready once its console shows this (RE2)")
-  String readyPattern;
-
-  @Option(names = "--ready-agent", description = "the guest is ready once its guest agent answers")
-  boolean readyAgent;
-
-  @Option(names = "--ready-timeout", paramLabel = "SECONDS", description = "how long readiness may take (default: 120)")
-  Integer readyTimeout;
+  /** The test guest asked for, if any. */
+  String testGuest() {
+    return testGuest.getValue();
+  }
 
   VmSpec.Builder spec() {
+    String accelerator = accel.getValue();
     VmSpec.Builder spec = VmSpec.newBuilder()
-        .setMemoryMib(memory)
-        .setVcpus(vcpus)
-        .setMachineType(machine)
-        .setNoNetwork(noNetwork)
-        .setAccelerator(accelerator(accel == null ? "auto" : accel));
-    if (testGuest != null) {
-      testGuest(spec);
+        .setMemoryMib(memory.getValue())
+        .setVcpus(vcpus.getValue())
+        .setMachineType(machine.getValue())
+        .setNoNetwork(noNetwork.getValue())
+        .setAccelerator(accelerator(accelerator == null ? "auto" : accelerator));
+    if (testGuest() != null) {
+      testGuest(spec, accelerator == null);
     }
-    if (kernel != null) {
-      spec.setKernel(kernel).setInitrd(initrd == null ? "" : initrd).setKernelCmdline(cmdline == null ? "" : cmdline);
-    } else if (initrd != null || cmdline != null) {
+    String bootKernel = kernel.getValue();
+    String initramfs = initrd.getValue();
+    String commandLine = cmdline.getValue();
+    if (bootKernel != null) {
+      spec.setKernel(bootKernel).setInitrd(initramfs == null ? "" : initramfs).setKernelCmdline(commandLine == null ? "" : commandLine);
+    } else if (initramfs != null || commandLine != null) {
       throw new IllegalArgumentException("--initrd and --cmdline go with --kernel");
     }
-    disks.forEach(disk -> spec.addDisks(disk(disk)));
-    forwards.forEach(forward -> spec.addPortForwards(forward(forward)));
-    if (guestAgent) {
+    Args.values(disks).forEach(disk -> spec.addDisks(disk(disk)));
+    Args.values(forwards).forEach(forward -> spec.addPortForwards(forward(forward)));
+    if (guestAgent.<Boolean>getValue()) {
       spec.setGuestAgent(true);
     }
-    if (readyPattern != null || readyAgent) {
-      spec.setReadiness(ReadinessProbe.newBuilder().setSerialPattern(readyPattern == null ? "" : readyPattern)
-          .setGuestAgent(readyAgent).setTimeoutSeconds(readyTimeout == null ? 0 : readyTimeout));
-    } else if (readyTimeout != null) {
+    String pattern = readyPattern.getValue();
+    boolean agent = readyAgent.getValue();
+    Integer timeout = readyTimeout.getValue();
+    if (pattern != null || agent) {
+      spec.setReadiness(ReadinessProbe.newBuilder().setSerialPattern(pattern == null ? "" : pattern)
+          .setGuestAgent(agent).setTimeoutSeconds(timeout == null ? 0 : timeout));
+    } else if (timeout != null) {
       throw new IllegalArgumentException("--ready-timeout goes with --ready-pattern or --ready-agent");
     }
     return spec;
   }
 
-  private void testGuest(VmSpec.Builder spec) {
-    if (!new Candidates.TestGuests().contains(testGuest)) {
+  private void testGuest(VmSpec.Builder spec, boolean anyAccelerator) {
+    String variant = testGuest();
+    if (!TEST_GUESTS.contains(variant)) {
       throw new IllegalArgumentException("--test-guest must be graceful, stubborn or agent");
     }
     Path guest = GuestImages.dir();
-    spec.setGuestAgent(testGuest.equals("agent"))
+    spec.setGuestAgent(variant.equals("agent"))
         .setKernel(guest.resolve("vmlinuz").toString())
-        .setInitrd(guest.resolve("initrd-" + testGuest + ".img").toString())
+        .setInitrd(guest.resolve("initrd-" + variant + ".img").toString())
         .setKernelCmdline(TEST_GUEST_CMDLINE);
-    if (accel == null) {
+    if (anyAccelerator) {
       spec.setAccelerator(Accelerator.ACCELERATOR_TCG); // boots on any host, nested KVM included
     }
   }

@@ -2,8 +2,7 @@ package io.plasmavmc.cli;
 
 import io.plasmavmc.api.v1.Vm;
 import io.plasmavmc.api.v1.VmServiceGrpc.VmServiceBlockingStub;
-import picocli.CommandLine;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * A command that sends one request about one VM (start, pause, resume, reboot, get, delete) and
@@ -18,31 +17,27 @@ final class VmCall extends VmCommand {
     Vm send(VmServiceBlockingStub vms, String name, boolean waitReady);
   }
 
-  /** The option of the commands that boot the guest. */
-  static final class WaitReady {
-    @Option(names = "--wait-ready", description = "answer once the VM's readiness probe saw the guest up")
-    boolean waitReady;
-  }
-
   private final BootRequest request;
-  private final WaitReady waitReady = new WaitReady();
+  /** Only on the commands after which the guest boots. */
+  private final OptionSpec waitReady;
 
-  private VmCall(BootRequest request) {
+  private VmCall(VmctlCommand vmctl, String description, BootRequest request, boolean boots) {
+    super(vmctl, description);
     this.request = request;
+    this.waitReady = boots ? arg(Args.flag("--wait-ready", "answer once the VM's readiness probe saw the guest up")) : null;
   }
 
-  static CommandLine command(String description, Request request) {
-    return VmctlCommand.described(new VmCall((vms, name, waitReady) -> request.send(vms, name)), description);
+  static VmCall of(VmctlCommand vmctl, String description, Request request) {
+    return new VmCall(vmctl, description, (vms, name, waitReady) -> request.send(vms, name), false);
   }
 
   /** A command after which the guest boots: it takes --wait-ready. */
-  static CommandLine booting(String description, BootRequest request) {
-    VmCall call = new VmCall(request);
-    return VmctlCommand.described(call, description).addMixin("waitReady", call.waitReady);
+  static VmCall booting(VmctlCommand vmctl, String description, BootRequest request) {
+    return new VmCall(vmctl, description, request, true);
   }
 
   @Override
   ExitCode run(Gateway gateway) {
-    return print(request.send(gateway.vms(), name, waitReady.waitReady));
+    return print(request.send(gateway.vms(), name(), waitReady != null && (boolean) waitReady.getValue()));
   }
 }

@@ -11,17 +11,24 @@ import io.plasmavmc.api.v1.Orphan;
 import io.plasmavmc.api.v1.VmEvent;
 import io.plasmavmc.api.v1.VmState;
 import io.plasmavmc.api.v1.WatchVmRequest;
+import java.util.Arrays;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** vmctl's commands that only look: get, list, watch, console-log, orphans. */
 final class VmViewCommands {
+  /** The VM states of the API, as --state takes them: running, paused, host_unreachable, ... */
+  private static final List<String> STATES = Arrays.stream(VmState.values())
+      .filter(state -> state != VmState.VM_STATE_UNSPECIFIED && state != VmState.UNRECOGNIZED)
+      .map(state -> state.name().replace("VM_STATE_", "").toLowerCase(Locale.ROOT))
+      .toList();
+
   private VmViewCommands() {}
 
   static void addTo(Commands commands) {
-    commands.add("get", () -> VmCall.command("Shows a VM: its state and why, its host, its QEMU, its spec, its recent operations.",
+    commands.add("get", vmctl -> VmCall.of(vmctl, "Shows a VM: its state and why, its host, its QEMU, its spec, its recent operations.",
         (vms, name) -> vms.getVm(GetVmRequest.newBuilder().setName(name).build())));
     commands.add("list", ListVms::new);
     commands.add("watch", Watch::new);
@@ -29,24 +36,21 @@ final class VmViewCommands {
     commands.add("orphans", Orphans::new);
   }
 
-
-  @Command(description = "Lists the VMs, one line each.")
   static final class ListVms extends GatewayCommand {
-    @Option(names = "--state", paramLabel = "STATE", completionCandidates = Candidates.States.class,
-        description = "only VMs in this state: ${COMPLETION-CANDIDATES}")
-    String state;
+    private final OptionSpec state = arg(Args.choice("--state", "STATE", STATES, "only VMs in this state: ${CHOICES}"));
+    private final OptionSpec host = arg(Args.text("--host", "ID", "", "only VMs on this host"));
+    private final OptionSpec pageSize = arg(Args.number("--page-size", "N", 100, "VMs asked for per call (default: 100)"));
 
-    @Option(names = "--host", paramLabel = "ID", description = "only VMs on this host")
-    String host = "";
-
-    @Option(names = "--page-size", paramLabel = "N", description = "VMs asked for per call (default: 100)")
-    int pageSize = 100;
+    ListVms(VmctlCommand vmctl) {
+      super(vmctl, "Lists the VMs, one line each.");
+    }
 
     @Override
     ExitCode run(Gateway gateway) {
-      ListVmsRequest.Builder filter = ListVmsRequest.newBuilder().setHostId(host).setPageSize(pageSize);
-      if (state != null) {
-        filter.setState(state(state));
+      ListVmsRequest.Builder filter = ListVmsRequest.newBuilder().setHostId(host.getValue()).setPageSize(pageSize.getValue());
+      String wanted = state.getValue();
+      if (wanted != null) {
+        filter.setState(state(wanted));
       }
       ListVmsResponse.Builder all = ListVmsResponse.newBuilder();
       String token = "";
@@ -72,11 +76,14 @@ final class VmViewCommands {
     }
   }
 
-  @Command(description = "Prints every state change of a VM with its reason and time, until the VM is deleted (Ctrl-C ends).")
   static final class Watch extends VmCommand {
+    Watch(VmctlCommand vmctl) {
+      super(vmctl, "Prints every state change of a VM with its reason and time, until the VM is deleted (Ctrl-C ends).");
+    }
+
     @Override
     ExitCode run(Gateway gateway) {
-      Iterator<VmEvent> events = gateway.vms().watchVm(WatchVmRequest.newBuilder().setName(name).build());
+      Iterator<VmEvent> events = gateway.vms().watchVm(WatchVmRequest.newBuilder().setName(name()).build());
       while (events.hasNext()) {
         VmEvent event = events.next();
         if (json()) {
@@ -90,14 +97,16 @@ final class VmViewCommands {
     }
   }
 
-  @Command(description = "Prints the end of the guest's serial console.")
   static final class ConsoleLogTail extends VmCommand {
-    @Option(names = "--bytes", paramLabel = "N", description = "how much of its end (default: the gateway's, 64 KiB)")
-    int bytes;
+    private final OptionSpec bytes = arg(Args.number("--bytes", "N", 0, "how much of its end (default: the gateway's, 64 KiB)"));
+
+    ConsoleLogTail(VmctlCommand vmctl) {
+      super(vmctl, "Prints the end of the guest's serial console.");
+    }
 
     @Override
     ExitCode run(Gateway gateway) {
-      ConsoleLog log = gateway.vms().getConsoleLog(GetConsoleLogRequest.newBuilder().setName(name).setMaxBytes(bytes).build());
+      ConsoleLog log = gateway.vms().getConsoleLog(GetConsoleLogRequest.newBuilder().setName(name()).setMaxBytes(bytes.getValue()).build());
       if (json()) {
         printJson(log);
         return ExitCode.OK;
@@ -111,14 +120,16 @@ final class VmViewCommands {
     }
   }
 
-  @Command(description = "Lists the QEMU processes on a host that no VM owns (left running).")
   static final class Orphans extends GatewayCommand {
-    @Option(names = "--host", paramLabel = "ID", description = "the host (default: the gateway's)")
-    String host = "";
+    private final OptionSpec host = arg(Args.text("--host", "ID", "", "the host (default: the gateway's)"));
+
+    Orphans(VmctlCommand vmctl) {
+      super(vmctl, "Lists the QEMU processes on a host that no VM owns (left running).");
+    }
 
     @Override
     ExitCode run(Gateway gateway) {
-      ListOrphansResponse found = gateway.vms().listOrphans(ListOrphansRequest.newBuilder().setHostId(host).build());
+      ListOrphansResponse found = gateway.vms().listOrphans(ListOrphansRequest.newBuilder().setHostId(host.getValue()).build());
       if (json()) {
         printJson(found);
       } else if (found.getOrphansCount() == 0) {

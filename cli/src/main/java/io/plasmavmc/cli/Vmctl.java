@@ -36,7 +36,7 @@ public final class Vmctl {
   }
 
   private CommandLine commandLine(VmctlCommand vmctl, String[] args) {
-    CommandLine commandLine = VmctlCommand.tree(vmctl, args);
+    CommandLine commandLine = new Commands().tree(vmctl, args);
     commandLine.setOut(new PrintWriter(out, true))
         .setErr(new PrintWriter(err, true))
         .setParameterExceptionHandler(this::badCommandLine)
@@ -66,7 +66,7 @@ public final class Vmctl {
 
   private int failed(Exception e, VmctlCommand vmctl) throws Exception {
     if (e instanceof StatusRuntimeException status) {
-      StatusPrinter.print(err, status, vmctl.gateway.target(), configDir);
+      StatusPrinter.print(err, status, vmctl.server(), configDir);
       return ExitCode.of(status.getStatus().getCode()).code();
     }
     if (e instanceof IllegalArgumentException || e instanceof IOException) {

@@ -4,44 +4,36 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ScopeType;
-import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.OptionSpec;
 
-/** The top of vmctl's command tree: the options every command takes, and the commands. */
-@Command(name = "vmctl", synopsisSubcommandLabel = "COMMAND",
-    description = "The command-line client of a running PlasmaVMC (gRPC plasmavmc.v1.VmService), in the spirit of virsh.",
-    footer = {"",
-        "Every call carries a token: --token-file FILE, $PLASMAVMC_TOKEN, or ~/.config/plasmavmc/admin.token (made by",
-        "./plasmavmc up). Over TLS: --ca FILE ($PLASMAVMC_CA), and --cert FILE --key FILE for mutual TLS.",
-        "Options go before or after the command: vmctl get demo --json is vmctl --json get demo.",
-        "Bash completion: source <(vmctl completion)."})
+/** The top of vmctl's command tree: the options every command takes, and where its output goes. */
 final class VmctlCommand implements Callable<Integer> {
-  @Option(names = {"-h", "--help"}, usageHelp = true, scope = ScopeType.INHERIT, description = "show this help")
-  boolean help;
-
-  @Option(names = "--json", scope = ScopeType.INHERIT, description = "print the gateway's answer as JSON")
-  boolean json;
-
-  @Mixin
-  GatewayOptions gateway;
-
-  @Spec
-  CommandSpec spec;
-
   final PrintStream out;
   final PrintStream err;
   /** Where the local stack's admin token lies. */
   final Path configDir;
+  private final CommandSpec spec = Args.command(this,
+      "The command-line client of a running PlasmaVMC (gRPC plasmavmc.v1.VmService), in the spirit of virsh.");
+  private final OptionSpec json = Args.everywhere(Args.flag("--json", "print the gateway's answer as JSON"));
+  private final GatewayOptions gateway = new GatewayOptions();
 
   VmctlCommand(PrintStream out, PrintStream err, Path configDir) {
     this.out = out;
     this.err = err;
     this.configDir = configDir;
+    spec.name("vmctl").addOption(Args.everywhere(OptionSpec.builder("-h", "--help").usageHelp(true).description("show this help").build()));
+    spec.addOption(json);
+    gateway.addTo(spec);
+    spec.usageMessage().synopsisSubcommandLabel("COMMAND").footer("",
+        "Every call carries a token: --token-file FILE, $PLASMAVMC_TOKEN, or ~/.config/plasmavmc/admin.token (made by",
+        "./plasmavmc up). Over TLS: --ca FILE ($PLASMAVMC_CA), and --cert FILE --key FILE for mutual TLS.",
+        "Options go before or after the command: vmctl get demo --json is vmctl --json get demo.",
+        "Bash completion: source <(vmctl completion).");
+  }
+
+  CommandSpec spec() {
+    return spec;
   }
 
   /** No command: the usage, and the exit code of a bad command line. */
@@ -51,21 +43,15 @@ final class VmctlCommand implements Callable<Integer> {
     return ExitCode.USAGE.code();
   }
 
+  boolean json() {
+    return json.getValue();
+  }
+
+  String server() {
+    return gateway.target();
+  }
+
   Gateway connect() throws IOException {
     return gateway.connect(configDir);
-  }
-
-  /** The command tree for these arguments (see {@link Commands}). */
-  static CommandLine tree(VmctlCommand vmctl, String[] args) {
-    CommandLine tree = new CommandLine(vmctl);
-    new Commands().addTo(tree, args);
-    return tree;
-  }
-
-  /** A command made from a shared class, with the description of what it does here. */
-  static CommandLine described(Object command, String description) {
-    CommandLine commandLine = new CommandLine(command);
-    commandLine.getCommandSpec().usageMessage().description(description);
-    return commandLine;
   }
 }
