@@ -40,7 +40,7 @@ public final class Vmctl {
     commandLine.setOut(new PrintWriter(out, true))
         .setErr(new PrintWriter(err, true))
         .setParameterExceptionHandler(this::badCommandLine)
-        .setExecutionExceptionHandler((e, failed, parsed) -> failed(e, vmctl));
+        .setExecutionExceptionHandler((e, command, parsed) -> failed(e, vmctl));
     commandLine.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(ExitCode.helpList());
     Stream.concat(Stream.of(commandLine), commandLine.getSubcommands().values().stream()).forEach(Vmctl::layOut);
     return commandLine;
