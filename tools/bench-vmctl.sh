@@ -2,7 +2,7 @@
 # How long a user waits for vmctl: the wall time of whole `vmctl list` and `vmctl get` processes,
 # JVM start included, against a running gateway (./plasmavmc up); prints p50 and p95 and exits.
 #
-#   bash tools/bench-vmctl.sh [--runs N] [--fleet N] [--server HOST:PORT] [--vmctl "COMMAND"]...
+#   bash tools/bench-vmctl.sh [--runs N] [--fleet N] [--server HOST:PORT] [--vmctl [LABEL=]COMMAND]...
 #
 # --runs N          timed runs of each command (default 30), after 2 untimed ones
 # --fleet N         also time `list` with N more VMs (64 MiB, no kernel: QEMU stays paused), deleted at the end
@@ -44,10 +44,10 @@ create() {
 # Prints "P50 P95" in milliseconds of RUNS runs of the command line given.
 time_runs() {
   local samples=() start end i
-  for i in 1 2; do "$@" >/dev/null; done
+  for i in 1 2; do "$@" >/dev/null || { echo "bench-vmctl: failed: $*" >&2; exit 1; }; done
   for (( i = 0; i < RUNS; i++ )); do
     start=${EPOCHREALTIME/./}
-    "$@" >/dev/null
+    "$@" >/dev/null || { echo "bench-vmctl: failed: $*" >&2; exit 1; }
     end=${EPOCHREALTIME/./}
     samples+=($(( (end - start) / 1000 )))
   done
@@ -58,6 +58,15 @@ time_runs() {
 
 vms() {
   "${VMCTL[@]}" list | tail -n +2 | wc -l
+}
+
+# ./vmctl makes its class-data archive after its first successful list or get; time it with it.
+await_archive() {
+  local jar="$ROOT/cli/target/vmctl.jar" archive="$ROOT/cli/target/vmctl.jsa" waited=0
+  until [[ "$archive" -nt "$jar" ]]; do
+    (( waited++ < 600 )) || { echo "bench-vmctl: no class-data archive after 60 s; timing without it" >&2; return; }
+    sleep 0.1
+  done
 }
 
 report() {
@@ -75,6 +84,7 @@ report() {
 echo "bench-vmctl: $RUNS runs each against $SERVER; $(java -version 2>&1 | head -1); $(nproc) CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-34s %8s %8s   %s\n' "COMMAND" "P50 ms" "P95 ms" "VMCTL"
 before=$(vms)
+await_archive
 for vmctl in "${VMCTLS[@]}"; do
   report "list ($before VMs)" "$vmctl" list
 done
