@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prints the classpath of the launcher, building the project first when it is missing or older
-# than the sources. Used by ./plasmavmc and ./vmctl.
+# than the sources. Used by ./plasmavmc (./vmctl builds and runs the cli module alone).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 STAMP="$ROOT/launcher/target/classpath"

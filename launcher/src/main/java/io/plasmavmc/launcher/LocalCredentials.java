@@ -1,5 +1,6 @@
 package io.plasmavmc.launcher;
 
+import io.plasmavmc.cli.LocalToken;
 import io.plasmavmc.gateway.Role;
 import io.plasmavmc.gateway.Tokens;
 import java.io.IOException;
@@ -21,12 +22,11 @@ public final class LocalCredentials {
 
   /** {@code $XDG_CONFIG_HOME/plasmavmc}, or {@code ~/.config/plasmavmc}. */
   public static Path defaultDir() {
-    String xdg = System.getenv("XDG_CONFIG_HOME");
-    return (xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".config")).resolve("plasmavmc");
+    return LocalToken.defaultDir();
   }
 
   public static Path tokenFile(Path dir) {
-    return dir.resolve("admin.token");
+    return LocalToken.file(dir);
   }
 
   public static Path tokensFile(Path dir) {
@@ -60,11 +60,7 @@ public final class LocalCredentials {
 
   /** The token in {@code dir/admin.token}, if there is one. */
   public static Optional<String> readToken(Path dir) {
-    try {
-      return Optional.of(Files.readString(tokenFile(dir), StandardCharsets.UTF_8).strip()).filter(t -> !t.isEmpty());
-    } catch (IOException e) {
-      return Optional.empty();
-    }
+    return LocalToken.read(dir);
   }
 
   private static void writePrivate(Path file, String content) throws IOException {

@@ -1,5 +1,6 @@
 package io.plasmavmc.launcher;
 
+import io.plasmavmc.cli.GuestImages;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -55,7 +55,7 @@ public final class LifecycleBenchmark {
         "report")).start()) {
       ManagedChannel channel = Grpc.newChannelBuilder("127.0.0.1:" + stack.grpcPort(), InsecureChannelCredentials.create()).build();
       VmServiceGrpc.VmServiceBlockingStub vms = VmServiceGrpc.newBlockingStub(channel).withCallCredentials(
-          new io.plasmavmc.launcher.BearerToken(io.plasmavmc.launcher.LocalCredentials.readToken(data.resolve("config")).orElseThrow()));
+          new io.plasmavmc.cli.BearerToken(io.plasmavmc.launcher.LocalCredentials.readToken(data.resolve("config")).orElseThrow()));
       VmSpec bare = VmSpec.newBuilder().setMemoryMib(64).setNoNetwork(true).build();
       long serverPid = stack.temporal() instanceof TemporalDevServer dev ? dev.pid() : -1;
       String server = "Temporal dev server (SQLite)";

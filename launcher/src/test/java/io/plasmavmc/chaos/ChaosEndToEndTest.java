@@ -69,7 +69,7 @@ class ChaosEndToEndTest {
   private static Path runtime;
   private static Path temporalData;
   private static Path configDir;
-  private static io.plasmavmc.launcher.BearerToken admin;
+  private static io.plasmavmc.cli.BearerToken admin;
   private static TemporalDevServer temporal;
   private static WorkflowServiceStubs service;
   private static WorkflowClient client;
@@ -89,7 +89,7 @@ class ChaosEndToEndTest {
     temporalData = Files.createTempDirectory("plasmavmc-chaos-temporal");
     configDir = Files.createTempDirectory("plasmavmc-chaos-config");
     io.plasmavmc.launcher.LocalCredentials.ensure(configDir);
-    admin = new io.plasmavmc.launcher.BearerToken(io.plasmavmc.launcher.LocalCredentials.readToken(configDir).orElseThrow());
+    admin = new io.plasmavmc.cli.BearerToken(io.plasmavmc.launcher.LocalCredentials.readToken(configDir).orElseThrow());
     temporal = TemporalDevServer.start(new TemporalDevServer.Settings(
         TemporalCli.find().orElseThrow(() -> new IllegalStateException("no Temporal CLI: run tools/install-temporal.sh")),
         port, -1, temporalData), Duration.ofSeconds(60));

@@ -67,7 +67,7 @@ class StackRestartTest {
     try {
       stack.start();
       api = VmServiceGrpc.newBlockingStub(channel)
-          .withCallCredentials(new io.plasmavmc.launcher.BearerToken(io.plasmavmc.launcher.LocalCredentials.readToken(config).orElseThrow()));
+          .withCallCredentials(new io.plasmavmc.cli.BearerToken(io.plasmavmc.launcher.LocalCredentials.readToken(config).orElseThrow()));
       Map<String, Vm> before = new LinkedHashMap<>();
       before.put("r-running", create(api, "r-running", true));
       create(api, "r-paused", true);

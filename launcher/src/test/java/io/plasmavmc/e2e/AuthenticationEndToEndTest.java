@@ -19,13 +19,13 @@ import io.plasmavmc.api.v1.ListOrphansRequest;
 import io.plasmavmc.api.v1.ListVmsRequest;
 import io.plasmavmc.api.v1.StopVmRequest;
 import io.plasmavmc.api.v1.VmServiceGrpc;
+import io.plasmavmc.cli.BearerToken;
+import io.plasmavmc.cli.Vmctl;
 import io.plasmavmc.gateway.GatewaySecurity;
 import io.plasmavmc.gateway.GatewayServer;
 import io.plasmavmc.gateway.GatewaySettings;
 import io.plasmavmc.gateway.Role;
 import io.plasmavmc.gateway.Tokens;
-import io.plasmavmc.launcher.BearerToken;
-import io.plasmavmc.launcher.Vmctl;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -168,8 +168,27 @@ class AuthenticationEndToEndTest {
     ByteArrayOutputStream refused = new ByteArrayOutputStream();
     int anonymous = new Vmctl(new PrintStream(new ByteArrayOutputStream(), true), new PrintStream(refused, true), pki.resolve("no-such-dir"))
         .run(new String[] {"--server", "127.0.0.1:" + plasma.stack.grpcPort(), "list"});
-    assertEquals(1, anonymous);
+    assertEquals(6, anonymous, "vmctl's exit code for UNAUTHENTICATED and PERMISSION_DENIED");
     assertTrue(refused.toString().contains("UNAUTHENTICATED"), refused.toString());
+  }
+
+  @Test
+  void vmctlSpeaksMutualTls() throws Exception {
+    GatewayServer gateway = gateway(new GatewaySecurity(null, pki.resolve("server.crt"), pki.resolve("server.key"), pki.resolve("ca.crt")));
+    try {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      Vmctl noToken = new Vmctl(new PrintStream(out, true), new PrintStream(err, true), pki.resolve("no-such-dir"));
+      String server = "127.0.0.1:" + gateway.port();
+      assertEquals(0, noToken.run("orphans", "--server", server, "--ca", pki.resolve("ca.crt").toString(),
+          "--cert", pki.resolve("admin.crt").toString(), "--key", pki.resolve("admin.key").toString()), err.toString());
+      assertTrue(out.toString().contains("no orphan QEMU processes on host e2e-host"), out.toString());
+      assertEquals(6, noToken.run("stop", "nobody", "--server", server, "--ca", pki.resolve("ca.crt").toString(),
+          "--cert", pki.resolve("viewer.crt").toString(), "--key", pki.resolve("viewer.key").toString()), "a viewer may not stop");
+      assertTrue(err.toString().contains("PERMISSION_DENIED"), err.toString());
+    } finally {
+      gateway.close();
+    }
   }
 
   @Test

@@ -114,7 +114,7 @@ class LifecycleTestEndToEndTest {
 
     // vmctl prints the report with its per-phase timings.
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    int code = new io.plasmavmc.launcher.Vmctl(new PrintStream(out, true, StandardCharsets.UTF_8), System.err, plasma.configDir)
+    int code = new io.plasmavmc.cli.Vmctl(new PrintStream(out, true, StandardCharsets.UTF_8), System.err, plasma.configDir)
         .run(new String[] {"--server", "127.0.0.1:" + plasma.stack.grpcPort(), "test-report", "graceful"});
     String report = out.toString(StandardCharsets.UTF_8);
     System.out.println(report);

@@ -1,4 +1,4 @@
-package io.plasmavmc.launcher;
+package io.plasmavmc.cli;
 
 import io.grpc.CallCredentials;
 import io.grpc.Metadata;

@@ -1,4 +1,4 @@
-package io.plasmavmc.launcher;
+package io.plasmavmc.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,21 +8,21 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** How vmctl test reads --exec: a program and its arguments split at spaces, "=N" for the exit code expected. */
-class LifecycleTestCommandsTest {
+class GuestCommandOptionTest {
   @Test
   void execTakesAProgramItsArgumentsAndAnExpectedExitCode() {
-    GuestCommand plain = LifecycleTestCommands.command("/bin/grep -q Linux /proc/version");
+    GuestCommand plain = GuestCommandOption.parse("/bin/grep -q Linux /proc/version");
     assertEquals("/bin/grep", plain.getPath());
     assertEquals(List.of("-q", "Linux", "/proc/version"), plain.getArgsList());
     assertEquals(0, plain.getExpectedExitCode());
 
-    GuestCommand failing = LifecycleTestCommands.command("/bin/false=1");
+    GuestCommand failing = GuestCommandOption.parse("/bin/false=1");
     assertEquals("/bin/false", failing.getPath());
     assertEquals(List.of(), failing.getArgsList());
     assertEquals(1, failing.getExpectedExitCode());
 
-    GuestCommand withEquals = LifecycleTestCommands.command("/usr/bin/env A=b");
+    GuestCommand withEquals = GuestCommandOption.parse("/usr/bin/env A=b");
     assertEquals(List.of("A=b"), withEquals.getArgsList(), "only a number after the last '=' is an exit code");
-    assertThrows(IllegalArgumentException.class, () -> LifecycleTestCommands.command("  =3"));
+    assertThrows(IllegalArgumentException.class, () -> GuestCommandOption.parse("  =3"));
   }
 }

@@ -1,0 +1,154 @@
+package io.plasmavmc.cli;
+
+import io.plasmavmc.api.v1.CancelLifecycleTestRunRequest;
+import io.plasmavmc.api.v1.GetLifecycleTestRunRequest;
+import io.plasmavmc.api.v1.LifecycleChecks;
+import io.plasmavmc.api.v1.LifecycleTestRun;
+import io.plasmavmc.api.v1.LifecycleTestRunState;
+import io.plasmavmc.api.v1.LifecycleTestServiceGrpc.LifecycleTestServiceBlockingStub;
+import io.plasmavmc.api.v1.ListLifecycleTestRunsRequest;
+import io.plasmavmc.api.v1.ListLifecycleTestRunsResponse;
+import io.plasmavmc.api.v1.ReadinessProbe;
+import io.plasmavmc.api.v1.RunLifecycleTestRequest;
+import io.plasmavmc.api.v1.VmSpec;
+import java.time.Duration;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
+
+/** vmctl's lifecycle test commands: test (start a run, --watch follows it), test-report, test-list, test-cancel. */
+final class LifecycleTestCommands {
+  private LifecycleTestCommands() {}
+
+  static void addTo(Commands commands) {
+    commands.add("test", Test::new);
+    commands.add("test-report", Report::new);
+    commands.add("test-list", ListRuns::new);
+    commands.add("test-cancel", Cancel::new);
+  }
+
+  /** A command about one run, named by its first word. */
+  abstract static class RunCommand extends GatewayCommand {
+    private final PositionalParamSpec run = arg(Args.word("RUN", "the run's id"));
+
+    RunCommand(VmctlCommand vmctl, String... description) {
+      super(vmctl, description);
+    }
+
+    String run() {
+      return run.getValue();
+    }
+
+    TestRunPrinter printer() {
+      return new TestRunPrinter(out(), err(), json());
+    }
+  }
+
+  static final class Test extends RunCommand {
+    private static final Duration POLL = Duration.ofMillis(500);
+
+    private final SpecOptions vm = new SpecOptions(this);
+    private final OptionSpec iterations = arg(Args.number("--iterations", "N", 1, "how many VMs to test (default: 1)"));
+    private final OptionSpec concurrency = arg(Args.number("--concurrency", "N", 1, "how many at a time (default: 1)"));
+    private final OptionSpec reboot = arg(Args.flag("--reboot", "reboot each after its checks and wait for readiness again"));
+    private final OptionSpec expectations = arg(Args.repeatable("--expect", "REGEX", "a console line each guest must show (repeatable)"));
+    private final OptionSpec commands = arg(Args.repeatable("--exec", "\"PATH ARG...[=EXIT_CODE]\"",
+        "a command run in each guest by its agent, split at spaces; =N for an exit code other than 0 (repeatable)"));
+    private final OptionSpec stopTimeout = arg(Args.number("--stop-timeout", "SECONDS", 0, "how long a guest has to power off (default: 30)"));
+    private final OptionSpec retries = arg(Args.number("--retries", "N", 0,
+        "new VMs an iteration may take after infrastructure failures (default: 2)"));
+    private final OptionSpec noRetries = arg(Args.flag("--no-retries", "no new VM after an infrastructure failure"));
+    private final OptionSpec host = arg(Args.text("--host", "ID", "", "the host to test on (default: the gateway's)"));
+    private final OptionSpec watch = arg(Args.flag("--watch", "follow the run to its end and print its report"));
+
+    Test(VmctlCommand vmctl) {
+      super(vmctl, "Starts a lifecycle test run (or finds the one of that id): N times create a VM, start it, wait for the",
+          "guest, check it, stop it gracefully, delete it. Exit code 1 if a watched run did not pass.");
+      spec().usageMessage().header("Starts a lifecycle test run: N times create a VM, start it, check it, stop it, delete it.");
+    }
+
+    @Override
+    ExitCode run(Gateway gateway) throws InterruptedException {
+      LifecycleTestServiceBlockingStub tests = gateway.tests();
+      LifecycleTestRun started = tests.runLifecycleTest(request().build());
+      if (!watch.<Boolean>getValue()) {
+        printer().started(started);
+        return ExitCode.OK;
+      }
+      LifecycleTestRun run = started;
+      TestRunPrinter printer = printer();
+      while (run.getState() == LifecycleTestRunState.LIFECYCLE_TEST_RUN_STATE_RUNNING) {
+        printer.progress(run);
+        Thread.sleep(POLL.toMillis()); // the API has no stream of a run's progress: poll it
+        run = tests.getLifecycleTestRun(GetLifecycleTestRunRequest.newBuilder().setRunId(run.getRunId()).build());
+      }
+      printer.report(run);
+      return run.getState() == LifecycleTestRunState.LIFECYCLE_TEST_RUN_STATE_PASSED ? ExitCode.OK : ExitCode.FAILED;
+    }
+
+    private RunLifecycleTestRequest.Builder request() {
+      VmSpec.Builder spec = vm.spec();
+      String testGuest = vm.testGuest();
+      if (!spec.hasReadiness() && testGuest != null) {
+        // The project's test guests say when they are up: a console marker, or their agent.
+        spec.setReadiness(testGuest.equals("agent") ? ReadinessProbe.newBuilder().setGuestAgent(true)
+            : ReadinessProbe.newBuilder().setSerialPattern("PLASMAVMC-GUEST-READY"));
+      }
+      LifecycleChecks.Builder checks = LifecycleChecks.newBuilder().addAllSerialExpectations(Args.values(expectations));
+      Args.values(commands).forEach(command -> checks.addCommands(GuestCommandOption.parse(command)));
+      return RunLifecycleTestRequest.newBuilder()
+          .setRunId(run())
+          .setSpec(spec)
+          .setIterations(iterations.getValue())
+          .setConcurrency(concurrency.getValue())
+          .setReboot(reboot.getValue())
+          .setStopTimeoutSeconds(stopTimeout.getValue())
+          .setInfraRetries(retries.getValue())
+          .setNoInfraRetries(noRetries.getValue())
+          .setHostId(host.getValue())
+          .setChecks(checks);
+    }
+  }
+
+  static final class Report extends RunCommand {
+    Report(VmctlCommand vmctl) {
+      super(vmctl, "Shows a run's progress while it runs, its report once it ended. Exit code 1 if it failed or was cancelled.");
+    }
+
+    @Override
+    ExitCode run(Gateway gateway) {
+      LifecycleTestRun found = gateway.tests().getLifecycleTestRun(GetLifecycleTestRunRequest.newBuilder().setRunId(run()).build());
+      printer().report(found);
+      return found.getState() == LifecycleTestRunState.LIFECYCLE_TEST_RUN_STATE_FAILED
+          || found.getState() == LifecycleTestRunState.LIFECYCLE_TEST_RUN_STATE_CANCELLED ? ExitCode.FAILED : ExitCode.OK;
+    }
+  }
+
+  static final class Cancel extends RunCommand {
+    Cancel(VmctlCommand vmctl) {
+      super(vmctl, "Cancels a run: its VMs are deleted, the run ends CANCELLED.");
+    }
+
+    @Override
+    ExitCode run(Gateway gateway) {
+      err().println("cancelling lifecycle test " + run() + " (its VMs are deleted first)...");
+      printer().report(gateway.tests().cancelLifecycleTestRun(CancelLifecycleTestRunRequest.newBuilder().setRunId(run()).build()));
+      return ExitCode.OK;
+    }
+  }
+
+  static final class ListRuns extends GatewayCommand {
+    private final OptionSpec pageSize = arg(Args.number("--page-size", "N", 20, "how many (default: 20)"));
+
+    ListRuns(VmctlCommand vmctl) {
+      super(vmctl, "Lists the lifecycle test runs, newest first.");
+    }
+
+    @Override
+    ExitCode run(Gateway gateway) {
+      ListLifecycleTestRunsResponse page =
+          gateway.tests().listLifecycleTestRuns(ListLifecycleTestRunsRequest.newBuilder().setPageSize(pageSize.getValue()).build());
+      new TestRunPrinter(out(), err(), json()).list(page);
+      return ExitCode.OK;
+    }
+  }
+}

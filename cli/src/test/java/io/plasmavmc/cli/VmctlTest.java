@@ -1,0 +1,197 @@
+package io.plasmavmc.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Status;
+import io.plasmavmc.api.v1.Accelerator;
+import io.plasmavmc.api.v1.VmState;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** vmctl against a fake gateway on a real port: what a user sees, and the exit code a script sees. */
+class VmctlTest {
+  @TempDir
+  Path configDir;
+
+  private final FakeVmService vms = new FakeVmService();
+  private final FakeLifecycleTestService tests = new FakeLifecycleTestService();
+  private FakeGateway gateway;
+
+  @BeforeEach
+  void start() throws IOException {
+    Files.writeString(LocalToken.file(configDir), FakeGateway.TOKEN + "\n");
+    gateway = new FakeGateway(vms, tests);
+  }
+
+  @AfterEach
+  void stop() {
+    gateway.close();
+  }
+
+  record Result(int code, String out, String err) {}
+
+  private Result vmctl(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = new Vmctl(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8), configDir)
+        .run(args);
+    return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void optionsGoBeforeOrAfterTheCommand() {
+    Result details = vmctl("--server", gateway.target(), "get", "demo");
+    assertEquals(0, details.code(), details.err());
+    assertTrue(details.out().startsWith("name:        demo\nstate:       RUNNING (guest is running)\n"), details.out());
+    assertTrue(details.out().contains("qemu:        pid 4242, run state running\n"), details.out());
+
+    for (Result json : List.of(vmctl("get", "demo", "--json", "--server", gateway.target()),
+        vmctl("--json", "get", "--server=" + gateway.target(), "demo"))) {
+      assertEquals(0, json.code(), json.err());
+      assertTrue(json.out().contains("\"state\": \"VM_STATE_RUNNING\""), json.out());
+    }
+  }
+
+  @Test
+  void listShowsOneLineAVmAndPassesItsFilter() {
+    Result list = vmctl("list", "--state", "host-unreachable", "--server", gateway.target());
+    assertEquals(0, list.code(), list.err());
+    assertEquals(VmState.VM_STATE_HOST_UNREACHABLE, vms.listed.getState());
+    assertEquals(List.of(
+        "NAME                     STATE      HOST           PID      QEMU         REASON",
+        "demo                     RUNNING    h1             4242     running      guest is running",
+        "web                      PAUSED     h1             4242     paused       paused by request"), list.out().lines().toList());
+  }
+
+  @Test
+  void createWithWaitShowsTheStatesItPasses() {
+    Result created = vmctl("create", "slow", "--test-guest", "graceful", "--start", "--wait", "--server", gateway.target());
+    assertEquals(0, created.code(), created.err());
+    List<String> progress = created.err().lines().toList();
+    assertEquals("creating slow and starting it...", progress.get(0));
+    assertEquals("  CREATING (starting QEMU on host h1)", progress.get(1));
+    assertTrue(progress.get(2).matches("  RUNNING after \\d+ ms"), created.err());
+    assertTrue(vms.created.getSpec().getKernel().endsWith("/vmlinuz"), vms.created.toString());
+    assertEquals(Accelerator.ACCELERATOR_TCG, vms.created.getSpec().getAccelerator(), "the test guest boots anywhere under TCG");
+  }
+
+  @ParameterizedTest(name = "{0} exits {1}")
+  @CsvSource({"NOT_FOUND, 3", "INVALID_ARGUMENT, 4", "OUT_OF_RANGE, 4", "FAILED_PRECONDITION, 5", "ALREADY_EXISTS, 5", "ABORTED, 5",
+      "PERMISSION_DENIED, 6", "RESOURCE_EXHAUSTED, 7", "DEADLINE_EXCEEDED, 8", "UNAVAILABLE, 9", "INTERNAL, 10", "UNKNOWN, 10"})
+  void aFailedCallExitsWithTheCodeOfItsKind(Status.Code code, int exit) {
+    Result failed = vmctl("get", code.name(), "--server", gateway.target());
+    assertEquals(exit, failed.code(), failed.err());
+    assertEquals("vmctl: " + code + ": fake failure\n", failed.err());
+  }
+
+  @Test
+  void errorsNameTheFieldTheStateAndTheReason() {
+    Result invalid = vmctl("create", "big", "--memory", "1", "--server", gateway.target());
+    assertEquals(4, invalid.code());
+    assertEquals("vmctl: INVALID_ARGUMENT: spec.memory_mib: must be between 16 and 4194304\n  reason INVALID_FIELD\n"
+        + "  field spec.memory_mib: must be between 16 and 4194304\n", invalid.err());
+
+    Result illegal = vmctl("pause", "stopped", "--server", gateway.target());
+    assertEquals(5, illegal.code());
+    assertTrue(illegal.err().contains("vmctl: FAILED_PRECONDITION: VM stopped is STOPPED: cannot pause"), illegal.err());
+    assertTrue(illegal.err().contains("  vm/stopped: is STOPPED; allowed: RUNNING\n"), illegal.err());
+
+    Result missing = vmctl("get", "missing", "--server", gateway.target());
+    assertEquals(3, missing.code());
+    assertEquals("vmctl: NOT_FOUND: VM missing not found\n  reason VM_NOT_FOUND\n", missing.err());
+  }
+
+  @Test
+  void aCallWithoutTheRightTokenExits6AndSaysWhereTheTokenComesFrom() throws IOException {
+    Files.writeString(LocalToken.file(configDir), "wrong\n");
+    Result refused = vmctl("list", "--server", gateway.target());
+    assertEquals(6, refused.code());
+    assertTrue(refused.err().startsWith("vmctl: UNAUTHENTICATED: no valid bearer token\n"), refused.err());
+    assertTrue(refused.err().contains(LocalToken.file(configDir).toString()), refused.err());
+
+    Path tokenFile = configDir.resolve("operator.token");
+    Files.writeString(tokenFile, FakeGateway.TOKEN);
+    assertEquals(0, vmctl("list", "--token-file", tokenFile.toString(), "--server", gateway.target()).code());
+  }
+
+  @Test
+  void aGatewayThatDoesNotAnswerExits9NamingItsAddress() {
+    String nowhere = gateway.target();
+    gateway.close();
+    Result unreachable = vmctl("list", "--server", nowhere);
+    assertEquals(9, unreachable.code());
+    assertTrue(unreachable.err().startsWith("vmctl: UNAVAILABLE: "), unreachable.err());
+    assertTrue(unreachable.err().contains("the gateway at " + nowhere), unreachable.err());
+  }
+
+  @Test
+  void aBadCommandLineExits2AndSendsNothing() {
+    for (String[] args : List.of(new String[] {"get"}, new String[] {"get", "demo", "--bogus"}, new String[] {"lst"},
+        new String[] {"create", "x", "--memory", "lots"}, new String[] {"create", "x", "--accel", "fast"},
+        new String[] {"create", "x", "--initrd", "/i.img"}, new String[] {"list", "--state", "asleep"},
+        new String[] {"test", "r", "--exec", " =3"}, new String[] {"get", "demo", "--cert", "c.pem"},
+        new String[] {"get", "demo", "--token-file", "/no/such/file"})) {
+      Result bad = vmctl(Stream.concat(Stream.of(args), Stream.of("--server", gateway.target())).toArray(String[]::new));
+      assertEquals(2, bad.code(), String.join(" ", args) + ": " + bad.err());
+      assertTrue(bad.err().startsWith("vmctl: "), bad.err());
+    }
+    assertEquals(List.of(), gateway.calls);
+    assertEquals(2, vmctl().code(), "no command: the usage");
+  }
+
+  @Test
+  void helpListsEveryCommandAndTheExitCodes() {
+    Result help = vmctl("--help");
+    assertEquals(0, help.code());
+    for (String command : List.of("create", "start", "stop", "pause", "resume", "reboot", "delete", "get", "list", "watch",
+        "console-log", "orphans", "test", "test-report", "test-list", "test-cancel", "completion")) {
+      assertTrue(help.out().contains("\n  " + command + " "), command + " in\n" + help.out());
+    }
+    for (ExitCode exit : ExitCode.values()) {
+      assertTrue(help.out().contains("\n  " + exit.code() + " "), exit + " in\n" + help.out());
+    }
+    Result stopHelp = vmctl("stop", "--help");
+    assertEquals(0, stopHelp.code());
+    assertTrue(stopHelp.out().contains("--timeout=SECONDS"), stopHelp.out());
+  }
+
+  @Test
+  void theCompletionScriptOffersCommandsOptionsAndValues() {
+    Result completion = vmctl("completion");
+    assertEquals(0, completion.code(), completion.err());
+    String script = completion.out();
+    assertTrue(script.contains("complete -F _complete_vmctl"), "a bash completion function for vmctl");
+    for (String word : List.of("console-log", "test-report", "--ready-pattern", "--wait-ready", "\"graceful\" \"stubborn\" \"agent\"",
+        "host_unreachable")) {
+      assertTrue(script.contains(word), word);
+    }
+  }
+
+  @Test
+  void aWatchedTestRunExits1WhenItFailsAnd0WhenItPasses() {
+    Result failing = vmctl("test", "failing", "--test-guest", "graceful", "--exec", "/bin/false=1", "--watch", "--server", gateway.target());
+    assertEquals(1, failing.code(), failing.err());
+    assertTrue(failing.out().startsWith("lifecycle test failing: FAILED"), failing.out());
+    assertEquals("PLASMAVMC-GUEST-READY", tests.started.getSpec().getReadiness().getSerialPattern(), "the test guest's marker");
+    assertEquals(1, tests.started.getChecks().getCommands(0).getExpectedExitCode());
+
+    Result passing = vmctl("test", "passing", "--test-guest", "graceful", "--watch", "--server", gateway.target());
+    assertEquals(0, passing.code(), passing.err());
+    assertTrue(passing.out().contains("\nready                     1     2500     2500     2500\n"), passing.out());
+
+    assertEquals(1, vmctl("test-report", "cancelled", "--server", gateway.target()).code());
+  }
+}
