@@ -1,5 +1,6 @@
 package io.plasmavmc.gateway;
 
+import com.google.protobuf.Timestamp;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -11,6 +12,7 @@ import io.plasmavmc.contract.VmRecord;
 import io.plasmavmc.contract.VmWatch;
 import io.plasmavmc.support.DaemonThreads;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -186,7 +188,7 @@ public final class VmWatcher implements AutoCloseable {
         // Deleted: the workflow is gone (or only finishing). Say so, unless the last change did, and end.
         if (last.getState() != VmState.VM_STATE_DELETED) {
           Vm gone = last.toBuilder().setState(VmState.VM_STATE_DELETED).setStateReason("deleted").setQemuPid(0).setQemuRunState("").build();
-          send(gone, gone.getState(), "deleted", VmMapping.timestamp(java.time.Instant.now()));
+          send(gone, gone.getState(), "deleted", VmMapping.timestamp(Instant.now()));
         }
         synchronized (stream) {
           stream.onCompleted();
@@ -201,7 +203,7 @@ public final class VmWatcher implements AutoCloseable {
       return true;
     }
 
-    void send(Vm vm, VmState state, String reason, com.google.protobuf.Timestamp at) {
+    void send(Vm vm, VmState state, String reason, Timestamp at) {
       synchronized (stream) {
         stream.onNext(VmEvent.newBuilder().setVm(vm).setState(state).setReason(reason).setAt(at).build());
       }

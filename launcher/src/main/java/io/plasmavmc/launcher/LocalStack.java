@@ -1,8 +1,14 @@
 package io.plasmavmc.launcher;
 
+import com.uber.m3.tally.Scope;
+import com.uber.m3.tally.ScopeCloseException;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.plasmavmc.gateway.GatewaySecurity;
 import io.plasmavmc.gateway.GatewayServer;
 import io.plasmavmc.gateway.GatewaySettings;
+import io.plasmavmc.host.HostLimits;
+import io.plasmavmc.support.PrometheusEndpoint;
 import io.plasmavmc.support.TemporalConnection;
 import io.plasmavmc.worker.HostWorker;
 import io.plasmavmc.worker.WorkerSettings;
@@ -11,6 +17,7 @@ import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,7 +53,7 @@ public final class LocalStack implements AutoCloseable {
   }
 
   public record Settings(TemporalSettings temporal, ApiSettings api, String hostId, Path runtimeDir, Path qemuBinary,
-      List<Path> imageRoots, String kvm, Duration hostTaskTimeout, String orphans, String qemuUser, io.plasmavmc.host.HostLimits limits) {
+      List<Path> imageRoots, String kvm, Duration hostTaskTimeout, String orphans, String qemuUser, HostLimits limits) {
     public Settings(TemporalSettings temporal, ApiSettings api, String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots,
         String kvm, Duration hostTaskTimeout, String orphans) {
       this(temporal, api, hostId, runtimeDir, qemuBinary, imageRoots, kvm, hostTaskTimeout, orphans, null, null);
@@ -58,9 +65,9 @@ public final class LocalStack implements AutoCloseable {
   private WorkflowServiceStubs service;
   private WorkflowClient client;
   /** Worker, gateway and Temporal SDK meters in one registry: one process, one scrape. */
-  private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry =
-      new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
-  private io.plasmavmc.support.PrometheusEndpoint metrics;
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private PrometheusEndpoint metrics;
   private HostWorker worker;
   private GatewayServer gateway;
 
@@ -80,7 +87,7 @@ public final class LocalStack implements AutoCloseable {
         new GatewaySecurity(LocalCredentials.ensure(api.configDir()), api.tlsCert(), api.tlsKey(), api.clientCa()));
     gateway = new GatewayServer(client, gatewaySettings, registry).start();
     if (api.metricsPort() >= 0) {
-      metrics = new io.plasmavmc.support.PrometheusEndpoint("127.0.0.1", api.metricsPort(), registry, List.of(gateway::refreshGauges),
+      metrics = new PrometheusEndpoint("127.0.0.1", api.metricsPort(), registry, List.of(gateway::refreshGauges),
           List.of(worker.hostGauges()));
     }
     return this;
@@ -113,7 +120,7 @@ public final class LocalStack implements AutoCloseable {
   }
 
   /** QEMU processes of this host that no VM workflow owns (see HostWorker#orphans). */
-  public java.util.Map<String, Long> orphans() {
+  public Map<String, Long> orphans() {
     return worker.orphans();
   }
 
@@ -133,13 +140,13 @@ public final class LocalStack implements AutoCloseable {
    * running. Left open, it kept every JVM whose main had returned alive (tools/bench-lifecycle.sh
    * never exited).
    */
-  private static void closeMetricsScope(com.uber.m3.tally.Scope scope) {
+  private static void closeMetricsScope(Scope scope) {
     if (scope == null) {
       return;
     }
     try {
       scope.close();
-    } catch (com.uber.m3.tally.ScopeCloseException | RuntimeException e) {
+    } catch (ScopeCloseException | RuntimeException e) {
       log.warn("could not close the Temporal SDK's metrics scope ({}); its reporting thread may keep this JVM alive", e.toString());
     }
   }

@@ -1,9 +1,18 @@
 package io.plasmavmc.launcher;
 
 import io.plasmavmc.cli.GuestImages;
+import io.plasmavmc.gateway.GatewayApplication;
+import io.plasmavmc.host.HostLimits;
+import io.plasmavmc.support.TemporalConnection;
+import io.plasmavmc.worker.HostWorker;
+import io.plasmavmc.worker.WorkerApplication;
+import io.plasmavmc.worker.WorkerSettings;
+import io.temporal.client.WorkflowClient;
+import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
@@ -16,7 +25,7 @@ public final class PlasmaVmc {
 
   public static void main(String[] args) throws Exception {
     if (args.length > 0 && args[0].equals("worker")) {
-      io.plasmavmc.worker.WorkerApplication.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+      WorkerApplication.main(Arrays.copyOfRange(args, 1, args.length));
       return;
     }
     if (args.length > 0 && args[0].equals("host-worker")) {
@@ -24,7 +33,7 @@ public final class PlasmaVmc {
       return;
     }
     if (args.length > 0 && args[0].equals("gateway")) {
-      io.plasmavmc.gateway.GatewayApplication.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+      GatewayApplication.main(Arrays.copyOfRange(args, 1, args.length));
       return;
     }
     if (args.length == 0 || !args[0].equals("up")) {
@@ -55,7 +64,7 @@ public final class PlasmaVmc {
         options.value("--kvm", "auto"),
         Duration.ofSeconds(options.integer("--host-timeout", 15)),
         options.value("--orphans", "report"),
-        options.value("--qemu-user", io.plasmavmc.worker.WorkerSettings.DEFAULT_QEMU_USER),
+        options.value("--qemu-user", WorkerSettings.DEFAULT_QEMU_USER),
         limits(options));
     options.rejectUnknown();
 
@@ -92,14 +101,14 @@ public final class PlasmaVmc {
   /** A host worker without Spring, for a quick start (the chaos tests restart it many times). */
   private static void hostWorker(Options options) throws InterruptedException {
     List<Path> roots = imageRoots(options);
-    io.temporal.serviceclient.WorkflowServiceStubs service =
-        io.plasmavmc.support.TemporalConnection.plain(options.value("--temporal-address", "127.0.0.1:7233")).connect(null);
-    io.plasmavmc.worker.HostWorker worker = new io.plasmavmc.worker.HostWorker(io.temporal.client.WorkflowClient.newInstance(service),
-        new io.plasmavmc.worker.WorkerSettings(options.value("--host-id", null),
+    WorkflowServiceStubs service =
+        TemporalConnection.plain(options.value("--temporal-address", "127.0.0.1:7233")).connect(null);
+    HostWorker worker = new HostWorker(WorkflowClient.newInstance(service),
+        new WorkerSettings(options.value("--host-id", null),
             Path.of(options.value("--runtime-dir", defaultRuntimeDir(System.getProperty("user.home")))),
             Path.of(options.value("--qemu", "/usr/bin/qemu-system-x86_64")), roots.isEmpty() ? null : roots,
             options.value("--kvm", "auto"), options.value("--orphans", "report"),
-            options.value("--qemu-user", io.plasmavmc.worker.WorkerSettings.DEFAULT_QEMU_USER), limits(options)));
+            options.value("--qemu-user", WorkerSettings.DEFAULT_QEMU_USER), limits(options)));
     int metricsPort = options.integer("--metrics-port", -1);
     options.rejectUnknown();
     worker.start();
@@ -117,13 +126,13 @@ public final class PlasmaVmc {
   }
 
   /** --max-vms, --memory-overcommit, --forward-address (repeatable), --forward-ports A-B: this host's limits. */
-  private static io.plasmavmc.host.HostLimits limits(Options options) {
-    io.plasmavmc.host.HostLimits defaults = io.plasmavmc.host.HostLimits.defaults();
+  private static HostLimits limits(Options options) {
+    HostLimits defaults = HostLimits.defaults();
     List<String> addresses = options.all("--forward-address");
     String[] ports = options.value("--forward-ports", defaults.minForwardPort() + "-" + defaults.maxForwardPort()).split("-", 2);
     String overcommit = options.value("--memory-overcommit", Double.toString(defaults.memoryOvercommit()));
     try {
-      return new io.plasmavmc.host.HostLimits(addresses.isEmpty() ? defaults.forwardAddresses() : addresses,
+      return new HostLimits(addresses.isEmpty() ? defaults.forwardAddresses() : addresses,
           Integer.parseInt(ports[0].trim()), Integer.parseInt(ports[ports.length - 1].trim()),
           options.integer("--max-vms", defaults.maxVms()), Double.parseDouble(overcommit));
     } catch (NumberFormatException e) {

@@ -1,9 +1,14 @@
 package io.plasmavmc.launcher;
 
+import java.io.BufferedReader;
 import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Finds Temporal's CLI, which holds the dev server: {@code $PLASMAVMC_TEMPORAL} if set, else
@@ -40,16 +45,16 @@ public final class TemporalCli {
       Process process = new ProcessBuilder(binary.toString(), "--version").redirectErrorStream(true).start();
       process.getOutputStream().close();
       String first;
-      try (var reader = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(),
-          java.nio.charset.StandardCharsets.UTF_8))) {
+      try (var reader = new BufferedReader(new InputStreamReader(process.getInputStream(),
+          StandardCharsets.UTF_8))) {
         first = reader.readLine();
       }
-      if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
         process.destroyForcibly();
         return "version unknown: `" + binary + " --version` did not answer within 10 s";
       }
       return first == null ? "version unknown: `" + binary + " --version` printed nothing" : first.trim();
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return "version unknown: " + e.getMessage();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -9,6 +9,7 @@ import io.temporal.serviceclient.OperatorServiceStubs;
 import io.temporal.serviceclient.OperatorServiceStubsOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -20,9 +21,13 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +55,7 @@ public final class TemporalDevServer implements TemporalServer {
   private final CompletableFuture<Void> firstLaunch = new CompletableFuture<>();
   private volatile Process process;
   /** Launches so far; the supervisor relaunches a server that dies, also before it was first ready. */
-  private final java.util.concurrent.atomic.AtomicInteger launches = new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicInteger launches = new AtomicInteger();
   /**
    * Launches a start may take: the server once died at start here with a Go panic (exit code 2)
    * that a second launch on the same file does not meet; a real misconfiguration fails every time.
@@ -231,7 +236,7 @@ public final class TemporalDevServer implements TemporalServer {
     Process started = new ProcessBuilder(commandLine())
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
         .start();
     process = started;
     launches.incrementAndGet();
@@ -302,14 +307,14 @@ public final class TemporalDevServer implements TemporalServer {
         + " taken?): " + errorLine() + "; the end of " + logFile + ":\n" + logTail());
   }
 
-  private final java.util.Set<Long> diedBeforeReady = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final Set<Long> diedBeforeReady = ConcurrentHashMap.newKeySet();
 
   /** The log's last line that says what went wrong (a Go panic or the CLI's error; the log spans launches), for the message. */
   private String errorLine() {
-    try (java.util.stream.Stream<String> lines = Files.lines(logFile)) {
+    try (Stream<String> lines = Files.lines(logFile)) {
       return lines.filter(line -> line.startsWith("panic:") || line.startsWith("Error:") || line.startsWith("fatal error:"))
           .reduce((first, later) -> later).orElse("no error line in its log");
-    } catch (IOException | java.io.UncheckedIOException e) {
+    } catch (IOException | UncheckedIOException e) {
       return "no log";
     }
   }

@@ -7,15 +7,20 @@ import io.plasmavmc.api.v1.Accelerator;
 import io.plasmavmc.api.v1.CreateVmRequest;
 import io.plasmavmc.api.v1.DeleteVmRequest;
 import io.plasmavmc.api.v1.GetVmRequest;
+import io.plasmavmc.api.v1.StartVmRequest;
 import io.plasmavmc.api.v1.StopVmRequest;
 import io.plasmavmc.api.v1.Vm;
 import io.plasmavmc.api.v1.VmServiceGrpc;
 import io.plasmavmc.api.v1.VmSpec;
 import io.plasmavmc.api.v1.VmState;
+import io.plasmavmc.cli.BearerToken;
+import io.plasmavmc.host.HostActivitiesImpl;
+import io.plasmavmc.host.HostConfig;
 import io.plasmavmc.host.testing.Percentiles;
 import io.plasmavmc.host.testing.QemuProcessTable;
 import io.plasmavmc.host.testing.ScratchDirectories;
 import io.plasmavmc.host.testing.TestGuest;
+import io.plasmavmc.launcher.LocalCredentials;
 import io.plasmavmc.launcher.LocalStack;
 import io.plasmavmc.launcher.TemporalDevServer;
 import java.io.IOException;
@@ -30,6 +35,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
 
 /**
  * Lifecycle figures through the gRPC API on real QEMU, with the local stack's Temporal dev server
@@ -55,7 +61,7 @@ public final class LifecycleBenchmark {
         "report")).start()) {
       ManagedChannel channel = Grpc.newChannelBuilder("127.0.0.1:" + stack.grpcPort(), InsecureChannelCredentials.create()).build();
       VmServiceGrpc.VmServiceBlockingStub vms = VmServiceGrpc.newBlockingStub(channel).withCallCredentials(
-          new io.plasmavmc.cli.BearerToken(io.plasmavmc.launcher.LocalCredentials.readToken(data.resolve("config")).orElseThrow()));
+          new BearerToken(LocalCredentials.readToken(data.resolve("config")).orElseThrow()));
       VmSpec bare = VmSpec.newBuilder().setMemoryMib(64).setNoNetwork(true).build();
       long serverPid = stack.temporal() instanceof TemporalDevServer dev ? dev.pid() : -1;
       String server = "Temporal dev server (SQLite)";
@@ -118,7 +124,7 @@ public final class LifecycleBenchmark {
 
   /** {@code count} lifecycles of a bare VM, one after another: CreateVm(start), GetVm, StopVm(force), DeleteVm, each timed. */
   private static Lifecycles lifecycles(VmServiceGrpc.VmServiceBlockingStub vms, VmSpec bare, Path runtime, String prefix, int count,
-      java.util.function.IntConsumer progress) throws IOException {
+      IntConsumer progress) throws IOException {
     double[] create = new double[count];
     double[] stop = new double[count];
     double[] delete = new double[count];
@@ -205,7 +211,7 @@ public final class LifecycleBenchmark {
     double[] stop = new double[15];
     for (int i = 0; i < stop.length; i++) {
       if (i > 0) {
-        vms.startVm(io.plasmavmc.api.v1.StartVmRequest.newBuilder().setName(name).build());
+        vms.startVm(StartVmRequest.newBuilder().setName(name).build());
       }
       long t = System.nanoTime();
       vms.stopVm(StopVmRequest.newBuilder().setName(name).setForce(true).build());
@@ -221,8 +227,8 @@ public final class LifecycleBenchmark {
     io.plasmavmc.contract.spec.VmSpec spec = io.plasmavmc.contract.spec.VmSpec.of("raw").withResources(1, 64).withNetwork(false, List.of())
         .withAccelerator(io.plasmavmc.contract.spec.Accelerator.TCG);
     ExecutorService pool = Executors.newFixedThreadPool(50);
-    try (io.plasmavmc.host.HostActivitiesImpl host = new io.plasmavmc.host.HostActivitiesImpl(
-        io.plasmavmc.host.HostConfig.of(run, Path.of("/usr/bin/qemu-system-x86_64"), List.of(), false))) {
+    try (HostActivitiesImpl host = new HostActivitiesImpl(
+        HostConfig.of(run, Path.of("/usr/bin/qemu-system-x86_64"), List.of(), false))) {
       long start = System.nanoTime();
       List<Future<?>> all = new ArrayList<>();
       for (int i = 0; i < count; i++) {

@@ -14,22 +14,34 @@ import io.plasmavmc.api.v1.Accelerator;
 import io.plasmavmc.api.v1.CreateVmRequest;
 import io.plasmavmc.api.v1.DeleteVmRequest;
 import io.plasmavmc.api.v1.GetVmRequest;
+import io.plasmavmc.api.v1.LifecycleTestRun;
+import io.plasmavmc.api.v1.LifecycleTestRunState;
+import io.plasmavmc.api.v1.LifecycleTestServiceGrpc;
 import io.plasmavmc.api.v1.PauseVmRequest;
+import io.plasmavmc.api.v1.ReadinessProbe;
+import io.plasmavmc.api.v1.RunLifecycleTestRequest;
 import io.plasmavmc.api.v1.StartVmRequest;
 import io.plasmavmc.api.v1.StopVmRequest;
 import io.plasmavmc.api.v1.Vm;
 import io.plasmavmc.api.v1.VmServiceGrpc;
 import io.plasmavmc.api.v1.VmSpec;
 import io.plasmavmc.api.v1.VmState;
+import io.plasmavmc.api.v1.WatchVmRequest;
+import io.plasmavmc.cli.BearerToken;
+import io.plasmavmc.e2e.LifecycleTestRunWaits;
+import io.plasmavmc.gateway.GatewaySecurity;
 import io.plasmavmc.gateway.GatewayServer;
 import io.plasmavmc.gateway.GatewaySettings;
 import io.plasmavmc.host.qemu.LinuxProcesses;
 import io.plasmavmc.host.testing.QemuProcessTable;
 import io.plasmavmc.host.testing.ScratchDirectories;
 import io.plasmavmc.host.testing.TestGuest;
+import io.plasmavmc.launcher.LocalCredentials;
 import io.plasmavmc.launcher.TemporalCli;
 import io.plasmavmc.launcher.TemporalDevServer;
 import io.plasmavmc.support.TemporalConnection;
+import io.plasmavmc.worker.HostWorker;
+import io.plasmavmc.worker.WorkerSettings;
 import io.temporal.client.WorkflowClient;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
@@ -39,12 +51,17 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
@@ -69,14 +86,14 @@ class ChaosEndToEndTest {
   private static Path runtime;
   private static Path temporalData;
   private static Path configDir;
-  private static io.plasmavmc.cli.BearerToken admin;
+  private static BearerToken admin;
   private static TemporalDevServer temporal;
   private static WorkflowServiceStubs service;
   private static WorkflowClient client;
   private static GatewayServer gateway;
   private static ManagedChannel channel;
   private static VmServiceGrpc.VmServiceBlockingStub stub;
-  private static final java.util.Set<String> CREATED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private static final Set<String> CREATED = ConcurrentHashMap.newKeySet();
   private static PlasmaVmcProcess worker;
 
   @BeforeAll
@@ -88,8 +105,8 @@ class ChaosEndToEndTest {
     }
     temporalData = Files.createTempDirectory("plasmavmc-chaos-temporal");
     configDir = Files.createTempDirectory("plasmavmc-chaos-config");
-    io.plasmavmc.launcher.LocalCredentials.ensure(configDir);
-    admin = new io.plasmavmc.cli.BearerToken(io.plasmavmc.launcher.LocalCredentials.readToken(configDir).orElseThrow());
+    LocalCredentials.ensure(configDir);
+    admin = new BearerToken(LocalCredentials.readToken(configDir).orElseThrow());
     temporal = TemporalDevServer.start(new TemporalDevServer.Settings(
         TemporalCli.find().orElseThrow(() -> new IllegalStateException("no Temporal CLI: run tools/install-temporal.sh")),
         port, -1, temporalData), Duration.ofSeconds(60));
@@ -108,7 +125,7 @@ class ChaosEndToEndTest {
 
   private static GatewaySettings settings(Duration hostTimeout) {
     return new GatewaySettings("127.0.0.1", 0, "chaos", hostTimeout,
-        io.plasmavmc.gateway.GatewaySecurity.tokens(io.plasmavmc.launcher.LocalCredentials.tokensFile(configDir)));
+        GatewaySecurity.tokens(LocalCredentials.tokensFile(configDir)));
   }
 
   /** A stub whose deadline starts now: every call gets its own two minutes. */
@@ -164,7 +181,7 @@ class ChaosEndToEndTest {
     Vm vm1;
     try {
       vm1 = result.get(60, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.TimeoutException e) {
+    } catch (TimeoutException e) {
       // Show where the VM's workflow stands, for whoever reads this failure.
       client.fetchHistory("vm-" + vm).getEvents().forEach(event ->
           System.out.println("  history of vm-" + vm + ": " + event.getEventId() + " " + event.getEventType()));
@@ -207,20 +224,20 @@ class ChaosEndToEndTest {
   }
 
   @Test
-  @org.junit.jupiter.api.Order(1)
+  @Order(1)
   void workerKilledDuringSpawn() throws Exception {
     killWorkerDuring("kill during spawn", "c-spawn", "VM c-spawn: starting QEMU", () -> create("c-spawn"), VmState.VM_STATE_RUNNING, 1);
   }
 
   @Test
-  @org.junit.jupiter.api.Order(2)
+  @Order(2)
   void workerKilledAfterSpawnBeforeCont() throws Exception {
     killWorkerDuring("kill after spawn, before cont", "c-after-spawn", "VM c-after-spawn: QEMU pid",
         () -> create("c-after-spawn"), VmState.VM_STATE_RUNNING, 1);
   }
 
   @Test
-  @org.junit.jupiter.api.Order(3)
+  @Order(3)
   void workerKilledDuringTheGracefulStopWait() throws Exception {
     create("c-graceful"); // no guest OS: it ignores the power button, so the durable timer decides
     long start = System.nanoTime();
@@ -232,7 +249,7 @@ class ChaosEndToEndTest {
   }
 
   @Test
-  @org.junit.jupiter.api.Order(4)
+  @Order(4)
   void workerKilledDuringKill() throws Exception {
     create("c-kill");
     killWorkerDuring("kill during kill", "c-kill", "VM c-kill: ending QEMU pid",
@@ -240,7 +257,7 @@ class ChaosEndToEndTest {
   }
 
   @Test
-  @org.junit.jupiter.api.Order(5)
+  @Order(5)
   void workerKilledDuringDelete() throws Exception {
     create("c-delete");
     killWorkerDuring("kill during delete", "c-delete", "VM c-delete: RUNNING -> DELETING",
@@ -250,7 +267,7 @@ class ChaosEndToEndTest {
   }
 
   @Test
-  @org.junit.jupiter.api.Order(6)
+  @Order(6)
   void gatewayDroppedMidRequestAndTheClientRetries() throws Exception {
     CompletableFuture<Vm> first = CompletableFuture.supplyAsync(() -> create("c-gateway"));
     // Drop the gateway while CreateVm is in flight (it is stateless: nothing of the VM lives there).
@@ -268,7 +285,7 @@ class ChaosEndToEndTest {
   }
 
   @Test
-  @org.junit.jupiter.api.Order(7)
+  @Order(7)
   void qemuKilledIsCrashedWithinASecondAndStartsAgain() throws Exception {
     Vm vm = create("c-qemu"); // killed at once, maybe before its monitor attached: the monitor then finds it gone
     long at = System.nanoTime();
@@ -286,13 +303,13 @@ class ChaosEndToEndTest {
   }
 
   @Test
-  @org.junit.jupiter.api.Order(9)
+  @Order(9)
   void aHostWhoseWorkerStaysAwayIsUnreachableAndRecovers() throws Exception {
     // Another host's worker: it serves the VM workflows (the control queue) while this host's is gone,
     // as in any cluster with more than one host.
     WorkflowServiceStubs peerService = TemporalConnection.plain(service.getOptions().getTarget()).connect(null);
-    io.plasmavmc.worker.HostWorker peer = new io.plasmavmc.worker.HostWorker(WorkflowClient.newInstance(peerService),
-        new io.plasmavmc.worker.WorkerSettings("chaos-peer", runtime.resolve("peer-host"), Path.of("/usr/bin/qemu-system-x86_64"),
+    HostWorker peer = new HostWorker(WorkflowClient.newInstance(peerService),
+        new WorkerSettings("chaos-peer", runtime.resolve("peer-host"), Path.of("/usr/bin/qemu-system-x86_64"),
             List.of(TestGuest.dir()), "off")).start();
     // VMs take their host timeout from the gateway that creates them: a short one, so the test is quick.
     GatewayServer quick = new GatewayServer(client, settings(Duration.ofSeconds(3))).start();
@@ -303,10 +320,10 @@ class ChaosEndToEndTest {
       CREATED.add("c-hostloss");
       Vm vm = api.createVm(CreateVmRequest.newBuilder().setName("c-hostloss").setSpec(bare()).setStart(true).build());
       // A watcher sees the host go and come back.
-      List<VmState> watched = new java.util.concurrent.CopyOnWriteArrayList<>();
+      List<VmState> watched = new CopyOnWriteArrayList<>();
       CompletableFuture<Void> watchedBack = CompletableFuture.runAsync(() -> {
         var events = VmServiceGrpc.newBlockingStub(quickChannel).withCallCredentials(admin).withDeadlineAfter(3, TimeUnit.MINUTES)
-            .watchVm(io.plasmavmc.api.v1.WatchVmRequest.newBuilder().setName("c-hostloss").build());
+            .watchVm(WatchVmRequest.newBuilder().setName("c-hostloss").build());
         while (events.hasNext()) {
           watched.add(events.next().getState());
           if (watched.contains(VmState.VM_STATE_HOST_UNREACHABLE) && watched.get(watched.size() - 1) == VmState.VM_STATE_RUNNING) {
@@ -358,7 +375,7 @@ class ChaosEndToEndTest {
   }
 
   @Test
-  @org.junit.jupiter.api.Order(8)
+  @Order(8)
   void aSilentMonitorGivesAClearErrorNotAHang() throws Exception {
     Vm vm = create("c-silent");
     new ProcessBuilder("kill", "-STOP", Long.toString(vm.getQemuPid())).start().waitFor();
@@ -397,7 +414,7 @@ class ChaosEndToEndTest {
   }
 
   @Test
-  @org.junit.jupiter.api.Order(10)
+  @Order(10)
   void temporalKilledDuringSpawn() throws Exception {
     Vm vm = killTemporalDuring("c-temporal-spawn", "VM c-temporal-spawn: starting QEMU", () -> create("c-temporal-spawn"));
     record("Temporal server SIGKILLed during spawn (CreateVm), restarted on its SQLite file", "Temporal SIGKILL",
@@ -405,7 +422,7 @@ class ChaosEndToEndTest {
   }
 
   @Test
-  @org.junit.jupiter.api.Order(11)
+  @Order(11)
   void temporalKilledDuringTheGracefulStopWait() throws Exception {
     create("c-temporal-stop"); // no guest OS: it ignores the power button, so the durable timer decides
     long start = System.nanoTime();
@@ -418,7 +435,7 @@ class ChaosEndToEndTest {
   }
 
   @Test
-  @org.junit.jupiter.api.Order(12)
+  @Order(12)
   void aQemuThatDiedWhileItsWorkerWasDownIsCrashedAsSoonAsTheWorkerReturns() throws Exception {
     Vm vm = create("c-unwatched");
     worker.kill();
@@ -445,22 +462,22 @@ class ChaosEndToEndTest {
    * workflow) resumes on the restarted worker, every iteration passes, and none of its VMs is left.
    */
   @Test
-  @org.junit.jupiter.api.Order(50)
+  @Order(50)
   void aLifecycleTestRunWhoseWorkerIsKilledCompletesAndLeavesNoVm() throws Exception {
-    var tests = io.plasmavmc.api.v1.LifecycleTestServiceGrpc.newBlockingStub(channel).withCallCredentials(admin);
+    var tests = LifecycleTestServiceGrpc.newBlockingStub(channel).withCallCredentials(admin);
     VmSpec graceful = VmSpec.newBuilder().setMemoryMib(128).setAccelerator(Accelerator.ACCELERATOR_TCG).setNoNetwork(true)
         .setKernel(TestGuest.kernel().toString()).setInitrd(TestGuest.dir().resolve("initrd-graceful.img").toString())
         .setKernelCmdline(TestGuest.CMDLINE)
-        .setReadiness(io.plasmavmc.api.v1.ReadinessProbe.newBuilder().setSerialPattern("PLASMAVMC-GUEST-READY").setTimeoutSeconds(300))
+        .setReadiness(ReadinessProbe.newBuilder().setSerialPattern("PLASMAVMC-GUEST-READY").setTimeoutSeconds(300))
         .build();
     CompletableFuture<Void> killed = worker.killWhenItLogs("VM lt-chaos-2-1: CREATING -> RUNNING");
-    tests.runLifecycleTest(io.plasmavmc.api.v1.RunLifecycleTestRequest.newBuilder().setRunId("lt-chaos").setSpec(graceful)
+    tests.runLifecycleTest(RunLifecycleTestRequest.newBuilder().setRunId("lt-chaos").setSpec(graceful)
         .setIterations(3).build());
     killed.get(3, TimeUnit.MINUTES);
     faults++;
     worker.start();
-    io.plasmavmc.api.v1.LifecycleTestRun run = io.plasmavmc.e2e.LifecycleTestRunWaits.awaitEnd(tests, "lt-chaos", Duration.ofMinutes(4));
-    assertEquals(io.plasmavmc.api.v1.LifecycleTestRunState.LIFECYCLE_TEST_RUN_STATE_PASSED, run.getState(), run.toString());
+    LifecycleTestRun run = LifecycleTestRunWaits.awaitEnd(tests, "lt-chaos", Duration.ofMinutes(4));
+    assertEquals(LifecycleTestRunState.LIFECYCLE_TEST_RUN_STATE_PASSED, run.getState(), run.toString());
     assertEquals(3, run.getPassed());
     for (var attempt : run.getAttemptsList()) {
       StatusRuntimeException gone = assertThrows(StatusRuntimeException.class, () -> get(attempt.getVmName()));

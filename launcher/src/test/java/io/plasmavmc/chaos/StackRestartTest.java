@@ -3,6 +3,7 @@ package io.plasmavmc.chaos;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.Timestamp;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -19,9 +20,11 @@ import io.plasmavmc.api.v1.Vm;
 import io.plasmavmc.api.v1.VmServiceGrpc;
 import io.plasmavmc.api.v1.VmSpec;
 import io.plasmavmc.api.v1.VmState;
+import io.plasmavmc.cli.BearerToken;
 import io.plasmavmc.host.testing.QemuProcessTable;
 import io.plasmavmc.host.testing.ScratchDirectories;
 import io.plasmavmc.host.testing.TestGuest;
+import io.plasmavmc.launcher.LocalCredentials;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.WorkflowClient;
@@ -67,7 +70,7 @@ class StackRestartTest {
     try {
       stack.start();
       api = VmServiceGrpc.newBlockingStub(channel)
-          .withCallCredentials(new io.plasmavmc.cli.BearerToken(io.plasmavmc.launcher.LocalCredentials.readToken(config).orElseThrow()));
+          .withCallCredentials(new BearerToken(LocalCredentials.readToken(config).orElseThrow()));
       Map<String, Vm> before = new LinkedHashMap<>();
       before.put("r-running", create(api, "r-running", true));
       create(api, "r-paused", true);
@@ -209,7 +212,7 @@ class StackRestartTest {
     }
   }
 
-  private static Instant timestamp(com.google.protobuf.Timestamp t) {
+  private static Instant timestamp(Timestamp t) {
     return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
   }
 

@@ -11,8 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
@@ -168,7 +170,7 @@ class DeploymentFilesTest {
   @Test
   void theHeaderSaysWhatTheFileIsForAndHowToReachTemporalFromOtherMachines() throws Exception {
     String header = Files.readAllLines(ROOT.resolve("docker-compose.yml")).stream().takeWhile(line -> line.startsWith("#"))
-        .collect(java.util.stream.Collectors.joining("\n"));
+        .collect(Collectors.joining("\n"));
     for (String said : List.of("production", "./plasmavmc up", "7233", "docker-compose.tls.yml", "loopback")) {
       assertTrue(header.contains(said), "the header of docker-compose.yml mentions " + said);
     }
@@ -212,7 +214,7 @@ class DeploymentFilesTest {
     Path made = Files.createTempDirectory("plasmavmc-tls");
     Process makeTls = new ProcessBuilder("bash", ROOT.resolve("deploy/temporal/make-tls.sh").toString(), "temporal.example.internal")
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).directory(made.toFile()).start();
-    assertTrue(makeTls.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && makeTls.exitValue() == 0, "make-tls.sh makes the certificates");
+    assertTrue(makeTls.waitFor(60, TimeUnit.SECONDS) && makeTls.exitValue() == 0, "make-tls.sh makes the certificates");
     Map<String, List<String>> clientKeys = Map.of(
         "temporal", List.of("TEMPORAL_TLS_SERVER_CERT", "TEMPORAL_TLS_SERVER_KEY", "TEMPORAL_TLS_SERVER_CA_CERT"),
         "temporal-ui", List.of("TEMPORAL_TLS_CA", "TEMPORAL_TLS_CERT", "TEMPORAL_TLS_KEY"),
@@ -245,7 +247,7 @@ class DeploymentFilesTest {
     job.environment().put("PLASMAVMC_INIT_TIMEOUT", "1");
     Path output = bin.resolve("output");
     Process process = job.redirectErrorStream(true).redirectOutput(output.toFile()).start();
-    boolean ended = process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+    boolean ended = process.waitFor(30, TimeUnit.SECONDS);
     if (!ended) {
       process.destroyForcibly();
     }

@@ -14,9 +14,13 @@ import io.grpc.TlsChannelCredentials;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
+import io.plasmavmc.api.v1.CancelLifecycleTestRunRequest;
+import io.plasmavmc.api.v1.GetLifecycleTestRunRequest;
 import io.plasmavmc.api.v1.GetVmRequest;
+import io.plasmavmc.api.v1.LifecycleTestServiceGrpc;
 import io.plasmavmc.api.v1.ListOrphansRequest;
 import io.plasmavmc.api.v1.ListVmsRequest;
+import io.plasmavmc.api.v1.RunLifecycleTestRequest;
 import io.plasmavmc.api.v1.StopVmRequest;
 import io.plasmavmc.api.v1.VmServiceGrpc;
 import io.plasmavmc.cli.BearerToken;
@@ -26,15 +30,18 @@ import io.plasmavmc.gateway.GatewayServer;
 import io.plasmavmc.gateway.GatewaySettings;
 import io.plasmavmc.gateway.Role;
 import io.plasmavmc.gateway.Tokens;
+import io.plasmavmc.launcher.LocalCredentials;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 
 /**
  * Every call to the gateway is authenticated, in one interceptor: bearer tokens with the roles
@@ -60,7 +67,7 @@ class AuthenticationEndToEndTest {
     tls.close();
   }
 
-  private static StatusRuntimeException fails(Status.Code code, org.junit.jupiter.api.function.Executable call) {
+  private static StatusRuntimeException fails(Status.Code code, Executable call) {
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call);
     assertEquals(code, e.getStatus().getCode(), e.getStatus().toString());
     return e;
@@ -104,14 +111,14 @@ class AuthenticationEndToEndTest {
       assertEquals("e2e-host", asAdmin.listOrphans(ListOrphansRequest.getDefaultInstance()).getHostId());
 
       // Lifecycle test runs: reading them is a viewer's, running and cancelling them an operator's.
-      var tests = io.plasmavmc.api.v1.LifecycleTestServiceGrpc.newBlockingStub(channel);
-      var get = io.plasmavmc.api.v1.GetLifecycleTestRunRequest.newBuilder().setRunId("nobody").build();
-      var run = io.plasmavmc.api.v1.RunLifecycleTestRequest.newBuilder().setRunId("nobody").build();
+      var tests = LifecycleTestServiceGrpc.newBlockingStub(channel);
+      var get = GetLifecycleTestRunRequest.newBuilder().setRunId("nobody").build();
+      var run = RunLifecycleTestRequest.newBuilder().setRunId("nobody").build();
       fails(Status.Code.UNAUTHENTICATED, () -> tests.getLifecycleTestRun(get));
       fails(Status.Code.NOT_FOUND, () -> tests.withCallCredentials(new BearerToken(viewer)).getLifecycleTestRun(get));
       fails(Status.Code.PERMISSION_DENIED, () -> tests.withCallCredentials(new BearerToken(viewer)).runLifecycleTest(run));
       fails(Status.Code.PERMISSION_DENIED, () -> tests.withCallCredentials(new BearerToken(viewer)).cancelLifecycleTestRun(
-          io.plasmavmc.api.v1.CancelLifecycleTestRunRequest.newBuilder().setRunId("nobody").build()));
+          CancelLifecycleTestRunRequest.newBuilder().setRunId("nobody").build()));
       fails(Status.Code.INVALID_ARGUMENT, () -> tests.withCallCredentials(new BearerToken(operator)).runLifecycleTest(run)); // past the check
     } finally {
       channel.shutdownNow();
@@ -193,9 +200,9 @@ class AuthenticationEndToEndTest {
 
   @Test
   void theLocalStacksTokenFilesArePrivate() throws Exception {
-    for (Path file : List.of(io.plasmavmc.launcher.LocalCredentials.tokenFile(plasma.configDir),
-        io.plasmavmc.launcher.LocalCredentials.tokensFile(plasma.configDir))) {
-      assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)), file.toString());
+    for (Path file : List.of(LocalCredentials.tokenFile(plasma.configDir),
+        LocalCredentials.tokensFile(plasma.configDir))) {
+      assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)), file.toString());
     }
   }
 }

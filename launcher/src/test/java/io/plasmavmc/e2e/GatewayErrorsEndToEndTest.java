@@ -5,6 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.Any;
+import com.google.protobuf.Message;
+import com.google.rpc.BadRequest;
+import com.google.rpc.ErrorInfo;
+import com.google.rpc.PreconditionFailure;
+import com.google.rpc.ResourceInfo;
+import io.grpc.Context;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -13,6 +20,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
+import io.grpc.protobuf.StatusProto;
 import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
@@ -28,13 +36,18 @@ import io.plasmavmc.api.v1.PauseVmRequest;
 import io.plasmavmc.api.v1.StartVmRequest;
 import io.plasmavmc.api.v1.StopVmRequest;
 import io.plasmavmc.api.v1.Vm;
+import io.plasmavmc.api.v1.VmEvent;
 import io.plasmavmc.api.v1.VmServiceGrpc;
 import io.plasmavmc.api.v1.VmSpec;
 import io.plasmavmc.api.v1.VmState;
+import io.plasmavmc.api.v1.WatchVmRequest;
 import io.plasmavmc.gateway.GatewaySecurity;
 import io.plasmavmc.gateway.GatewayServer;
 import io.plasmavmc.gateway.GatewaySettings;
+import io.plasmavmc.gateway.VmWatcher;
+import io.plasmavmc.host.qemu.LinuxProcesses;
 import io.plasmavmc.host.testing.QemuProcessTable;
+import io.plasmavmc.launcher.LocalCredentials;
 import io.temporal.client.WorkflowClient;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
@@ -48,6 +61,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 
 /** Every error path of the gateway, over real gRPC against the embedded stack and real QEMU. */
 class GatewayErrorsEndToEndTest {
@@ -68,7 +82,7 @@ class GatewayErrorsEndToEndTest {
     return VmSpec.newBuilder().setMemoryMib(64).setNoNetwork(true).build();
   }
 
-  private static StatusRuntimeException fails(Status.Code code, org.junit.jupiter.api.function.Executable call) {
+  private static StatusRuntimeException fails(Status.Code code, Executable call) {
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call);
     assertEquals(code, e.getStatus().getCode(), e.getStatus().toString());
     return e;
@@ -118,7 +132,7 @@ class GatewayErrorsEndToEndTest {
     assertTrue(e.getStatus().getDescription().contains("spec.disks[0].path"), e.getStatus().getDescription());
     assertFalse(Files.exists(plasma.vmDir("hostile")));
     assertTrue(QemuProcessTable.livePidsMentioning(plasma.runtimeDir).stream().noneMatch(pid ->
-        io.plasmavmc.host.qemu.LinuxProcesses.commandLine(pid).contains(secret.toString())));
+        LinuxProcesses.commandLine(pid).contains(secret.toString())));
     fails(Status.Code.NOT_FOUND, () -> plasma.vms.getVm(GetVmRequest.newBuilder().setName("hostile").build()));
     // The name is free again for a good spec.
     assertEquals(VmState.VM_STATE_CREATED, create("hostile", "second-try").getState());
@@ -160,8 +174,8 @@ class GatewayErrorsEndToEndTest {
     assertTrue(e.getStatus().getDescription().contains("ghost-host"), e.getStatus().getDescription());
     Vm vm = plasma.vms.getVm(GetVmRequest.newBuilder().setName("orphan").build());
     assertTrue(vm.getStateReason().contains("unreachable"), vm.getStateReason());
-    assertEquals(io.plasmavmc.api.v1.VmState.VM_STATE_HOST_UNREACHABLE, vm.getState());
-    assertEquals(io.plasmavmc.api.v1.VmState.VM_STATE_FAILED, vm.getLastKnownState(), "its creation failed");
+    assertEquals(VmState.VM_STATE_HOST_UNREACHABLE, vm.getState());
+    assertEquals(VmState.VM_STATE_FAILED, vm.getLastKnownState(), "its creation failed");
     assertTrue(vm.hasHostUnreachableSince());
   }
 
@@ -171,7 +185,7 @@ class GatewayErrorsEndToEndTest {
         .setTarget("127.0.0.1:" + PlasmaVmcHarness.freePort()).setRpcTimeout(Duration.ofSeconds(2)).build());
     GatewayServer gateway = new GatewayServer(WorkflowClient.newInstance(dead),
         new GatewaySettings("127.0.0.1", 0, "h", Duration.ofSeconds(2),
-            GatewaySecurity.tokens(io.plasmavmc.launcher.LocalCredentials.tokensFile(plasma.configDir)))).start();
+            GatewaySecurity.tokens(LocalCredentials.tokensFile(plasma.configDir)))).start();
     ManagedChannel channel = Grpc.newChannelBuilder("127.0.0.1:" + gateway.port(), InsecureChannelCredentials.create()).build();
     try {
       VmServiceGrpc.VmServiceBlockingStub client = VmServiceGrpc.newBlockingStub(channel).withCallCredentials(plasma.admin)
@@ -243,30 +257,30 @@ class GatewayErrorsEndToEndTest {
   void errorsCarryStructuredDetails() throws Exception {
     StatusRuntimeException invalid = fails(Status.Code.INVALID_ARGUMENT, () -> plasma.vms.createVm(CreateVmRequest.newBuilder()
         .setName("details").setSpec(bare().toBuilder().setMemoryMib(4)).build()));
-    com.google.rpc.Status status = io.grpc.protobuf.StatusProto.fromThrowable(invalid);
-    com.google.rpc.BadRequest badRequest = unpack(status, com.google.rpc.BadRequest.class);
+    com.google.rpc.Status status = StatusProto.fromThrowable(invalid);
+    BadRequest badRequest = unpack(status, BadRequest.class);
     assertEquals("spec.memory_mib", badRequest.getFieldViolations(0).getField());
-    assertEquals("INVALID_FIELD", unpack(status, com.google.rpc.ErrorInfo.class).getReason());
+    assertEquals("INVALID_FIELD", unpack(status, ErrorInfo.class).getReason());
 
     StatusRuntimeException missing = fails(Status.Code.NOT_FOUND, () -> plasma.vms.getVm(GetVmRequest.newBuilder().setName("nobody").build()));
-    com.google.rpc.ResourceInfo resource = unpack(io.grpc.protobuf.StatusProto.fromThrowable(missing), com.google.rpc.ResourceInfo.class);
+    ResourceInfo resource = unpack(StatusProto.fromThrowable(missing), ResourceInfo.class);
     assertEquals("plasmavmc.v1.Vm", resource.getResourceType());
     assertEquals("nobody", resource.getResourceName());
 
     create("details", "details"); // CREATED
     StatusRuntimeException illegal = fails(Status.Code.FAILED_PRECONDITION,
-        () -> plasma.vms.pauseVm(io.plasmavmc.api.v1.PauseVmRequest.newBuilder().setName("details").build()));
-    com.google.rpc.Status illegalStatus = io.grpc.protobuf.StatusProto.fromThrowable(illegal);
-    com.google.rpc.ErrorInfo info = unpack(illegalStatus, com.google.rpc.ErrorInfo.class);
+        () -> plasma.vms.pauseVm(PauseVmRequest.newBuilder().setName("details").build()));
+    com.google.rpc.Status illegalStatus = StatusProto.fromThrowable(illegal);
+    ErrorInfo info = unpack(illegalStatus, ErrorInfo.class);
     assertEquals("ILLEGAL_TRANSITION", info.getReason());
     assertEquals("CREATED", info.getMetadataOrThrow("state"));
     assertEquals("RUNNING", info.getMetadataOrThrow("allowed_states"));
-    assertEquals("vms/details", unpack(illegalStatus, com.google.rpc.PreconditionFailure.class).getViolations(0).getSubject());
+    assertEquals("vms/details", unpack(illegalStatus, PreconditionFailure.class).getViolations(0).getSubject());
     plasma.vms.deleteVm(DeleteVmRequest.newBuilder().setName("details").build());
   }
 
-  private static <T extends com.google.protobuf.Message> T unpack(com.google.rpc.Status status, Class<T> type) throws Exception {
-    for (com.google.protobuf.Any detail : status.getDetailsList()) {
+  private static <T extends Message> T unpack(com.google.rpc.Status status, Class<T> type) throws Exception {
+    for (Any detail : status.getDetailsList()) {
       if (detail.is(type)) {
         return detail.unpack(type);
       }
@@ -277,12 +291,12 @@ class GatewayErrorsEndToEndTest {
   @Test
   void watchStreamsAreBoundedPerCaller() throws Exception {
     create("watched-many", "watched-many");
-    int cap = io.plasmavmc.gateway.VmWatcher.MAX_STREAMS_PER_CALLER;
-    List<io.grpc.Context.CancellableContext> open = new ArrayList<>();
+    int cap = VmWatcher.MAX_STREAMS_PER_CALLER;
+    List<Context.CancellableContext> open = new ArrayList<>();
     try {
       for (int i = 0; i < cap; i++) {
         CompletableFuture<Object> first = watch(open);
-        assertTrue(first.get(10, TimeUnit.SECONDS) instanceof io.plasmavmc.api.v1.VmEvent, "stream " + i + " runs");
+        assertTrue(first.get(10, TimeUnit.SECONDS) instanceof VmEvent, "stream " + i + " runs");
       }
       Object refused = watch(open).get(10, TimeUnit.SECONDS);
       assertTrue(refused instanceof StatusRuntimeException e && e.getStatus().getCode() == Status.Code.RESOURCE_EXHAUSTED
@@ -292,8 +306,8 @@ class GatewayErrorsEndToEndTest {
       long deadline = System.nanoTime() + 10_000_000_000L;
       do {
         again = watch(open);
-      } while (!(again.get(10, TimeUnit.SECONDS) instanceof io.plasmavmc.api.v1.VmEvent) && System.nanoTime() < deadline);
-      assertTrue(again.get() instanceof io.plasmavmc.api.v1.VmEvent, "a cancelled stream frees its place");
+      } while (!(again.get(10, TimeUnit.SECONDS) instanceof VmEvent) && System.nanoTime() < deadline);
+      assertTrue(again.get() instanceof VmEvent, "a cancelled stream frees its place");
     } finally {
       open.forEach(context -> context.cancel(null));
       plasma.vms.deleteVm(DeleteVmRequest.newBuilder().setName("watched-many").build());
@@ -301,14 +315,14 @@ class GatewayErrorsEndToEndTest {
   }
 
   /** Opens a WatchVm stream in a context of its own (added to {@code open}); completes with its first event or its error. */
-  private CompletableFuture<Object> watch(List<io.grpc.Context.CancellableContext> open) {
+  private CompletableFuture<Object> watch(List<Context.CancellableContext> open) {
     CompletableFuture<Object> first = new CompletableFuture<>();
-    io.grpc.Context.CancellableContext context = io.grpc.Context.current().withCancellation();
+    Context.CancellableContext context = Context.current().withCancellation();
     open.add(context);
     context.run(() -> VmServiceGrpc.newStub(plasma.channel).withCallCredentials(plasma.admin)
-        .watchVm(io.plasmavmc.api.v1.WatchVmRequest.newBuilder().setName("watched-many").build(), new StreamObserver<>() {
+        .watchVm(WatchVmRequest.newBuilder().setName("watched-many").build(), new StreamObserver<>() {
           @Override
-          public void onNext(io.plasmavmc.api.v1.VmEvent value) {
+          public void onNext(VmEvent value) {
             first.complete(value);
           }
 

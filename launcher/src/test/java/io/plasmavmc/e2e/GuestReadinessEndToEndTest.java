@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.Timestamp;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.plasmavmc.api.v1.CreateVmRequest;
@@ -51,7 +52,7 @@ class GuestReadinessEndToEndTest {
         .setReadiness(ReadinessProbe.newBuilder().setSerialPattern(pattern).setTimeoutSeconds(timeoutSeconds)).build();
   }
 
-  private static Instant instant(com.google.protobuf.Timestamp ts) {
+  private static Instant instant(Timestamp ts) {
     return Instant.ofEpochSecond(ts.getSeconds(), ts.getNanos());
   }
 

@@ -3,18 +3,33 @@ package io.plasmavmc.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import io.plasmavmc.api.v1.ConsoleLog;
 import io.plasmavmc.api.v1.CreateVmRequest;
 import io.plasmavmc.api.v1.DeleteVmRequest;
+import io.plasmavmc.api.v1.GetConsoleLogRequest;
 import io.plasmavmc.api.v1.GetVmRequest;
 import io.plasmavmc.api.v1.StartVmRequest;
 import io.plasmavmc.api.v1.Vm;
+import io.plasmavmc.api.v1.VmEvent;
+import io.plasmavmc.api.v1.VmServiceGrpc;
 import io.plasmavmc.api.v1.VmSpec;
 import io.plasmavmc.api.v1.VmState;
+import io.plasmavmc.api.v1.WatchVmRequest;
 import io.plasmavmc.host.testing.QemuProcessTable;
 import io.plasmavmc.host.testing.TestGuest;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -71,12 +86,12 @@ class HostMonitorEndToEndTest {
   void watchVmStreamsEachStateChangeUntilDeletion() throws Exception {
     Vm vm = plasma.vms.createVm(CreateVmRequest.newBuilder().setName("watched")
         .setSpec(GatewayErrorsEndToEndTest.bare()).setStart(true).build());
-    java.util.concurrent.BlockingQueue<io.plasmavmc.api.v1.VmEvent> events = new java.util.concurrent.LinkedBlockingQueue<>();
-    java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
-    io.plasmavmc.api.v1.VmServiceGrpc.newStub(plasma.channel).withCallCredentials(plasma.admin).watchVm(
-        io.plasmavmc.api.v1.WatchVmRequest.newBuilder().setName("watched").build(), new io.grpc.stub.StreamObserver<>() {
+    BlockingQueue<VmEvent> events = new LinkedBlockingQueue<>();
+    CountDownLatch ended = new CountDownLatch(1);
+    VmServiceGrpc.newStub(plasma.channel).withCallCredentials(plasma.admin).watchVm(
+        WatchVmRequest.newBuilder().setName("watched").build(), new StreamObserver<>() {
           @Override
-          public void onNext(io.plasmavmc.api.v1.VmEvent value) {
+          public void onNext(VmEvent value) {
             events.add(value);
           }
 
@@ -90,11 +105,11 @@ class HostMonitorEndToEndTest {
             ended.countDown();
           }
         });
-    assertEquals(VmState.VM_STATE_RUNNING, events.poll(5, java.util.concurrent.TimeUnit.SECONDS).getState());
+    assertEquals(VmState.VM_STATE_RUNNING, events.poll(5, TimeUnit.SECONDS).getState());
     long killedAt = System.nanoTime(); // at once: attached or not yet, the monitor reports the exit
     
     ProcessHandle.of(vm.getQemuPid()).orElseThrow().destroyForcibly();
-    io.plasmavmc.api.v1.VmEvent crashed = events.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+    VmEvent crashed = events.poll(5, TimeUnit.SECONDS);
     long millis = (System.nanoTime() - killedAt) / 1_000_000;
     assertEquals(VmState.VM_STATE_CRASHED, crashed.getState());
     assertTrue(crashed.getReason().contains("without a shutdown event"), crashed.getReason());
@@ -104,9 +119,9 @@ class HostMonitorEndToEndTest {
 
     plasma.vms.startVm(StartVmRequest.newBuilder().setName("watched").build());
     plasma.vms.deleteVm(DeleteVmRequest.newBuilder().setName("watched").build());
-    assertTrue(ended.await(10, java.util.concurrent.TimeUnit.SECONDS), "the stream ends with the VM");
+    assertTrue(ended.await(10, TimeUnit.SECONDS), "the stream ends with the VM");
     // Events also carry changes within a state (a new reason, QEMU's pid gone): collapse repeats.
-    java.util.List<VmState> states = new java.util.ArrayList<>();
+    List<VmState> states = new ArrayList<>();
     events.forEach(e -> {
       if (states.isEmpty() || states.get(states.size() - 1) != e.getState()) {
         states.add(e.getState());
@@ -123,21 +138,21 @@ class HostMonitorEndToEndTest {
     plasma.vms.createVm(CreateVmRequest.newBuilder().setName("console").setSpec(VmLifecycleEndToEndTest.guest("stubborn"))
         .setStart(true).build());
     TestGuest.awaitReady(plasma.vmDir("console").resolve("serial.log"), 1, Duration.ofSeconds(90));
-    io.plasmavmc.api.v1.ConsoleLog log = plasma.vms.getConsoleLog(
-        io.plasmavmc.api.v1.GetConsoleLogRequest.newBuilder().setName("console").build());
+    ConsoleLog log = plasma.vms.getConsoleLog(
+        GetConsoleLogRequest.newBuilder().setName("console").build());
     assertTrue(log.getData().toStringUtf8().contains(TestGuest.READY_MARKER + " variant=stubborn"), log.getData().toStringUtf8());
-    io.plasmavmc.api.v1.ConsoleLog tail = plasma.vms.getConsoleLog(
-        io.plasmavmc.api.v1.GetConsoleLogRequest.newBuilder().setName("console").setMaxBytes(10).build());
+    ConsoleLog tail = plasma.vms.getConsoleLog(
+        GetConsoleLogRequest.newBuilder().setName("console").setMaxBytes(10).build());
     assertEquals(10, tail.getData().size());
     assertTrue(tail.getTruncated());
     assertEquals(log.getTotalBytes(), tail.getTotalBytes());
     String history = plasma.stack.client().fetchHistory("vm-console").toJson(false);
-    assertTrue(!history.contains(java.util.Base64.getEncoder().encodeToString(TestGuest.READY_MARKER.getBytes()).substring(0, 12))
+    assertTrue(!history.contains(Base64.getEncoder().encodeToString(TestGuest.READY_MARKER.getBytes()).substring(0, 12))
         && !history.contains(TestGuest.READY_MARKER), "console reads leave the VM's history as it was");
     plasma.vms.deleteVm(DeleteVmRequest.newBuilder().setName("console").build());
-    io.grpc.StatusRuntimeException gone = org.junit.jupiter.api.Assertions.assertThrows(io.grpc.StatusRuntimeException.class,
-        () -> plasma.vms.getConsoleLog(io.plasmavmc.api.v1.GetConsoleLogRequest.newBuilder().setName("console").build()));
-    assertEquals(io.grpc.Status.Code.NOT_FOUND, gone.getStatus().getCode());
+    StatusRuntimeException gone = Assertions.assertThrows(StatusRuntimeException.class,
+        () -> plasma.vms.getConsoleLog(GetConsoleLogRequest.newBuilder().setName("console").build()));
+    assertEquals(Status.Code.NOT_FOUND, gone.getStatus().getCode());
   }
 
   @Test

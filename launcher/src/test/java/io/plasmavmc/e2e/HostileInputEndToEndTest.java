@@ -20,6 +20,7 @@ import io.plasmavmc.api.v1.VmSpec;
 import io.plasmavmc.host.testing.QemuProcessTable;
 import io.plasmavmc.host.testing.TestGuest;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,7 +80,7 @@ class HostileInputEndToEndTest {
         refused++;
       }
       assertEquals(List.of(), QemuProcessTable.livePidsMentioning(plasma.runtimeDir), "no QEMU started");
-      try (Stream<java.nio.file.Path> dirs = Files.list(plasma.runtimeDir)) {
+      try (Stream<Path> dirs = Files.list(plasma.runtimeDir)) {
         assertEquals(List.of(), dirs.toList(), "no runtime directory left");
       }
       assertEquals(HealthCheckResponse.ServingStatus.SERVING, HealthGrpc.newBlockingStub(plasma.channel)

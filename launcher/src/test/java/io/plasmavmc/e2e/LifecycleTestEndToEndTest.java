@@ -23,6 +23,7 @@ import io.plasmavmc.api.v1.RunLifecycleTestRequest;
 import io.plasmavmc.api.v1.Vm;
 import io.plasmavmc.api.v1.VmSpec;
 import io.plasmavmc.api.v1.VmState;
+import io.plasmavmc.cli.Vmctl;
 import io.plasmavmc.host.testing.QemuProcessTable;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -114,7 +115,7 @@ class LifecycleTestEndToEndTest {
 
     // vmctl prints the report with its per-phase timings.
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    int code = new io.plasmavmc.cli.Vmctl(new PrintStream(out, true, StandardCharsets.UTF_8), System.err, plasma.configDir)
+    int code = new Vmctl(new PrintStream(out, true, StandardCharsets.UTF_8), System.err, plasma.configDir)
         .run(new String[] {"--server", "127.0.0.1:" + plasma.stack.grpcPort(), "test-report", "graceful"});
     String report = out.toString(StandardCharsets.UTF_8);
     System.out.println(report);

@@ -10,8 +10,13 @@ import io.plasmavmc.host.testing.ScratchDirectories;
 import io.plasmavmc.host.testing.TestGuest;
 import io.plasmavmc.launcher.LocalCredentials;
 import io.plasmavmc.launcher.LocalStack;
+import io.plasmavmc.launcher.TemporalDevServer;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,13 +62,13 @@ final class PlasmaVmcHarness implements AutoCloseable {
 
   /** What /metrics says now. */
   String metrics() throws Exception {
-    var http = java.net.http.HttpClient.newHttpClient();
-    return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + stack.metricsPort() + "/metrics")).build(),
-        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    var http = HttpClient.newHttpClient();
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + stack.metricsPort() + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
   }
 
   String uiAddress() {
-    return ((io.plasmavmc.launcher.TemporalDevServer) stack.temporal()).uiAddress();
+    return ((TemporalDevServer) stack.temporal()).uiAddress();
   }
 
   Path vmDir(String name) {

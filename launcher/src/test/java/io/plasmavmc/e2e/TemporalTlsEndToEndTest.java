@@ -12,6 +12,7 @@ import io.plasmavmc.launcher.TemporalDevServer;
 import io.plasmavmc.support.TemporalConnection;
 import io.temporal.api.workflowservice.v1.DescribeNamespaceRequest;
 import io.temporal.serviceclient.WorkflowServiceStubs;
+import java.io.IOException;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,7 +92,7 @@ class TemporalTlsEndToEndTest {
     while (true) {
       try (Socket socket = new Socket("127.0.0.1", tlsPort)) {
         return nginx;
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         assertTrue(nginx.isAlive(), "nginx ended: " + Files.readString(dir.resolve("nginx.out")));
         assertTrue(System.nanoTime() < deadline, "nginx did not listen");
         Thread.sleep(20);

@@ -1,5 +1,8 @@
 package io.plasmavmc.worker;
 
+import io.grpc.StatusRuntimeException;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.plasmavmc.contract.TaskQueues;
 import io.plasmavmc.contract.VmWorkflowClient;
 import io.plasmavmc.contract.host.HostEvent;
@@ -9,17 +12,25 @@ import io.plasmavmc.host.HostConfig;
 import io.plasmavmc.host.HostFailures;
 import io.plasmavmc.host.qemu.QemuIdentity;
 import io.plasmavmc.support.DaemonThreads;
+import io.plasmavmc.support.PrometheusEndpoint;
+import io.plasmavmc.workflow.ConsoleReadWorkflowImpl;
 import io.plasmavmc.workflow.HostScanWorkflowImpl;
+import io.plasmavmc.workflow.LifecycleTestWorkflowImpl;
+import io.plasmavmc.workflow.VmOperationsImpl;
 import io.plasmavmc.workflow.VmWorkflowImpl;
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.workflowservice.v1.ResetStickyTaskQueueRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.common.interceptors.WorkerInterceptor;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerFactoryOptions;
+import io.temporal.worker.WorkerOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -28,6 +39,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,10 +55,10 @@ public final class HostWorker implements AutoCloseable {
   private final WorkerSettings settings;
   private WorkerFactory factory;
   private HostActivitiesImpl activities;
-  private io.plasmavmc.support.PrometheusEndpoint metrics;
+  private PrometheusEndpoint metrics;
 
   private final WorkerFactoryOptions factoryOptions;
-  private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry;
+  private final PrometheusMeterRegistry registry;
 
   /**
    * Every VM's workflow stays cached on its worker (a replay per task otherwise), each with its
@@ -62,17 +74,17 @@ public final class HostWorker implements AutoCloseable {
   }
 
   public HostWorker(WorkflowClient client, WorkerSettings settings, WorkerFactoryOptions factoryOptions) {
-    this(client, settings, factoryOptions, new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
-        io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT));
+    this(client, settings, factoryOptions, new PrometheusMeterRegistry(
+        PrometheusConfig.DEFAULT));
   }
 
   /** With the registry its meters go to (shared with the gateway and the Temporal SDK where they share a process). */
-  public HostWorker(WorkflowClient client, WorkerSettings settings, io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry) {
+  public HostWorker(WorkflowClient client, WorkerSettings settings, PrometheusMeterRegistry registry) {
     this(client, settings, FACTORY, registry);
   }
 
   private HostWorker(WorkflowClient client, WorkerSettings settings, WorkerFactoryOptions factoryOptions,
-      io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry) {
+      PrometheusMeterRegistry registry) {
     this.client = client;
     this.settings = settings;
     this.factoryOptions = factoryOptions;
@@ -86,7 +98,7 @@ public final class HostWorker implements AutoCloseable {
    * while its worker was down was seen up to 5 s after the worker's return. A cache miss on a busy
    * worker costs a replay of a short history; a VM's state lagging by seconds costs more.
    */
-  static final java.time.Duration STICKY_TIMEOUT = java.time.Duration.ofSeconds(1);
+  static final Duration STICKY_TIMEOUT = Duration.ofSeconds(1);
 
   public HostWorker start() {
     HostConfig config = hostConfig(settings);
@@ -99,12 +111,12 @@ public final class HostWorker implements AutoCloseable {
     activities = new HostActivitiesImpl(config, new WorkerMeters(registry, settings.hostId()));
     factory = WorkerFactory.newInstance(client, WorkerFactoryOptions.newBuilder(factoryOptions)
         .setWorkerInterceptors(withHostFailures(factoryOptions.getWorkerInterceptors())).build());
-    Worker control = factory.newWorker(TaskQueues.CONTROL, io.temporal.worker.WorkerOptions.newBuilder()
+    Worker control = factory.newWorker(TaskQueues.CONTROL, WorkerOptions.newBuilder()
         .setStickyQueueScheduleToStartTimeout(STICKY_TIMEOUT).build());
     control.registerWorkflowImplementationTypes(VmWorkflowImpl.class, HostScanWorkflowImpl.class,
-        io.plasmavmc.workflow.ConsoleReadWorkflowImpl.class, io.plasmavmc.workflow.LifecycleTestWorkflowImpl.class);
+        ConsoleReadWorkflowImpl.class, LifecycleTestWorkflowImpl.class);
     // Lifecycle test runs drive VMs through the Temporal client, from the control queue.
-    control.registerActivitiesImplementations(new io.plasmavmc.workflow.VmOperationsImpl(client));
+    control.registerActivitiesImplementations(new VmOperationsImpl(client));
     Worker host = factory.newWorker(TaskQueues.host(settings.hostId()));
     host.registerActivitiesImplementations(activities);
     WorkflowWarmUp.run(control);
@@ -131,8 +143,8 @@ public final class HostWorker implements AutoCloseable {
    * {@code http://bind:port/metrics}; port 0 picks a free one. Call after {@link #start()}.
    */
   public HostWorker serveMetrics(String bindAddress, int port) {
-    metrics = new io.plasmavmc.support.PrometheusEndpoint(bindAddress, port, registry, java.util.List.of(),
-        java.util.List.of(hostGauges()));
+    metrics = new PrometheusEndpoint(bindAddress, port, registry, List.of(),
+        List.of(hostGauges()));
     return this;
   }
 
@@ -140,14 +152,14 @@ public final class HostWorker implements AutoCloseable {
    * The host's QEMU processes and orphans, as Prometheus text, computed at each scrape from one scan
    * of the runtime directory plus one describe per QEMU (cheap at a scrape every 15 s or so).
    */
-  public java.util.function.Supplier<String> hostGauges() {
+  public Supplier<String> hostGauges() {
     return () -> {
-      java.util.Map<String, Long> qemus = activities.runningQemus();
+      Map<String, Long> qemus = activities.runningQemus();
       return HostMetrics.render(settings.hostId(), qemus.size(), new VmWorkflowClient(client).orphansAmong(qemus).size());
     };
   }
 
-  public io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry() {
+  public PrometheusMeterRegistry registry() {
     return registry;
   }
 
@@ -205,11 +217,11 @@ public final class HostWorker implements AutoCloseable {
   private void forgetStickyWorker(String workflowId) {
     try {
       client.getWorkflowServiceStubs().blockingStub().resetStickyTaskQueue(
-          io.temporal.api.workflowservice.v1.ResetStickyTaskQueueRequest.newBuilder()
+          ResetStickyTaskQueueRequest.newBuilder()
               .setNamespace(client.getOptions().getNamespace())
-              .setExecution(io.temporal.api.common.v1.WorkflowExecution.newBuilder().setWorkflowId(workflowId))
+              .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId))
               .build());
-    } catch (io.grpc.StatusRuntimeException e) {
+    } catch (StatusRuntimeException e) {
       log.debug("{}: sticky queue not reset: {}", workflowId, e.getStatus());
     }
   }
@@ -229,7 +241,7 @@ public final class HostWorker implements AutoCloseable {
   }
 
   /** QEMU processes on this host whose VM has no running workflow (see {@link VmWorkflowClient#orphansAmong}). */
-  public java.util.Map<String, Long> orphans() {
+  public Map<String, Long> orphans() {
     return new VmWorkflowClient(client).orphansAmong(activities.runningQemus());
   }
 
@@ -260,7 +272,7 @@ public final class HostWorker implements AutoCloseable {
     if (factory != null) {
       factory.shutdown();
       try {
-        factory.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+        factory.awaitTermination(10, TimeUnit.SECONDS);
       } catch (Exception e) {
         Thread.currentThread().interrupt();
       }

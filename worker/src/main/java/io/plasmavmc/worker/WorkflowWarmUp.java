@@ -1,5 +1,7 @@
 package io.plasmavmc.worker;
 
+import com.google.protobuf.util.JsonFormat;
+import io.temporal.api.history.v1.History;
 import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.worker.Worker;
 import java.io.InputStream;
@@ -34,8 +36,8 @@ final class WorkflowWarmUp {
       }
       // The file holds proto names (EVENT_TYPE_…): protobuf's own JSON parser reads it, without the
       // JSONPath library WorkflowExecutionHistory.fromJson needs.
-      io.temporal.api.history.v1.History.Builder history = io.temporal.api.history.v1.History.newBuilder();
-      com.google.protobuf.util.JsonFormat.parser().ignoringUnknownFields()
+      History.Builder history = History.newBuilder();
+      JsonFormat.parser().ignoringUnknownFields()
           .merge(new String(in.readAllBytes(), StandardCharsets.UTF_8), history);
       control.replayWorkflowExecution(new WorkflowExecutionHistory(history.build(), "warm-up"));
       log.info("VM workflow code warmed up by a replay in {} ms", (System.nanoTime() - started) / 1_000_000);

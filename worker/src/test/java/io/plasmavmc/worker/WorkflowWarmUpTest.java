@@ -3,6 +3,7 @@ package io.plasmavmc.worker;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.plasmavmc.workflow.HostScanWorkflowImpl;
 import io.plasmavmc.workflow.VmWorkflowImpl;
 import io.temporal.client.WorkflowClient;
 import io.temporal.serviceclient.WorkflowServiceStubs;
@@ -49,7 +50,7 @@ class WorkflowWarmUpTest {
   @Test
   void aWorkerWithoutTheVmWorkflowIsNotWarmedAndSaysSo() {
     Worker other = factory.newWorker("warm-up-test-other");
-    other.registerWorkflowImplementationTypes(io.plasmavmc.workflow.HostScanWorkflowImpl.class);
+    other.registerWorkflowImplementationTypes(HostScanWorkflowImpl.class);
     assertFalse(WorkflowWarmUp.run(other));
   }
 }

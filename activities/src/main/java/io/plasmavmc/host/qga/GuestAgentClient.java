@@ -2,6 +2,8 @@ package io.plasmavmc.host.qga;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -82,9 +84,9 @@ public final class GuestAgentClient implements AutoCloseable {
    * the guest's pid of it. Call after {@link #sync}, which drained anything stale.
    */
   public long exec(String path, List<String> args, Duration timeout) throws IOException {
-    com.fasterxml.jackson.databind.node.ObjectNode arguments = JSON.createObjectNode()
+    ObjectNode arguments = JSON.createObjectNode()
         .put("path", path).put("capture-output", true);
-    com.fasterxml.jackson.databind.node.ArrayNode arg = arguments.putArray("arg");
+    ArrayNode arg = arguments.putArray("arg");
     args.forEach(arg::add);
     return call("guest-exec", arguments, timeout).path("pid").asLong();
   }
@@ -96,7 +98,7 @@ public final class GuestAgentClient implements AutoCloseable {
 
   /** One command, its "return" value; an "error" answer is thrown as {@link GuestAgentException}. */
   private JsonNode call(String command, JsonNode arguments, Duration timeout) throws IOException {
-    com.fasterxml.jackson.databind.node.ObjectNode request = JSON.createObjectNode().put("execute", command);
+    ObjectNode request = JSON.createObjectNode().put("execute", command);
     request.set("arguments", arguments);
     // Serialized by Jackson: whatever a client put in path or args stays a JSON string.
     out.write((JSON.writeValueAsString(request) + "\n").getBytes(StandardCharsets.UTF_8));

@@ -5,6 +5,7 @@ import io.plasmavmc.contract.spec.VmSpec;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityMethod;
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * Everything a VM's workflow asks of the host that owns the VM. Every method is idempotent, so
@@ -105,7 +106,7 @@ public interface HostActivities {
 
   /** The VMs whose QEMU runs on this host (runtime directory name to pid), checked by pidfile and cmdline. */
   @ActivityMethod
-  java.util.Map<String, Long> runningQemus();
+  Map<String, Long> runningQemus();
 
   /** Removes the VM's runtime directory. Refuses while QEMU runs; a missing directory is success. */
   @ActivityMethod
