@@ -8,9 +8,15 @@ import io.plasmavmc.api.v1.Vm;
 import io.plasmavmc.api.v1.VmState;
 import io.plasmavmc.contract.VmRecord;
 import io.plasmavmc.contract.VmSearchAttributes;
+import io.plasmavmc.support.DaemonThreads;
 import io.temporal.api.workflowservice.v1.ListWorkflowExecutionsRequest;
 import io.temporal.api.workflowservice.v1.ListWorkflowExecutionsResponse;
 import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * ListVms, paged and filtered: Temporal's visibility store names the running VM workflows, by the
