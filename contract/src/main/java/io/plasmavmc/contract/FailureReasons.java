@@ -29,6 +29,21 @@ public final class FailureReasons {
   public static final String DELETED = "VmDeleted";
   /** No workflow of that VM exists (it was deleted or never created). NOT_FOUND. */
   public static final String NOT_FOUND = "VmNotFound";
+  /** No image of that name in the host's image store. NOT_FOUND. */
+  public static final String IMAGE_NOT_FOUND = "ImageNotFound";
+  /** An image of that name exists already. ALREADY_EXISTS. */
+  public static final String IMAGE_EXISTS = "ImageExists";
+  /** The image backs a VM's disk: it stays while the VM does. FAILED_PRECONDITION. */
+  public static final String IMAGE_IN_USE = "ImageInUse";
+  /** The VM has no snapshot of that name. NOT_FOUND. */
+  public static final String SNAPSHOT_NOT_FOUND = "SnapshotNotFound";
+  /** The VM has a snapshot of that name already. ALREADY_EXISTS. */
+  public static final String SNAPSHOT_EXISTS = "SnapshotExists";
+  /**
+   * The VM cannot be snapshotted as it is: no qcow2 disk of its own, a writable disk that is not
+   * qcow2, or a disk-only snapshot to load into a running VM. FAILED_PRECONDITION.
+   */
+  public static final String SNAPSHOT_UNSUPPORTED = "SnapshotUnsupported";
 
   // --- what a host activity fails with (never retried) --------------------------------------
 
@@ -45,7 +60,7 @@ public final class FailureReasons {
 
   /** Host failures that a retry cannot cure ({@link #INVALID_SPEC} and {@link #HOST_FULL} among them). */
   public static final String[] HOST_NEVER_RETRIED = {INVALID_SPEC, SPAWN_FAILED, HOST_FULL, VM_NOT_RUNNING, VM_STILL_RUNNING,
-      QMP_TIMEOUT, QMP_ERROR};
+      QMP_TIMEOUT, QMP_ERROR, IMAGE_NOT_FOUND, IMAGE_EXISTS, IMAGE_IN_USE, SNAPSHOT_NOT_FOUND, SNAPSHOT_EXISTS, SNAPSHOT_UNSUPPORTED};
 
   private FailureReasons() {}
 }

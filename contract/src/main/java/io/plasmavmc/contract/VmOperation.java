@@ -1,16 +1,25 @@
 package io.plasmavmc.contract;
 
-/** The lifecycle operations a VM's workflow accepts, each as a Workflow Update. */
+/** The lifecycle operations a VM's workflow accepts, each as a Workflow Update of this name. */
 public enum VmOperation {
-  CREATE,
-  START,
-  STOP,
-  PAUSE,
-  RESUME,
-  REBOOT,
-  DELETE;
+  CREATE("create"),
+  START("start"),
+  STOP("stop"),
+  PAUSE("pause"),
+  RESUME("resume"),
+  REBOOT("reboot"),
+  DELETE("delete"),
+  SNAPSHOT("snapshot"),
+  RESTORE_SNAPSHOT("restoreSnapshot"),
+  DELETE_SNAPSHOT("deleteSnapshot");
+
+  private final String updateName;
+
+  VmOperation(String updateName) {
+    this.updateName = updateName;
+  }
 
   public String updateName() {
-    return name().toLowerCase();
+    return updateName;
   }
 }

@@ -16,6 +16,7 @@ import java.util.List;
  * {@code hostUnreachableSince} is set while the VM's host worker does not pick up its work: the
  * state is then only the last one seen, and the API says so instead of showing it as current.
  * {@code readiness} is the guest's, by the spec's readiness probe, while QEMU runs (null otherwise).
+ * {@code snapshots} are the VM's snapshots, oldest first.
  */
 public record VmRecord(
     String vmId,
@@ -35,26 +36,28 @@ public record VmRecord(
     Instant hostUnreachableSince,
     long qemuStartTime,
     long observedAt,
-    GuestReadiness readiness) {
+    GuestReadiness readiness,
+    List<Snapshot> snapshots) {
 
   public static final int RECENT_OPERATIONS = 20;
 
   public VmRecord {
     recentOperations = recentOperations == null ? List.of() : List.copyOf(recentOperations);
+    snapshots = snapshots == null ? List.of() : List.copyOf(snapshots);
   }
 
   public VmRecord(String vmId, String name, String requestId, VmSpec spec, String hostId, VmState state, String stateReason,
       String qemuRunState, long pid, Instant createdAt, Instant updatedAt, Instant stateChangedAt, List<OperationRecord> recentOperations,
       long stateSeq, Instant hostUnreachableSince) {
     this(vmId, name, requestId, spec, hostId, state, stateReason, qemuRunState, pid, createdAt, updatedAt, stateChangedAt,
-        recentOperations, stateSeq, hostUnreachableSince, 0, 0, null);
+        recentOperations, stateSeq, hostUnreachableSince, 0, 0, null, null);
   }
 
   public VmRecord withState(VmState newState, String reason, Instant now) {
     boolean changed = newState != state;
     return new VmRecord(vmId, name, requestId, spec, hostId, newState, reason, qemuRunState, pid, createdAt, now,
         changed ? now : stateChangedAt, recentOperations, changed ? stateSeq + 1 : stateSeq, hostUnreachableSince, qemuStartTime,
-        observedAt, readiness);
+        observedAt, readiness, snapshots);
   }
 
   /** The host stopped answering: the state stays as last seen, marked as such from {@code now} on. */
@@ -62,7 +65,7 @@ public record VmRecord(
     boolean changed = hostUnreachableSince == null;
     return new VmRecord(vmId, name, requestId, spec, hostId, state, reason, qemuRunState, pid, createdAt, now,
         changed ? now : stateChangedAt, recentOperations, changed ? stateSeq + 1 : stateSeq, changed ? now : hostUnreachableSince,
-        qemuStartTime, observedAt, readiness);
+        qemuStartTime, observedAt, readiness, snapshots);
   }
 
   /**
@@ -74,13 +77,13 @@ public record VmRecord(
     return new VmRecord(vmId, name, requestId, spec, hostId, status.state(), status.reason(), status.qemuRunState(),
         status.alive() ? status.pid() : 0, createdAt, now, changed ? now : stateChangedAt, recentOperations,
         changed ? stateSeq + 1 : stateSeq, null, status.alive() ? status.startTime() : 0, Math.max(observedAt, status.observedAt()),
-        status.alive() ? readiness : null);
+        status.alive() ? readiness : null, snapshots);
   }
 
   /** A new QEMU instance runs for the VM. */
   public VmRecord withInstance(long newPid, long startTime, Instant now) {
     return new VmRecord(vmId, name, requestId, spec, hostId, state, stateReason, qemuRunState, newPid, createdAt, now,
-        stateChangedAt, recentOperations, stateSeq, hostUnreachableSince, startTime, observedAt, readiness);
+        stateChangedAt, recentOperations, stateSeq, hostUnreachableSince, startTime, observedAt, readiness, snapshots);
   }
 
   public VmRecord withOperation(OperationRecord operation) {
@@ -90,7 +93,7 @@ public record VmRecord(
       ops.remove(0);
     }
     return new VmRecord(vmId, name, requestId, spec, hostId, state, stateReason, qemuRunState, pid, createdAt, updatedAt,
-        stateChangedAt, ops, stateSeq, hostUnreachableSince, qemuStartTime, observedAt, readiness);
+        stateChangedAt, ops, stateSeq, hostUnreachableSince, qemuStartTime, observedAt, readiness, snapshots);
   }
 
   /**
@@ -99,12 +102,18 @@ public record VmRecord(
    */
   public VmRecord withReadiness(GuestReadiness value, String reason, Instant now) {
     return new VmRecord(vmId, name, requestId, spec, hostId, state, reason, qemuRunState, pid, createdAt, now, now,
-        recentOperations, stateSeq + 1, hostUnreachableSince, qemuStartTime, observedAt, value);
+        recentOperations, stateSeq + 1, hostUnreachableSince, qemuStartTime, observedAt, value, snapshots);
+  }
+
+  /** The VM's snapshots are now {@code value}. */
+  public VmRecord withSnapshots(List<Snapshot> value) {
+    return new VmRecord(vmId, name, requestId, spec, hostId, state, stateReason, qemuRunState, pid, createdAt, updatedAt,
+        stateChangedAt, recentOperations, stateSeq, hostUnreachableSince, qemuStartTime, observedAt, readiness, value);
   }
 
   /** The boot ended (the state changes next, and says why): no readiness to report anymore. */
   public VmRecord withoutReadiness() {
     return new VmRecord(vmId, name, requestId, spec, hostId, state, stateReason, qemuRunState, pid, createdAt, updatedAt,
-        stateChangedAt, recentOperations, stateSeq, hostUnreachableSince, qemuStartTime, observedAt, null);
+        stateChangedAt, recentOperations, stateSeq, hostUnreachableSince, qemuStartTime, observedAt, null, snapshots);
   }
 }

@@ -60,11 +60,46 @@ public interface VmWorkflow {
   @UpdateValidatorMethod(updateName = "reboot")
   void validateReboot();
 
+  /**
+   * Ends QEMU, removes the runtime directory and, unless {@link DeleteRequest#keepDisks}, the VM's
+   * own disks and seed. Recorded histories sent no request: it arrives as null, meaning
+   * {@link DeleteRequest#ALL}.
+   */
   @UpdateMethod(name = "delete")
-  VmRecord delete();
+  VmRecord delete(DeleteRequest request);
 
   @UpdateValidatorMethod(updateName = "delete")
-  void validateDelete();
+  void validateDelete(DeleteRequest request);
+
+  /**
+   * Takes snapshot {@code request.name()} of the VM's own qcow2 disks: with the guest's RAM while
+   * QEMU runs (RUNNING or PAUSED; the guest runs on afterwards as it was), disk-only while it is
+   * STOPPED or CREATED. Refused (FAILED_PRECONDITION) for a VM without a qcow2 disk of its own or
+   * with a writable disk that cannot be snapshotted; ALREADY_EXISTS for a name taken.
+   */
+  @UpdateMethod(name = "snapshot")
+  VmRecord snapshot(SnapshotRequest request);
+
+  @UpdateValidatorMethod(updateName = "snapshot")
+  void validateSnapshot(SnapshotRequest request);
+
+  /**
+   * Returns the VM to snapshot {@code request.name()}: a running or paused VM to its RAM and disks
+   * (a snapshot with memory; the VM is then as it was when taken: running or paused), a stopped
+   * VM to its disks (it stays STOPPED; a start boots them). A disk-only snapshot cannot be loaded
+   * into a running VM: stop it first (FAILED_PRECONDITION).
+   */
+  @UpdateMethod(name = "restoreSnapshot")
+  VmRecord restoreSnapshot(SnapshotRequest request);
+
+  @UpdateValidatorMethod(updateName = "restoreSnapshot")
+  void validateRestoreSnapshot(SnapshotRequest request);
+
+  @UpdateMethod(name = "deleteSnapshot")
+  VmRecord deleteSnapshot(SnapshotRequest request);
+
+  @UpdateValidatorMethod(updateName = "deleteSnapshot")
+  void validateDeleteSnapshot(SnapshotRequest request);
 
   /**
    * Waits until the guest of the boot in progress is ready by the spec's readiness probe; returns

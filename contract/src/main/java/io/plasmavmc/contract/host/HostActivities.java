@@ -5,6 +5,8 @@ import io.plasmavmc.contract.spec.VmSpec;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityMethod;
 import java.time.Duration;
+import io.plasmavmc.contract.Snapshot;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -111,4 +113,39 @@ public interface HostActivities {
   /** Removes the VM's runtime directory. Refuses while QEMU runs; a missing directory is success. */
   @ActivityMethod
   void cleanup(String vmId);
+
+  /**
+   * Removes the VM's directory of its own disks and cloud-init seed. Refuses while QEMU runs; a
+   * missing directory is success. (Spawn makes them where missing: overlays of the spec's images,
+   * blank disks, the seed.)
+   */
+  @ActivityMethod
+  void removeDisks(String vmId);
+
+  /**
+   * Takes snapshot {@code name} of the VM's own qcow2 disks: while QEMU runs, with its RAM through
+   * QEMU's job {@code jobId} (snapshot-save; the guest runs on as it was); otherwise disk-only.
+   * Idempotent: retried after a worker crash it waits for job {@code jobId}, or finds the
+   * snapshot taken. Fails SNAPSHOT_UNSUPPORTED for a spec without a qcow2 disk of its own or with
+   * a writable disk that is not one, SNAPSHOT_EXISTS for a name taken by another snapshot.
+   */
+  @ActivityMethod
+  Snapshot takeSnapshot(String vmId, VmSpec spec, String name, String jobId);
+
+  /**
+   * Returns the VM's disks, and its RAM while QEMU runs, to snapshot {@code name} (snapshot-load
+   * job {@code jobId}, or qemu-img on the disks of a VM whose QEMU does not run). Returns the
+   * status after it (the run state the snapshot had, for a running VM). Idempotent. Fails
+   * SNAPSHOT_NOT_FOUND, or SNAPSHOT_UNSUPPORTED for a disk-only snapshot while QEMU runs.
+   */
+  @ActivityMethod
+  VmStatus restoreSnapshot(String vmId, VmSpec spec, String name, String jobId);
+
+  /** Deletes snapshot {@code name} from every disk that has it (snapshot-delete job {@code jobId} while QEMU runs). A missing snapshot is success. */
+  @ActivityMethod
+  void deleteSnapshot(String vmId, VmSpec spec, String name, String jobId);
+
+  /** The snapshots the VM's own disks hold, oldest first (a snapshot counts when every qcow2 disk of its own has it). */
+  @ActivityMethod
+  List<Snapshot> listSnapshots(String vmId, VmSpec spec);
 }

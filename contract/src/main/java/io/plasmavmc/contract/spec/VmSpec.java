@@ -1,5 +1,6 @@
 package io.plasmavmc.contract.spec;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -23,7 +24,8 @@ public record VmSpec(
     boolean network,
     List<PortForward> portForwards,
     ReadinessProbe readiness,
-    boolean guestAgent) {
+    boolean guestAgent,
+    CloudInit cloudInit) {
 
   public static final int MIN_MEMORY_MIB = 16;
   public static final int MAX_MEMORY_MIB = 4 * 1024 * 1024;
@@ -31,6 +33,8 @@ public record VmSpec(
   public static final int MAX_DISKS = 16;
 
   private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9._-]{0,62}");
+  /** An image's name in a host's image store: a file name of its own, never a path. */
+  public static final Pattern IMAGE_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9._-]{0,62}");
   private static final Pattern MACHINE = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}");
   private static final Pattern IPV4 =
       Pattern.compile("((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
@@ -40,46 +44,64 @@ public record VmSpec(
     portForwards = portForwards == null ? List.of() : List.copyOf(portForwards);
   }
 
+  /** A spec without cloud-init data. */
+  public VmSpec(String name, String uuid, int vcpus, int memoryMib, String machineType, Accelerator accelerator, String kernel,
+      String initrd, String kernelCmdline, List<DiskSpec> disks, boolean network, List<PortForward> portForwards,
+      ReadinessProbe readiness, boolean guestAgent) {
+    this(name, uuid, vcpus, memoryMib, machineType, accelerator, kernel, initrd, kernelCmdline, disks, network, portForwards,
+        readiness, guestAgent, null);
+  }
+
   /** A spec with PlasmaVMC's defaults: 1 vCPU, 128 MiB, q35, AUTO, user-mode network. */
   public static VmSpec of(String name) {
     return new VmSpec(name, null, 1, 128, "q35", Accelerator.AUTO, null, null, null, List.of(), true, List.of(), null, false);
   }
 
   public VmSpec withUuid(String value) {
-    return new VmSpec(name, value, vcpus, memoryMib, machineType, accelerator, kernel, initrd, kernelCmdline, disks, network, portForwards, readiness, guestAgent);
+    return new VmSpec(name, value, vcpus, memoryMib, machineType, accelerator, kernel, initrd, kernelCmdline, disks, network, portForwards, readiness, guestAgent, cloudInit);
   }
 
   public VmSpec withResources(int cpus, int mib) {
-    return new VmSpec(name, uuid, cpus, mib, machineType, accelerator, kernel, initrd, kernelCmdline, disks, network, portForwards, readiness, guestAgent);
+    return new VmSpec(name, uuid, cpus, mib, machineType, accelerator, kernel, initrd, kernelCmdline, disks, network, portForwards, readiness, guestAgent, cloudInit);
   }
 
   public VmSpec withAccelerator(Accelerator value) {
-    return new VmSpec(name, uuid, vcpus, memoryMib, machineType, value, kernel, initrd, kernelCmdline, disks, network, portForwards, readiness, guestAgent);
+    return new VmSpec(name, uuid, vcpus, memoryMib, machineType, value, kernel, initrd, kernelCmdline, disks, network, portForwards, readiness, guestAgent, cloudInit);
   }
 
   public VmSpec withMachineType(String value) {
-    return new VmSpec(name, uuid, vcpus, memoryMib, value, accelerator, kernel, initrd, kernelCmdline, disks, network, portForwards, readiness, guestAgent);
+    return new VmSpec(name, uuid, vcpus, memoryMib, value, accelerator, kernel, initrd, kernelCmdline, disks, network, portForwards, readiness, guestAgent, cloudInit);
   }
 
   public VmSpec withKernel(String kernelPath, String initrdPath, String cmdline) {
-    return new VmSpec(name, uuid, vcpus, memoryMib, machineType, accelerator, kernelPath, initrdPath, cmdline, disks, network, portForwards, readiness, guestAgent);
+    return new VmSpec(name, uuid, vcpus, memoryMib, machineType, accelerator, kernelPath, initrdPath, cmdline, disks, network, portForwards, readiness, guestAgent, cloudInit);
   }
 
   public VmSpec withDisks(List<DiskSpec> value) {
-    return new VmSpec(name, uuid, vcpus, memoryMib, machineType, accelerator, kernel, initrd, kernelCmdline, value, network, portForwards, readiness, guestAgent);
+    return new VmSpec(name, uuid, vcpus, memoryMib, machineType, accelerator, kernel, initrd, kernelCmdline, value, network, portForwards, readiness, guestAgent, cloudInit);
   }
 
   public VmSpec withNetwork(boolean enabled, List<PortForward> forwards) {
-    return new VmSpec(name, uuid, vcpus, memoryMib, machineType, accelerator, kernel, initrd, kernelCmdline, disks, enabled, forwards, readiness, guestAgent);
+    return new VmSpec(name, uuid, vcpus, memoryMib, machineType, accelerator, kernel, initrd, kernelCmdline, disks, enabled, forwards, readiness, guestAgent, cloudInit);
   }
 
   public VmSpec withReadiness(ReadinessProbe probe) {
-    return new VmSpec(name, uuid, vcpus, memoryMib, machineType, accelerator, kernel, initrd, kernelCmdline, disks, network, portForwards, probe, guestAgent);
+    return new VmSpec(name, uuid, vcpus, memoryMib, machineType, accelerator, kernel, initrd, kernelCmdline, disks, network, portForwards, probe, guestAgent, cloudInit);
   }
 
   public VmSpec withGuestAgent(boolean enabled) {
     return new VmSpec(name, uuid, vcpus, memoryMib, machineType, accelerator, kernel, initrd, kernelCmdline, disks, network, portForwards,
-        readiness, enabled);
+        readiness, enabled, cloudInit);
+  }
+
+  public VmSpec withCloudInit(CloudInit value) {
+    return new VmSpec(name, uuid, vcpus, memoryMib, machineType, accelerator, kernel, initrd, kernelCmdline, disks, network, portForwards,
+        readiness, guestAgent, value);
+  }
+
+  /** Whether the VM has disks of its own (overlays, blank disks) or a cloud-init seed: a VM directory on its host. */
+  public boolean hasOwnStorage() {
+    return cloudInit != null || disks.stream().anyMatch(DiskSpec::owned);
   }
 
   /** Checks every field that needs no host to check; throws naming the first bad field. */
@@ -121,13 +143,12 @@ public record VmSpec(
       throw new InvalidSpecException("spec.disks", "at most " + MAX_DISKS + " disks");
     }
     for (int i = 0; i < disks.size(); i++) {
-      DiskSpec disk = disks.get(i);
-      if (disk == null || isBlank(disk.path())) {
-        throw new InvalidSpecException("spec.disks[" + i + "].path", "is required");
-      }
-      if (disk.format() == null) {
-        throw new InvalidSpecException("spec.disks[" + i + "].format", "must be raw or qcow2");
-      }
+      checkDisk("spec.disks[" + i + "]", disks.get(i));
+    }
+    if (cloudInit != null) {
+      checkText("spec.cloud_init.user_data", cloudInit.userData(), CloudInit.MAX_USER_DATA_BYTES);
+      checkText("spec.cloud_init.meta_data", cloudInit.metaData(), CloudInit.MAX_META_DATA_BYTES);
+      checkText("spec.cloud_init.network_config", cloudInit.networkConfig(), CloudInit.MAX_NETWORK_CONFIG_BYTES);
     }
     if (!network && !portForwards.isEmpty()) {
       throw new InvalidSpecException("spec.port_forwards", "need the network enabled");
@@ -155,6 +176,44 @@ public record VmSpec(
       }
     }
     return this;
+  }
+
+  private static void checkDisk(String field, DiskSpec disk) {
+    if (disk == null) {
+      throw new InvalidSpecException(field, "is required");
+    }
+    boolean path = !isBlank(disk.path());
+    boolean image = !isBlank(disk.image());
+    if (path && image) {
+      throw new InvalidSpecException(field, "takes a path or an image, not both");
+    }
+    if (disk.sizeGib() < 0 || disk.sizeGib() > DiskSpec.MAX_SIZE_GIB) {
+      throw new InvalidSpecException(field + ".size_gib", "must be between 1 and " + DiskSpec.MAX_SIZE_GIB);
+    }
+    if (path) {
+      if (disk.format() == null) {
+        throw new InvalidSpecException(field + ".format", "must be raw or qcow2");
+      }
+      if (disk.sizeGib() != 0) {
+        throw new InvalidSpecException(field + ".size_gib", "is for a disk of the VM's own (image or blank), not a path");
+      }
+      return;
+    }
+    if (image && !IMAGE_NAME.matcher(disk.image()).matches()) {
+      throw new InvalidSpecException(field + ".image", "must be an image's name: 1-63 characters of letters, digits, '.', '_' or '-'");
+    }
+    if (!image && disk.sizeGib() == 0) {
+      throw new InvalidSpecException(field, "needs a path, an image or a size_gib (a blank disk)");
+    }
+    if (disk.readOnly()) {
+      throw new InvalidSpecException(field + ".read_only", "is for a path: a disk of the VM's own is written by the VM");
+    }
+  }
+
+  private static void checkText(String field, String value, int maxBytes) {
+    if (value != null && value.getBytes(StandardCharsets.UTF_8).length > maxBytes) {
+      throw new InvalidSpecException(field, "must be at most " + maxBytes + " bytes");
+    }
   }
 
   static boolean isBlank(String value) {
