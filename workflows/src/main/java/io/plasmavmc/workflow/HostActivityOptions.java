@@ -25,11 +25,15 @@ final class HostActivityOptions {
   private HostActivityOptions() {}
 
   private static ActivityOptions.Builder base(String hostId, Duration scheduleToStart, Duration startToClose, int attempts) {
+    return unwatched(hostId, scheduleToStart, startToClose, attempts).setHeartbeatTimeout(HEARTBEAT);
+  }
+
+  /** Without a heartbeat timeout: for work the host does not heartbeat, bounded by its start-to-close alone. */
+  private static ActivityOptions.Builder unwatched(String hostId, Duration scheduleToStart, Duration startToClose, int attempts) {
     return ActivityOptions.newBuilder()
         .setTaskQueue(TaskQueues.host(hostId))
         .setScheduleToStartTimeout(scheduleToStart)
         .setStartToCloseTimeout(startToClose)
-        .setHeartbeatTimeout(HEARTBEAT)
         .setRetryOptions(RetryOptions.newBuilder()
             .setInitialInterval(Duration.ofMillis(200))
             .setBackoffCoefficient(2)
@@ -52,6 +56,40 @@ final class HostActivityOptions {
   /** Kill: quit, SIGTERM, SIGKILL with bounded waits, retried until QEMU is gone. */
   static ActivityOptions kill(String hostId, Duration scheduleToStart, String summary) {
     return base(hostId, scheduleToStart, Duration.ofSeconds(45), 10).setSummary(summary).build();
+  }
+
+  /**
+   * A snapshot's job (snapshot-save, -load or -delete in QEMU, qemu-img on a stopped VM's disks):
+   * heartbeated while the job runs, so a worker that dies mid-job is noticed within
+   * {@link #HEARTBEAT} and the activity retried on the host's next worker, where the job's id (made
+   * from the operation) finds the job again. Five minutes hold the save of a 512 MiB guest's RAM
+   * to a slow disk many times over.
+   */
+  static ActivityOptions snapshot(String hostId, Duration scheduleToStart, String summary) {
+    return base(hostId, scheduleToStart, Duration.ofMinutes(5), 5).setSummary(summary).build();
+  }
+
+  /**
+   * A look at the host's image store or a deletion in it. Not heartbeated: the first look at an
+   * image copied into the store by hand computes its sha256, which for a large image takes a
+   * while in one call; two minutes bound it, and a retry finds the checksums already computed.
+   */
+  static ActivityOptions imageStore(String hostId, Duration scheduleToStart, String summary) {
+    return unwatched(hostId, scheduleToStart, Duration.ofMinutes(2), 3).setSummary(summary).build();
+  }
+
+  /**
+   * An image import: copying, perhaps converting, and checksumming a file of many GiB, heartbeated
+   * with its progress. A worker that dies is noticed within three monitor intervals and the import
+   * starts again on the host's next worker (into a new temporary file: the image appears only
+   * complete); cancelled with its workflow.
+   */
+  static ActivityOptions imageImport(String hostId, Duration scheduleToStart, String summary) {
+    return base(hostId, scheduleToStart, Duration.ofHours(6), 3)
+        .setHeartbeatTimeout(HostActivities.MONITOR_HEARTBEAT_INTERVAL.multipliedBy(3))
+        .setCancellationType(ActivityCancellationType.TRY_CANCEL)
+        .setSummary(summary)
+        .build();
   }
 
   /**

@@ -4,6 +4,7 @@ import io.plasmavmc.contract.VmOperation;
 import io.plasmavmc.contract.VmState;
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The VM state machine: for an operation and the VM's current state, whether the operation runs,
@@ -22,6 +23,15 @@ public final class Transitions {
   private static final Set<VmState> GONE = EnumSet.of(VmState.DELETING, VmState.DELETED);
   /** Transient states: another operation holds the VM; what follows depends on how it ends. */
   private static final Set<VmState> BUSY = EnumSet.of(VmState.CREATING, VmState.STOPPING);
+  /**
+   * Where a snapshot is taken, restored or deleted: while QEMU holds the guest (its RAM goes
+   * along) or once it is gone (the disks alone), a crashed VM's too, to look at or to return to a
+   * good snapshot. Not while another operation moves the VM (CREATING, STOPPING), and not FAILED,
+   * whose disks may never have been made. None of the three is ever "nothing to do": each names a
+   * snapshot, and whether that one exists decides (see SnapshotRules).
+   */
+  private static final Set<VmState> SNAPSHOTTABLE = EnumSet.of(VmState.CREATED, VmState.RUNNING, VmState.PAUSED, VmState.STOPPED,
+      VmState.CRASHED);
 
   private Transitions() {}
 
@@ -41,6 +51,7 @@ public final class Transitions {
       case RESUME -> state == VmState.RUNNING ? Decision.NOTHING_TO_DO : state == VmState.PAUSED ? Decision.RUN : Decision.ILLEGAL;
       case REBOOT -> state == VmState.RUNNING || state == VmState.PAUSED ? Decision.RUN : Decision.ILLEGAL;
       case DELETE -> Decision.RUN;
+      case SNAPSHOT, RESTORE_SNAPSHOT, DELETE_SNAPSHOT -> SNAPSHOTTABLE.contains(state) ? Decision.RUN : Decision.ILLEGAL;
     };
   }
 
@@ -58,8 +69,19 @@ public final class Transitions {
       case PAUSE -> "; only a RUNNING VM can be paused";
       case RESUME -> "; only a PAUSED VM can be resumed";
       case REBOOT -> "; only a RUNNING or PAUSED VM can be rebooted";
+      case SNAPSHOT, RESTORE_SNAPSHOT, DELETE_SNAPSHOT ->
+          "; the VM must be one of " + SNAPSHOTTABLE.stream().map(Enum::name).collect(Collectors.joining(", "));
       default -> "";
     };
-    return "VM " + vmName + " is " + state + ": cannot " + operation.updateName() + hint;
+    return "VM " + vmName + " is " + state + ": cannot " + verb(operation) + hint;
+  }
+
+  private static String verb(VmOperation operation) {
+    return switch (operation) {
+      case SNAPSHOT -> "take a snapshot";
+      case RESTORE_SNAPSHOT -> "restore a snapshot";
+      case DELETE_SNAPSHOT -> "delete a snapshot";
+      default -> operation.updateName();
+    };
   }
 }

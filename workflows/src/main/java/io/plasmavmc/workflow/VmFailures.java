@@ -8,6 +8,7 @@ import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.TimeoutFailure;
 import java.util.Arrays;
+import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -19,6 +20,14 @@ public final class VmFailures {
   /** Every type a host activity fails with that a retry cannot cure, today's and those of recorded histories. */
   static final String[] HOST_NEVER_RETRIED = Stream.concat(Arrays.stream(FailureReasons.HOST_NEVER_RETRIED),
       LegacyPaths.hostFailureClassNames()).toArray(String[]::new);
+
+  /**
+   * Host reasons that are already what the caller needs to know (a snapshot or an image that is
+   * not there, taken, in use, or not possible for the VM's disks): they pass through as they are,
+   * so the gateway maps each to its own status code.
+   */
+  private static final Set<String> PASSED_THROUGH = Set.of(FailureReasons.SNAPSHOT_NOT_FOUND, FailureReasons.SNAPSHOT_EXISTS,
+      FailureReasons.SNAPSHOT_UNSUPPORTED, FailureReasons.IMAGE_NOT_FOUND, FailureReasons.IMAGE_EXISTS, FailureReasons.IMAGE_IN_USE);
 
   private VmFailures() {}
 
@@ -60,6 +69,9 @@ public final class VmFailures {
       }
       if (FailureReasons.VM_NOT_RUNNING.equals(type)) {
         return ApplicationFailure.newNonRetryableFailure(app.getOriginalMessage(), FailureReasons.ILLEGAL_TRANSITION);
+      }
+      if (PASSED_THROUGH.contains(type)) {
+        return ApplicationFailure.newNonRetryableFailure(app.getOriginalMessage(), type);
       }
       return ApplicationFailure.newNonRetryableFailure(
           failure.getActivityType() + " failed on host " + hostId + ": " + app.getOriginalMessage(), FailureReasons.HOST_ERROR);

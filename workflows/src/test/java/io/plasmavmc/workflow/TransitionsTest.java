@@ -9,6 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.plasmavmc.contract.VmOperation;
 import io.plasmavmc.contract.VmState;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class TransitionsTest {
@@ -59,5 +62,18 @@ class TransitionsTest {
   void messagesNameTheState() {
     assertEquals("VM web is STOPPED: cannot pause; only a RUNNING VM can be paused",
         Transitions.illegalMessage(VmOperation.PAUSE, VmState.STOPPED, "web"));
+  }
+
+  @Test
+  void snapshotsAreTakenRestoredAndDeletedWhileQemuHoldsTheGuestOrOnceItIsGone() {
+    Set<VmState> allowed = EnumSet.of(VmState.CREATED, VmState.RUNNING, VmState.PAUSED, VmState.STOPPED, VmState.CRASHED);
+    for (VmOperation operation : List.of(VmOperation.SNAPSHOT, VmOperation.RESTORE_SNAPSHOT, VmOperation.DELETE_SNAPSHOT)) {
+      for (VmState state : VmState.values()) {
+        assertEquals(allowed.contains(state) ? RUN : ILLEGAL, Transitions.decide(operation, state), operation + " in " + state);
+        assertEquals(allowed.contains(state), Transitions.acceptable(operation, state), operation + " in " + state);
+      }
+    }
+    assertEquals("VM web is STOPPING: cannot restore a snapshot; the VM must be one of CREATED, RUNNING, PAUSED, STOPPED, CRASHED",
+        Transitions.illegalMessage(VmOperation.RESTORE_SNAPSHOT, VmState.STOPPING, "web"));
   }
 }
