@@ -87,8 +87,11 @@ final class QemuSteps {
     vm.apply(host.call("end QEMU (quit, SIGTERM, SIGKILL)", HostActivityOptions::kill, h -> h.kill(host.vmId())));
   }
 
-  /** Ends QEMU and removes its runtime directory; the VM stays DELETING until the caller says it is gone. */
-  void removeFromHost() {
+  /**
+   * Ends QEMU and removes its runtime directory and, with {@code disksToo}, the VM's own disks and
+   * seed (after QEMU, which holds them); the VM stays DELETING until the caller says it is gone.
+   */
+  void removeFromHost(boolean disksToo) {
     vm.setState(VmState.DELETING, "deleting: stopping QEMU and removing its runtime directory");
     VmStatus status = host.call("kill QEMU for delete", HostActivityOptions::kill, h -> h.kill(host.vmId()));
     vm.change(record -> record.withStatus(status, now()).withState(VmState.DELETING, "deleting: removing the runtime directory", now()));
@@ -96,5 +99,12 @@ final class QemuSteps {
       h.cleanup(host.vmId());
       return null;
     });
+    if (disksToo) {
+      vm.setState(VmState.DELETING, "deleting: removing the VM's own disks");
+      host.call("remove the VM's own disks and seed", HostActivityOptions::quick, h -> {
+        h.removeDisks(host.vmId());
+        return null;
+      });
+    }
   }
 }

@@ -1,5 +1,6 @@
 package io.plasmavmc.workflow;
 
+import io.plasmavmc.contract.DeleteRequest;
 import io.plasmavmc.contract.FailureReasons;
 import io.plasmavmc.contract.StopRequest;
 import io.plasmavmc.contract.VmRecord;
@@ -77,7 +78,8 @@ public final class VmOperationsImpl implements VmOperations {
       return;
     }
     try {
-      update(name, (vm, options) -> WorkflowClient.startUpdate(vm::delete, options));
+      // The VM's own disks go with it: each attempt of a lifecycle test boots an overlay of its own.
+      update(name, (vm, options) -> WorkflowClient.startUpdate(vm::delete, DeleteRequest.ALL, options));
     } catch (ApplicationFailure failure) {
       if (!FailureReasons.DELETED.equals(failure.getType()) && !FailureReasons.NOT_FOUND.equals(failure.getType())) {
         throw failure;

@@ -1,5 +1,6 @@
 package io.plasmavmc.workflow;
 
+import io.plasmavmc.contract.Snapshot;
 import io.plasmavmc.contract.StateChange;
 import io.plasmavmc.contract.VmRecord;
 import io.plasmavmc.contract.VmSearchAttributes;
@@ -8,11 +9,12 @@ import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * What others see of a VM without asking its workflow: the Temporal UI lists VMs by the search
- * attributes (name, state, host), shows the memo and the current details, and WatchVm reads the
- * latest state changes.
+ * attributes (name, state, host), shows the memo and the current details (snapshots included), and
+ * WatchVm reads the latest state changes.
  */
 final class VmPublisher {
   /** State changes kept for watchers; one that fell behind further reads the VM as it is. */
@@ -31,10 +33,20 @@ final class VmPublisher {
     memo.put("state", shown);
     memo.put("reason", vm.stateReason() == null ? "" : vm.stateReason());
     memo.put("pid", vm.pid());
+    memo.put("snapshots", vm.snapshots().stream().map(Snapshot::name).toList());
     Workflow.upsertMemo(memo);
     Workflow.setCurrentDetails("**" + vm.name() + "** on host `" + vm.hostId() + "`: " + shown
         + (vm.hostUnreachableSince() != null ? ", last seen " + vm.state() : "")
-        + (vm.stateReason() == null ? "" : " (" + vm.stateReason() + ")"));
+        + (vm.stateReason() == null ? "" : " (" + vm.stateReason() + ")")
+        + (vm.snapshots().isEmpty() ? "" : vm.snapshots().stream().map(snapshot -> "- " + shown(snapshot))
+            .collect(Collectors.joining("\n", "\n\nsnapshots, oldest first:\n", ""))));
+  }
+
+  /** A snapshot as operators read it: its name, what it holds, when it was taken. */
+  static String shown(Snapshot snapshot) {
+    return snapshot.name() + ": " + (snapshot.withMemory()
+        ? "RAM (" + snapshot.vmStateBytes() / (1024 * 1024) + " MiB of guest state) and disks"
+        : "disks only") + ", taken " + snapshot.createdAt();
   }
 
   /** The kept state changes numbered after {@code seq}. */

@@ -2,9 +2,11 @@ package io.plasmavmc.workflow;
 
 import static io.plasmavmc.workflow.WorkflowClock.now;
 
+import io.plasmavmc.contract.DeleteRequest;
 import io.plasmavmc.contract.FailureReasons;
 import io.plasmavmc.contract.GuestReadiness;
 import io.plasmavmc.contract.OperationRecord;
+import io.plasmavmc.contract.SnapshotRequest;
 import io.plasmavmc.contract.StopRequest;
 import io.plasmavmc.contract.VmOperation;
 import io.plasmavmc.contract.VmRecord;
@@ -36,10 +38,12 @@ public class VmWorkflowImpl implements VmWorkflow {
   private final KnownVm vm;
   private final HostReports reports;
   private final OperationFrame frame;
+  private final OperationGate gate;
   private final QemuSteps steps;
   private final GracefulStop gracefulStop;
   private final Readiness readiness;
   private final MonitorSupervisor monitor;
+  private final SnapshotSteps snapshots;
   private boolean creationFinished;
   private ApplicationFailure creationFailure;
 
@@ -53,11 +57,13 @@ public class VmWorkflowImpl implements VmWorkflow {
     this.vm = new KnownVm(record, publisher);
     this.reports = new HostReports(vm, legacy);
     this.frame = new OperationFrame(vm, reports);
+    this.gate = new OperationGate(vm, frame);
     HostCalls host = new HostCalls(input, vm);
     this.steps = new QemuSteps(vm, host);
     this.gracefulStop = new GracefulStop(vm, host, reports, steps);
     this.readiness = new Readiness(vm, host);
     this.monitor = new MonitorSupervisor(vm, host, reports, legacy);
+    this.snapshots = new SnapshotSteps(vm, host, frame, readiness);
     this.creationFinished = input.carried() != null;
   }
 
@@ -125,7 +131,7 @@ public class VmWorkflowImpl implements VmWorkflow {
 
   @Override
   public VmRecord start() {
-    return operation(VmOperation.START, () -> {
+    return gate.run(VmOperation.START, () -> {
       if (vm.state() == VmState.CREATED) {
         steps.cont("start");
       } else {
@@ -137,7 +143,7 @@ public class VmWorkflowImpl implements VmWorkflow {
 
   @Override
   public VmRecord stop(StopRequest request) {
-    return operation(VmOperation.STOP, () -> {
+    return gate.run(VmOperation.STOP, () -> {
       // Only a running guest can react to the power button; a paused or never-started one is ended.
       boolean graceful = !request.force() && vm.state() == VmState.RUNNING;
       readiness.endBoot();
@@ -151,17 +157,17 @@ public class VmWorkflowImpl implements VmWorkflow {
 
   @Override
   public VmRecord pause() {
-    return operation(VmOperation.PAUSE, steps::pause);
+    return gate.run(VmOperation.PAUSE, steps::pause);
   }
 
   @Override
   public VmRecord resume() {
-    return operation(VmOperation.RESUME, steps::resume);
+    return gate.run(VmOperation.RESUME, steps::resume);
   }
 
   @Override
   public VmRecord reboot() {
-    return operation(VmOperation.REBOOT, () -> {
+    return gate.run(VmOperation.REBOOT, () -> {
       boolean wasPaused = vm.state() == VmState.PAUSED;
       long consoleEnd = vm.record().spec().readiness() == null ? 0 : steps.consoleLength(); // the new boot's output starts there
       readiness.endBoot();
@@ -170,89 +176,81 @@ public class VmWorkflowImpl implements VmWorkflow {
     });
   }
 
+  /**
+   * The VM's own disks and seed go too, unless kept. A VM recorded before a spec could have any
+   * has none, so its deletion (replayed, too) takes the steps it always took.
+   */
   @Override
-  public VmRecord delete() {
-    return operation(VmOperation.DELETE, () -> {
+  public VmRecord delete(DeleteRequest request) {
+    boolean ownStorage = vm.record().spec().hasOwnStorage();
+    boolean keepDisks = ownStorage && DeleteRequest.orDefault(request).keepDisks();
+    return gate.run(VmOperation.DELETE, () -> {
       readiness.endBoot();
-      steps.removeFromHost();
-      vm.markDeleted("deleted");
+      steps.removeFromHost(ownStorage && !keepDisks);
+      vm.markDeleted(keepDisks ? "deleted; its own disks are kept on host " + vm.record().hostId() : "deleted");
     });
   }
 
-  /** Runs {@code body} in the operation frame once the transition is (still) legal; answers with the VM as it ended up. */
-  private VmRecord operation(VmOperation operation, Runnable body) {
-    try {
-      frame.run(operation.updateName(), () -> decideThenRun(operation, body), (failure, before) -> {
-        if ((FailureReasons.HOST_UNAVAILABLE.equals(failure.getType()) || FailureReasons.HOST_FULL.equals(failure.getType()))
-            && vm.state() != before) {
-          // The host did not take the work (or had no room for it): the VM is as it was before.
-          vm.change(record -> record.withState(before, record.stateReason(), now()));
-        }
-        throw failure;
-      });
-    } finally {
-      vm.publish();
-    }
-    return vm.record();
+  @Override
+  public VmRecord snapshot(SnapshotRequest request) {
+    return gate.run(VmOperation.SNAPSHOT, request, () -> snapshots.take(request));
   }
 
-  /** A queued operation may find the VM changed by the one before it: the transition is decided again. */
-  private void decideThenRun(VmOperation operation, Runnable body) {
-    VmState state = vm.state();
-    Transitions.Decision decision = Transitions.decide(operation, state);
-    if (state == VmState.DELETED && operation != VmOperation.DELETE) {
-      throw frame.refuse("VM was deleted", VmFailures.deleted(vm.name()));
-    }
-    if (decision == Transitions.Decision.ILLEGAL) {
-      throw frame.refuse("VM was " + state, VmFailures.illegal(operation, state, vm.name()));
-    }
-    if (decision == Transitions.Decision.NOTHING_TO_DO) {
-      frame.nothingToDo("VM was already " + state);
-      return;
-    }
-    log.info("VM {}: {} (state {})", vm.name(), operation.updateName(), state);
-    body.run();
+  @Override
+  public VmRecord restoreSnapshot(SnapshotRequest request) {
+    return gate.run(VmOperation.RESTORE_SNAPSHOT, request, () -> snapshots.restore(request));
   }
 
-  // --- validators: an illegal transition is refused before anything is written -----------------
+  @Override
+  public VmRecord deleteSnapshot(SnapshotRequest request) {
+    return gate.run(VmOperation.DELETE_SNAPSHOT, request, () -> snapshots.delete(request));
+  }
+
+  // --- validators: what cannot run is refused before anything is written ---------------------
 
   @Override
   public void validateStart() {
-    validate(VmOperation.START);
+    gate.validate(VmOperation.START);
   }
 
   @Override
   public void validateStop(StopRequest request) {
-    validate(VmOperation.STOP);
+    gate.validate(VmOperation.STOP);
   }
 
   @Override
   public void validatePause() {
-    validate(VmOperation.PAUSE);
+    gate.validate(VmOperation.PAUSE);
   }
 
   @Override
   public void validateResume() {
-    validate(VmOperation.RESUME);
+    gate.validate(VmOperation.RESUME);
   }
 
   @Override
   public void validateReboot() {
-    validate(VmOperation.REBOOT);
+    gate.validate(VmOperation.REBOOT);
   }
 
   @Override
-  public void validateDelete() {
-    validate(VmOperation.DELETE);
+  public void validateDelete(DeleteRequest request) {
+    gate.validate(VmOperation.DELETE);
   }
 
-  private void validate(VmOperation operation) {
-    if (vm.state() == VmState.DELETED) {
-      throw VmFailures.deleted(vm.name());
-    }
-    if (!Transitions.acceptable(operation, vm.state())) {
-      throw VmFailures.illegal(operation, vm.state(), vm.name());
-    }
+  @Override
+  public void validateSnapshot(SnapshotRequest request) {
+    gate.validate(VmOperation.SNAPSHOT, request);
+  }
+
+  @Override
+  public void validateRestoreSnapshot(SnapshotRequest request) {
+    gate.validate(VmOperation.RESTORE_SNAPSHOT, request);
+  }
+
+  @Override
+  public void validateDeleteSnapshot(SnapshotRequest request) {
+    gate.validate(VmOperation.DELETE_SNAPSHOT, request);
   }
 
   // --- the guest's readiness -----------------------------------------------------------------

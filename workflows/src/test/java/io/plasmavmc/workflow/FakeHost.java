@@ -1,6 +1,7 @@
 package io.plasmavmc.workflow;
 
 import io.plasmavmc.contract.FailureReasons;
+import io.plasmavmc.contract.Snapshot;
 import io.plasmavmc.contract.VmState;
 import io.plasmavmc.contract.host.ConsoleTail;
 import io.plasmavmc.contract.host.GuestExecResult;
@@ -9,13 +10,16 @@ import io.plasmavmc.contract.host.ProbeResult;
 import io.plasmavmc.contract.host.VmHandle;
 import io.plasmavmc.contract.host.VmStatus;
 import io.plasmavmc.contract.spec.Accelerator;
+import io.plasmavmc.contract.spec.DiskSpec;
 import io.plasmavmc.contract.spec.GuestCommand;
 import io.plasmavmc.contract.spec.VmSpec;
 import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -311,5 +315,86 @@ final class FakeHost implements HostActivities {
       throw ApplicationFailure.newNonRetryableFailure("VM " + vmId + " has no running QEMU", FailureReasons.VM_NOT_RUNNING);
     }
     return new GuestExecResult(GuestExecResult.Outcome.EXITED, execExitCode, "", "");
+  }
+
+  final AtomicInteger diskRemovals = new AtomicInteger();
+
+  @Override
+  public void removeDisks(String vmId) {
+    if (alive(vmId)) {
+      throw ApplicationFailure.newNonRetryableFailure("VM " + vmId + " still runs", FailureReasons.VM_STILL_RUNNING);
+    }
+    diskRemovals.incrementAndGet();
+    snapshots.remove(vmId);
+  }
+
+  /** A snapshot as the fake's disks hold it: what the host reports of it, and the run state QEMU had then. */
+  private record Held(Snapshot snapshot, String runState) {}
+
+  /** Each VM's snapshots by name, oldest first, as its qcow2 disks would hold them. */
+  private final Map<String, Map<String, Held>> snapshots = new ConcurrentHashMap<>();
+  /** The job id of every attempt of a snapshot activity, in order. */
+  final List<String> snapshotJobs = new CopyOnWriteArrayList<>();
+  /** The next snapshot activity attempts that fail as a worker that died mid-job does (retried). */
+  final AtomicInteger snapshotAttemptsLost = new AtomicInteger();
+
+  private Map<String, Held> held(String vmId) {
+    return snapshots.computeIfAbsent(vmId, id -> new LinkedHashMap<>());
+  }
+
+  /** A snapshot the VM's disks hold without its workflow having taken it (disks kept from before). */
+  void holdSnapshot(String vmId, String name) {
+    held(vmId).put(name, new Held(new Snapshot(name, Instant.now(), false, 0), null));
+  }
+
+  /** Every attempt notes its job; a lost one fails after that, as its worker would have died with the job started. */
+  private void job(String jobId) {
+    snapshotJobs.add(jobId);
+    if (snapshotAttemptsLost.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      throw ApplicationFailure.newFailure("the worker died during job " + jobId + " (fake)", "WorkerLost");
+    }
+  }
+
+  @Override
+  public synchronized Snapshot takeSnapshot(String vmId, VmSpec spec, String name, String jobId) {
+    job(jobId);
+    if (spec.disks().stream().noneMatch(DiskSpec::owned)) {
+      throw ApplicationFailure.newNonRetryableFailure("no qcow2 disk of its own", FailureReasons.SNAPSHOT_UNSUPPORTED);
+    }
+    if (held(vmId).containsKey(name)) {
+      throw ApplicationFailure.newNonRetryableFailure("VM " + vmId + " has a snapshot " + name, FailureReasons.SNAPSHOT_EXISTS);
+    }
+    String state = runState.get(vmId);
+    boolean withMemory = "running".equals(state) || "paused".equals(state);
+    Snapshot taken = new Snapshot(name, Instant.now(), withMemory, withMemory ? spec.memoryMib() * 1024L * 1024 / 4 : 0);
+    held(vmId).put(name, new Held(taken, state));
+    return taken;
+  }
+
+  @Override
+  public synchronized VmStatus restoreSnapshot(String vmId, VmSpec spec, String name, String jobId) {
+    job(jobId);
+    Held held = held(vmId).get(name);
+    if (held == null) {
+      throw ApplicationFailure.newNonRetryableFailure("VM " + vmId + " has no snapshot " + name, FailureReasons.SNAPSHOT_NOT_FOUND);
+    }
+    if (alive(vmId)) {
+      if (!held.snapshot().withMemory()) {
+        throw ApplicationFailure.newNonRetryableFailure("a disk-only snapshot while QEMU runs", FailureReasons.SNAPSHOT_UNSUPPORTED);
+      }
+      runState.put(vmId, held.runState());
+    }
+    return queryStatus(vmId);
+  }
+
+  @Override
+  public synchronized void deleteSnapshot(String vmId, VmSpec spec, String name, String jobId) {
+    job(jobId);
+    held(vmId).remove(name);
+  }
+
+  @Override
+  public synchronized List<Snapshot> listSnapshots(String vmId, VmSpec spec) {
+    return held(vmId).values().stream().map(Held::snapshot).toList();
   }
 }

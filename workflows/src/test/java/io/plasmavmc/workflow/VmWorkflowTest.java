@@ -6,9 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.plasmavmc.contract.DeleteRequest;
 import io.plasmavmc.contract.FailureReasons;
 import io.plasmavmc.contract.GuestReadiness;
 import io.plasmavmc.contract.OperationRecord;
+import io.plasmavmc.contract.Snapshot;
+import io.plasmavmc.contract.SnapshotRequest;
 import io.plasmavmc.contract.StateChange;
 import io.plasmavmc.contract.StopRequest;
 import io.plasmavmc.contract.TaskQueues;
@@ -21,11 +24,14 @@ import io.plasmavmc.contract.VmWorkflowInput;
 import io.plasmavmc.contract.host.HostEvent;
 import io.plasmavmc.contract.host.VmStatus;
 import io.plasmavmc.contract.spec.Accelerator;
+import io.plasmavmc.contract.spec.DiskFormat;
+import io.plasmavmc.contract.spec.DiskSpec;
 import io.plasmavmc.contract.spec.ReadinessProbe;
 import io.plasmavmc.contract.spec.VmSpec;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.api.sdk.v1.WorkflowMetadata;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
@@ -46,6 +52,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 
 /** VmWorkflow in Temporal's test environment (time skipping) against an in-memory host. */
 class VmWorkflowTest {
@@ -147,11 +154,12 @@ class VmWorkflowTest {
     assertEquals(VmState.STOPPED, forced.state());
     assertEquals(1, host.kills.get());
 
-    VmRecord deleted = vm.delete();
+    VmRecord deleted = vm.delete(DeleteRequest.ALL);
     assertEquals(VmState.DELETED, deleted.state());
     VmRecord result = WorkflowStub.fromTyped(vm).getResult(5, TimeUnit.SECONDS, VmRecord.class);
     assertEquals(VmState.DELETED, result.state());
     assertEquals(1, host.cleanups.get());
+    assertEquals(0, host.diskRemovals.get(), "a VM whose disks are files it was given has none of its own to remove");
     assertFalse(host.alive("web"));
     assertEquals(List.of("create", "stop", "start", "pause", "resume", "reboot", "stop", "delete"),
         result.recentOperations().stream().map(OperationRecord::name).toList());
@@ -196,7 +204,7 @@ class VmWorkflowTest {
     assertEquals(null, stopped.readiness(), "a stopped VM has no guest to be ready");
     WorkflowUpdateException e = assertThrows(WorkflowUpdateException.class, vm::awaitReady);
     assertEquals(FailureReasons.ILLEGAL_TRANSITION, ((ApplicationFailure) e.getCause()).getType());
-    vm.delete();
+    vm.delete(DeleteRequest.ALL);
     record("probed", "vm-readiness");
   }
 
@@ -219,7 +227,7 @@ class VmWorkflowTest {
     host.readyGuests.add("booting");
     VmRecord ready = vm.awaitReady();
     assertEquals(GuestReadiness.Status.READY, ready.readiness().status());
-    vm.delete();
+    vm.delete(DeleteRequest.ALL);
     record("booting", "vm-readiness-renewed");
   }
 
@@ -263,7 +271,7 @@ class VmWorkflowTest {
     assertEquals(1, host.agentShutdowns.get());
     assertEquals(0, host.powerdowns.get(), "the agent did it: no power button");
     assertEquals("the guest powered off (asked by its guest agent)", stopped.stateReason());
-    vm.delete();
+    vm.delete(DeleteRequest.ALL);
     record("agent", "vm-agent");
   }
 
@@ -333,7 +341,7 @@ class VmWorkflowTest {
     assertEquals(before, historyWithoutTasks("idle"), "a rejected update leaves no trace in history");
     assertEquals(VmState.CREATED, vm.describe().state());
     assertEquals("prelaunch", vm.describe().qemuRunState());
-    vm.delete(); // its QEMU ends, and the monitor with it
+    vm.delete(DeleteRequest.ALL); // its QEMU ends, and the monitor with it
   }
 
   @Test
@@ -510,5 +518,233 @@ class VmWorkflowTest {
     assertEquals(0, host.spawns.get());
     assertEquals(VmState.RUNNING, vm.start().state());
     record("kept", "vm-continued");
+  }
+
+  // --- disks of the VM's own and snapshots ----------------------------------------------------
+
+  /** A VM whose disk is an overlay of image "base" in its own VM directory. */
+  private static VmSpec imaged(String name) {
+    return spec(name).withDisks(List.of(DiskSpec.fromImage("base", 0)));
+  }
+
+  private static SnapshotRequest named(String snapshot) {
+    return SnapshotRequest.named(snapshot);
+  }
+
+  /** The failure an update was refused with: its type and message. */
+  private static ApplicationFailure refused(Executable update) {
+    WorkflowUpdateException e = assertThrows(WorkflowUpdateException.class, update);
+    return assertInstanceOf(ApplicationFailure.class, e.getCause());
+  }
+
+  private static List<String> names(VmRecord vm) {
+    return vm.snapshots().stream().map(Snapshot::name).toList();
+  }
+
+  private static OperationRecord lastOperation(VmRecord vm) {
+    return vm.recentOperations().get(vm.recentOperations().size() - 1);
+  }
+
+  @Test
+  void aRunningVmIsSnapshottedWithItsMemoryAndReturnedToIt() throws Exception {
+    VmWorkflow vm = create("snap", true, HOST, imaged("snap").withReadiness(new ReadinessProbe("NEVER-PRINTED", 300)));
+    vm.awaitCreated(null);
+    VmRecord taken = vm.snapshot(named("booted"));
+    assertEquals(VmState.RUNNING, taken.state(), "the guest runs on");
+    Snapshot booted = taken.snapshots().get(0);
+    assertTrue(booted.withMemory(), "taken while QEMU ran: RAM and disks");
+    assertTrue(booted.vmStateBytes() > 0);
+    assertEquals("snapshot", lastOperation(taken).name());
+    assertTrue(lastOperation(taken).outcome().startsWith("ok: booted: RAM ("), lastOperation(taken).outcome());
+    assertEquals(List.of("booted"), WorkflowStub.fromTyped(vm).describe().getMemo("snapshots", List.class), "the memo lists them");
+    String details = WorkflowStub.fromTyped(vm).query("__temporal_workflow_metadata", WorkflowMetadata.class).getCurrentDetails();
+    assertTrue(details.contains("snapshots, oldest first:\n- booted: RAM ("), details);
+    assertEquals(GuestReadiness.Status.WAITING, taken.readiness().status(), "the boot's wait goes on");
+
+    assertEquals(VmState.PAUSED, vm.pause().state());
+    VmRecord restored = vm.restoreSnapshot(named("booted"));
+    assertEquals(VmState.RUNNING, restored.state(), "as it was when taken");
+    assertEquals(taken.pid(), restored.pid(), "the same QEMU loaded it");
+    assertTrue(restored.stateReason().startsWith("returned to snapshot booted"), restored.stateReason());
+    assertEquals(null, restored.readiness(), "the restored guest is whatever it was: the boot's wait is over");
+    assertEquals(List.of("booted"), names(restored), "a restored snapshot stays");
+    assertEquals(List.of("create", "snapshot", "pause", "restoreSnapshot"), restored.recentOperations().stream().map(OperationRecord::name).toList());
+  }
+
+  @Test
+  void aStoppedVmIsSnapshottedDiskOnlyAndItsDisksReturnedWhileItStaysStopped() {
+    VmWorkflow vm = create("cold", false, HOST, imaged("cold"));
+    assertEquals(VmState.CREATED, vm.awaitCreated(null).state());
+    assertFalse(vm.snapshot(named("fresh")).snapshots().get(0).withMemory(), "QEMU has not started the guest: disks only");
+    assertEquals(VmState.STOPPED, vm.stop(StopRequest.forced()).state());
+    VmRecord taken = vm.snapshot(named("cold"));
+    assertEquals(VmState.STOPPED, taken.state());
+    assertEquals(List.of("fresh", "cold"), names(taken), "oldest first");
+    assertFalse(taken.snapshots().get(1).withMemory());
+
+    VmRecord restored = vm.restoreSnapshot(named("fresh"));
+    assertEquals(VmState.STOPPED, restored.state());
+    assertEquals("the disks were returned to snapshot fresh; a start boots them", restored.stateReason());
+    assertEquals(VmState.RUNNING, vm.start().state(), "a start boots the returned disks");
+  }
+
+  @Test
+  void snapshotUpdatesTheVmCannotRunAreRefusedBeforeAnythingIsWritten() {
+    host.monitorWatchLimit = Duration.ofSeconds(60); // see illegalTransitionsAreRejectedBeforeAnythingIsWritten
+    VmWorkflow vm = create("picky", false, HOST, imaged("picky"));
+    vm.awaitCreated(null);
+    vm.stop(StopRequest.forced());
+    vm.snapshot(named("disks"));
+    assertEquals(VmState.RUNNING, vm.start().state());
+    List<String> before = historyWithoutTasks("picky");
+
+    ApplicationFailure diskOnly = refused(() -> vm.restoreSnapshot(named("disks")));
+    assertEquals(FailureReasons.SNAPSHOT_UNSUPPORTED, diskOnly.getType());
+    assertTrue(diskOnly.getOriginalMessage().contains("stop the VM"), diskOnly.getOriginalMessage());
+    assertEquals(FailureReasons.SNAPSHOT_EXISTS, refused(() -> vm.snapshot(named("disks"))).getType());
+    ApplicationFailure badName = refused(() -> vm.snapshot(named("../etc")));
+    assertEquals(FailureReasons.INVALID_SPEC, badName.getType());
+    assertTrue(badName.getOriginalMessage().startsWith("snapshot: "), badName.getOriginalMessage());
+    assertEquals(FailureReasons.INVALID_SPEC, refused(() -> vm.snapshot(null)).getType());
+    assertEquals(FailureReasons.SNAPSHOT_NOT_FOUND, refused(() -> vm.restoreSnapshot(named("nope"))).getType());
+    assertEquals(FailureReasons.SNAPSHOT_NOT_FOUND, refused(() -> vm.deleteSnapshot(named("nope"))).getType());
+
+    assertEquals(before, historyWithoutTasks("picky"), "a refused update leaves no trace in history");
+    assertEquals(VmState.RUNNING, vm.describe().state());
+    assertEquals(1, host.snapshotJobs.size(), "the host saw only the one snapshot taken");
+    vm.delete(DeleteRequest.ALL);
+  }
+
+  @Test
+  void aVmWithoutDisksOfItsOwnHasNothingToSnapshot() {
+    VmWorkflow vm = create("pathed", true, HOST, spec("pathed").withDisks(List.of(new DiskSpec("/images/d.qcow2", DiskFormat.QCOW2, false))));
+    vm.awaitCreated(null);
+    ApplicationFailure failure = refused(() -> vm.snapshot(named("s")));
+    assertEquals(FailureReasons.SNAPSHOT_UNSUPPORTED, failure.getType());
+    assertTrue(failure.getOriginalMessage().contains("no disk of its own"), failure.getOriginalMessage());
+    VmWorkflow raw = create("raw", true, HOST, imaged("raw").withDisks(List.of(DiskSpec.fromImage("base", 0),
+        new DiskSpec("/images/scratch.img", DiskFormat.RAW, false))));
+    raw.awaitCreated(null);
+    ApplicationFailure writesRaw = refused(() -> raw.snapshot(named("s")));
+    assertEquals(FailureReasons.SNAPSHOT_UNSUPPORTED, writesRaw.getType());
+    assertTrue(writesRaw.getOriginalMessage().contains("spec.disks[1], a raw file"), writesRaw.getOriginalMessage());
+    assertEquals(0, host.snapshotJobs.size());
+  }
+
+  @Test
+  void aVmHoldsAtMostItsBoundOfSnapshots() {
+    VmWorkflow vm = create("hoarder", false, HOST, imaged("hoarder"));
+    vm.awaitCreated(null);
+    for (int i = 0; i < SnapshotRequest.MAX_SNAPSHOTS; i++) {
+      vm.snapshot(named("s" + i));
+    }
+    ApplicationFailure full = refused(() -> vm.snapshot(named("one-more")));
+    assertEquals(FailureReasons.SNAPSHOT_UNSUPPORTED, full.getType());
+    assertTrue(full.getOriginalMessage().contains("(" + SnapshotRequest.MAX_SNAPSHOTS + "): delete one first"), full.getOriginalMessage());
+    vm.deleteSnapshot(named("s0"));
+    assertEquals(SnapshotRequest.MAX_SNAPSHOTS, vm.snapshot(named("one-more")).snapshots().size());
+  }
+
+  @Test
+  void aDeletedSnapshotLeavesTheVmAndItsHost() {
+    VmWorkflow vm = create("pruned", true, HOST, imaged("pruned"));
+    vm.awaitCreated(null);
+    vm.snapshot(named("a"));
+    vm.snapshot(named("b"));
+    VmRecord after = vm.deleteSnapshot(named("a"));
+    assertEquals(List.of("b"), names(after));
+    assertEquals(List.of("b"), host.listSnapshots("pruned", imaged("pruned")).stream().map(Snapshot::name).toList());
+    assertEquals(VmState.RUNNING, after.state());
+    assertEquals(FailureReasons.SNAPSHOT_NOT_FOUND, refused(() -> vm.restoreSnapshot(named("a"))).getType());
+  }
+
+  @Test
+  void aSnapshotJobRetriedAfterItsWorkerDiedKeepsItsId() {
+    VmWorkflow vm = create("retried", true, HOST, imaged("retried"));
+    vm.awaitCreated(null);
+    host.snapshotAttemptsLost.set(1);
+    assertEquals(List.of("kept"), names(vm.snapshot(named("kept"))));
+    host.snapshotAttemptsLost.set(1);
+    assertEquals(VmState.RUNNING, vm.restoreSnapshot(named("kept")).state());
+    List<String> jobs = host.snapshotJobs;
+    assertEquals(4, jobs.size(), "two attempts each: " + jobs);
+    assertEquals(jobs.get(0), jobs.get(1), "the retry asks for the job its first attempt started");
+    assertEquals(jobs.get(2), jobs.get(3));
+    assertTrue(jobs.get(0).startsWith("snapshot-") && jobs.get(2).startsWith("restoreSnapshot-"), jobs.toString());
+    assertFalse(jobs.get(0).equals(jobs.get(2)), "every operation has a job of its own");
+  }
+
+  @Test
+  void aSnapshotTheHostHadFromBeforeIsListedOnceTheHostSaysSo() {
+    VmWorkflow vm = create("kept-disks", true, HOST, imaged("kept-disks"));
+    vm.awaitCreated(null);
+    host.holdSnapshot("kept-disks", "old");
+    ApplicationFailure failure = refused(() -> vm.snapshot(named("old")));
+    assertEquals(FailureReasons.SNAPSHOT_EXISTS, failure.getType(), "the host's reason passes through");
+    VmRecord after = vm.describe();
+    assertEquals(List.of("old"), names(after), "the host's list replaced the record's");
+    assertTrue(lastOperation(after).outcome().startsWith("failed: "), lastOperation(after).outcome());
+  }
+
+  @Test
+  void snapshotOperationsAreIllegalWhileAnotherOperationMovesTheVm() throws Exception {
+    host.stubborn = true;
+    VmWorkflow vm = create("moving", true, HOST, imaged("moving"));
+    vm.awaitCreated(null);
+    vm.snapshot(named("a"));
+    WorkflowUpdateHandle<VmRecord> stop = WorkflowStub.fromTyped(vm)
+        .startUpdate("stop", WorkflowUpdateStage.ACCEPTED, VmRecord.class, StopRequest.graceful(60));
+    assertEquals(VmState.STOPPING, vm.describe().state());
+    for (Executable update : List.<Executable>of(() -> vm.snapshot(named("b")), () -> vm.restoreSnapshot(named("a")),
+        () -> vm.deleteSnapshot(named("a")))) {
+      ApplicationFailure failure = refused(update);
+      assertEquals(FailureReasons.ILLEGAL_TRANSITION, failure.getType());
+      assertTrue(failure.getOriginalMessage().contains("is STOPPING: cannot "), failure.getOriginalMessage());
+      assertEquals("CREATED,RUNNING,PAUSED,STOPPED,CRASHED", failure.getDetails().get(2, String.class), "the states that allow it");
+    }
+    env.sleep(Duration.ofSeconds(61));
+    assertEquals(VmState.STOPPED, stop.getResult(10, TimeUnit.SECONDS).state());
+    assertEquals(List.of("a"), names(vm.describe()));
+  }
+
+  @Test
+  void aVmWithDisksOfItsOwnTakesThemAlongWhenDeletedUnlessTheyAreKept() throws Exception {
+    VmWorkflow gone = create("gone", true, HOST, imaged("gone"));
+    gone.awaitCreated(null);
+    assertEquals(VmState.DELETED, gone.delete(DeleteRequest.ALL).state());
+    assertEquals(1, host.diskRemovals.get());
+    assertEquals(1, host.cleanups.get());
+
+    VmWorkflow kept = create("kept", true, HOST, imaged("kept"));
+    kept.awaitCreated(null);
+    VmRecord deleted = kept.delete(new DeleteRequest(true));
+    assertEquals(VmState.DELETED, deleted.state());
+    assertTrue(deleted.stateReason().contains("its own disks are kept"), deleted.stateReason());
+    assertEquals(1, host.diskRemovals.get(), "kept");
+    assertEquals(2, host.cleanups.get(), "the runtime directory goes all the same");
+
+    VmWorkflow old = create("recorded", true, HOST, imaged("recorded"));
+    old.awaitCreated(null);
+    WorkflowStub.fromTyped(old).update("delete", VmRecord.class, (Object) null); // as histories recorded before the request had one
+    assertEquals(2, host.diskRemovals.get(), "no request: everything goes");
+  }
+
+  @Test
+  void aLifecycleWithSnapshots() throws Exception {
+    VmWorkflow vm = create("snapshots", true, HOST, imaged("snapshots"));
+    vm.awaitCreated(null);
+    host.snapshotAttemptsLost.set(1);
+    vm.snapshot(named("booted"));
+    vm.pause();
+    assertEquals(VmState.RUNNING, vm.restoreSnapshot(named("booted")).state());
+    vm.stop(StopRequest.forced());
+    vm.snapshot(named("cold"));
+    assertEquals(VmState.STOPPED, vm.restoreSnapshot(named("cold")).state());
+    vm.start();
+    vm.deleteSnapshot(named("cold"));
+    assertEquals(List.of("booted"), names(vm.describe()));
+    vm.delete(DeleteRequest.ALL);
+    assertEquals(1, host.diskRemovals.get());
+    record("snapshots", "vm-snapshots");
   }
 }
