@@ -317,14 +317,15 @@ final class FakeHost implements HostActivities {
     return new GuestExecResult(GuestExecResult.Outcome.EXITED, execExitCode, "", "");
   }
 
-  final AtomicInteger diskRemovals = new AtomicInteger();
+  /** The VMs whose own disks were removed, in order. */
+  final List<String> disksRemoved = new CopyOnWriteArrayList<>();
 
   @Override
   public void removeDisks(String vmId) {
     if (alive(vmId)) {
       throw ApplicationFailure.newNonRetryableFailure("VM " + vmId + " still runs", FailureReasons.VM_STILL_RUNNING);
     }
-    diskRemovals.incrementAndGet();
+    disksRemoved.add(vmId);
     snapshots.remove(vmId);
   }
 

@@ -12,6 +12,7 @@ import io.plasmavmc.contract.VmSearchAttributes;
 import io.plasmavmc.contract.VmState;
 import io.plasmavmc.contract.VmWorkflow;
 import io.plasmavmc.contract.spec.Accelerator;
+import io.plasmavmc.contract.spec.DiskSpec;
 import io.plasmavmc.contract.spec.GuestCommand;
 import io.plasmavmc.contract.spec.ReadinessProbe;
 import io.plasmavmc.contract.spec.VmSpec;
@@ -74,7 +75,12 @@ class LifecycleTestWorkflowTest {
 
   private static LifecycleTestPlan plan(String runId, int iterations, int concurrency, List<String> expectations,
       List<GuestCommand> commands, int infraRetries) {
-    VmSpec spec = VmSpec.of("template").withAccelerator(Accelerator.TCG).withReadiness(new ReadinessProbe("READY", 120));
+    return plan(runId, List.of(), iterations, concurrency, expectations, commands, infraRetries);
+  }
+
+  private static LifecycleTestPlan plan(String runId, List<DiskSpec> disks, int iterations, int concurrency, List<String> expectations,
+      List<GuestCommand> commands, int infraRetries) {
+    VmSpec spec = VmSpec.of("template").withAccelerator(Accelerator.TCG).withReadiness(new ReadinessProbe("READY", 120)).withDisks(disks);
     return new LifecycleTestPlan(runId, spec, HOST, iterations, concurrency, expectations, commands, false, 2, infraRetries,
         Duration.ofSeconds(5));
   }
@@ -126,6 +132,18 @@ class LifecycleTestWorkflowTest {
     // Queried after its end, the run says the same.
     assertEquals(report.passed(), query("three").passed());
     record("three", "lifecycle-test-passed");
+  }
+
+  /**
+   * Every attempt creates a VM of its own from the plan's spec, so a disk made from an image is an
+   * overlay of its own (the image under test is never written), and it goes with the attempt's VM.
+   */
+  @Test
+  void everyAttemptBootsDisksOfItsOwnAndTakesThemAlong() {
+    LifecycleTestReport report = run(plan("imaged", List.of(DiskSpec.fromImage("debian-12", 4)), 3, 2, List.of(), List.of(), 2));
+    assertEquals(LifecycleTestReport.State.PASSED, report.state(), report.reason());
+    assertEquals(List.of("imaged-1-1", "imaged-2-1", "imaged-3-1"), host.disksRemoved.stream().sorted().toList());
+    assertNothingLeft(report);
   }
 
   @Test

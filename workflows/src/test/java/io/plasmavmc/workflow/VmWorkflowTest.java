@@ -159,7 +159,7 @@ class VmWorkflowTest {
     VmRecord result = WorkflowStub.fromTyped(vm).getResult(5, TimeUnit.SECONDS, VmRecord.class);
     assertEquals(VmState.DELETED, result.state());
     assertEquals(1, host.cleanups.get());
-    assertEquals(0, host.diskRemovals.get(), "a VM whose disks are files it was given has none of its own to remove");
+    assertEquals(0, host.disksRemoved.size(), "a VM whose disks are files it was given has none of its own to remove");
     assertFalse(host.alive("web"));
     assertEquals(List.of("create", "stop", "start", "pause", "resume", "reboot", "stop", "delete"),
         result.recentOperations().stream().map(OperationRecord::name).toList());
@@ -712,7 +712,7 @@ class VmWorkflowTest {
     VmWorkflow gone = create("gone", true, HOST, imaged("gone"));
     gone.awaitCreated(null);
     assertEquals(VmState.DELETED, gone.delete(DeleteRequest.ALL).state());
-    assertEquals(1, host.diskRemovals.get());
+    assertEquals(1, host.disksRemoved.size());
     assertEquals(1, host.cleanups.get());
 
     VmWorkflow kept = create("kept", true, HOST, imaged("kept"));
@@ -720,13 +720,13 @@ class VmWorkflowTest {
     VmRecord deleted = kept.delete(new DeleteRequest(true));
     assertEquals(VmState.DELETED, deleted.state());
     assertTrue(deleted.stateReason().contains("its own disks are kept"), deleted.stateReason());
-    assertEquals(1, host.diskRemovals.get(), "kept");
+    assertEquals(1, host.disksRemoved.size(), "kept");
     assertEquals(2, host.cleanups.get(), "the runtime directory goes all the same");
 
     VmWorkflow old = create("recorded", true, HOST, imaged("recorded"));
     old.awaitCreated(null);
     WorkflowStub.fromTyped(old).update("delete", VmRecord.class, (Object) null); // as histories recorded before the request had one
-    assertEquals(2, host.diskRemovals.get(), "no request: everything goes");
+    assertEquals(2, host.disksRemoved.size(), "no request: everything goes");
   }
 
   @Test
@@ -744,7 +744,7 @@ class VmWorkflowTest {
     vm.deleteSnapshot(named("cold"));
     assertEquals(List.of("booted"), names(vm.describe()));
     vm.delete(DeleteRequest.ALL);
-    assertEquals(1, host.diskRemovals.get());
+    assertEquals(1, host.disksRemoved.size());
     record("snapshots", "vm-snapshots");
   }
 }
