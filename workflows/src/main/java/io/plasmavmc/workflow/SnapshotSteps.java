@@ -38,7 +38,7 @@ final class SnapshotSteps {
   /** With the guest's RAM while QEMU runs (the guest runs on as it was), the disks alone otherwise: the host decides by what runs. */
   void take(SnapshotRequest request) {
     SnapshotRequest job = withJob(VmOperation.SNAPSHOT, request);
-    String what = vm.record().pid() != 0 ? " of RAM and disks (snapshot-save)" : " of the disks";
+    String what = vm.record().pid() != 0 ? " while QEMU runs (snapshot-save)" : " of the disks of a VM whose QEMU does not run";
     Snapshot taken = onHost("take snapshot " + job.name() + what, h -> h.takeSnapshot(host.vmId(), vm.record().spec(), job.name(), job.jobId()));
     vm.change(record -> record.withSnapshots(Stream.concat(others(record.snapshots(), job.name()), Stream.of(taken)).toList()));
     frame.succeededAs("ok: " + VmPublisher.shown(taken));
