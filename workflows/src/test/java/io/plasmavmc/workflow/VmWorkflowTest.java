@@ -20,6 +20,7 @@ import io.plasmavmc.contract.VmSearchAttributes;
 import io.plasmavmc.contract.VmState;
 import io.plasmavmc.contract.VmWatch;
 import io.plasmavmc.contract.VmWorkflow;
+import io.plasmavmc.contract.VmWorkflowClient;
 import io.plasmavmc.contract.VmWorkflowInput;
 import io.plasmavmc.contract.host.HostEvent;
 import io.plasmavmc.contract.host.VmStatus;
@@ -32,6 +33,7 @@ import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.api.sdk.v1.WorkflowMetadata;
+import io.temporal.client.UpdateOptions;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
@@ -371,12 +373,23 @@ class VmWorkflowTest {
     assertEquals(1, host.spawns.get());
   }
 
+  /**
+   * Creation as the gateway sends it, the workflow's start and the creating update in one call
+   * (update-with-start); answers with how the update failed. A creation the host refuses ends the
+   * workflow at once: an update sent after the start could find it closed already.
+   */
+  private ApplicationFailure refusedCreation(String name, VmSpec spec) {
+    WorkflowUpdateHandle<VmRecord> created = new VmWorkflowClient(client, Duration.ofSeconds(5)).create(name, spec, "req-" + name, true, HOST,
+        UpdateOptions.<VmRecord>newBuilder().setWaitForStage(WorkflowUpdateStage.ACCEPTED).build());
+    WorkflowUpdateException e = assertThrows(WorkflowUpdateException.class, created::getResult);
+    return assertInstanceOf(ApplicationFailure.class, e.getCause());
+  }
+
   @Test
   void aSpecTheHostRefusesEndsTheWorkflowAndFreesTheName() throws Exception {
     host.refusedPath = "/etc/shadow";
-    VmWorkflow vm = create("evil", true, HOST, spec("evil").withKernel("/etc/shadow", null, null));
-    WorkflowUpdateException e = assertThrows(WorkflowUpdateException.class, () -> vm.awaitCreated(null));
-    ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, e.getCause());
+    ApplicationFailure failure = refusedCreation("evil", spec("evil").withKernel("/etc/shadow", null, null));
+    VmWorkflow vm = client.newWorkflowStub(VmWorkflow.class, TaskQueues.workflowId("evil"));
     assertEquals(FailureReasons.INVALID_SPEC, failure.getType());
     assertTrue(failure.getOriginalMessage().contains("spec.kernel"));
     VmRecord result = WorkflowStub.fromTyped(vm).getResult(5, TimeUnit.SECONDS, VmRecord.class);
@@ -387,9 +400,8 @@ class VmWorkflowTest {
   @Test
   void aHostWithoutRoomRefusesTheVmAndTheNameStaysFree() throws Exception {
     host.full = true;
-    VmWorkflow vm = create("roomless", true);
-    WorkflowUpdateException e = assertThrows(WorkflowUpdateException.class, () -> vm.awaitCreated(null));
-    ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, e.getCause());
+    ApplicationFailure failure = refusedCreation("roomless", spec("roomless"));
+    VmWorkflow vm = client.newWorkflowStub(VmWorkflow.class, TaskQueues.workflowId("roomless"));
     assertEquals(FailureReasons.HOST_FULL, failure.getType());
     assertTrue(failure.getOriginalMessage().contains("max VMs"), failure.getOriginalMessage());
     assertEquals(VmState.DELETED, WorkflowStub.fromTyped(vm).getResult(5, TimeUnit.SECONDS, VmRecord.class).state());
