@@ -2,6 +2,7 @@ package io.plasmavmc.gateway;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.plasmavmc.contract.DeleteRequest;
 import io.plasmavmc.contract.StopRequest;
 import io.plasmavmc.contract.VmRecord;
 import io.plasmavmc.contract.VmState;
@@ -95,8 +96,8 @@ final class VmDirectory {
     }
   }
 
-  VmRecord delete(String name) {
-    return update(name, VmWorkflow::delete);
+  VmRecord delete(String name, DeleteRequest request) {
+    return update(name, vm -> vm.delete(request));
   }
 
   /** The VM as its workflow last observed it; NOT_FOUND for a VM that never existed or was deleted. */

@@ -26,6 +26,7 @@ import io.plasmavmc.api.v1.VmEvent;
 import io.plasmavmc.api.v1.VmServiceGrpc;
 import io.plasmavmc.api.v1.VmState;
 import io.plasmavmc.api.v1.WatchVmRequest;
+import io.plasmavmc.contract.DeleteRequest;
 import io.plasmavmc.contract.StopRequest;
 import io.plasmavmc.contract.VmRecord;
 import io.plasmavmc.contract.host.ConsoleTail;
@@ -184,8 +185,8 @@ final class VmService extends VmServiceGrpc.VmServiceImplBase {
   @Override
   public void deleteVm(DeleteVmRequest request, StreamObserver<DeleteVmResponse> response) {
     answer("DeleteVm", request.getName(), response, error -> true, () -> {
-      VmRecord deleted = directory.delete(Requests.name("name", request.getName()));
-      log.info("DeleteVm {}: deleted", request.getName());
+      VmRecord deleted = directory.delete(Requests.name("name", request.getName()), new DeleteRequest(request.getKeepDisks()));
+      log.info("DeleteVm {}: deleted{}", request.getName(), request.getKeepDisks() ? " (its disks kept)" : "");
       return DeleteVmResponse.newBuilder().setVm(VmMapping.toProto(deleted)).build();
     });
   }
