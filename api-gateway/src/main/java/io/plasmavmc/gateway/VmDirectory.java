@@ -3,9 +3,11 @@ package io.plasmavmc.gateway;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.plasmavmc.contract.DeleteRequest;
+import io.plasmavmc.contract.SnapshotRequest;
 import io.plasmavmc.contract.StopRequest;
 import io.plasmavmc.contract.VmRecord;
 import io.plasmavmc.contract.VmState;
+import io.plasmavmc.contract.VmOperation;
 import io.plasmavmc.contract.VmWatch;
 import io.plasmavmc.contract.VmWorkflow;
 import io.plasmavmc.contract.VmWorkflowClient;
@@ -100,6 +102,19 @@ final class VmDirectory {
     return update(name, vm -> vm.delete(request));
   }
 
+  /** Takes snapshot {@code snapshot} of the VM (the workflow gives the host's job its id). */
+  VmRecord snapshot(String name, String snapshot) {
+    return updateSnapshot(name, snapshot, VmOperation.SNAPSHOT, vm -> vm.snapshot(SnapshotRequest.named(snapshot)));
+  }
+
+  VmRecord restoreSnapshot(String name, String snapshot) {
+    return updateSnapshot(name, snapshot, VmOperation.RESTORE_SNAPSHOT, vm -> vm.restoreSnapshot(SnapshotRequest.named(snapshot)));
+  }
+
+  VmRecord deleteSnapshot(String name, String snapshot) {
+    return updateSnapshot(name, snapshot, VmOperation.DELETE_SNAPSHOT, vm -> vm.deleteSnapshot(SnapshotRequest.named(snapshot)));
+  }
+
   /** The VM as its workflow last observed it; NOT_FOUND for a VM that never existed or was deleted. */
   VmRecord describe(String name) {
     VmRecord record;
@@ -149,6 +164,15 @@ final class VmDirectory {
       return operation.apply(vm);
     } catch (RuntimeException e) {
       throw Failures.toStatus(name, e);
+    }
+  }
+
+  /** An operation on one of the VM's snapshots: its failures name the snapshot as well as the VM. */
+  private VmRecord updateSnapshot(String name, String snapshot, VmOperation operation, Function<VmWorkflow, VmRecord> call) {
+    try {
+      return call.apply(existing(name));
+    } catch (RuntimeException e) {
+      throw SnapshotFailures.toStatus(name, snapshot, operation, e);
     }
   }
 
