@@ -11,6 +11,7 @@ import io.plasmavmc.api.v1.ListLifecycleTestRunsResponse;
 import io.plasmavmc.api.v1.ReadinessProbe;
 import io.plasmavmc.api.v1.RunLifecycleTestRequest;
 import io.plasmavmc.api.v1.VmSpec;
+import java.io.IOException;
 import java.time.Duration;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
@@ -67,7 +68,7 @@ final class LifecycleTestCommands {
     }
 
     @Override
-    ExitCode run(Gateway gateway) throws InterruptedException {
+    ExitCode run(Gateway gateway) throws InterruptedException, IOException {
       LifecycleTestServiceBlockingStub tests = gateway.tests();
       LifecycleTestRun started = tests.runLifecycleTest(request().build());
       if (!watch.<Boolean>getValue()) {
@@ -85,7 +86,7 @@ final class LifecycleTestCommands {
       return run.getState() == LifecycleTestRunState.LIFECYCLE_TEST_RUN_STATE_PASSED ? ExitCode.OK : ExitCode.FAILED;
     }
 
-    private RunLifecycleTestRequest.Builder request() {
+    private RunLifecycleTestRequest.Builder request() throws IOException {
       VmSpec.Builder spec = vm.spec();
       String testGuest = vm.testGuest();
       if (!spec.hasReadiness() && testGuest != null) {
