@@ -142,7 +142,7 @@ class VmctlTest extends FakeGatewayTest {
     assertTrue(script.contains("complete -F _complete_vmctl"), "a bash completion function for vmctl");
     for (String word : List.of("console-log", "test-report", "--ready-pattern", "--wait-ready", "\"graceful\" \"stubborn\" \"agent\"",
         "host_unreachable", "image", "import-status", "snapshot", "restore", "--image", "--disk-size", "--cloud-init-user-data",
-        "--keep-disks", "--convert")) {
+        "--keep-disks", "--junit", "--convert")) {
       assertTrue(script.contains(word), word);
     }
   }
