@@ -3,6 +3,7 @@ package io.plasmavmc.e2e;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.plasmavmc.api.v1.ImageServiceGrpc;
 import io.plasmavmc.api.v1.VmServiceGrpc;
 import io.plasmavmc.cli.BearerToken;
 import io.plasmavmc.host.testing.QemuProcessTable;
@@ -35,7 +36,14 @@ final class PlasmaVmcHarness implements AutoCloseable {
   final LocalStack stack;
   final ManagedChannel channel;
   final VmServiceGrpc.VmServiceBlockingStub vms;
+  final ImageServiceGrpc.ImageServiceBlockingStub images;
   final int temporalPort;
+  /** The host's image store: the base images ImageService lists, imports into and deletes. */
+  final Path imageStoreDir;
+  /** Where ImportImage's source is read from (a file name relative to it). */
+  final Path importDir;
+  /** The VMs' own disks and cloud-init seeds: {@code <vmsDir>/<vmId>/}, as /var/lib/plasmavmc/vms is in production. */
+  final Path vmsDir;
 
   PlasmaVmcHarness(Duration hostTaskTimeout) throws IOException {
     this(hostTaskTimeout, false);
@@ -50,7 +58,15 @@ final class PlasmaVmcHarness implements AutoCloseable {
     runtimeDir = Files.createTempDirectory("plasmavmc-e2e");
     dataDir = Files.createTempDirectory("plasmavmc-e2e-temporal");
     configDir = Files.createTempDirectory("plasmavmc-e2e-config");
+    imageStoreDir = Files.createTempDirectory("plasmavmc-e2e-images");
+    importDir = Files.createTempDirectory("plasmavmc-e2e-import");
+    vmsDir = Files.createTempDirectory("plasmavmc-e2e-vms");
     temporalPort = freePort();
+    // TODO(issue 17, host side): hand imageStoreDir, importDir and vmsDir to the worker through LocalStack.Settings
+    // (WorkerSettings' image store, import directory and VMs directory, whatever the host side names them), and make
+    // imageStoreDir readable by QEMU as an image root. Until the worker takes them, ImageEndToEndTest,
+    // CloudInitEndToEndTest, SnapshotEndToEndTest and ImageTestRunEndToEndTest cannot pass: they import into, boot from
+    // and look at these three directories.
     stack = new LocalStack(new LocalStack.Settings(
         new LocalStack.TemporalSettings(temporalPort, ui ? freePort() : -1, dataDir),
         LocalStack.ApiSettings.loopback(0, configDir).withMetrics(0), "e2e-host", runtimeDir, Path.of("/usr/bin/qemu-system-x86_64"), List.of(TestGuest.dir()), "auto",
@@ -58,6 +74,7 @@ final class PlasmaVmcHarness implements AutoCloseable {
     channel = Grpc.newChannelBuilder("127.0.0.1:" + stack.grpcPort(), InsecureChannelCredentials.create()).build();
     admin = new BearerToken(LocalCredentials.readToken(configDir).orElseThrow());
     vms = VmServiceGrpc.newBlockingStub(channel).withCallCredentials(admin);
+    images = ImageServiceGrpc.newBlockingStub(channel).withCallCredentials(admin);
   }
 
   /** What /metrics says now. */
@@ -88,6 +105,6 @@ final class PlasmaVmcHarness implements AutoCloseable {
     for (Long pid : QemuProcessTable.livePidsMentioning(runtimeDir)) {
       ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
     }
-    ScratchDirectories.delete(runtimeDir, dataDir, configDir);
+    ScratchDirectories.delete(runtimeDir, dataDir, configDir, imageStoreDir, importDir, vmsDir);
   }
 }
