@@ -7,12 +7,16 @@ import io.plasmavmc.contract.image.ImageInfo;
 import io.plasmavmc.contract.image.ImageStoreClient;
 import io.plasmavmc.contract.image.ImportProgress;
 import io.plasmavmc.contract.spec.DiskFormat;
-import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.api.workflow.v1.PendingActivityInfo;
 import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowExecutionDescription;
 import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowStub;
+import io.temporal.common.converter.DataConverter;
+import io.temporal.common.converter.DataConverterException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /** The gateway's way to the hosts' image stores: their workflows, through the Temporal client; every failure leaves as a gRPC status. */
 final class ImageStore {
@@ -22,9 +26,11 @@ final class ImageStore {
   }
 
   private final ImageStoreClient images;
+  private final DataConverter converter;
 
   ImageStore(WorkflowClient client, Duration hostTaskTimeout) {
     this.images = new ImageStoreClient(client, hostTaskTimeout);
+    this.converter = client.getOptions().getDataConverter();
   }
 
   List<ImageInfo> list(String hostId) {
@@ -81,18 +87,18 @@ final class ImageStore {
   /** The latest import of that name on that host: NOT_FOUND when there was none (or it ended past Temporal's retention). */
   Import importOf(String hostId, String name) {
     WorkflowStub stub = WorkflowStub.fromTyped(images.importOf(hostId, name));
-    WorkflowExecutionStatus status;
+    WorkflowExecutionDescription description;
     try {
-      status = stub.describe().getStatus();
+      description = stub.describe();
     } catch (WorkflowNotFoundException e) {
       throw ImageFailures.importNotFound(hostId, name);
     } catch (RuntimeException e) {
       throw notFoundOr(hostId, name, e);
     }
     try {
-      return switch (status) {
+      return switch (description.getStatus()) {
         case WORKFLOW_EXECUTION_STATUS_RUNNING, WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW ->
-            new Import(Import.State.RUNNING, progress(hostId, name), null, null);
+            new Import(Import.State.RUNNING, progress(description, hostId, name), null, null);
         case WORKFLOW_EXECUTION_STATUS_COMPLETED -> {
           ImageInfo image = stub.getResult(ImageInfo.class);
           yield new Import(Import.State.DONE, new ImportProgress("done", image.sizeOnDiskBytes(), image.sizeOnDiskBytes()), image, null);
@@ -130,10 +136,25 @@ final class ImageStore {
   }
 
   /**
-   * Progress as the import last heard from its host; none yet before its first step. A query
-   * needs a worker: without one the import is still running, how far is not known.
+   * How far the import has come: the import activity's last heartbeat, which the workflow itself
+   * cannot read (Temporal keeps it with the pending activity); before the first one, the phase the
+   * workflow's query knows. A query needs a worker: without one the import still runs, how far is
+   * not known.
    */
-  private ImportProgress progress(String hostId, String name) {
+  private ImportProgress progress(WorkflowExecutionDescription description, String hostId, String name) {
+    for (PendingActivityInfo activity : description.getRawDescription().getPendingActivitiesList()) {
+      if (activity.hasHeartbeatDetails()) {
+        try {
+          ImportProgress beat = converter.fromPayloads(0, Optional.of(activity.getHeartbeatDetails()), ImportProgress.class,
+              ImportProgress.class);
+          if (beat != null) {
+            return beat;
+          }
+        } catch (DataConverterException notProgress) {
+          // a heartbeat of another shape: the query below says what it can
+        }
+      }
+    }
     try {
       ImportProgress progress = images.importOf(hostId, name).progress();
       return progress == null ? new ImportProgress("starting", 0, 0) : progress;

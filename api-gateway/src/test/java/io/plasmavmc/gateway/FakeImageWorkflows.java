@@ -1,11 +1,15 @@
 package io.plasmavmc.gateway;
 
 import io.plasmavmc.contract.FailureReasons;
+import io.plasmavmc.contract.image.ImageActivities;
 import io.plasmavmc.contract.image.ImageImportWorkflow;
 import io.plasmavmc.contract.image.ImageInfo;
 import io.plasmavmc.contract.image.ImageStoreWorkflow;
 import io.plasmavmc.contract.image.ImportProgress;
 import io.plasmavmc.contract.spec.DiskFormat;
+import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.common.RetryOptions;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
@@ -17,9 +21,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A host's image store as the gateway sees it through Temporal: the two image workflows, faked on
- * a store kept in memory. They fail as the real ones do (an ApplicationFailure of a contract
- * reason, whose message may name the host's files), and an import runs until the test releases it.
+ * A host's image store as the gateway sees it through Temporal: the two image workflows and the
+ * import activity, faked on a store kept in memory. They fail as the real ones do (an
+ * ApplicationFailure of a contract reason, whose message may name the host's files), and an import
+ * runs until the test releases it.
  */
 final class FakeImageWorkflows {
   static final String HOST_TEXT = "/var/lib/plasmavmc/images/.import-x: java.io.IOException: disk full";
@@ -63,12 +68,29 @@ final class FakeImageWorkflows {
     }
   }
 
-  /** Source "exists.raw" fails IMAGE_EXISTS, "broken.raw" fails as nothing foreseen; any other imports once released. */
+  /**
+   * The import as the real workflow runs it: the host's import activity, whose heartbeats say how
+   * far it has come; the workflow's own query knows only that it is importing.
+   */
   public static final class Import implements ImageImportWorkflow {
-    private ImportProgress progress = new ImportProgress("copying", 0, 100);
-
     @Override
     public ImageInfo importImage(String hostId, String name, String source, DiskFormat convertTo, Duration hostTaskTimeout) {
+      ImageActivities host = Workflow.newActivityStub(ImageActivities.class, ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofMinutes(1)).setHeartbeatTimeout(Duration.ofSeconds(10))
+          .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build()).build());
+      return host.importImage(name, source, convertTo);
+    }
+
+    @Override
+    public ImportProgress progress() {
+      return new ImportProgress("importing", 0, 0);
+    }
+  }
+
+  /** Source "exists.raw" fails IMAGE_EXISTS, "broken.raw" fails as nothing foreseen; any other heartbeats half done until released. */
+  public static final class Host implements ImageActivities {
+    @Override
+    public ImageInfo importImage(String name, String source, DiskFormat convertTo) {
       IMPORTS_STARTED.incrementAndGet();
       if (source.equals("exists.raw")) {
         throw ApplicationFailure.newNonRetryableFailure(HOST_TEXT, FailureReasons.IMAGE_EXISTS);
@@ -76,19 +98,33 @@ final class FakeImageWorkflows {
       if (source.equals("broken.raw")) {
         throw ApplicationFailure.newNonRetryableFailure(HOST_TEXT, "java.io.IOException");
       }
-      progress = new ImportProgress(convertTo == null ? "copying" : "converting", 50, 100);
       while (!RELEASED.get()) {
-        Workflow.sleep(Duration.ofMillis(50));
+        Activity.getExecutionContext().heartbeat(new ImportProgress(convertTo == null ? "copying" : "converting", 50, 100));
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException(e);
+        }
       }
       ImageInfo image = image(name);
       IMAGES.put(name, image);
-      progress = new ImportProgress("done", 100, 100);
       return image;
     }
 
     @Override
-    public ImportProgress progress() {
-      return progress;
+    public List<ImageInfo> listImages() {
+      throw new UnsupportedOperationException("the fake store workflow answers itself");
+    }
+
+    @Override
+    public ImageInfo getImage(String name) {
+      throw new UnsupportedOperationException("the fake store workflow answers itself");
+    }
+
+    @Override
+    public void deleteImage(String name) {
+      throw new UnsupportedOperationException("the fake store workflow answers itself");
     }
   }
 }

@@ -25,6 +25,7 @@ import io.plasmavmc.api.v1.ListImagesRequest;
 import io.plasmavmc.contract.TaskQueues;
 import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.worker.Worker;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -44,10 +45,11 @@ class ImageServiceTest {
   @BeforeEach
   void start() throws IOException {
     FakeImageWorkflows.reset();
-    // Real time: an import runs until the test releases it, whatever the test server would skip.
+    // Real time: an import runs until the test releases it, and heartbeats meanwhile.
     temporal = TestWorkflowEnvironment.newInstance(TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build());
-    temporal.newWorker(TaskQueues.CONTROL).registerWorkflowImplementationTypes(FakeImageWorkflows.Store.class,
-        FakeImageWorkflows.Import.class);
+    Worker worker = temporal.newWorker(TaskQueues.CONTROL);
+    worker.registerWorkflowImplementationTypes(FakeImageWorkflows.Store.class, FakeImageWorkflows.Import.class);
+    worker.registerActivitiesImplementations(new FakeImageWorkflows.Host());
     temporal.start();
     String name = InProcessServerBuilder.generateName();
     server = InProcessServerBuilder.forName(name).directExecutor()
@@ -75,6 +77,7 @@ class ImageServiceTest {
     assertEquals(ImageImportState.IMAGE_IMPORT_STATE_RUNNING, started.getState());
     assertEquals("h1", started.getHostId(), "the gateway's default host");
 
+    // How far: the import activity's last heartbeat, which only describing the workflow shows.
     ImageImport running = await(() -> importOf("debian-12"), found -> found.getPhase().equals("converting"));
     assertEquals(ImageImportState.IMAGE_IMPORT_STATE_RUNNING, running.getState());
     assertEquals(50, running.getDoneBytes());
