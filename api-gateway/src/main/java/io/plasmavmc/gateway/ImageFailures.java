@@ -59,6 +59,14 @@ final class ImageFailures {
         "IMAGE_IN_USE", resource(hostId, name), "used by " + which);
   }
 
+  /** VM {@code vm}'s creation on {@code hostId} found one of {@code images} (its spec's) missing: which one, the host's words would say. */
+  static StatusRuntimeException missingForVm(String vm, String hostId, List<String> images) {
+    String which = images.size() == 1 ? "image " + images.get(0) + " is" : "one of the images " + String.join(", ", images) + " is";
+    return ErrorDetails.resource(Code.NOT_FOUND, "VM " + vm + ": " + which + " not in the image store of host " + hostId
+        + " (vmctl image list shows what is)", "IMAGE_NOT_FOUND", Map.of("vm", vm, "host", hostId, "images", String.join(",", images)),
+        ErrorDetails.IMAGE, resource(hostId, images.size() == 1 ? images.get(0) : "-"), "no such image in the host's image store");
+  }
+
   static StatusRuntimeException importNotFound(String hostId, String name) {
     return ErrorDetails.resource(Code.NOT_FOUND, "no import of image " + name + " on host " + hostId, "IMPORT_NOT_FOUND",
         Map.of("image", name, "host", hostId), ErrorDetails.IMAGE_IMPORT, resource(hostId, name), "no such import (or it ended long ago)");

@@ -3,6 +3,7 @@ package io.plasmavmc.gateway;
 import com.google.rpc.Code;
 import io.grpc.StatusRuntimeException;
 import io.plasmavmc.contract.FailureReasons;
+import io.plasmavmc.contract.SnapshotRequest;
 import io.plasmavmc.contract.VmOperation;
 import io.temporal.failure.ApplicationFailure;
 import java.util.Map;
@@ -32,13 +33,17 @@ final class SnapshotFailures {
     };
   }
 
-  /** Which condition failed depends on the operation; each has one the caller can meet. */
+  /**
+   * Which condition failed depends on the operation, and the host's or workflow's own words may
+   * name its files: the gateway says which conditions the operation has, all of which the caller
+   * can meet.
+   */
   private static StatusRuntimeException unsupported(String vm, String snapshot, VmOperation operation, Map<String, String> names) {
     String why = switch (operation) {
       case RESTORE_SNAPSHOT -> "snapshot " + snapshot + " was taken while the VM was stopped (disks only): it loads only into a stopped VM; "
           + "stop VM " + vm + " first";
-      case SNAPSHOT -> "VM " + vm + " has no disk that can be snapshotted: snapshots need a qcow2 disk of the VM's own (a disk made "
-          + "from an image, or a blank one) and no writable disk of another format";
+      case SNAPSHOT -> "VM " + vm + " cannot take a snapshot as it is: a snapshot needs a qcow2 disk of the VM's own (made from an "
+          + "image, or blank), no writable raw disk, and fewer than " + SnapshotRequest.MAX_SNAPSHOTS + " snapshots taken";
       default -> "snapshot " + snapshot + " of VM " + vm + " cannot be deleted while the VM is as it is now";
     };
     return ErrorDetails.precondition(why, "SNAPSHOT_UNSUPPORTED", names, "SNAPSHOT_UNSUPPORTED", "vms/" + vm, why);

@@ -3,6 +3,7 @@ package io.plasmavmc.gateway;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.plasmavmc.contract.DeleteRequest;
+import io.plasmavmc.contract.FailureReasons;
 import io.plasmavmc.contract.SnapshotRequest;
 import io.plasmavmc.contract.StopRequest;
 import io.plasmavmc.contract.VmRecord;
@@ -12,6 +13,7 @@ import io.plasmavmc.contract.VmWatch;
 import io.plasmavmc.contract.VmWorkflow;
 import io.plasmavmc.contract.VmWorkflowClient;
 import io.plasmavmc.contract.host.ConsoleTail;
+import io.plasmavmc.contract.spec.DiskSpec;
 import io.plasmavmc.contract.spec.VmSpec;
 import io.temporal.client.UpdateOptions;
 import io.temporal.client.WorkflowClient;
@@ -19,6 +21,7 @@ import io.temporal.client.WorkflowUpdateException;
 import io.temporal.client.WorkflowUpdateStage;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 
@@ -50,9 +53,9 @@ final class VmDirectory {
           UpdateOptions.<VmRecord>newBuilder().setWaitForStage(WorkflowUpdateStage.COMPLETED).build()).getResult();
       return created;
     } catch (CompletionException e) {
-      throw Failures.toStatus(name, e.getCause());
+      throw creationFailure(name, spec, hostId, e.getCause());
     } catch (WorkflowUpdateException e) {
-      throw Failures.toStatus(name, e);
+      throw creationFailure(name, spec, hostId, e);
     } catch (RuntimeException e) {
       // The workflow may already have ended: a spec the host refused ends it before the update lands.
       VmRecord ended = vms.resultOrNull(name, Duration.ofSeconds(5));
@@ -61,6 +64,14 @@ final class VmDirectory {
       }
       throw Failures.toStatus(name, e);
     }
+  }
+
+  /** A creation the host refused for want of an image is NOT_FOUND naming the images the spec asks of that host. */
+  private static StatusRuntimeException creationFailure(String name, VmSpec spec, String hostId, Throwable error) {
+    if (Failures.find(error, FailureReasons.IMAGE_NOT_FOUND) != null) {
+      return ImageFailures.missingForVm(name, hostId, spec.disks().stream().map(DiskSpec::image).filter(Objects::nonNull).distinct().toList());
+    }
+    return Failures.toStatus(name, error);
   }
 
   VmRecord start(String name) {

@@ -108,6 +108,17 @@ class ResourceFailuresTest {
         .startsWith("the import failed on the host: internal error (error "));
   }
 
+  @Test
+  void aVmCreatedOverAMissingImageIsNotFoundNamingTheImage() {
+    StatusRuntimeException one = ImageFailures.missingForVm("web", "h1", List.of("debian-13"));
+    assertEquals(Status.Code.NOT_FOUND, one.getStatus().getCode());
+    assertEquals("VM web: image debian-13 is not in the image store of host h1 (vmctl image list shows what is)",
+        one.getStatus().getDescription());
+    assertEquals("hosts/h1/images/debian-13", detail(one, ResourceInfo.class).getResourceName());
+    StatusRuntimeException either = ImageFailures.missingForVm("web", "h1", List.of("debian-12", "data"));
+    assertEquals("debian-12,data", detail(either, ErrorInfo.class).getMetadataOrThrow("images"));
+  }
+
   @ParameterizedTest(name = "{0}: {1}")
   @CsvSource({"ImageNotFound, NOT_FOUND, IMAGE_NOT_FOUND", "SnapshotNotFound, NOT_FOUND, SNAPSHOT_NOT_FOUND",
       "ImageExists, ALREADY_EXISTS, IMAGE_EXISTS", "SnapshotExists, ALREADY_EXISTS, SNAPSHOT_EXISTS",

@@ -128,7 +128,7 @@ final class FakeVmService extends VmServiceGrpc.VmServiceImplBase {
   @Override
   public void snapshotVm(SnapshotVmRequest request, StreamObserver<Vm> answer) {
     if (request.getName().equals("plain")) {
-      answer.onError(failure(Status.Code.FAILED_PRECONDITION, "VM plain has no disk that can be snapshotted", "SNAPSHOT_UNSUPPORTED", null));
+      answer.onError(failure(Status.Code.FAILED_PRECONDITION, "VM plain cannot take a snapshot as it is", "SNAPSHOT_UNSUPPORTED", null));
     } else if (snapshots.stream().anyMatch(s -> s.getName().equals(request.getSnapshot()))) {
       answer.onError(failure(Status.Code.ALREADY_EXISTS, "VM " + request.getName() + " has a snapshot " + request.getSnapshot() + " already",
           "SNAPSHOT_EXISTS", null));

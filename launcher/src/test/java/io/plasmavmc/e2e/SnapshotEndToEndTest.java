@@ -122,7 +122,7 @@ class SnapshotEndToEndTest {
         .setSpec(VmLifecycleEndToEndTest.guest("graceful")).setStart(true).build());
     StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> snapshot("snap-kernel", "s"));
     assertEquals(Status.Code.FAILED_PRECONDITION, refused.getStatus().getCode());
-    assertTrue(refused.getStatus().getDescription().contains("no disk that can be snapshotted"), refused.getStatus().getDescription());
+    assertTrue(refused.getStatus().getDescription().contains("cannot take a snapshot as it is"), refused.getStatus().getDescription());
     plasma.vms.deleteVm(DeleteVmRequest.newBuilder().setName("snap-kernel").build());
   }
 }
