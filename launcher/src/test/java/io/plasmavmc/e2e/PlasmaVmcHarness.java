@@ -38,6 +38,8 @@ final class PlasmaVmcHarness implements AutoCloseable {
   final VmServiceGrpc.VmServiceBlockingStub vms;
   final ImageServiceGrpc.ImageServiceBlockingStub images;
   final int temporalPort;
+  /** Where the host keeps disks: the three directories below. */
+  final Path storageRoot;
   /** The host's image store: the base images ImageService lists, imports into and deletes. */
   final Path imageStoreDir;
   /** Where ImportImage's source is read from (a file name relative to it). */
@@ -58,15 +60,16 @@ final class PlasmaVmcHarness implements AutoCloseable {
     runtimeDir = Files.createTempDirectory("plasmavmc-e2e");
     dataDir = Files.createTempDirectory("plasmavmc-e2e-temporal");
     configDir = Files.createTempDirectory("plasmavmc-e2e-config");
-    imageStoreDir = Files.createTempDirectory("plasmavmc-e2e-images");
-    importDir = Files.createTempDirectory("plasmavmc-e2e-import");
-    vmsDir = Files.createTempDirectory("plasmavmc-e2e-vms");
+    storageRoot = Files.createTempDirectory("plasmavmc-e2e-storage");
+    // As HostStorage.under(storageRoot) lays them out (the host side, branch img-host).
+    imageStoreDir = Files.createDirectory(storageRoot.resolve("images"));
+    importDir = Files.createDirectory(storageRoot.resolve("import"));
+    vmsDir = Files.createDirectory(storageRoot.resolve("vms"));
     temporalPort = freePort();
-    // TODO(issue 17, host side): hand imageStoreDir, importDir and vmsDir to the worker through LocalStack.Settings
-    // (WorkerSettings' image store, import directory and VMs directory, whatever the host side names them), and make
-    // imageStoreDir readable by QEMU as an image root. Until the worker takes them, ImageEndToEndTest,
-    // CloudInitEndToEndTest, SnapshotEndToEndTest and ImageTestRunEndToEndTest cannot pass: they import into, boot from
-    // and look at these three directories.
+    // TODO(issue 17, once img-host is merged): LocalStack.Settings takes a HostStorage and hands it to WorkerSettings'
+    // storage (img-host added it there, not yet to LocalStack); pass HostStorage.under(storageRoot) below. Until then the
+    // worker uses /var/lib/plasmavmc, and ImageEndToEndTest, CloudInitEndToEndTest, SnapshotEndToEndTest and
+    // ImageTestRunEndToEndTest, which import into, boot from and look at these directories, cannot pass.
     stack = new LocalStack(new LocalStack.Settings(
         new LocalStack.TemporalSettings(temporalPort, ui ? freePort() : -1, dataDir),
         LocalStack.ApiSettings.loopback(0, configDir).withMetrics(0), "e2e-host", runtimeDir, Path.of("/usr/bin/qemu-system-x86_64"), List.of(TestGuest.dir()), "auto",
@@ -105,6 +108,6 @@ final class PlasmaVmcHarness implements AutoCloseable {
     for (Long pid : QemuProcessTable.livePidsMentioning(runtimeDir)) {
       ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
     }
-    ScratchDirectories.delete(runtimeDir, dataDir, configDir, imageStoreDir, importDir, vmsDir);
+    ScratchDirectories.delete(runtimeDir, dataDir, configDir, storageRoot);
   }
 }
