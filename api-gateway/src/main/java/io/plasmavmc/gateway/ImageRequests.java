@@ -45,12 +45,17 @@ final class ImageRequests {
     return value;
   }
 
-  /** The format to convert to: none (the source's own), or qcow2 (the one a raw source needs for snapshots of VMs over it). */
+  /**
+   * The format to convert to: none (the source's own, if the store keeps it: qcow2 or raw), qcow2
+   * (smaller on disk), or raw (a source of another format, vmdk or vdi, made one the store keeps).
+   */
   static io.plasmavmc.contract.spec.DiskFormat convertTo(DiskFormat value) {
     return switch (value) {
       case DISK_FORMAT_UNSPECIFIED -> null;
       case DISK_FORMAT_QCOW2 -> io.plasmavmc.contract.spec.DiskFormat.QCOW2;
-      default -> throw Requests.invalid("convert_to", "must be DISK_FORMAT_QCOW2, or unspecified to keep the source's own format");
+      case DISK_FORMAT_RAW -> io.plasmavmc.contract.spec.DiskFormat.RAW;
+      default -> throw Requests.invalid("convert_to", "must be DISK_FORMAT_QCOW2 or DISK_FORMAT_RAW, or unspecified to keep the source's own "
+          + "format");
     };
   }
 }

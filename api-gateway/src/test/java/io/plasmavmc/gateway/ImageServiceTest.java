@@ -148,7 +148,7 @@ class ImageServiceTest {
         () -> images.getImage(GetImageRequest.newBuilder().setName("../etc").build()),
         () -> images.importImage(ImportImageRequest.newBuilder().setName("ok").setSource("../../etc/shadow").build()),
         () -> images.importImage(ImportImageRequest.newBuilder().setName("ok").setSource("/etc/shadow").build()),
-        () -> images.importImage(ImportImageRequest.newBuilder().setName("ok").setSource("a.raw").setConvertTo(DiskFormat.DISK_FORMAT_RAW)
+        () -> images.importImage(ImportImageRequest.newBuilder().setName("ok").setSource("a.raw").setConvertToValue(7)
             .build()),
         () -> images.listImages(ListImagesRequest.newBuilder().setHostId("h1,x").build()),
         () -> images.deleteImage(DeleteImageRequest.newBuilder().build()));

@@ -88,8 +88,8 @@ final class ImageCommands {
     private static final Duration POLL = Duration.ofMillis(500);
 
     private final PositionalParamSpec source = arg(Args.word("SOURCE", "the file, relative to the host's import directory"));
-    private final OptionSpec convert = arg(Args.choice("--convert", "FORMAT", List.of("qcow2"),
-        "convert it to ${CHOICES} (default: keep the source's own format, qcow2 or raw)"));
+    private final OptionSpec convert = arg(Args.choice("--convert", "FORMAT", List.of("qcow2", "raw"),
+        "convert it: ${CHOICES} (default: keep the source's own format, qcow2 or raw)"));
     private final OptionSpec watch = arg(Args.flag("--watch", "show its progress until it is done; exit code 1 if it failed"));
 
     Import(VmctlCommand vmctl) {
@@ -102,7 +102,7 @@ final class ImageCommands {
     ExitCode run(Gateway gateway) throws InterruptedException {
       ImageServiceBlockingStub images = gateway.images();
       ImageImport started = images.importImage(ImportImageRequest.newBuilder().setName(name()).setSource(source.getValue())
-          .setHostId(host()).setConvertTo("qcow2".equals(convert.getValue()) ? DiskFormat.DISK_FORMAT_QCOW2 : DiskFormat.DISK_FORMAT_UNSPECIFIED)
+          .setHostId(host()).setConvertTo(format(convert.getValue()))
           .build());
       ImagePrinter printer = printer();
       if (!watch.<Boolean>getValue()) {
@@ -117,6 +117,15 @@ final class ImageCommands {
       }
       return printer.ended(now);
     }
+  }
+
+  private static DiskFormat format(String name) {
+    return switch (name == null ? "" : name) {
+      case "" -> DiskFormat.DISK_FORMAT_UNSPECIFIED;
+      case "qcow2" -> DiskFormat.DISK_FORMAT_QCOW2;
+      case "raw" -> DiskFormat.DISK_FORMAT_RAW;
+      default -> throw new IllegalArgumentException("--convert must be qcow2 or raw, not " + name);
+    };
   }
 
   static final class ImportStatus extends ImageCommand {

@@ -92,6 +92,9 @@ class ImageCommandsTest extends FakeGatewayTest {
     Result noSource = call("image", "import", "ubuntu");
     assertEquals(2, noSource.code());
     assertTrue(noSource.err().contains("SOURCE"), noSource.err());
+    Result vmdk = call("image", "import", "ubuntu", "ubuntu.vmdk", "--convert", "vmdk");
+    assertEquals(2, vmdk.code());
+    assertEquals("vmctl: --convert must be qcow2 or raw, not vmdk\n", vmdk.err());
     assertEquals(List.of(), gateway.calls, "nothing sent");
   }
 }
