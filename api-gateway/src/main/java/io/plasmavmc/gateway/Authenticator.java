@@ -8,12 +8,14 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.plasmavmc.api.v1.ImageServiceGrpc;
 import io.plasmavmc.api.v1.LifecycleTestServiceGrpc;
 import io.plasmavmc.api.v1.VmServiceGrpc;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import javax.naming.InvalidNameException;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
@@ -23,8 +25,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Every call to VmService is authenticated here, and only here: by a verified TLS client
- * certificate, whose OU names its role, or by {@code authorization: Bearer <token>}. A call
+ * Every call to VmService, LifecycleTestService and ImageService is authenticated here, and only
+ * here: by a verified TLS client certificate, whose OU names its role, or by
+ * {@code authorization: Bearer <token>}. A call
  * without valid credentials is UNAUTHENTICATED, one whose role is too small PERMISSION_DENIED.
  * Other services (health, reflection) stay open.
  */
@@ -34,7 +37,8 @@ final class Authenticator implements ServerInterceptor {
   /** The caller, for whoever wants to log it: "token:admin" or "cert:CN=alice". */
   static final Context.Key<String> CALLER = Context.key("plasmavmc-caller");
 
-  private static final Map<String, Role> REQUIRED = Map.ofEntries(
+  /** The role each call needs; a method this table forgot needs admin. */
+  static final Map<String, Role> REQUIRED = Map.ofEntries(
       Map.entry("GetVm", Role.VIEWER),
       Map.entry("ListVms", Role.VIEWER),
       Map.entry("WatchVm", Role.VIEWER),
@@ -47,10 +51,23 @@ final class Authenticator implements ServerInterceptor {
       Map.entry("RebootVm", Role.OPERATOR),
       Map.entry("DeleteVm", Role.OPERATOR),
       Map.entry("ListOrphans", Role.ADMIN),
+      Map.entry("ListSnapshots", Role.VIEWER),
+      Map.entry("SnapshotVm", Role.OPERATOR),
+      Map.entry("RestoreSnapshot", Role.OPERATOR),
+      Map.entry("DeleteSnapshot", Role.OPERATOR),
+      Map.entry("ListImages", Role.VIEWER),
+      Map.entry("GetImage", Role.VIEWER),
+      Map.entry("GetImageImport", Role.VIEWER),
+      Map.entry("ImportImage", Role.OPERATOR),
+      // An image is the host's, shared by every VM made from it: removing one is a host-level change.
+      Map.entry("DeleteImage", Role.ADMIN),
       Map.entry("GetLifecycleTestRun", Role.VIEWER),
       Map.entry("ListLifecycleTestRuns", Role.VIEWER),
       Map.entry("RunLifecycleTest", Role.OPERATOR),
       Map.entry("CancelLifecycleTestRun", Role.OPERATOR));
+
+  private static final Set<String> AUTHENTICATED =
+      Set.of(VmServiceGrpc.SERVICE_NAME, LifecycleTestServiceGrpc.SERVICE_NAME, ImageServiceGrpc.SERVICE_NAME);
 
   private record Caller(String name, Role role) {}
 
@@ -63,7 +80,7 @@ final class Authenticator implements ServerInterceptor {
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     String service = call.getMethodDescriptor().getServiceName();
-    if (!VmServiceGrpc.SERVICE_NAME.equals(service) && !LifecycleTestServiceGrpc.SERVICE_NAME.equals(service)) {
+    if (!AUTHENTICATED.contains(service)) {
       return next.startCall(call, headers);
     }
     String method = call.getMethodDescriptor().getBareMethodName();

@@ -17,11 +17,15 @@ import java.util.Map;
  * Errors with google.rpc.Status details (AIP-193), so a client acts on them without parsing
  * text: every error an ErrorInfo with a stable reason, an invalid field a BadRequest field
  * violation, an illegal transition a PreconditionFailure with the VM's state and the states that
- * allow the call, an unknown VM a ResourceInfo.
+ * allow the call (another unmet condition one naming it), an unknown VM, snapshot or image (or one
+ * that exists already) a ResourceInfo.
  */
 final class ErrorDetails {
   static final String DOMAIN = "plasmavmc.io";
   static final String VM = "plasmavmc.v1.Vm";
+  static final String SNAPSHOT = "plasmavmc.v1.Snapshot";
+  static final String IMAGE = "plasmavmc.v1.Image";
+  static final String IMAGE_IMPORT = "plasmavmc.v1.ImageImport";
 
   private ErrorDetails() {}
 
@@ -39,17 +43,31 @@ final class ErrorDetails {
   }
 
   static StatusRuntimeException notFound(String name) {
-    return error(Code.NOT_FOUND, "VM " + name + " not found", "VM_NOT_FOUND", Map.of("vm", name),
-        ResourceInfo.newBuilder().setResourceType(VM).setResourceName(name).setDescription("no such VM (or it was deleted)").build());
+    return resource(Code.NOT_FOUND, "VM " + name + " not found", "VM_NOT_FOUND", Map.of("vm", name), VM, name,
+        "no such VM (or it was deleted)");
   }
 
   /** An operation the VM's state does not allow: its state now and the states that would. */
   static StatusRuntimeException illegalTransition(String name, String message, String state, List<String> allowed) {
-    return error(Code.FAILED_PRECONDITION, message, "ILLEGAL_TRANSITION", Map.of("vm", name, "state", state, "allowed_states",
-        String.join(",", allowed)),
-        PreconditionFailure.newBuilder().addViolations(PreconditionFailure.Violation.newBuilder().setType("VM_STATE")
-            .setSubject("vms/" + name).setDescription("the VM is " + state + (allowed.isEmpty() ? "" : "; the call needs " + String.join(" or ", allowed))))
-            .build());
+    return precondition(message, "ILLEGAL_TRANSITION", Map.of("vm", name, "state", state, "allowed_states", String.join(",", allowed)),
+        "VM_STATE", "vms/" + name, "the VM is " + state + (allowed.isEmpty() ? "" : "; the call needs " + String.join(" or ", allowed)));
+  }
+
+  /**
+   * A resource that is not there (NOT_FOUND) or is there already (ALREADY_EXISTS): its type and
+   * name in a ResourceInfo, the names that identify it in the ErrorInfo's metadata.
+   */
+  static StatusRuntimeException resource(Code code, String message, String reason, Map<String, String> metadata, String type, String name,
+      String description) {
+    return error(code, message, reason, metadata, ResourceInfo.newBuilder().setResourceType(type).setResourceName(name)
+        .setDescription(description).build());
+  }
+
+  /** A call that the condition of {@code subject} does not allow: a PreconditionFailure of {@code type} saying why. */
+  static StatusRuntimeException precondition(String message, String reason, Map<String, String> metadata, String type, String subject,
+      String description) {
+    return error(Code.FAILED_PRECONDITION, message, reason, metadata, PreconditionFailure.newBuilder()
+        .addViolations(PreconditionFailure.Violation.newBuilder().setType(type).setSubject(subject).setDescription(description)).build());
   }
 
   /** Any other error: the status and message as given, with an ErrorInfo naming {@code reason}. */

@@ -70,6 +70,14 @@ final class Failures {
       case FailureReasons.HOST_FULL -> ErrorDetails.withReason(Status.RESOURCE_EXHAUSTED.withDescription(message), "HOST_FULL");
       case FailureReasons.GUEST_NOT_READY -> ErrorDetails.withReason(Status.DEADLINE_EXCEEDED.withDescription(message), "GUEST_NOT_READY");
       case FailureReasons.HOST_TIMEOUT -> ErrorDetails.withReason(Status.DEADLINE_EXCEEDED.withDescription(message), "QEMU_NOT_ANSWERING");
+      // Where no call names the image or snapshot (CreateVm over an image that is not there): the workflow's words.
+      case FailureReasons.IMAGE_NOT_FOUND -> ErrorDetails.withReason(Status.NOT_FOUND.withDescription(message), "IMAGE_NOT_FOUND");
+      case FailureReasons.SNAPSHOT_NOT_FOUND -> ErrorDetails.withReason(Status.NOT_FOUND.withDescription(message), "SNAPSHOT_NOT_FOUND");
+      case FailureReasons.IMAGE_EXISTS -> ErrorDetails.withReason(Status.ALREADY_EXISTS.withDescription(message), "IMAGE_EXISTS");
+      case FailureReasons.SNAPSHOT_EXISTS -> ErrorDetails.withReason(Status.ALREADY_EXISTS.withDescription(message), "SNAPSHOT_EXISTS");
+      case FailureReasons.IMAGE_IN_USE -> ErrorDetails.withReason(Status.FAILED_PRECONDITION.withDescription(message), "IMAGE_IN_USE");
+      case FailureReasons.SNAPSHOT_UNSUPPORTED ->
+          ErrorDetails.withReason(Status.FAILED_PRECONDITION.withDescription(message), "SNAPSHOT_UNSUPPORTED");
       default -> ErrorDetails.withReason(Status.INTERNAL.withDescription(message), "HOST_ERROR");
     };
   }
@@ -84,6 +92,19 @@ final class Failures {
     } catch (RuntimeException withoutDetails) {
       return ErrorDetails.withReason(Status.FAILED_PRECONDITION.withDescription(failure.getOriginalMessage()), "ILLEGAL_TRANSITION");
     }
+  }
+
+  /**
+   * The failure of one of {@code types} that {@code error} carries, however deep (an update's
+   * failure, or a workflow's that an activity's failure ended), or null.
+   */
+  static ApplicationFailure find(Throwable error, String... types) {
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof ApplicationFailure failure && List.of(types).contains(failure.getType())) {
+        return failure;
+      }
+    }
+    return null;
   }
 
   static StatusRuntimeException notFound(String vmName) {

@@ -13,6 +13,7 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.plasmavmc.api.v1.ImageServiceGrpc;
 import io.plasmavmc.api.v1.VmServiceGrpc;
 import io.temporal.client.WorkflowClient;
 import java.io.IOException;
@@ -24,7 +25,7 @@ import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The gRPC server: VmService, server reflection (so grpcurl needs no .proto files) and health. */
+/** The gRPC server: VmService, LifecycleTestService, ImageService, server reflection (so grpcurl needs no .proto files) and health. */
 public final class GatewayServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
 
@@ -81,6 +82,8 @@ public final class GatewayServer implements AutoCloseable {
           .addService(ServerInterceptors.intercept(service, authenticator, meters))
           .addService(ServerInterceptors.intercept(new LifecycleTestService(new LifecycleTestRuns(client), settings.defaultHostId(),
               settings.hostTaskTimeout()), authenticator, meters))
+          .addService(ServerInterceptors.intercept(new ImageService(new ImageStore(client, settings.hostTaskTimeout()),
+              settings.defaultHostId()), authenticator, meters))
           .addService(ProtoReflectionServiceV1.newInstance())
           .addService(ProtoReflectionService.newInstance())
           .addService(health.getHealthService())
@@ -93,7 +96,9 @@ public final class GatewayServer implements AutoCloseable {
     }
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(VmServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
-    log.info("gateway listening on {}:{} (gRPC plasmavmc.v1.VmService, reflection, health; {}{}); new VMs go to host {}",
+    health.setStatus(ImageServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    log.info("gateway listening on {}:{} (gRPC plasmavmc.v1.VmService, ImageService, LifecycleTestService, reflection, health; {}{}); "
+        + "new VMs go to host {}",
         settings.bindAddress(), port(), security.tls() ? (security.clientCa() != null ? "mutual TLS" : "TLS") : "plaintext on loopback",
         tokens == null ? "" : ", " + tokens.size() + " bearer token(s)", settings.defaultHostId());
     return this;

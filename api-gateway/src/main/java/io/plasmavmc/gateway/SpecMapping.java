@@ -1,8 +1,7 @@
 package io.plasmavmc.gateway;
 
-import io.plasmavmc.api.v1.Disk;
 import io.plasmavmc.contract.spec.Accelerator;
-import io.plasmavmc.contract.spec.DiskFormat;
+import io.plasmavmc.contract.spec.CloudInit;
 import io.plasmavmc.contract.spec.DiskSpec;
 import io.plasmavmc.contract.spec.InvalidSpecException;
 import io.plasmavmc.contract.spec.PortForward;
@@ -27,15 +26,12 @@ final class SpecMapping {
       case ACCELERATOR_TCG -> Accelerator.TCG;
       default -> throw new InvalidSpecException("spec.accelerator", "must be ACCELERATOR_AUTO, ACCELERATOR_KVM or ACCELERATOR_TCG");
     };
+    if (spec.getDisksCount() > VmSpec.MAX_DISKS) {
+      throw new InvalidSpecException("spec.disks", "at most " + VmSpec.MAX_DISKS + " disks"); // before reading each of them
+    }
     List<DiskSpec> disks = new ArrayList<>();
     for (int i = 0; i < spec.getDisksCount(); i++) {
-      Disk disk = spec.getDisks(i);
-      DiskFormat format = switch (disk.getFormat()) {
-        case DISK_FORMAT_RAW -> DiskFormat.RAW;
-        case DISK_FORMAT_QCOW2 -> DiskFormat.QCOW2;
-        default -> throw new InvalidSpecException("spec.disks[" + i + "].format", "must be DISK_FORMAT_RAW or DISK_FORMAT_QCOW2 (formats are never probed)");
-      };
-      disks.add(new DiskSpec(disk.getPath(), format, disk.getReadOnly()));
+      disks.add(DiskMapping.fromProto("spec.disks[" + i + "]", spec.getDisks(i)));
     }
     List<PortForward> forwards = new ArrayList<>();
     for (int i = 0; i < spec.getPortForwardsCount(); i++) {
@@ -51,8 +47,17 @@ final class SpecMapping {
     String uuid = spec.getUuid().isEmpty() ? UUID.randomUUID().toString() : spec.getUuid();
     VmSpec result = new VmSpec(name, uuid, vcpus, memory, machine, accelerator,
         emptyToNull(spec.getKernel()), emptyToNull(spec.getInitrd()), emptyToNull(spec.getKernelCmdline()),
-        disks, !spec.getNoNetwork(), forwards, readiness(spec), spec.getGuestAgent());
+        disks, !spec.getNoNetwork(), forwards, readiness(spec), spec.getGuestAgent(), cloudInit(spec));
     return result.validate();
+  }
+
+  /** The wire's empty strings stay empty: an empty meta-data is the host's default one, an empty user-data an empty file. */
+  private static CloudInit cloudInit(io.plasmavmc.api.v1.VmSpec spec) {
+    if (!spec.hasCloudInit()) {
+      return null;
+    }
+    io.plasmavmc.api.v1.CloudInit data = spec.getCloudInit();
+    return new CloudInit(data.getUserData(), data.getMetaData(), data.getNetworkConfig());
   }
 
   private static ReadinessProbe readiness(io.plasmavmc.api.v1.VmSpec spec) {
@@ -81,16 +86,17 @@ final class SpecMapping {
         .setNoNetwork(!spec.network())
         .setUuid(nullToEmpty(spec.uuid()))
         .setGuestAgent(spec.guestAgent());
-    for (DiskSpec disk : spec.disks()) {
-      builder.addDisks(Disk.newBuilder().setPath(disk.path()).setReadOnly(disk.readOnly())
-          .setFormat(disk.format() == DiskFormat.QCOW2 ? io.plasmavmc.api.v1.DiskFormat.DISK_FORMAT_QCOW2 : io.plasmavmc.api.v1.DiskFormat.DISK_FORMAT_RAW));
-    }
+    spec.disks().forEach(disk -> builder.addDisks(DiskMapping.toProto(disk)));
     for (PortForward forward : spec.portForwards()) {
       builder.addPortForwards(io.plasmavmc.api.v1.PortForward.newBuilder()
           .setProtocol(forward.protocol().name().toLowerCase())
           .setHostAddress(nullToEmpty(forward.hostAddress()))
           .setHostPort(forward.hostPort())
           .setGuestPort(forward.guestPort()));
+    }
+    if (spec.cloudInit() != null) {
+      builder.setCloudInit(io.plasmavmc.api.v1.CloudInit.newBuilder().setUserData(nullToEmpty(spec.cloudInit().userData()))
+          .setMetaData(nullToEmpty(spec.cloudInit().metaData())).setNetworkConfig(nullToEmpty(spec.cloudInit().networkConfig())));
     }
     if (spec.readiness() != null) {
       builder.setReadiness(io.plasmavmc.api.v1.ReadinessProbe.newBuilder()

@@ -2,13 +2,18 @@ package io.plasmavmc.gateway;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.plasmavmc.contract.DeleteRequest;
+import io.plasmavmc.contract.FailureReasons;
+import io.plasmavmc.contract.SnapshotRequest;
 import io.plasmavmc.contract.StopRequest;
 import io.plasmavmc.contract.VmRecord;
 import io.plasmavmc.contract.VmState;
+import io.plasmavmc.contract.VmOperation;
 import io.plasmavmc.contract.VmWatch;
 import io.plasmavmc.contract.VmWorkflow;
 import io.plasmavmc.contract.VmWorkflowClient;
 import io.plasmavmc.contract.host.ConsoleTail;
+import io.plasmavmc.contract.spec.DiskSpec;
 import io.plasmavmc.contract.spec.VmSpec;
 import io.temporal.client.UpdateOptions;
 import io.temporal.client.WorkflowClient;
@@ -16,6 +21,7 @@ import io.temporal.client.WorkflowUpdateException;
 import io.temporal.client.WorkflowUpdateStage;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 
@@ -47,9 +53,9 @@ final class VmDirectory {
           UpdateOptions.<VmRecord>newBuilder().setWaitForStage(WorkflowUpdateStage.COMPLETED).build()).getResult();
       return created;
     } catch (CompletionException e) {
-      throw Failures.toStatus(name, e.getCause());
+      throw creationFailure(name, spec, hostId, e.getCause());
     } catch (WorkflowUpdateException e) {
-      throw Failures.toStatus(name, e);
+      throw creationFailure(name, spec, hostId, e);
     } catch (RuntimeException e) {
       // The workflow may already have ended: a spec the host refused ends it before the update lands.
       VmRecord ended = vms.resultOrNull(name, Duration.ofSeconds(5));
@@ -58,6 +64,14 @@ final class VmDirectory {
       }
       throw Failures.toStatus(name, e);
     }
+  }
+
+  /** A creation the host refused for want of an image is NOT_FOUND naming the images the spec asks of that host. */
+  private static StatusRuntimeException creationFailure(String name, VmSpec spec, String hostId, Throwable error) {
+    if (Failures.find(error, FailureReasons.IMAGE_NOT_FOUND) != null) {
+      return ImageFailures.missingForVm(name, hostId, spec.disks().stream().map(DiskSpec::image).filter(Objects::nonNull).distinct().toList());
+    }
+    return Failures.toStatus(name, error);
   }
 
   VmRecord start(String name) {
@@ -95,8 +109,21 @@ final class VmDirectory {
     }
   }
 
-  VmRecord delete(String name) {
-    return update(name, VmWorkflow::delete);
+  VmRecord delete(String name, DeleteRequest request) {
+    return update(name, vm -> vm.delete(request));
+  }
+
+  /** Takes snapshot {@code snapshot} of the VM (the workflow gives the host's job its id). */
+  VmRecord snapshot(String name, String snapshot) {
+    return updateSnapshot(name, snapshot, VmOperation.SNAPSHOT, vm -> vm.snapshot(SnapshotRequest.named(snapshot)));
+  }
+
+  VmRecord restoreSnapshot(String name, String snapshot) {
+    return updateSnapshot(name, snapshot, VmOperation.RESTORE_SNAPSHOT, vm -> vm.restoreSnapshot(SnapshotRequest.named(snapshot)));
+  }
+
+  VmRecord deleteSnapshot(String name, String snapshot) {
+    return updateSnapshot(name, snapshot, VmOperation.DELETE_SNAPSHOT, vm -> vm.deleteSnapshot(SnapshotRequest.named(snapshot)));
   }
 
   /** The VM as its workflow last observed it; NOT_FOUND for a VM that never existed or was deleted. */
@@ -148,6 +175,15 @@ final class VmDirectory {
       return operation.apply(vm);
     } catch (RuntimeException e) {
       throw Failures.toStatus(name, e);
+    }
+  }
+
+  /** An operation on one of the VM's snapshots: its failures name the snapshot as well as the VM. */
+  private VmRecord updateSnapshot(String name, String snapshot, VmOperation operation, Function<VmWorkflow, VmRecord> call) {
+    try {
+      return call.apply(existing(name));
+    } catch (RuntimeException e) {
+      throw SnapshotFailures.toStatus(name, snapshot, operation, e);
     }
   }
 

@@ -6,6 +6,7 @@ import io.plasmavmc.api.v1.Operation;
 import io.plasmavmc.api.v1.Vm;
 import io.plasmavmc.api.v1.VmState;
 import io.plasmavmc.contract.OperationRecord;
+import io.plasmavmc.contract.Snapshot;
 import io.plasmavmc.contract.VmRecord;
 import java.time.Instant;
 
@@ -58,7 +59,17 @@ final class VmMapping {
       }
       vm.addRecentOperations(operation);
     }
+    record.snapshots().forEach(snapshot -> vm.addSnapshots(snapshot(snapshot)));
     return vm.build();
+  }
+
+  static io.plasmavmc.api.v1.Snapshot snapshot(Snapshot snapshot) {
+    io.plasmavmc.api.v1.Snapshot.Builder wire = io.plasmavmc.api.v1.Snapshot.newBuilder().setName(snapshot.name())
+        .setWithMemory(snapshot.withMemory()).setVmStateBytes(snapshot.vmStateBytes());
+    if (snapshot.createdAt() != null) {
+      wire.setCreatedAt(timestamp(snapshot.createdAt()));
+    }
+    return wire.build();
   }
 
   /** A host that does not answer makes the state HOST_UNREACHABLE: the one last seen is no longer known to be true. */

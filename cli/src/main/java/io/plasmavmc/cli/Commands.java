@@ -19,6 +19,8 @@ final class Commands {
   Commands() {
     VmLifecycleCommands.addTo(this);
     VmViewCommands.addTo(this);
+    SnapshotCommands.addTo(this);
+    ImageCommands.addTo(this);
     LifecycleTestCommands.addTo(this);
     add(COMPLETION, vmctl -> new CompletionCommand());
   }

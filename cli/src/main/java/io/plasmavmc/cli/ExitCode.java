@@ -9,14 +9,14 @@ import java.util.Map;
  * reading the message. A failed call's code follows its gRPC status code.
  */
 public enum ExitCode {
-  OK(0, "done (for test and test-report: the run passed, or was started)"),
-  FAILED(1, "the lifecycle test run failed or was cancelled"),
+  OK(0, "done (for test and test-report: the run passed, or was started; for image import: the import is done, or was started)"),
+  FAILED(1, "the lifecycle test run failed or was cancelled, or the image import failed"),
   USAGE(2, "bad command line (unknown command or option, missing or malformed value, unreadable file); nothing was sent"),
-  NOT_FOUND(3, "NOT_FOUND: no such VM or run"),
+  NOT_FOUND(3, "NOT_FOUND: no such VM, run, image, image import or snapshot"),
   INVALID(4, "INVALID_ARGUMENT, OUT_OF_RANGE: the request was refused, the field is named"),
-  CONFLICT(5, "FAILED_PRECONDITION, ALREADY_EXISTS, ABORTED: the VM's state does not allow it, or the name is taken"),
+  CONFLICT(5, "FAILED_PRECONDITION, ALREADY_EXISTS, ABORTED: the VM's state does not allow it, the name is taken, or the image is in use"),
   DENIED(6, "UNAUTHENTICATED, PERMISSION_DENIED: no token, a wrong one, or too small a role"),
-  LIMIT(7, "RESOURCE_EXHAUSTED: a bound was reached (host full, too many streams), the bound is named"),
+  LIMIT(7, "RESOURCE_EXHAUSTED: a bound was reached (host full, too many streams or snapshots), the bound is named"),
   TIMEOUT(8, "DEADLINE_EXCEEDED: the guest was not ready in time, or QEMU did not answer"),
   UNAVAILABLE(9, "UNAVAILABLE: the gateway cannot be reached, or the VM's host has no worker"),
   SERVER_ERROR(10, "INTERNAL, UNKNOWN and the rest: the gateway failed (its log has the error id)"),

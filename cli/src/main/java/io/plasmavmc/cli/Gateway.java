@@ -2,6 +2,8 @@ package io.plasmavmc.cli;
 
 import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
+import io.plasmavmc.api.v1.ImageServiceGrpc;
+import io.plasmavmc.api.v1.ImageServiceGrpc.ImageServiceBlockingStub;
 import io.plasmavmc.api.v1.LifecycleTestServiceGrpc;
 import io.plasmavmc.api.v1.LifecycleTestServiceGrpc.LifecycleTestServiceBlockingStub;
 import io.plasmavmc.api.v1.VmServiceGrpc;
@@ -11,6 +13,11 @@ import io.plasmavmc.api.v1.VmServiceGrpc.VmServiceBlockingStub;
 record Gateway(ManagedChannel channel, CallCredentials token) implements AutoCloseable {
   VmServiceBlockingStub vms() {
     VmServiceBlockingStub stub = VmServiceGrpc.newBlockingStub(channel);
+    return token == null ? stub : stub.withCallCredentials(token);
+  }
+
+  ImageServiceBlockingStub images() {
+    ImageServiceBlockingStub stub = ImageServiceGrpc.newBlockingStub(channel);
     return token == null ? stub : stub.withCallCredentials(token);
   }
 

@@ -11,6 +11,8 @@ import io.plasmavmc.api.v1.ListLifecycleTestRunsResponse;
 import io.plasmavmc.api.v1.ReadinessProbe;
 import io.plasmavmc.api.v1.RunLifecycleTestRequest;
 import io.plasmavmc.api.v1.VmSpec;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
@@ -41,6 +43,18 @@ final class LifecycleTestCommands {
     TestRunPrinter printer() {
       return new TestRunPrinter(out(), err(), json());
     }
+
+    /** The run's report as JUnit XML in {@code file}, when one was asked for. */
+    void writeJUnit(String file, LifecycleTestRun run) throws IOException {
+      if (file != null) {
+        JUnitReport.write(Path.of(file), run);
+        err().println("JUnit report: " + file);
+      }
+    }
+  }
+
+  static OptionSpec junitOption(String description) {
+    return Args.text("--junit", "FILE", description);
   }
 
   static final class Test extends RunCommand {
@@ -59,6 +73,7 @@ final class LifecycleTestCommands {
     private final OptionSpec noRetries = arg(Args.flag("--no-retries", "no new VM after an infrastructure failure"));
     private final OptionSpec host = arg(Args.text("--host", "ID", "", "the host to test on (default: the gateway's)"));
     private final OptionSpec watch = arg(Args.flag("--watch", "follow the run to its end and print its report"));
+    private final OptionSpec junit = arg(junitOption("follow the run to its end and write its report as JUnit XML to FILE too"));
 
     Test(VmctlCommand vmctl) {
       super(vmctl, "Starts a lifecycle test run (or finds the one of that id): N times create a VM, start it, wait for the",
@@ -67,10 +82,10 @@ final class LifecycleTestCommands {
     }
 
     @Override
-    ExitCode run(Gateway gateway) throws InterruptedException {
+    ExitCode run(Gateway gateway) throws InterruptedException, IOException {
       LifecycleTestServiceBlockingStub tests = gateway.tests();
       LifecycleTestRun started = tests.runLifecycleTest(request().build());
-      if (!watch.<Boolean>getValue()) {
+      if (!watch.<Boolean>getValue() && junit.getValue() == null) {
         printer().started(started);
         return ExitCode.OK;
       }
@@ -82,10 +97,11 @@ final class LifecycleTestCommands {
         run = tests.getLifecycleTestRun(GetLifecycleTestRunRequest.newBuilder().setRunId(run.getRunId()).build());
       }
       printer.report(run);
+      writeJUnit(junit.getValue(), run);
       return run.getState() == LifecycleTestRunState.LIFECYCLE_TEST_RUN_STATE_PASSED ? ExitCode.OK : ExitCode.FAILED;
     }
 
-    private RunLifecycleTestRequest.Builder request() {
+    private RunLifecycleTestRequest.Builder request() throws IOException {
       VmSpec.Builder spec = vm.spec();
       String testGuest = vm.testGuest();
       if (!spec.hasReadiness() && testGuest != null) {
@@ -110,14 +126,18 @@ final class LifecycleTestCommands {
   }
 
   static final class Report extends RunCommand {
+    private final OptionSpec junit = arg(junitOption("write the report as JUnit XML to FILE too (a running run's unfinished iterations "
+        + "skipped)"));
+
     Report(VmctlCommand vmctl) {
       super(vmctl, "Shows a run's progress while it runs, its report once it ended. Exit code 1 if it failed or was cancelled.");
     }
 
     @Override
-    ExitCode run(Gateway gateway) {
+    ExitCode run(Gateway gateway) throws IOException {
       LifecycleTestRun found = gateway.tests().getLifecycleTestRun(GetLifecycleTestRunRequest.newBuilder().setRunId(run()).build());
       printer().report(found);
+      writeJUnit(junit.getValue(), found);
       return found.getState() == LifecycleTestRunState.LIFECYCLE_TEST_RUN_STATE_FAILED
           || found.getState() == LifecycleTestRunState.LIFECYCLE_TEST_RUN_STATE_CANCELLED ? ExitCode.FAILED : ExitCode.OK;
     }

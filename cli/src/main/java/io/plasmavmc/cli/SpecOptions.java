@@ -1,11 +1,10 @@
 package io.plasmavmc.cli;
 
 import io.plasmavmc.api.v1.Accelerator;
-import io.plasmavmc.api.v1.Disk;
-import io.plasmavmc.api.v1.DiskFormat;
 import io.plasmavmc.api.v1.PortForward;
 import io.plasmavmc.api.v1.ReadinessProbe;
 import io.plasmavmc.api.v1.VmSpec;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Model.OptionSpec;
@@ -25,7 +24,8 @@ final class SpecOptions {
   private final OptionSpec kernel = Args.text("--kernel", "PATH", "a kernel to boot directly (inside the image roots)");
   private final OptionSpec initrd = Args.text("--initrd", "PATH", "its initramfs (with --kernel)");
   private final OptionSpec cmdline = Args.text("--cmdline", "TEXT", "its command line (with --kernel)");
-  private final OptionSpec disks = Args.repeatable("--disk", "PATH[:raw|qcow2][:ro]", "a disk (repeatable; inside the image roots)");
+  private final DiskOptions disks = new DiskOptions();
+  private final CloudInitOptions cloudInit = new CloudInitOptions();
   private final OptionSpec forwards = Args.repeatable("--forward", "[udp:]HOSTPORT:GUESTPORT", "a port forward to the guest (repeatable)");
   private final OptionSpec noNetwork = Args.flag("--no-network", "no network device");
   private final OptionSpec guestAgent = Args.flag("--guest-agent", "give the guest the QEMU guest agent's channel");
@@ -34,8 +34,10 @@ final class SpecOptions {
   private final OptionSpec readyTimeout = Args.optionalNumber("--ready-timeout", "SECONDS", "how long readiness may take (default: 120)");
 
   SpecOptions(GatewayCommand command) {
-    List.of(memory, vcpus, machine, accel, testGuest, kernel, initrd, cmdline,
-        disks, forwards, noNetwork, guestAgent, readyPattern, readyAgent, readyTimeout).forEach(command::arg);
+    List.of(memory, vcpus, machine, accel, testGuest, kernel, initrd, cmdline).forEach(command::arg);
+    disks.options().forEach(command::arg);
+    cloudInit.options().forEach(command::arg);
+    List.of(forwards, noNetwork, guestAgent, readyPattern, readyAgent, readyTimeout).forEach(command::arg);
   }
 
   /** The test guest asked for, if any. */
@@ -43,7 +45,7 @@ final class SpecOptions {
     return testGuest.getValue();
   }
 
-  VmSpec.Builder spec() {
+  VmSpec.Builder spec() throws IOException {
     String accelerator = accel.getValue();
     VmSpec.Builder spec = VmSpec.newBuilder()
         .setMemoryMib(memory.getValue())
@@ -62,7 +64,8 @@ final class SpecOptions {
     } else if (initramfs != null || commandLine != null) {
       throw new IllegalArgumentException("--initrd and --cmdline go with --kernel");
     }
-    Args.values(disks).forEach(disk -> spec.addDisks(disk(disk)));
+    disks.addTo(spec);
+    cloudInit.addTo(spec);
     Args.values(forwards).forEach(forward -> spec.addPortForwards(forward(forward)));
     if (guestAgent.<Boolean>getValue()) {
       spec.setGuestAgent(true);
@@ -101,20 +104,6 @@ final class SpecOptions {
       case "tcg" -> Accelerator.ACCELERATOR_TCG;
       default -> throw new IllegalArgumentException("--accel must be auto, kvm or tcg");
     };
-  }
-
-  private static Disk disk(String option) {
-    String[] parts = option.split(":");
-    Disk.Builder disk = Disk.newBuilder().setPath(parts[0]).setFormat(DiskFormat.DISK_FORMAT_RAW);
-    for (int i = 1; i < parts.length; i++) {
-      switch (parts[i]) {
-        case "raw" -> disk.setFormat(DiskFormat.DISK_FORMAT_RAW);
-        case "qcow2" -> disk.setFormat(DiskFormat.DISK_FORMAT_QCOW2);
-        case "ro" -> disk.setReadOnly(true);
-        default -> throw new IllegalArgumentException("--disk PATH[:raw|qcow2][:ro], not " + option);
-      }
-    }
-    return disk.build();
   }
 
   private static PortForward forward(String option) {

@@ -7,6 +7,7 @@ import io.plasmavmc.api.v1.RebootVmRequest;
 import io.plasmavmc.api.v1.ResumeVmRequest;
 import io.plasmavmc.api.v1.StartVmRequest;
 import io.plasmavmc.api.v1.StopVmRequest;
+import java.io.IOException;
 import java.util.UUID;
 import picocli.CommandLine.Model.OptionSpec;
 
@@ -25,8 +26,7 @@ final class VmLifecycleCommands {
         (vms, name) -> vms.resumeVm(ResumeVmRequest.newBuilder().setName(name).build())));
     commands.add("reboot", vmctl -> VmCall.booting(vmctl, "Resets a RUNNING VM: the guest boots again.",
         (vms, name, waitReady) -> vms.rebootVm(RebootVmRequest.newBuilder().setName(name).setWaitForReady(waitReady).build())));
-    commands.add("delete", vmctl -> VmCall.of(vmctl, "Deletes a VM: ends QEMU, removes its runtime directory, ends its workflow.",
-        (vms, name) -> vms.deleteVm(DeleteVmRequest.newBuilder().setName(name).build()).getVm()));
+    commands.add("delete", Delete::new);
   }
 
   static final class Create extends VmCommand {
@@ -43,7 +43,7 @@ final class VmLifecycleCommands {
     }
 
     @Override
-    ExitCode run(Gateway gateway) throws InterruptedException {
+    ExitCode run(Gateway gateway) throws InterruptedException, IOException {
       boolean ready = waitReady.getValue();
       String id = requestId.getValue();
       CreateVmRequest request = CreateVmRequest.newBuilder()
@@ -58,6 +58,21 @@ final class VmLifecycleCommands {
         return print(gateway.vms().createVm(request));
       }
       return print(new CreateProgress(gateway.vms(), err()).create(request));
+    }
+  }
+
+  static final class Delete extends VmCommand {
+    private final OptionSpec keepDisks = arg(Args.flag("--keep-disks",
+        "keep the VM's own disks and cloud-init seed on its host (in /var/lib/plasmavmc/vms/<vm>/)"));
+
+    Delete(VmctlCommand vmctl) {
+      super(vmctl, "Deletes a VM: ends QEMU, removes its runtime directory and own disks (unless --keep-disks).",
+          "Its workflow ends.");
+    }
+
+    @Override
+    ExitCode run(Gateway gateway) {
+      return print(gateway.vms().deleteVm(DeleteVmRequest.newBuilder().setName(name()).setKeepDisks(keepDisks.getValue()).build()).getVm());
     }
   }
 

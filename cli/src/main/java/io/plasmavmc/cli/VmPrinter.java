@@ -34,6 +34,7 @@ final class VmPrinter {
     out.printf("spec:        %d vCPU, %d MiB, %s, %s%s%n", spec.getVcpus(), spec.getMemoryMib(), spec.getMachineType(),
         spec.getAccelerator().name().replace("ACCELERATOR_", "").toLowerCase(Locale.ROOT),
         spec.getKernel().isEmpty() ? "" : ", kernel " + spec.getKernel());
+    StoragePrinter.details(out, vm);
     out.printf("created:     %s%n", instant(vm.getCreatedAt()));
     out.printf("state since: %s%n", instant(vm.getStateChangedAt()));
     if (vm.getRecentOperationsCount() > 0) {

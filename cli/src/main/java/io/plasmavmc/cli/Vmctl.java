@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.UsageMessageSpec;
 import picocli.CommandLine.ParameterException;
@@ -42,16 +41,17 @@ public final class Vmctl {
         .setParameterExceptionHandler(this::badCommandLine)
         .setExecutionExceptionHandler((e, command, parsed) -> failed(e, vmctl));
     commandLine.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(ExitCode.helpList());
-    Stream.concat(Stream.of(commandLine), commandLine.getSubcommands().values().stream()).forEach(Vmctl::layOut);
+    layOut(commandLine);
     return commandLine;
   }
 
-  /** Each command's help: its own options first, then those every command takes. */
+  /** Each command's help, its subcommands' too: its own options first, then those every command takes. */
   private static void layOut(CommandLine command) {
     UsageMessageSpec usage = command.getCommandSpec().usageMessage().width(HELP_WIDTH).sortOptions(false).sortSynopsis(false);
     if (command.getCommandSpec().parent() != null) {
       usage.footer("", "Exit codes: vmctl --help lists them.");
     }
+    command.getSubcommands().values().forEach(Vmctl::layOut);
   }
 
   private int badCommandLine(ParameterException e, String[] args) {

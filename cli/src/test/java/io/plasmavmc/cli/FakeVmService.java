@@ -8,15 +8,30 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
+import com.google.protobuf.Timestamp;
+import io.plasmavmc.api.v1.CloudInit;
 import io.plasmavmc.api.v1.CreateVmRequest;
+import io.plasmavmc.api.v1.DeleteSnapshotRequest;
+import io.plasmavmc.api.v1.DeleteVmRequest;
+import io.plasmavmc.api.v1.DeleteVmResponse;
+import io.plasmavmc.api.v1.Disk;
+import io.plasmavmc.api.v1.DiskFormat;
 import io.plasmavmc.api.v1.GetVmRequest;
+import io.plasmavmc.api.v1.ListSnapshotsRequest;
+import io.plasmavmc.api.v1.ListSnapshotsResponse;
 import io.plasmavmc.api.v1.ListVmsRequest;
 import io.plasmavmc.api.v1.ListVmsResponse;
 import io.plasmavmc.api.v1.PauseVmRequest;
+import io.plasmavmc.api.v1.RestoreSnapshotRequest;
+import io.plasmavmc.api.v1.Snapshot;
+import io.plasmavmc.api.v1.SnapshotVmRequest;
 import io.plasmavmc.api.v1.Vm;
 import io.plasmavmc.api.v1.VmServiceGrpc;
+import io.plasmavmc.api.v1.VmSpec;
 import io.plasmavmc.api.v1.VmState;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -27,6 +42,8 @@ import java.util.concurrent.TimeUnit;
 final class FakeVmService extends VmServiceGrpc.VmServiceImplBase {
   volatile ListVmsRequest listed;
   volatile CreateVmRequest created;
+  volatile DeleteVmRequest deleted;
+  final List<Snapshot> snapshots = new CopyOnWriteArrayList<>();
   /** CreateVm of "slow" answers only once GetVm has been asked meanwhile, as a create that takes a while. */
   private final CountDownLatch askedMeanwhile = new CountDownLatch(1);
 
@@ -40,6 +57,8 @@ final class FakeVmService extends VmServiceGrpc.VmServiceImplBase {
     askedMeanwhile.countDown();
     if (Arrays.stream(Status.Code.values()).anyMatch(code -> code.name().equals(request.getName()))) {
       answer.onError(Status.fromCode(Status.Code.valueOf(request.getName())).withDescription("fake failure").asRuntimeException());
+    } else if (request.getName().equals("storage")) {
+      reply(answer, withStorage(vm("storage", VmState.VM_STATE_RUNNING, "guest is running")));
     } else if (request.getName().equals("missing")) {
       answer.onError(failure(Status.Code.NOT_FOUND, "VM missing not found", "VM_NOT_FOUND", null));
     } else {
@@ -85,13 +104,66 @@ final class FakeVmService extends VmServiceGrpc.VmServiceImplBase {
     reply(answer, vm(request.getName(), request.getStart() ? VmState.VM_STATE_RUNNING : VmState.VM_STATE_CREATED, "created"));
   }
 
-  private static StatusRuntimeException failure(Status.Code code, String message, String reason, Any detail) {
+  static StatusRuntimeException failure(Status.Code code, String message, String reason, Any detail) {
     com.google.rpc.Status.Builder status = com.google.rpc.Status.newBuilder().setCode(code.value()).setMessage(message)
         .addDetails(Any.pack(ErrorInfo.newBuilder().setReason(reason).setDomain("plasmavmc.io").build()));
     if (detail != null) {
       status.addDetails(detail);
     }
     return StatusProto.toStatusRuntimeException(status.build());
+  }
+
+  /** A VM with a disk of each form, cloud-init data and the snapshots taken so far. */
+  Vm withStorage(Vm vm) {
+    VmSpec spec = VmSpec.newBuilder().setVcpus(1).setMemoryMib(128).setMachineType("q35")
+        .addDisks(Disk.newBuilder().setImage("debian-12").setSizeGib(20))
+        .addDisks(Disk.newBuilder().setSizeGib(10))
+        .addDisks(Disk.newBuilder().setPath("/var/lib/plasmavmc/images/data.raw").setFormat(DiskFormat.DISK_FORMAT_RAW).setReadOnly(true))
+        .setCloudInit(CloudInit.newBuilder().setUserData("#cloud-config\n" + "x".repeat(2035)).setNetworkConfig("version: 2\n"))
+        .build();
+    return vm.toBuilder().setSpec(spec).addAllSnapshots(snapshots).build();
+  }
+
+  /** Snapshots: "plain" has no disk of its own (FAILED_PRECONDITION); a name taken twice is ALREADY_EXISTS, an unknown one NOT_FOUND. */
+  @Override
+  public void snapshotVm(SnapshotVmRequest request, StreamObserver<Vm> answer) {
+    if (request.getName().equals("plain")) {
+      answer.onError(failure(Status.Code.FAILED_PRECONDITION, "VM plain cannot take a snapshot as it is", "SNAPSHOT_UNSUPPORTED", null));
+    } else if (snapshots.stream().anyMatch(s -> s.getName().equals(request.getSnapshot()))) {
+      answer.onError(failure(Status.Code.ALREADY_EXISTS, "VM " + request.getName() + " has a snapshot " + request.getSnapshot() + " already",
+          "SNAPSHOT_EXISTS", null));
+    } else {
+      snapshots.add(Snapshot.newBuilder().setName(request.getSnapshot()).setCreatedAt(Timestamp.newBuilder().setSeconds(1_796_119_200L))
+          .setWithMemory(!request.getName().equals("cold")).setVmStateBytes(request.getName().equals("cold") ? 0 : 130L << 20).build());
+      reply(answer, withStorage(vm(request.getName(), VmState.VM_STATE_RUNNING, "guest is running")));
+    }
+  }
+
+  @Override
+  public void listSnapshots(ListSnapshotsRequest request, StreamObserver<ListSnapshotsResponse> answer) {
+    reply(answer, ListSnapshotsResponse.newBuilder().addAllSnapshots(snapshots).build());
+  }
+
+  @Override
+  public void restoreSnapshot(RestoreSnapshotRequest request, StreamObserver<Vm> answer) {
+    if (snapshots.stream().noneMatch(s -> s.getName().equals(request.getSnapshot()))) {
+      answer.onError(failure(Status.Code.NOT_FOUND, "VM " + request.getName() + " has no snapshot " + request.getSnapshot(),
+          "SNAPSHOT_NOT_FOUND", null));
+      return;
+    }
+    reply(answer, withStorage(vm(request.getName(), VmState.VM_STATE_RUNNING, "restored snapshot " + request.getSnapshot())));
+  }
+
+  @Override
+  public void deleteSnapshot(DeleteSnapshotRequest request, StreamObserver<Vm> answer) {
+    snapshots.removeIf(s -> s.getName().equals(request.getSnapshot()));
+    reply(answer, withStorage(vm(request.getName(), VmState.VM_STATE_RUNNING, "guest is running")));
+  }
+
+  @Override
+  public void deleteVm(DeleteVmRequest request, StreamObserver<DeleteVmResponse> answer) {
+    deleted = request;
+    reply(answer, DeleteVmResponse.newBuilder().setVm(vm(request.getName(), VmState.VM_STATE_DELETED, "deleted")).build());
   }
 
   static <T> void reply(StreamObserver<T> answer, T value) {

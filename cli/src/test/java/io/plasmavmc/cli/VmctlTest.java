@@ -6,51 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.grpc.Status;
 import io.plasmavmc.api.v1.Accelerator;
 import io.plasmavmc.api.v1.VmState;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** vmctl against a fake gateway on a real port: what a user sees, and the exit code a script sees. */
-class VmctlTest {
-  @TempDir
-  Path configDir;
-
-  private final FakeVmService vms = new FakeVmService();
-  private final FakeLifecycleTestService tests = new FakeLifecycleTestService();
-  private FakeGateway gateway;
-
-  @BeforeEach
-  void start() throws IOException {
-    Files.writeString(LocalToken.file(configDir), FakeGateway.TOKEN + "\n");
-    gateway = new FakeGateway(vms, tests);
-  }
-
-  @AfterEach
-  void stop() {
-    gateway.close();
-  }
-
-  record Result(int code, String out, String err) {}
-
-  private Result vmctl(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = new Vmctl(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8), configDir)
-        .run(args);
-    return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-  }
-
+class VmctlTest extends FakeGatewayTest {
   @Test
   void optionsGoBeforeOrAfterTheCommand() {
     Result details = vmctl("--server", gateway.target(), "get", "demo");
@@ -157,7 +123,7 @@ class VmctlTest {
     Result help = vmctl("--help");
     assertEquals(0, help.code());
     for (String command : List.of("create", "start", "stop", "pause", "resume", "reboot", "delete", "get", "list", "watch",
-        "console-log", "orphans", "test", "test-report", "test-list", "test-cancel", "completion")) {
+        "console-log", "orphans", "snapshot", "image", "test", "test-report", "test-list", "test-cancel", "completion")) {
       assertTrue(help.out().contains("\n  " + command + " "), command + " in\n" + help.out());
     }
     for (ExitCode exit : ExitCode.values()) {
@@ -175,7 +141,8 @@ class VmctlTest {
     String script = completion.out();
     assertTrue(script.contains("complete -F _complete_vmctl"), "a bash completion function for vmctl");
     for (String word : List.of("console-log", "test-report", "--ready-pattern", "--wait-ready", "\"graceful\" \"stubborn\" \"agent\"",
-        "host_unreachable")) {
+        "host_unreachable", "image", "import-status", "snapshot", "restore", "--image", "--disk-size", "--cloud-init-user-data",
+        "--keep-disks", "--junit", "--convert")) {
       assertTrue(script.contains(word), word);
     }
   }

@@ -8,13 +8,21 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
+import io.plasmavmc.api.v1.CloudInit;
 import io.plasmavmc.api.v1.CreateVmRequest;
+import io.plasmavmc.api.v1.DeleteImageRequest;
+import io.plasmavmc.api.v1.DeleteSnapshotRequest;
 import io.plasmavmc.api.v1.Disk;
 import io.plasmavmc.api.v1.DiskFormat;
 import io.plasmavmc.api.v1.GetConsoleLogRequest;
+import io.plasmavmc.api.v1.GetImageRequest;
 import io.plasmavmc.api.v1.GetVmRequest;
+import io.plasmavmc.api.v1.ImportImageRequest;
+import io.plasmavmc.api.v1.ListImagesRequest;
 import io.plasmavmc.api.v1.ListVmsRequest;
 import io.plasmavmc.api.v1.PortForward;
+import io.plasmavmc.api.v1.RestoreSnapshotRequest;
+import io.plasmavmc.api.v1.SnapshotVmRequest;
 import io.plasmavmc.api.v1.StopVmRequest;
 import io.plasmavmc.api.v1.VmSpec;
 import io.plasmavmc.host.testing.QemuProcessTable;
@@ -33,7 +41,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Generated hostile requests: each takes a valid request and puts one hostile value into one
  * field (commas, '=', newlines, NUL, '..', paths out of the image roots, very long values, Unicode
- * look-alikes, numbers from 0 through unsigned overflow). Every one must be INVALID_ARGUMENT naming
+ * look-alikes, numbers from 0 through unsigned overflow), VmService's and ImageService's alike:
+ * the spec's disks in each form and its cloud-init data, snapshot names, image names and import
+ * sources. Every one must be INVALID_ARGUMENT naming
  * that field, start no QEMU, leave no runtime directory, tell nothing about the host, and leave the
  * service healthy.
  */
@@ -80,8 +90,10 @@ class HostileInputEndToEndTest {
         refused++;
       }
       assertEquals(List.of(), QemuProcessTable.livePidsMentioning(plasma.runtimeDir), "no QEMU started");
-      try (Stream<Path> dirs = Files.list(plasma.runtimeDir)) {
-        assertEquals(List.of(), dirs.toList(), "no runtime directory left");
+      for (Path root : List.of(plasma.runtimeDir, plasma.vmsDir, plasma.imageStoreDir)) {
+        try (Stream<Path> dirs = Files.list(root)) {
+          assertEquals(List.of(), dirs.toList(), "nothing left in " + root + ": no runtime directory, VM directory or image");
+        }
       }
       assertEquals(HealthCheckResponse.ServingStatus.SERVING, HealthGrpc.newBlockingStub(plasma.channel)
           .check(HealthCheckRequest.newBuilder().setService("plasmavmc.v1.VmService").build()).getStatus());
@@ -100,7 +112,7 @@ class HostileInputEndToEndTest {
         "vmlinuz", "../vmlinuz", guest, guest + "/no-such-file", guest + "/vmlinuz\n-device x", guest + "/\u0000", "/" + "x".repeat(5000),
         "/dev/sda", "/dev/kvm", "/var/lib/plasmavmc/../../../etc/hosts"));
     int bad = pick(random, BAD_UINT32);
-    return switch (random.nextInt(16)) {
+    return switch (random.nextInt(20)) {
       case 0 -> new Case("name", () -> () -> vms.createVm(create.setName(text).build()));
       case 1 -> new Case("request_id", () -> () -> vms.createVm(create.setRequestId(pick(random, List.of("has space", "a\nb", "x".repeat(129),
           "\u00e9t\u00e9", "a\u0000b"))).build()));
@@ -137,6 +149,9 @@ class HostileInputEndToEndTest {
           .build()));
       case 14 -> new Case("timeout_seconds", () -> () -> vms.stopVm(StopVmRequest.newBuilder().setName("any").setTimeoutSeconds(
           pick(random, List.of(-1, Integer.MIN_VALUE, 3601))).build()));
+      case 15 -> storage(random, plasma, spec, create, text);
+      case 16 -> snapshot(random, plasma, text);
+      case 17, 18 -> images(random, plasma, text);
       default -> switch (random.nextInt(3)) {
         case 0 -> new Case("page_size", () -> () -> vms.listVms(ListVmsRequest.newBuilder().setPageSize(pick(random, List.of(-1, 501,
             Integer.MIN_VALUE))).build()));
@@ -144,6 +159,54 @@ class HostileInputEndToEndTest {
             pick(random, List.of(-1, 1048577, Integer.MIN_VALUE))).build()));
         default -> new Case("name", () -> () -> vms.getVm(GetVmRequest.newBuilder().setName(text).build()));
       };
+    };
+  }
+
+  /** A disk of the VM's own or its cloud-init data, one field hostile. */
+  private static Case storage(Random random, PlasmaVmcHarness plasma, VmSpec.Builder spec, CreateVmRequest.Builder create, String text) {
+    var vms = plasma.vms.withDeadlineAfter(1, TimeUnit.MINUTES);
+    String tooLong = pick(random, List.of("x".repeat(64 * 1024 + 1), "\u00e9".repeat(32 * 1024 + 1), "\ud83d\ude80".repeat(16 * 1024 + 1)));
+    String field16k = "x".repeat(16 * 1024 + 1);
+    return switch (random.nextInt(5)) {
+      case 0 -> new Case("spec.disks[0].image", () -> () -> vms.createVm(create.setSpec(spec.addDisks(Disk.newBuilder()
+          .setImage(text.isEmpty() ? "a/b" : text))).build()));
+      case 1 -> new Case("spec.disks[0].size_gib", () -> () -> vms.createVm(create.setSpec(spec.addDisks(Disk.newBuilder()
+          .setImage(pick(random, List.of("debian-12", ""))).setSizeGib(pick(random, List.of(-1, 4097, Integer.MIN_VALUE, Integer.MAX_VALUE)))))
+          .build()));
+      case 2 -> new Case("spec.cloud_init.user_data", () -> () -> vms.createVm(create.setSpec(spec.setCloudInit(CloudInit.newBuilder()
+          .setUserData(tooLong))).build()));
+      case 3 -> new Case("spec.cloud_init.meta_data", () -> () -> vms.createVm(create.setSpec(spec.setCloudInit(CloudInit.newBuilder()
+          .setMetaData(field16k))).build()));
+      default -> new Case("spec.cloud_init.network_config", () -> () -> vms.createVm(create.setSpec(spec.setCloudInit(CloudInit.newBuilder()
+          .setNetworkConfig(field16k))).build()));
+    };
+  }
+
+  private static Case snapshot(Random random, PlasmaVmcHarness plasma, String text) {
+    var vms = plasma.vms.withDeadlineAfter(1, TimeUnit.MINUTES);
+    return switch (random.nextInt(3)) {
+      case 0 -> new Case("snapshot", () -> () -> vms.snapshotVm(SnapshotVmRequest.newBuilder().setName("any").setSnapshot(text).build()));
+      case 1 -> new Case("snapshot", () -> () -> vms.restoreSnapshot(RestoreSnapshotRequest.newBuilder().setName("any").setSnapshot(text)
+          .build()));
+      default -> new Case("snapshot", () -> () -> vms.deleteSnapshot(DeleteSnapshotRequest.newBuilder().setName("any").setSnapshot(text)
+          .build()));
+    };
+  }
+
+  /** ImageService: a hostile image name, import source, host or format. */
+  private static Case images(Random random, PlasmaVmcHarness plasma, String text) {
+    var images = plasma.images.withDeadlineAfter(1, TimeUnit.MINUTES);
+    String source = pick(random, List.of("", "/etc/shadow", "../x.qcow2", "a/../../etc/passwd", "..", ".hidden", "a//b", "x\u0000.raw",
+        "x".repeat(256), "a,b.raw", "a b.raw", "-o.raw", "x/", "\u2025/x", "C:\\x"));
+    return switch (random.nextInt(6)) {
+      case 0 -> new Case("name", () -> () -> images.getImage(GetImageRequest.newBuilder().setName(text).build()));
+      case 1 -> new Case("name", () -> () -> images.deleteImage(DeleteImageRequest.newBuilder().setName(text).build()));
+      case 2 -> new Case("name", () -> () -> images.importImage(ImportImageRequest.newBuilder().setName(text).setSource("ok.raw").build()));
+      case 3 -> new Case("source", () -> () -> images.importImage(ImportImageRequest.newBuilder().setName("ok").setSource(source).build()));
+      case 4 -> new Case("convert_to", () -> () -> images.importImage(ImportImageRequest.newBuilder().setName("ok").setSource("ok.raw")
+          .setConvertToValue(pick(random, List.of(3, 99, -1))).build()));
+      default -> new Case("host_id", () -> () -> images.listImages(ListImagesRequest.newBuilder().setHostId(text.isEmpty() ? "," : text)
+          .build()));
     };
   }
 

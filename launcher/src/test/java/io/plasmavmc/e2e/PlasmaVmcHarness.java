@@ -3,6 +3,7 @@ package io.plasmavmc.e2e;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.plasmavmc.api.v1.ImageServiceGrpc;
 import io.plasmavmc.api.v1.VmServiceGrpc;
 import io.plasmavmc.cli.BearerToken;
 import io.plasmavmc.host.testing.QemuProcessTable;
@@ -35,7 +36,16 @@ final class PlasmaVmcHarness implements AutoCloseable {
   final LocalStack stack;
   final ManagedChannel channel;
   final VmServiceGrpc.VmServiceBlockingStub vms;
+  final ImageServiceGrpc.ImageServiceBlockingStub images;
   final int temporalPort;
+  /** Where the host keeps disks: the three directories below. */
+  final Path storageRoot;
+  /** The host's image store: the base images ImageService lists, imports into and deletes. */
+  final Path imageStoreDir;
+  /** Where ImportImage's source is read from (a file name relative to it). */
+  final Path importDir;
+  /** The VMs' own disks and cloud-init seeds: {@code <vmsDir>/<vmId>/}, as /var/lib/plasmavmc/vms is in production. */
+  final Path vmsDir;
 
   PlasmaVmcHarness(Duration hostTaskTimeout) throws IOException {
     this(hostTaskTimeout, false);
@@ -50,7 +60,16 @@ final class PlasmaVmcHarness implements AutoCloseable {
     runtimeDir = Files.createTempDirectory("plasmavmc-e2e");
     dataDir = Files.createTempDirectory("plasmavmc-e2e-temporal");
     configDir = Files.createTempDirectory("plasmavmc-e2e-config");
+    storageRoot = Files.createTempDirectory("plasmavmc-e2e-storage");
+    // As HostStorage.under(storageRoot) lays them out (the host side, branch img-host).
+    imageStoreDir = Files.createDirectory(storageRoot.resolve("images"));
+    importDir = Files.createDirectory(storageRoot.resolve("import"));
+    vmsDir = Files.createDirectory(storageRoot.resolve("vms"));
     temporalPort = freePort();
+    // TODO(issue 17, once img-host is merged): LocalStack.Settings takes a HostStorage and hands it to WorkerSettings'
+    // storage (img-host added it there, not yet to LocalStack); pass HostStorage.under(storageRoot) below. Until then the
+    // worker uses /var/lib/plasmavmc, and ImageEndToEndTest, CloudInitEndToEndTest, SnapshotEndToEndTest and
+    // ImageTestRunEndToEndTest, which import into, boot from and look at these directories, cannot pass.
     stack = new LocalStack(new LocalStack.Settings(
         new LocalStack.TemporalSettings(temporalPort, ui ? freePort() : -1, dataDir),
         LocalStack.ApiSettings.loopback(0, configDir).withMetrics(0), "e2e-host", runtimeDir, Path.of("/usr/bin/qemu-system-x86_64"), List.of(TestGuest.dir()), "auto",
@@ -58,6 +77,7 @@ final class PlasmaVmcHarness implements AutoCloseable {
     channel = Grpc.newChannelBuilder("127.0.0.1:" + stack.grpcPort(), InsecureChannelCredentials.create()).build();
     admin = new BearerToken(LocalCredentials.readToken(configDir).orElseThrow());
     vms = VmServiceGrpc.newBlockingStub(channel).withCallCredentials(admin);
+    images = ImageServiceGrpc.newBlockingStub(channel).withCallCredentials(admin);
   }
 
   /** What /metrics says now. */
@@ -88,6 +108,6 @@ final class PlasmaVmcHarness implements AutoCloseable {
     for (Long pid : QemuProcessTable.livePidsMentioning(runtimeDir)) {
       ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
     }
-    ScratchDirectories.delete(runtimeDir, dataDir, configDir);
+    ScratchDirectories.delete(runtimeDir, dataDir, configDir, storageRoot);
   }
 }

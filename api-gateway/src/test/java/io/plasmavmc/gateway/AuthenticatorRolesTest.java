@@ -1,0 +1,34 @@
+package io.plasmavmc.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.MethodDescriptor;
+import io.grpc.ServiceDescriptor;
+import io.plasmavmc.api.v1.ImageServiceGrpc;
+import io.plasmavmc.api.v1.LifecycleTestServiceGrpc;
+import io.plasmavmc.api.v1.VmServiceGrpc;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Every RPC of the authenticated services has a role of its own choosing, not the fallback: a new RPC must be given one. */
+class AuthenticatorRolesTest {
+  @Test
+  void everyRpcHasARole() {
+    for (ServiceDescriptor service : List.of(VmServiceGrpc.getServiceDescriptor(), ImageServiceGrpc.getServiceDescriptor(),
+        LifecycleTestServiceGrpc.getServiceDescriptor())) {
+      for (MethodDescriptor<?, ?> method : service.getMethods()) {
+        assertTrue(Authenticator.REQUIRED.containsKey(method.getBareMethodName()), method.getFullMethodName() + " has no role");
+      }
+    }
+  }
+
+  @Test
+  void imagesAndSnapshotsNeedTheRolesTheReadmeDocuments() {
+    Map<String, Role> expected = Map.of("ListImages", Role.VIEWER, "GetImage", Role.VIEWER, "GetImageImport", Role.VIEWER,
+        "ImportImage", Role.OPERATOR, "DeleteImage", Role.ADMIN, "ListSnapshots", Role.VIEWER, "SnapshotVm", Role.OPERATOR,
+        "RestoreSnapshot", Role.OPERATOR, "DeleteSnapshot", Role.OPERATOR);
+    expected.forEach((rpc, role) -> assertEquals(role, Authenticator.REQUIRED.get(rpc), rpc));
+  }
+}

@@ -1,0 +1,167 @@
+package io.plasmavmc.gateway;
+
+import io.plasmavmc.contract.DeleteRequest;
+import io.plasmavmc.contract.FailureReasons;
+import io.plasmavmc.contract.Snapshot;
+import io.plasmavmc.contract.SnapshotRequest;
+import io.plasmavmc.contract.StopRequest;
+import io.plasmavmc.contract.VmRecord;
+import io.plasmavmc.contract.VmState;
+import io.plasmavmc.contract.VmWatch;
+import io.plasmavmc.contract.VmWorkflow;
+import io.plasmavmc.contract.VmWorkflowInput;
+import io.plasmavmc.contract.host.HostEvent;
+import io.plasmavmc.contract.spec.DiskSpec;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.workflow.Workflow;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A running VM's workflow as the gateway meets it, for the snapshot and delete calls only: its
+ * validators refuse as the real one's do (a contract reason, a message that may name host files).
+ */
+public final class FakeVmWorkflow implements VmWorkflow {
+  static final String HOST_TEXT = "/var/lib/plasmavmc/vms/demo/disk0.qcow2: qemu-img: Could not open";
+  /** What the last DeleteVm sent. */
+  static final AtomicReference<DeleteRequest> LAST_DELETE = new AtomicReference<>();
+
+  private VmRecord record;
+  private boolean deleted;
+
+  @Override
+  public VmRecord run(VmWorkflowInput input) {
+    Instant now = Instant.ofEpochMilli(Workflow.currentTimeMillis());
+    record = new VmRecord(input.vmId(), input.name(), input.requestId(), input.spec(), input.hostId(), VmState.RUNNING, "guest is running",
+        "running", 4242, now, now, now, List.of(), 1, null);
+    Workflow.await(() -> deleted);
+    return record;
+  }
+
+  @Override
+  public void validateSnapshot(SnapshotRequest request) {
+    if (record.spec().disks().stream().noneMatch(DiskSpec::owned)) {
+      throw ApplicationFailure.newNonRetryableFailure(HOST_TEXT, FailureReasons.SNAPSHOT_UNSUPPORTED);
+    }
+    if (find(request.name()) != null) {
+      throw ApplicationFailure.newNonRetryableFailure(HOST_TEXT, FailureReasons.SNAPSHOT_EXISTS);
+    }
+  }
+
+  @Override
+  public VmRecord snapshot(SnapshotRequest request) {
+    List<Snapshot> snapshots = new ArrayList<>(record.snapshots());
+    snapshots.add(new Snapshot(request.name(), Instant.ofEpochMilli(Workflow.currentTimeMillis()), true, 130L << 20));
+    record = record.withSnapshots(snapshots);
+    return record;
+  }
+
+  @Override
+  public void validateRestoreSnapshot(SnapshotRequest request) {
+    if (find(request.name()) == null) {
+      throw ApplicationFailure.newNonRetryableFailure(HOST_TEXT, FailureReasons.SNAPSHOT_NOT_FOUND);
+    }
+  }
+
+  @Override
+  public VmRecord restoreSnapshot(SnapshotRequest request) {
+    return record;
+  }
+
+  @Override
+  public void validateDeleteSnapshot(SnapshotRequest request) {}
+
+  @Override
+  public VmRecord deleteSnapshot(SnapshotRequest request) {
+    record = record.withSnapshots(record.snapshots().stream().filter(s -> !s.name().equals(request.name())).toList());
+    return record;
+  }
+
+  @Override
+  public void validateDelete(DeleteRequest request) {}
+
+  @Override
+  public VmRecord delete(DeleteRequest request) {
+    LAST_DELETE.set(request);
+    deleted = true;
+    record = record.withState(VmState.DELETED, "deleted", Instant.ofEpochMilli(Workflow.currentTimeMillis()));
+    return record;
+  }
+
+  @Override
+  public VmRecord describe() {
+    return record;
+  }
+
+  private Snapshot find(String name) {
+    return record.snapshots().stream().filter(s -> s.name().equals(name)).findFirst().orElse(null);
+  }
+
+  // --- not called by these tests ------------------------------------------------------------
+
+  @Override
+  public VmRecord awaitCreated(String requestId) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public void validateCreate(String requestId) {}
+
+  @Override
+  public VmRecord start() {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public void validateStart() {}
+
+  @Override
+  public VmRecord stop(StopRequest request) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public void validateStop(StopRequest request) {}
+
+  @Override
+  public VmRecord pause() {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public void validatePause() {}
+
+  @Override
+  public VmRecord resume() {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public void validateResume() {}
+
+  @Override
+  public VmRecord reboot() {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public void validateReboot() {}
+
+  @Override
+  public VmRecord awaitReady() {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public void validateAwaitReady() {}
+
+  @Override
+  public void hostEvent(HostEvent event) {}
+
+  @Override
+  public VmWatch watch(long afterSeq) {
+    return new VmWatch(record, List.of());
+  }
+}
