@@ -4,6 +4,7 @@ import io.plasmavmc.contract.VmState;
 import io.plasmavmc.contract.host.ConsoleTail;
 import io.plasmavmc.contract.host.VmHandle;
 import io.plasmavmc.contract.host.VmStatus;
+import io.plasmavmc.contract.spec.InvalidSpecException;
 import io.plasmavmc.contract.spec.VmSpec;
 import io.plasmavmc.host.Heartbeats;
 import io.plasmavmc.host.HostFullException;
@@ -107,7 +108,7 @@ public final class HostedVm {
         } finally {
           release.run();
         }
-      } catch (SpawnFailedException | HostFullException e) {
+      } catch (SpawnFailedException | HostFullException | InvalidSpecException e) { // the last: an image deleted since the plan
         if (e instanceof SpawnFailedException failed) {
           log.warn("VM {}: could not be started (error {}): {}", id(), failed.errorId(), failed.detail());
         } else {
