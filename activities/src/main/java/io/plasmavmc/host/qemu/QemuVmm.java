@@ -12,6 +12,8 @@ import io.plasmavmc.host.qmp.QmpEvent;
 import io.plasmavmc.host.qmp.QmpException;
 import io.plasmavmc.host.qmp.QmpReply;
 import io.plasmavmc.host.storage.DiskLayout;
+import io.plasmavmc.host.storage.QemuImgSnapshots;
+import io.plasmavmc.host.storage.Snapshots;
 import io.plasmavmc.host.vmm.GuestControl;
 import io.plasmavmc.host.vmm.LaunchPlan;
 import io.plasmavmc.host.vmm.RuntimeDirectory;
@@ -23,6 +25,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -99,6 +102,21 @@ final class QemuVmm implements Vmm {
       }
       throw new SpawnFailedException("the host could not make the VM's disks", "VM directory " + plan.disks().directory() + ": " + e, e);
     }
+  }
+
+  @Override
+  public void removeDisks() {
+    if (qemu.disks.remove(dir.vmId())) {
+      log.info("VM {}: its own disks and seed removed", dir.vmId());
+    }
+  }
+
+  @Override
+  public Snapshots snapshots(VmSpec spec, Optional<VmProcess> running) {
+    DiskLayout disks = qemu.disks.existing(dir.vmId(), spec);
+    return Snapshots.of(disks, snapshotDisks -> running.isPresent()
+        ? new QmpSnapshots(session(), snapshotDisks, qemu.config.qmpTimeout())
+        : new QemuImgSnapshots(qemu.qemuImg, snapshotDisks));
   }
 
   /**

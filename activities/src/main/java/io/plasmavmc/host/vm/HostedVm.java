@@ -13,6 +13,7 @@ import io.plasmavmc.host.ObservationClock;
 import io.plasmavmc.host.SpawnFailedException;
 import io.plasmavmc.host.VmNotRunningException;
 import io.plasmavmc.host.VmStillRunningException;
+import io.plasmavmc.host.storage.Snapshots;
 import io.plasmavmc.host.vmm.GuestControl;
 import io.plasmavmc.host.vmm.LaunchPlan;
 import io.plasmavmc.host.vmm.RuntimeDirectory;
@@ -31,6 +32,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -316,6 +318,27 @@ public final class HostedVm {
       vmm.close();
       dir.delete();
       log.info("VM {}: runtime directory {} removed", id(), dir);
+    }
+  }
+
+  /** Removes the VM's own disks and seed; refuses while the process runs. A missing directory is success. */
+  public void removeDisks() {
+    synchronized (lock) {
+      Optional<VmProcess> process = process();
+      if (process.isPresent()) {
+        throw new VmStillRunningException(id(), process.get().pid());
+      }
+      vmm.removeDisks();
+    }
+  }
+
+  /**
+   * Does {@code action} with the VM's snapshots: through its VMM while its process runs, on its
+   * disks otherwise, the handle's lock held meanwhile, so that no spawn or kill changes which.
+   */
+  public <T> T withSnapshots(VmSpec spec, Function<Snapshots, T> action) {
+    synchronized (lock) {
+      return action.apply(vmm.snapshots(spec, process()));
     }
   }
 
