@@ -51,20 +51,17 @@ public final class DiskRecords {
     }
   }
 
-  /** The VMs (by id, sorted) whose own disks are overlays of each image, by image name, as recorded under {@code vmsDir}. */
-  public static Map<String, List<String>> usersByImage(Path vmsDir) {
+  /**
+   * The VMs (by id, sorted) whose own disks are overlays of each image, by image name: as recorded
+   * under {@code vmsDir}, or, for a VM whose record a host crash took (it is not forced to the
+   * disk), as its overlays' headers name their backing files in {@code store}.
+   */
+  public static Map<String, List<String>> usersByImage(Path vmsDir, Path store) {
     Map<String, List<String>> users = new TreeMap<>();
     try (Stream<Path> dirs = Files.list(vmsDir)) {
-      for (Path dir : dirs.sorted().toList()) {
-        try {
-          Record record = JSON.readValue(dir.resolve(FILE).toFile(), Record.class);
-          for (String image : record.images()) {
-            users.computeIfAbsent(image, name -> new ArrayList<>()).add(dir.getFileName().toString());
-          }
-        } catch (NoSuchFileException | FileNotFoundException e) {
-          // a VM directory being made (its record comes first) or removed
-        } catch (IOException e) {
-          log.warn("cannot read the disk record of {}: {}", dir, e.getMessage());
+      for (Path dir : dirs.filter(Files::isDirectory).sorted().toList()) {
+        for (String image : images(dir, store)) {
+          users.computeIfAbsent(image, name -> new ArrayList<>()).add(dir.getFileName().toString());
         }
       }
     } catch (NoSuchFileException e) {
@@ -73,5 +70,27 @@ public final class DiskRecords {
       throw new UncheckedIOException("cannot list the VMs' directory " + vmsDir, e);
     }
     return users;
+  }
+
+  private static List<String> images(Path dir, Path store) throws IOException {
+    try {
+      return JSON.readValue(dir.resolve(FILE).toFile(), Record.class).images();
+    } catch (NoSuchFileException | FileNotFoundException e) {
+      // a VM directory being made (its record comes first) or removed, or one whose record was lost
+    } catch (IOException e) {
+      log.warn("cannot read the disk record of {} ({}): reading its overlays instead", dir, e.getMessage());
+    }
+    List<String> images = new ArrayList<>();
+    try (Stream<Path> disks = Files.list(dir)) {
+      for (Path disk : disks.filter(f -> f.getFileName().toString().matches("disk\\d+\\.qcow2")).toList()) {
+        Qcow2Header.read(disk).flatMap(Qcow2Header::backingFile).map(Path::of)
+            .filter(backing -> store.equals(backing.getParent()))
+            .map(backing -> backing.getFileName().toString().replaceFirst("\\.(qcow2|raw)$", ""))
+            .ifPresent(images::add);
+      }
+    } catch (NoSuchFileException e) {
+      return List.of();
+    }
+    return images.stream().distinct().toList();
   }
 }

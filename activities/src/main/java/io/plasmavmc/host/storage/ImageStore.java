@@ -42,7 +42,7 @@ public final class ImageStore {
 
   /** Every image of the store, by name; an image whose file changed since last seen is checksummed now. */
   public List<ImageInfo> list() {
-    Map<String, List<String>> users = DiskRecords.usersByImage(storage.vmsDir());
+    Map<String, List<String>> users = users();
     return files.all().stream().map(image -> info(image, users.getOrDefault(image.name(), List.of()), done -> {})).toList();
   }
 
@@ -50,7 +50,12 @@ public final class ImageStore {
   public ImageInfo get(String name) {
     ImageFiles.checkName("name", name);
     ImageFile image = files.find(name).orElseThrow(() -> HostRefusedException.imageNotFound(name));
-    return info(image, DiskRecords.usersByImage(storage.vmsDir()).getOrDefault(name, List.of()), done -> {});
+    return info(image, users().getOrDefault(name, List.of()), done -> {});
+  }
+
+  /** Which VMs' disks are overlays of each image, by image name. */
+  private Map<String, List<String>> users() {
+    return DiskRecords.usersByImage(storage.vmsDir(), files.store());
   }
 
   private ImageInfo info(ImageFile image, List<String> usedBy, LongConsumer checksummed) {
@@ -130,7 +135,7 @@ public final class ImageStore {
       return;
     }
     StoreLock.holding(files.store(), () -> {
-      List<String> users = DiskRecords.usersByImage(storage.vmsDir()).getOrDefault(name, List.of());
+      List<String> users = users().getOrDefault(name, List.of());
       if (!users.isEmpty() && files.find(name).isPresent()) {
         throw HostRefusedException.imageInUse(name, users);
       }

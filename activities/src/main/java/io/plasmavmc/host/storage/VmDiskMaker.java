@@ -9,16 +9,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Makes what a VM's own storage lacks, from its {@link DiskLayout}: its directory (mode 0700), its
  * record, each disk (a qcow2 overlay of its image, grown to its size, or a blank qcow2) and its
  * cloud-init seed, all QEMU's user's, so the unprivileged QEMU can write them. Each file is made
- * under a temporary name and renamed once complete (and on the disk): a worker that crashes
- * midway leaves nothing half-made, and the next spawn makes what is missing and keeps what exists
+ * under a temporary name and renamed once complete: a worker that crashes midway leaves nothing
+ * half-made, and the next spawn makes what is missing and keeps what exists
  * (a VM's disks hold its data from its first boot on).
  */
 public final class VmDiskMaker {
+  private static final Logger log = LoggerFactory.getLogger(VmDiskMaker.class);
+
   private final VmDisks disks;
   private final ImageFiles images;
   private final QemuIdentity identity;
@@ -56,12 +60,12 @@ public final class VmDiskMaker {
       record(vmId, layout);
     }
     for (DiskLayout.Disk disk : layout.owned()) {
-      if (!Files.exists(disk.file())) {
+      if (!whole(disk.file())) {
         makeFile(disk.file(), tmp -> {
           if (disk.image() == null) {
-            Qcow2Overlay.blank(tmp, disk.sizeBytes(), true);
+            Qcow2Overlay.blank(tmp, disk.sizeBytes(), false);
           } else {
-            Qcow2Overlay.overlay(tmp, disk.sizeBytes(), disk.image().path(), disk.image().format(), true);
+            Qcow2Overlay.overlay(tmp, disk.sizeBytes(), disk.image().path(), disk.image().format(), false);
           }
         });
       }
@@ -78,6 +82,23 @@ public final class VmDiskMaker {
         FileTrees.delete(scratch);
       }
     }
+  }
+
+  /**
+   * Whether the VM's disk is there, whole. A new disk is not forced to the host's disk (an fsync
+   * cost 7 ms of the 10 a spawn may spend on its storage): after a host crash its file may be there
+   * but empty. Then no guest wrote to it either (QEMU's first flush of a guest's write would have
+   * written the header too), so it is made again.
+   */
+  private static boolean whole(Path disk) throws IOException {
+    if (!Files.exists(disk)) {
+      return false;
+    }
+    if (Qcow2Header.read(disk).isPresent()) {
+      return true;
+    }
+    log.warn("VM disk {} is not a qcow2 file (a host crash came before it reached the disk): made again", disk);
+    return false;
   }
 
   /**
