@@ -1,6 +1,7 @@
 package io.plasmavmc.host.storage;
 
 import io.plasmavmc.contract.spec.DiskFormat;
+import io.plasmavmc.host.Heartbeats;
 import java.util.List;
 
 /**
@@ -29,17 +30,22 @@ public final class QemuImgSnapshots implements SnapshotBackend {
 
   @Override
   public void save(String name, String jobId) {
-    disks.forEach(disk -> qemuImg.snapshot("-c", name, disk.file()));
+    disks.forEach(disk -> snapshot("-c", name, disk));
   }
 
   @Override
   public void load(String name, String jobId) {
-    disks.forEach(disk -> qemuImg.snapshot("-a", name, disk.file()));
+    disks.forEach(disk -> snapshot("-a", name, disk));
   }
 
   @Override
   public void delete(String name, String jobId, List<Integer> indexes) {
-    indexes.forEach(i -> qemuImg.snapshot("-d", name, disks.get(i).file()));
+    indexes.forEach(i -> snapshot("-d", name, disks.get(i)));
+  }
+
+  private void snapshot(String operation, String name, DiskLayout.Disk disk) {
+    Heartbeats.beat("qemu-img snapshot " + operation + " " + name + " on disk " + disk.index());
+    qemuImg.snapshot(operation, name, disk.file());
   }
 
   @Override

@@ -11,6 +11,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +25,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Snapshots {
   private static final Logger log = LoggerFactory.getLogger(Snapshots.class);
-  private static final int MAX_JOB_ID = 128;
+  /** QEMU's own rule for a job's id (id_wellformed), bounded. */
+  private static final Pattern JOB_ID = Pattern.compile("[a-zA-Z][a-zA-Z0-9._-]{0,127}");
 
   private final DiskLayout layout;
   private final List<DiskLayout.Disk> disks;
@@ -218,8 +220,8 @@ public final class Snapshots {
     if (name == null || !VmSpec.IMAGE_NAME.matcher(name).matches()) {
       throw new InvalidSpecException("name", "must be a snapshot's name: 1-63 characters of letters, digits, '.', '_' or '-'");
     }
-    if (jobId == null || jobId.isEmpty() || jobId.length() > MAX_JOB_ID || VmSpec.hasControlCharacter(jobId)) {
-      throw new InvalidSpecException("job_id", "must be 1-" + MAX_JOB_ID + " characters without control characters");
+    if (jobId == null || !JOB_ID.matcher(jobId).matches()) {
+      throw new InvalidSpecException("job_id", "must be a letter and up to 127 letters, digits, '.', '_' or '-'");
     }
   }
 }

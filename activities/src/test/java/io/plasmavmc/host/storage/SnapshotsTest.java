@@ -124,6 +124,7 @@ class SnapshotsTest {
     assertEquals("name", assertThrows(InvalidSpecException.class, () -> snapshots.take("../x", "job-1")).field());
     assertEquals("name", assertThrows(InvalidSpecException.class, () -> snapshots.take("a".repeat(64), "job-1")).field());
     assertEquals("job_id", assertThrows(InvalidSpecException.class, () -> snapshots.take("ok", "j\nx")).field());
+    assertEquals("job_id", assertThrows(InvalidSpecException.class, () -> snapshots.take("ok", "1-starts-with-a-digit")).field());
   }
 
   @Test
