@@ -18,6 +18,9 @@ public record HostStorage(Path imageStore, Path importDir, Path vmsDir) {
     imageStore = (imageStore == null ? DEFAULT_IMAGE_STORE : imageStore).toAbsolutePath().normalize();
     importDir = (importDir == null ? DEFAULT_IMPORT_DIR : importDir).toAbsolutePath().normalize();
     vmsDir = (vmsDir == null ? DEFAULT_VMS_DIR : vmsDir).toAbsolutePath().normalize();
+    if (vmsDir.startsWith("/run")) {
+      throw new IllegalArgumentException("the VMs' directory keeps their disks across reboots: not on /run, which a reboot empties: " + vmsDir);
+    }
   }
 
   public static HostStorage defaults() {

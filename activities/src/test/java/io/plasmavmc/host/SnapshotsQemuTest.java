@@ -10,55 +10,23 @@ import io.plasmavmc.contract.Snapshot;
 import io.plasmavmc.contract.VmState;
 import io.plasmavmc.contract.host.VmStatus;
 import io.plasmavmc.contract.spec.VmSpec;
-import io.plasmavmc.host.qemu.QemuIdentity;
-import io.plasmavmc.host.testing.GuestConsole;
-import io.plasmavmc.host.testing.ScratchHost;
 import io.plasmavmc.host.testing.TestGuest;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Snapshots of VMs made from an image, against real QEMU: taken with the guest's RAM while it
  * runs, disk-only while it is stopped; restored, the guest is where it was, which it proves by
  * the boot count it finds on its disk at its next boot (the test guest counts its boots there).
  */
-class SnapshotsQemuTest {
-  private static final QemuIdentity IDENTITY = QemuIdentity.ensure("plasmavmc-qemu");
+class SnapshotsQemuTest extends ScratchHostTest {
   private static final String BOOTS = "PLASMAVMC-DISK-WRITTEN device=/dev/vda2 boots=";
-
-  @TempDir static Path scratch;
-  private static ScratchHost scratchHost;
-  private static HostActivitiesImpl host;
-  private final GuestConsole console = new GuestConsole(Duration.ofSeconds(90));
-
-  @BeforeAll
-  static void importTheGuestImage() throws Exception {
-    scratchHost = new ScratchHost(scratch, IDENTITY);
-    host = scratchHost.host;
-    scratchHost.importGuestImage();
-  }
-
-  @AfterEach
-  void endWhatATestLeft() {
-    scratchHost.killAll();
-    console.close();
-  }
-
-  @AfterAll
-  static void closeTheHost() {
-    scratchHost.close();
-  }
 
   @Test
   void aSnapshotWithMemoryTakesARunningGuestBackToWhereItWas() throws Exception {
-    VmSpec spec = VmImagesQemuTest.fromImage("live", 0);
+    VmSpec spec = fromImage("live", 0);
     host.spawnAndStart("live", spec);
     console.await(log(), BOOTS + "1 ", 0);
     console.await(log(), TestGuest.READY_MARKER, 0);
@@ -103,7 +71,7 @@ class SnapshotsQemuTest {
 
   @Test
   void aDiskOnlySnapshotTakesAStoppedVmsDisksBack() throws Exception {
-    VmSpec spec = VmImagesQemuTest.fromImage("cold", 0);
+    VmSpec spec = fromImage("cold", 0);
     host.spawnAndStart("cold", spec);
     console.await(log("cold"), BOOTS + "1 ", 0);
     assertFalse(host.kill("cold").alive());
@@ -142,9 +110,5 @@ class SnapshotsQemuTest {
 
   private static Path log() {
     return log("live");
-  }
-
-  private static Path log(String vm) {
-    return host.directory(vm).serialLog();
   }
 }

@@ -8,69 +8,30 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.plasmavmc.contract.FailureReasons;
 import io.plasmavmc.contract.image.ImageInfo;
-import io.plasmavmc.contract.spec.Accelerator;
 import io.plasmavmc.contract.spec.CloudInit;
 import io.plasmavmc.contract.spec.DiskFormat;
 import io.plasmavmc.contract.spec.DiskSpec;
 import io.plasmavmc.contract.spec.InvalidSpecException;
 import io.plasmavmc.contract.spec.VmSpec;
-import io.plasmavmc.host.qemu.QemuIdentity;
 import io.plasmavmc.host.storage.ImageFacts;
 import io.plasmavmc.host.storage.Qcow2Header;
-import io.plasmavmc.host.testing.GuestConsole;
 import io.plasmavmc.host.testing.ScratchHost;
 import io.plasmavmc.host.testing.TestGuest;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * VMs whose disks are their own, against real QEMU: copy-on-write overlays of one imported image
  * (two VMs booting from it at once, the image unchanged), a cloud-init seed made by the host, the
  * image kept while in use, the VM's disks removed with it, and specs refused before anything is made.
  */
-class VmImagesQemuTest {
-  private static final QemuIdentity IDENTITY = QemuIdentity.ensure("plasmavmc-qemu");
+class VmImagesQemuTest extends ScratchHostTest {
   private static final String UUID = "3f8e2a6c-1b4d-4e5f-9a0b-7c6d5e4f3a2b";
-
-  @TempDir static Path scratch;
-  private static ScratchHost scratchHost;
-  private static HostActivitiesImpl host;
-  private static ImageInfo guestImage;
-  private final GuestConsole console = new GuestConsole(Duration.ofSeconds(90));
-
-  @BeforeAll
-  static void importTheGuestImage() throws Exception {
-    scratchHost = new ScratchHost(scratch, IDENTITY);
-    host = scratchHost.host;
-    guestImage = scratchHost.importGuestImage();
-  }
-
-  @AfterEach
-  void endWhatATestLeft() {
-    scratchHost.killAll();
-    console.close();
-  }
-
-  @AfterAll
-  static void closeTheHost() {
-    scratchHost.close();
-  }
-
-  /** A VM booted by its firmware from a disk of its own made from the guest image. */
-  static VmSpec fromImage(String name, int sizeGib) {
-    return VmSpec.of(name).withAccelerator(Accelerator.TCG).withNetwork(false, List.of())
-        .withDisks(List.of(DiskSpec.fromImage(ScratchHost.GUEST_IMAGE, sizeGib)));
-  }
 
   @Test
   void twoVmsBootAtOnceFromOverlaysOfOneImageAndTheImageStaysAsItWas() throws Exception {
@@ -163,9 +124,5 @@ class VmImagesQemuTest {
   private static void assertRefused(String field, VmSpec spec) {
     String vm = spec.name();
     assertEquals(field, assertThrows(InvalidSpecException.class, () -> host.spawn(vm, spec)).field());
-  }
-
-  private static Path log(String vm) {
-    return host.directory(vm).serialLog();
   }
 }

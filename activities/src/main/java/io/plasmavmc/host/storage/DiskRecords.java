@@ -67,7 +67,7 @@ public final class DiskRecords {
     } catch (NoSuchFileException e) {
       return users;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot list the VMs' directory " + vmsDir, e);
+      throw new UncheckedIOException("cannot list the VMs' directory", e);
     }
     return users;
   }

@@ -24,7 +24,7 @@ public final class FileTrees {
     } catch (NoSuchFileException e) {
       // removed concurrently
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot remove " + dir, e);
+      throw new UncheckedIOException("cannot remove directory " + dir.getFileName(), e);
     }
   }
 }

@@ -50,7 +50,7 @@ final class SnapshotJournal {
     } catch (NoSuchFileException | FileNotFoundException e) {
       return new SnapshotJournal(file, new Content(null, null));
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + file, e);
+      throw new UncheckedIOException("cannot read the VM's snapshot journal", e);
     }
   }
 

@@ -311,10 +311,7 @@ public final class HostedVm {
   /** Removes the runtime directory; refuses while the process runs. A missing directory is success. */
   public void cleanup() {
     synchronized (lock) {
-      Optional<VmProcess> process = process();
-      if (process.isPresent()) {
-        throw new VmStillRunningException(id(), process.get().pid());
-      }
+      refuseWhileRunning();
       vmm.close();
       dir.delete();
       log.info("VM {}: runtime directory {} removed", id(), dir);
@@ -324,11 +321,16 @@ public final class HostedVm {
   /** Removes the VM's own disks and seed; refuses while the process runs. A missing directory is success. */
   public void removeDisks() {
     synchronized (lock) {
-      Optional<VmProcess> process = process();
-      if (process.isPresent()) {
-        throw new VmStillRunningException(id(), process.get().pid());
-      }
+      refuseWhileRunning();
       vmm.removeDisks();
+    }
+  }
+
+  /** What stays while the process runs (its runtime directory, its disks) is not removed; call holding the lock. */
+  private void refuseWhileRunning() {
+    Optional<VmProcess> process = process();
+    if (process.isPresent()) {
+      throw new VmStillRunningException(id(), process.get().pid());
     }
   }
 
