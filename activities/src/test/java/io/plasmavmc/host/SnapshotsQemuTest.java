@@ -10,10 +10,14 @@ import io.plasmavmc.contract.Snapshot;
 import io.plasmavmc.contract.VmState;
 import io.plasmavmc.contract.host.VmStatus;
 import io.plasmavmc.contract.spec.VmSpec;
+import io.plasmavmc.host.qemu.QemuCommandLine;
+import io.plasmavmc.host.qmp.QmpClient;
 import io.plasmavmc.host.testing.TestGuest;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -67,6 +71,27 @@ class SnapshotsQemuTest extends ScratchHostTest {
     assertEquals(List.of("paused"), host.listSnapshots("live", spec).stream().map(Snapshot::name).toList());
     assertFalse(host.kill("live").alive());
     assertEquals(List.of("paused"), host.listSnapshots("live", spec).stream().map(Snapshot::name).toList(), "read from the disks now");
+  }
+
+  @Test
+  void aTakeRetriedOnARestartedWorkerFindsTheJobItsFirstAttemptStartedInQemu() throws Exception {
+    VmSpec spec = fromImage("crash", 0);
+    try (HostActivitiesImpl first = scratchHost.newHost()) {
+      first.spawnAndStart("crash", spec);
+      console.await(log("crash"), TestGuest.READY_MARKER, 0);
+    } // the first worker is gone, its QMP connection with it; QEMU runs on
+    // What its activity had sent before it died: the job, neither waited for nor dismissed.
+    try (QmpClient qmp = QmpClient.connect(QemuCommandLine.qmpSocket(host.directory("crash")), Duration.ofSeconds(5))) {
+      qmp.execute("snapshot-save", Map.of("job-id", "op-crash", "tag", "mid", "vmstate", "disk0", "devices", List.of("disk0")));
+    }
+    try (HostActivitiesImpl restarted = scratchHost.newHost()) {
+      Snapshot mid = restarted.takeSnapshot("crash", spec, "mid", "op-crash");
+      assertTrue(mid.withMemory(), mid.toString());
+      assertEquals(mid, restarted.takeSnapshot("crash", spec, "mid", "op-crash"));
+      assertEquals(List.of(mid), restarted.listSnapshots("crash", spec), "one snapshot: the retry started no job of its own");
+      assertEquals(VmState.RUNNING, restarted.queryStatus("crash").state());
+      assertFalse(restarted.kill("crash").alive());
+    }
   }
 
   @Test

@@ -26,15 +26,21 @@ public final class ScratchHost implements AutoCloseable {
   public final HostStorage storage;
   public final HostActivitiesImpl host;
   public final ImageActivitiesImpl images;
+  private final HostConfig config;
 
   public ScratchHost(Path scratch, QemuIdentity identity) throws Exception {
     // QEMU's user passes through the scratch directory to its runtime and VM directories and the store.
     Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwx--x--x"));
     run = Files.createDirectories(scratch.resolve("run"));
     storage = HostStorage.under(scratch);
-    HostConfig config = HostConfig.of(run, QEMU, List.of(TestGuest.dir()), false).withQemuIdentity(identity).withStorage(storage);
+    config = HostConfig.of(run, QEMU, List.of(TestGuest.dir()), false).withQemuIdentity(identity).withStorage(storage);
     images = new ImageActivitiesImpl(config);
     host = new HostActivitiesImpl(config);
+  }
+
+  /** Another host activities object on the same host, as a worker that restarts makes one; the caller closes it. */
+  public HostActivitiesImpl newHost() {
+    return new HostActivitiesImpl(config);
   }
 
   /** Imports the test guest's disk as image {@link #GUEST_IMAGE}, as an operator would: dropped into the import directory first. */
