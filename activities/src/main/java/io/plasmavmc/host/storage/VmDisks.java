@@ -110,6 +110,9 @@ public final class VmDisks {
     if (size < imageSize) {
       throw new InvalidSpecException(field + ".size_gib", "must be at least the image's size, " + (imageSize + GIB - 1) / GIB + " GiB");
     }
+    if (size > Qcow2Overlay.MAX_SIZE) {
+      throw new InvalidSpecException(field + ".image", "is larger than a disk of a VM's own may be (" + DiskSpec.MAX_SIZE_GIB + " GiB)");
+    }
     return new DiskLayout.Disk(index, file, DiskFormat.QCOW2, false, true, image.get(), size);
   }
 

@@ -15,6 +15,7 @@ import io.plasmavmc.host.storage.ImageFiles;
 import io.plasmavmc.host.storage.Qcow2Overlay;
 import io.plasmavmc.host.storage.VmDisks;
 import io.plasmavmc.host.vmm.RuntimeDirectory;
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -163,6 +164,10 @@ class QemuCommandLineTest {
     Qcow2Overlay.blank(store.resolve("base.qcow2"), 3L << 30, false);
     assertRefused("spec.disks[0].image", VmSpec.of("vm").withDisks(List.of(DiskSpec.fromImage("missing", 0))));
     assertRefused("spec.disks[0].size_gib", VmSpec.of("vm").withDisks(List.of(DiskSpec.fromImage("base", 2))));
+    try (RandomAccessFile huge = new RandomAccessFile(store.resolve("huge.raw").toFile(), "rw")) {
+      huge.setLength(Qcow2Overlay.MAX_SIZE + 512); // sparse
+    }
+    assertRefused("spec.disks[0].image", VmSpec.of("vm").withDisks(List.of(DiskSpec.fromImage("huge", 0))));
     Path storeImage = store.resolve("base.qcow2");
     ImageRoots withStore = new ImageRoots(List.of(images, store));
     VmDisks storeIsARoot = new VmDisks(tmp.resolve("vms"), new ImageFiles(store), withStore);
