@@ -68,8 +68,8 @@ public final class ImageBenchmark {
       System.out.println();
       System.out.println("| figure | median | p99 | target |");
       System.out.println("|---|---|---|---|");
-      row("qcow2 overlay of the image, native (fsync'd, as a spawn makes it)", nativeDurable, "-");
-      row("qcow2 overlay of the image, native (no fsync)", nativePlain, "-");
+      row("qcow2 overlay of the image, native, fsync'd", nativeDurable, "-");
+      row("qcow2 overlay of the image, native, not fsync'd (as a spawn makes it)", nativePlain, "-");
       row("qcow2 overlay of the image, qemu-img create (a process)", qemuImg, "-");
       row("a VM's storage at spawn: plan + directory + record + overlay", storage, "<= 10 ms");
       row("the same with a cloud-init seed (mkfs.fat + mcopy)", withSeed, "-");
