@@ -74,6 +74,19 @@ class ImageActivitiesTest {
   }
 
   @Test
+  void anImportRetriedAfterACrashStartsAgainFromTheSource() throws Exception {
+    Path source = rawSource("disk.raw", 1);
+    Files.createDirectories(storage.imageStore());
+    Files.writeString(storage.imageStore().resolve(".import-img.raw.tmp"), "half a copy, left by a worker that died");
+    ImageInfo image = images.importImage("img", "disk.raw", null);
+    assertEquals(ImageFacts.sha256(source, done -> {}), image.sha256(), "raw kept raw: the same bytes");
+    try (var stored = Files.list(storage.imageStore())) {
+      assertEquals(List.of(".img.raw.json", ".lock", "img.raw"), stored.map(f -> f.getFileName().toString()).sorted().toList());
+    }
+    assertEquals(image, images.importImage("img", "disk.raw", null), "and once more: the same import");
+  }
+
+  @Test
   void theChecksumIsKeptUntilTheImageChanges() throws Exception {
     rawSource("disk.raw", 2);
     ImageInfo first = images.importImage("img", "disk.raw", null);

@@ -3,6 +3,7 @@ package io.plasmavmc.host.storage;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.plasmavmc.contract.spec.DiskFormat;
 import io.plasmavmc.host.storage.ImageFiles.ImageFile;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -56,13 +57,23 @@ public final class ImageFacts {
 
   /** Works out the facts of {@code image} (imported from {@code origin}, or null) and keeps them. */
   public Facts record(ImageFile image, Origin origin, LongConsumer checksummed) throws IOException {
-    BasicFileAttributes before = Files.readAttributes(image.path(), BasicFileAttributes.class);
-    String sha256 = sha256(image.path(), checksummed);
-    JsonNode info = qemuImg.info(image.path(), image.format());
-    Facts facts = new Facts(before.size(), before.lastModifiedTime().to(TimeUnit.NANOSECONDS), sha256,
-        info.path("virtual-size").asLong(), info.path("actual-size").asLong(), origin);
-    AtomicFiles.write(sidecar(image), JSON.writeValueAsString(facts));
+    Facts facts = compute(image.path(), image.format(), origin, checksummed);
+    keep(image, facts);
     return facts;
+  }
+
+  /** The facts of {@code file} in {@code format}, to be kept for the image it becomes (a rename keeps its size and time). */
+  public Facts compute(Path file, DiskFormat format, Origin origin, LongConsumer checksummed) throws IOException {
+    BasicFileAttributes before = Files.readAttributes(file, BasicFileAttributes.class);
+    String sha256 = sha256(file, checksummed);
+    JsonNode info = qemuImg.info(file, format);
+    return new Facts(before.size(), before.lastModifiedTime().to(TimeUnit.NANOSECONDS), sha256, info.path("virtual-size").asLong(),
+        info.path("actual-size").asLong(), origin);
+  }
+
+  /** Keeps {@code facts} beside {@code image}. */
+  public void keep(ImageFile image, Facts facts) throws IOException {
+    AtomicFiles.write(sidecar(image), JSON.writeValueAsString(facts));
   }
 
   /** Forgets the facts of a deleted image. */

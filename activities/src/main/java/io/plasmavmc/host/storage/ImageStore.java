@@ -93,16 +93,20 @@ public final class ImageStore {
         throw new IllegalStateException("qemu-img wrote " + written + " where " + format.qemuDriver() + " was asked for");
       }
       Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+      long size = Files.size(tmp);
+      ImageFacts.Facts known = facts.compute(tmp, format, from.origin(),
+          done -> progress.accept(new ImportProgress("checksumming", done, size)));
       ImageFile image = new ImageFile(name, files.file(name, format), format);
+      // Its facts first, then the image: a crash between them leaves facts of no image, not an
+      // image that a retried import of the same source would not know as its own.
       StoreLock.holding(files.store(), () -> {
         if (files.find(name).isPresent()) {
           throw HostRefusedException.imageExists(name); // imported meanwhile by another request
         }
+        keep(image, known);
         move(tmp, image.path());
         return null;
       });
-      long size = Files.size(image.path());
-      facts.record(image, from.origin(), done -> progress.accept(new ImportProgress("checksumming", done, size)));
       progress.accept(new ImportProgress("done", size, size));
       log.info("image {} imported from {} ({} -> {})", name, from.name(), from.format(), format.qemuDriver());
       return get(name);
@@ -170,6 +174,14 @@ public final class ImageStore {
     if (!Files.isDirectory(files.store())) {
       Files.createDirectories(files.store());
       Files.setPosixFilePermissions(files.store(), PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+  }
+
+  private void keep(ImageFile image, ImageFacts.Facts known) {
+    try {
+      facts.keep(image, known);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot keep the facts of image " + image.name(), e);
     }
   }
 
