@@ -1,5 +1,6 @@
 package io.plasmavmc.host;
 
+import io.plasmavmc.contract.Snapshot;
 import io.plasmavmc.contract.host.ConsoleTail;
 import io.plasmavmc.contract.host.GuestExecResult;
 import io.plasmavmc.contract.host.HostActivities;
@@ -10,6 +11,7 @@ import io.plasmavmc.contract.host.VmStatus;
 import io.plasmavmc.contract.spec.GuestCommand;
 import io.plasmavmc.contract.spec.VmSpec;
 import io.plasmavmc.host.qemu.QemuHypervisor;
+import io.plasmavmc.host.storage.Snapshots;
 import io.plasmavmc.host.vm.HostedVm;
 import io.plasmavmc.host.vm.HostedVms;
 import io.plasmavmc.host.vm.Recovery;
@@ -22,9 +24,11 @@ import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.client.WorkflowStub;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -159,6 +163,57 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
     HostedVm vm = vms.get(vmId);
     vm.cleanup();
     vms.forget(vm);
+  }
+
+  @Override
+  public void removeDisks(String vmId) {
+    vms.get(vmId).removeDisks();
+  }
+
+  @Override
+  public Snapshot takeSnapshot(String vmId, VmSpec spec, String name, String jobId) {
+    String job = jobOrNew(jobId);
+    long started = System.nanoTime();
+    Snapshot taken = vms.get(vmId).withSnapshots(spec, snapshots -> snapshots.take(name, job));
+    log.info("VM {}: snapshot {} taken ({} bytes of VM state, job {}) in {} ms", vmId, name, taken.vmStateBytes(), job, millisSince(started));
+    return taken;
+  }
+
+  @Override
+  public VmStatus restoreSnapshot(String vmId, VmSpec spec, String name, String jobId) {
+    HostedVm vm = vms.get(vmId);
+    String job = jobOrNew(jobId);
+    long started = System.nanoTime();
+    vm.withSnapshots(spec, snapshots -> {
+      snapshots.restore(name, job);
+      return null;
+    });
+    log.info("VM {}: snapshot {} restored (job {}) in {} ms", vmId, name, job, millisSince(started));
+    return vm.status();
+  }
+
+  @Override
+  public void deleteSnapshot(String vmId, VmSpec spec, String name, String jobId) {
+    String job = jobOrNew(jobId);
+    vms.get(vmId).withSnapshots(spec, snapshots -> {
+      snapshots.delete(name, job);
+      return null;
+    });
+    log.info("VM {}: snapshot {} deleted (job {})", vmId, name, job);
+  }
+
+  @Override
+  public List<Snapshot> listSnapshots(String vmId, VmSpec spec) {
+    return vms.get(vmId).withSnapshots(spec, Snapshots::list);
+  }
+
+  private static long millisSince(long started) {
+    return (System.nanoTime() - started) / 1_000_000;
+  }
+
+  /** The workflow names every job (a retry finds its own); a caller that does not gets one of its own, not retried. */
+  private static String jobOrNew(String jobId) {
+    return jobId == null || jobId.isBlank() ? "pv-snapshot-" + UUID.randomUUID() : jobId;
   }
 
   @Override

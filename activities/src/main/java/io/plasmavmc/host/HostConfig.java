@@ -5,11 +5,13 @@ import io.plasmavmc.host.qemu.QemuIdentity;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * How a host runs QEMU: where runtime directories live, which QEMU binary, which directories
  * guests may take images from, whether KVM is usable, the bounded waits of every step, and the
- * unprivileged user QEMU runs as ({@code qemuIdentity}; null: as this process, which is not root).
+ * unprivileged user QEMU runs as ({@code qemuIdentity}; null: as this process, which is not root),
+ * and where disks are kept ({@code storage}: image store, import directory, VMs' directory).
  */
 public record HostConfig(
     Path runtimeRoot,
@@ -21,16 +23,18 @@ public record HostConfig(
     Duration spawnTimeout,
     Duration killStepTimeout,
     QemuIdentity qemuIdentity,
-    HostLimits limits) {
+    HostLimits limits,
+    HostStorage storage) {
 
   public HostConfig {
     imageRoots = List.copyOf(imageRoots);
     limits = limits == null ? HostLimits.defaults() : limits;
+    storage = storage == null ? HostStorage.defaults() : storage;
   }
 
   public static HostConfig of(Path runtimeRoot, Path qemuBinary, List<Path> imageRoots, boolean kvmUsable) {
     return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, "host", Duration.ofSeconds(5), Duration.ofSeconds(30),
-        Duration.ofSeconds(3), null, HostLimits.defaults());
+        Duration.ofSeconds(3), null, HostLimits.defaults(), HostStorage.defaults());
   }
 
   /** Probes KVM on this host (see {@link KvmProbe}): usable, and with which CPU model. */
@@ -46,22 +50,33 @@ public record HostConfig(
 
   public HostConfig withLimits(HostLimits value) {
     return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, kvmCpuModel, qmpTimeout, spawnTimeout, killStepTimeout,
-        qemuIdentity, value);
+        qemuIdentity, value, storage);
   }
 
   public HostConfig withQemuIdentity(QemuIdentity value) {
-    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, kvmCpuModel, qmpTimeout, spawnTimeout, killStepTimeout, value, limits);
+    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, kvmCpuModel, qmpTimeout, spawnTimeout, killStepTimeout, value, limits, storage);
   }
 
   public HostConfig withKvmCpuModel(String value) {
-    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, value, qmpTimeout, spawnTimeout, killStepTimeout, qemuIdentity, limits);
+    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, value, qmpTimeout, spawnTimeout, killStepTimeout, qemuIdentity, limits, storage);
   }
 
   public HostConfig withKillStepTimeout(Duration value) {
-    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, kvmCpuModel, qmpTimeout, spawnTimeout, value, qemuIdentity, limits);
+    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, kvmCpuModel, qmpTimeout, spawnTimeout, value, qemuIdentity, limits, storage);
+  }
+
+  public HostConfig withStorage(HostStorage value) {
+    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, kvmCpuModel, qmpTimeout, spawnTimeout, killStepTimeout, qemuIdentity,
+        limits, value);
+  }
+
+  /** The directories guests may take kernels, initrds and disks from: the configured roots and the image store. */
+  public List<Path> allImageRoots() {
+    return imageRoots.contains(storage.imageStore()) ? imageRoots
+        : Stream.concat(imageRoots.stream(), Stream.of(storage.imageStore())).toList();
   }
 
   public HostConfig withQmpTimeout(Duration value) {
-    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, kvmCpuModel, value, spawnTimeout, killStepTimeout, qemuIdentity, limits);
+    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, kvmCpuModel, value, spawnTimeout, killStepTimeout, qemuIdentity, limits, storage);
   }
 }

@@ -51,6 +51,9 @@ public final class HostFailures extends WorkerInterceptorBase {
   }
 
   private static String reason(Throwable thrown) {
+    if (thrown instanceof HostRefusedException refused) {
+      return refused.reason();
+    }
     for (Map.Entry<Class<? extends RuntimeException>, String> reason : REASONS) {
       if (reason.getKey().isInstance(thrown)) {
         return reason.getValue();

@@ -1,8 +1,8 @@
 package io.plasmavmc.host;
 
-/** Cleanup refuses to remove the runtime directory of a VM whose QEMU still runs. */
+/** What stays while a VM's QEMU runs (its runtime directory, its own disks) is not removed. */
 public class VmStillRunningException extends RuntimeException {
   public VmStillRunningException(String vmId, long pid) {
-    super("VM " + vmId + " still runs as QEMU pid " + pid + "; kill it before cleaning up");
+    super("VM " + vmId + " still runs as QEMU pid " + pid + "; kill it first");
   }
 }

@@ -13,19 +13,16 @@ import io.plasmavmc.contract.spec.DiskFormat;
 import io.plasmavmc.contract.spec.DiskSpec;
 import io.plasmavmc.contract.spec.VmSpec;
 import io.plasmavmc.host.qemu.QemuIdentity;
+import io.plasmavmc.host.storage.ImageFacts;
+import io.plasmavmc.host.testing.GuestConsole;
 import io.plasmavmc.host.testing.QemuProcessTable;
 import io.plasmavmc.host.testing.TestGuest;
 import io.plasmavmc.host.testing.TestTools;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,7 +44,7 @@ class TestGuestImagesTest {
   /** An image root of the test's own: the overlays and the seed, which QEMU's user opens. */
   private Path disks;
   private HostActivitiesImpl host;
-  private final ConsoleWaits waits = new ConsoleWaits(Duration.ofSeconds(1));
+  private final GuestConsole console = new GuestConsole(BOOT);
 
   @BeforeEach
   void setUp() throws Exception {
@@ -64,7 +61,7 @@ class TestGuestImagesTest {
     for (Long pid : QemuProcessTable.livePidsMentioning(run)) {
       ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
     }
-    waits.close();
+    console.close();
     host.close();
   }
 
@@ -164,25 +161,10 @@ class TestGuestImagesTest {
 
   /** Waits for a console line of the VM after byte {@code from} that matches {@code pattern} (RE2). */
   private ProbeResult await(String vm, String pattern, long from) throws Exception {
-    Path log = host.directory(vm).serialLog();
-    ProbeResult result = waits.await(log, pattern, from, BOOT, () -> true).get(BOOT.toSeconds() + 10, TimeUnit.SECONDS);
-    if (!result.ready()) {
-      throw new AssertionError("no console line matching " + pattern + " within " + BOOT.toSeconds() + " s; serial log:\n"
-          + (Files.exists(log) ? Files.readString(log) : "(none)"));
-    }
-    return result;
+    return console.await(host.directory(vm).serialLog(), pattern, from);
   }
 
   private static String sha256(Path file) throws Exception {
-    MessageDigest digest = MessageDigest.getInstance("SHA-256");
-    try (InputStream in = Files.newInputStream(file)) {
-      byte[] buffer = new byte[1 << 16];
-      for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
-        digest.update(buffer, 0, n);
-      }
-    } catch (IOException e) {
-      throw new AssertionError("cannot read " + file, e);
-    }
-    return HexFormat.of().formatHex(digest.digest());
+    return ImageFacts.sha256(file, done -> {});
   }
 }

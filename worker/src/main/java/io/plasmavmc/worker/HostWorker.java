@@ -10,6 +10,7 @@ import io.plasmavmc.contract.host.VmStatus;
 import io.plasmavmc.host.HostActivitiesImpl;
 import io.plasmavmc.host.HostConfig;
 import io.plasmavmc.host.HostFailures;
+import io.plasmavmc.host.ImageActivitiesImpl;
 import io.plasmavmc.host.qemu.QemuIdentity;
 import io.plasmavmc.support.DaemonThreads;
 import io.plasmavmc.support.PrometheusEndpoint;
@@ -118,14 +119,14 @@ public final class HostWorker implements AutoCloseable {
     // Lifecycle test runs drive VMs through the Temporal client, from the control queue.
     control.registerActivitiesImplementations(new VmOperationsImpl(client));
     Worker host = factory.newWorker(TaskQueues.host(settings.hostId()));
-    host.registerActivitiesImplementations(activities);
+    host.registerActivitiesImplementations(activities, new ImageActivitiesImpl(config));
     WorkflowWarmUp.run(control);
     factory.start();
     reportWhatIsFound();
     handleOrphans();
-    log.info("host worker {} started: queue {}, runtime dir {}, QEMU {} as {} (seccomp sandbox), image roots {}, KVM {}{}",
+    log.info("host worker {} started: queue {}, runtime dir {}, QEMU {} as {} (seccomp sandbox), image roots {}, {}, KVM {}{}",
         settings.hostId(), TaskQueues.host(settings.hostId()), settings.runtimeDir(), settings.qemuBinary(),
-        config.qemuIdentity() == null ? "this worker's user" : config.qemuIdentity().name(), settings.imageRoots(),
+        config.qemuIdentity() == null ? "this worker's user" : config.qemuIdentity().name(), settings.imageRoots(), settings.storage(),
         config.kvmUsable() ? "usable" : "not used (guests run under TCG)",
         config.kvmUsable() ? " with -cpu " + config.kvmCpuModel() : "");
     return this;
@@ -256,7 +257,7 @@ public final class HostWorker implements AutoCloseable {
       case "auto", "on" -> HostConfig.probed(settings.runtimeDir(), settings.qemuBinary(), settings.imageRoots(), identity);
       default -> throw new IllegalArgumentException("kvm must be auto, on or off: " + settings.kvm());
     };
-    config = config.withLimits(settings.limits());
+    config = config.withLimits(settings.limits()).withStorage(settings.storage());
     if ("on".equals(settings.kvm()) && !config.kvmUsable()) {
       throw new IllegalStateException("kvm=on but /dev/kvm is not usable by QEMU on this host"
           + (identity == null ? "" : " (QEMU runs as " + identity.name() + ": /dev/kvm must be open to it, e.g. to the kvm group)"));

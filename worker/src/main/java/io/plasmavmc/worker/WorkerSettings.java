@@ -2,6 +2,7 @@ package io.plasmavmc.worker;
 
 import io.plasmavmc.contract.TaskQueues;
 import io.plasmavmc.host.HostLimits;
+import io.plasmavmc.host.HostStorage;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -11,9 +12,10 @@ import java.util.List;
  * (default) logs QEMU processes that no VM workflow owns and leaves them; "kill" ends them when the
  * worker starts. {@code qemuUser}: the unprivileged user QEMU runs as when the worker is root
  * (default "plasmavmc-qemu", made where missing); a worker that is not root runs QEMU as itself.
+ * {@code storage}: the image store, import directory and VMs' directory (default under /var/lib/plasmavmc).
  */
 public record WorkerSettings(String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots, String kvm, String orphans,
-    String qemuUser, HostLimits limits) {
+    String qemuUser, HostLimits limits, HostStorage storage) {
   public static final String DEFAULT_QEMU_USER = "plasmavmc-qemu";
 
   public WorkerSettings(String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots, String kvm) {
@@ -27,6 +29,11 @@ public record WorkerSettings(String hostId, Path runtimeDir, Path qemuBinary, Li
   public WorkerSettings(String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots, String kvm, String orphans,
       String qemuUser) {
     this(hostId, runtimeDir, qemuBinary, imageRoots, kvm, orphans, qemuUser, null);
+  }
+
+  public WorkerSettings(String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots, String kvm, String orphans,
+      String qemuUser, HostLimits limits) {
+    this(hostId, runtimeDir, qemuBinary, imageRoots, kvm, orphans, qemuUser, limits, null);
   }
 
   public WorkerSettings {
@@ -43,6 +50,7 @@ public record WorkerSettings(String hostId, Path runtimeDir, Path qemuBinary, Li
     orphans = orphans == null || orphans.isBlank() ? "report" : orphans.trim();
     qemuUser = qemuUser == null || qemuUser.isBlank() ? DEFAULT_QEMU_USER : qemuUser.trim();
     limits = limits == null ? HostLimits.defaults() : limits;
+    storage = storage == null ? HostStorage.defaults() : storage;
     if (!orphans.equals("report") && !orphans.equals("kill")) {
       throw new IllegalArgumentException("orphans must be report or kill: " + orphans);
     }

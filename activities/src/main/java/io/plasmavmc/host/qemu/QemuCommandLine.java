@@ -1,9 +1,10 @@
 package io.plasmavmc.host.qemu;
 
 import io.plasmavmc.contract.spec.Accelerator;
-import io.plasmavmc.contract.spec.DiskSpec;
+import io.plasmavmc.contract.spec.DiskFormat;
 import io.plasmavmc.contract.spec.PortForward;
 import io.plasmavmc.contract.spec.VmSpec;
+import io.plasmavmc.host.storage.DiskLayout;
 import io.plasmavmc.host.vmm.RuntimeDirectory;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,8 +40,11 @@ public final class QemuCommandLine {
     this.kvmCpuModel = kvmCpuModel;
   }
 
-  /** @param accelerator the resolved accelerator (never AUTO) */
-  public List<String> build(VmSpec spec, RuntimeDirectory dir, Accelerator accelerator) {
+  /**
+   * @param accelerator the resolved accelerator (never AUTO)
+   * @param disks where the spec's disks are on this host (path-form ones checked inside the image roots)
+   */
+  public List<String> build(VmSpec spec, RuntimeDirectory dir, Accelerator accelerator, DiskLayout disks) {
     spec.validate();
     if (accelerator == Accelerator.AUTO) {
       throw new IllegalArgumentException("resolve the accelerator before building the command line");
@@ -74,16 +78,14 @@ public final class QemuCommandLine {
       }
     }
 
-    for (int i = 0; i < spec.disks().size(); i++) {
-      DiskSpec disk = spec.disks().get(i);
-      String field = "spec.disks[" + i + "].path";
-      Path file = imageRoots.resolve(field, disk.path());
-      String readOnly = disk.readOnly() ? "on" : "off";
-      add(args, "-blockdev", "driver=file,node-name=file" + i + ",filename=" + QemuOptionValue.escape(field, file.toString())
-          + ",read-only=" + readOnly);
-      add(args, "-blockdev", "driver=" + disk.format().qemuDriver() + ",node-name=disk" + i + ",file=file" + i
-          + ",read-only=" + readOnly);
-      add(args, "-device", "virtio-blk-pci,drive=disk" + i + ",id=virtio-disk" + i);
+    // The firmware boots the first disk (SeaBIOS would try the seed first and hang); -kernel boots
+    // by an option ROM that holds boot index 0 itself.
+    boolean firmwareBoots = spec.kernel() == null || spec.kernel().isBlank();
+    for (DiskLayout.Disk disk : disks.disks()) {
+      attach(args, "file" + disk.index(), nodeName(disk), disk.file(), disk.format(), disk.readOnly(), firmwareBoots && disk.index() == 0);
+    }
+    if (disks.seed() != null) {
+      attach(args, "seed-file", "seed", disks.seed(), DiskFormat.RAW, true, false);
     }
 
     if (spec.network()) {
@@ -113,6 +115,24 @@ public final class QemuCommandLine {
     add(args, "-pidfile", dir.pidFile().toString());
     add(args, "-sandbox", SANDBOX);
     return List.copyOf(args);
+  }
+
+  /**
+   * One disk through -blockdev: a file node and a format node, the format stated (never probed),
+   * the format node named {@code node} (stable: snapshots name it), on a virtio-blk device.
+   */
+  private static void attach(List<String> args, String fileNode, String node, Path file, DiskFormat format, boolean readOnly,
+      boolean boot) {
+    String readOnlyValue = readOnly ? "on" : "off";
+    add(args, "-blockdev", "driver=file,node-name=" + fileNode + ",filename=" + QemuOptionValue.escape("spec.disks", file.toString())
+        + ",read-only=" + readOnlyValue);
+    add(args, "-blockdev", "driver=" + format.qemuDriver() + ",node-name=" + node + ",file=" + fileNode + ",read-only=" + readOnlyValue);
+    add(args, "-device", "virtio-blk-pci,drive=" + node + ",id=virtio-" + node + (boot ? ",bootindex=0" : ""));
+  }
+
+  /** The block node of disk {@code disk}: {@code disk<i>}, i its index in the spec. */
+  public static String nodeName(DiskLayout.Disk disk) {
+    return "disk" + disk.index();
   }
 
   /** QEMU's monitor socket in the VM's runtime directory. */

@@ -2,6 +2,7 @@ package io.plasmavmc.host.qemu;
 
 import io.plasmavmc.contract.host.VmStatus;
 import io.plasmavmc.contract.spec.Accelerator;
+import io.plasmavmc.contract.spec.InvalidSpecException;
 import io.plasmavmc.contract.spec.VmSpec;
 import io.plasmavmc.host.Heartbeats;
 import io.plasmavmc.host.SpawnFailedException;
@@ -10,6 +11,9 @@ import io.plasmavmc.host.qmp.QmpConnectionClosedException;
 import io.plasmavmc.host.qmp.QmpEvent;
 import io.plasmavmc.host.qmp.QmpException;
 import io.plasmavmc.host.qmp.QmpReply;
+import io.plasmavmc.host.storage.DiskLayout;
+import io.plasmavmc.host.storage.QemuImgSnapshots;
+import io.plasmavmc.host.storage.Snapshots;
 import io.plasmavmc.host.vmm.GuestControl;
 import io.plasmavmc.host.vmm.LaunchPlan;
 import io.plasmavmc.host.vmm.RuntimeDirectory;
@@ -21,6 +25,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -51,7 +56,8 @@ final class QemuVmm implements Vmm {
   @Override
   public LaunchPlan plan(VmSpec spec) {
     Accelerator accelerator = spec.accelerator().resolve(qemu.config.kvmUsable());
-    return new LaunchPlan(spec, accelerator, qemu.commandLine.build(spec, dir, accelerator));
+    DiskLayout disks = qemu.disks.plan(dir.vmId(), spec);
+    return new LaunchPlan(spec, accelerator, qemu.commandLine.build(spec, dir, accelerator, disks), disks);
   }
 
   @Override
@@ -68,10 +74,14 @@ final class QemuVmm implements Vmm {
     dir.writeCommandLine(plan.command());
     VmSpec spec = plan.spec();
     long started = System.nanoTime();
+    boolean madeDisks = makeDisks(plan);
     log.info("VM {}: starting QEMU ({}, {} MiB)", dir.vmId(), plan.accelerator().qemuName(), spec.memoryMib());
     try {
       qemu.launcher.launch(plan.command(), dir, identity, () -> Heartbeats.beat("starting QEMU"));
     } catch (SpawnFailedException e) {
+      if (madeDisks) {
+        qemu.disks.remove(dir.vmId()); // a VM refused at its first start leaves nothing
+      }
       throw e.withDetail("QEMU printed: " + dir.readStderr());
     }
     long pid = dir.readPid().orElseThrow(() -> new SpawnFailedException("QEMU started but wrote no pidfile", "pidfile " + dir.pidFile()));
@@ -80,6 +90,33 @@ final class QemuVmm implements Vmm {
     log.info("VM {}: QEMU pid {} started paused ({}, {} MiB, {} vCPU) in {} ms", dir.vmId(), pid, plan.accelerator().qemuName(),
         spec.memoryMib(), spec.vcpus(), (System.nanoTime() - started) / 1_000_000);
     return process;
+  }
+
+  /** Makes what the VM's own storage lacks; returns whether its directory was made now. */
+  private boolean makeDisks(LaunchPlan plan) {
+    try {
+      return qemu.diskMaker.make(dir.vmId(), plan.disks(), plan.spec());
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof InvalidSpecException invalid) {
+        throw invalid; // the image went away since the plan
+      }
+      throw new SpawnFailedException("the host could not make the VM's disks", "VM directory " + plan.disks().directory() + ": " + e, e);
+    }
+  }
+
+  @Override
+  public void removeDisks() {
+    if (qemu.disks.remove(dir.vmId())) {
+      log.info("VM {}: its own disks and seed removed", dir.vmId());
+    }
+  }
+
+  @Override
+  public Snapshots snapshots(VmSpec spec, Optional<VmProcess> running) {
+    DiskLayout disks = qemu.disks.existing(dir.vmId(), spec);
+    return Snapshots.of(disks, snapshotDisks -> running.isPresent()
+        ? new QmpSnapshots(session(), snapshotDisks, qemu.config.qmpTimeout())
+        : new QemuImgSnapshots(qemu.qemuImg, snapshotDisks));
   }
 
   /**

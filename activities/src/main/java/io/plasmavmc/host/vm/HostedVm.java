@@ -4,6 +4,7 @@ import io.plasmavmc.contract.VmState;
 import io.plasmavmc.contract.host.ConsoleTail;
 import io.plasmavmc.contract.host.VmHandle;
 import io.plasmavmc.contract.host.VmStatus;
+import io.plasmavmc.contract.spec.InvalidSpecException;
 import io.plasmavmc.contract.spec.VmSpec;
 import io.plasmavmc.host.Heartbeats;
 import io.plasmavmc.host.HostFullException;
@@ -12,6 +13,7 @@ import io.plasmavmc.host.ObservationClock;
 import io.plasmavmc.host.SpawnFailedException;
 import io.plasmavmc.host.VmNotRunningException;
 import io.plasmavmc.host.VmStillRunningException;
+import io.plasmavmc.host.storage.Snapshots;
 import io.plasmavmc.host.vmm.GuestControl;
 import io.plasmavmc.host.vmm.LaunchPlan;
 import io.plasmavmc.host.vmm.RuntimeDirectory;
@@ -30,6 +32,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -107,7 +110,7 @@ public final class HostedVm {
         } finally {
           release.run();
         }
-      } catch (SpawnFailedException | HostFullException e) {
+      } catch (SpawnFailedException | HostFullException | InvalidSpecException e) { // the last: an image deleted since the plan
         if (e instanceof SpawnFailedException failed) {
           log.warn("VM {}: could not be started (error {}): {}", id(), failed.errorId(), failed.detail());
         } else {
@@ -308,13 +311,36 @@ public final class HostedVm {
   /** Removes the runtime directory; refuses while the process runs. A missing directory is success. */
   public void cleanup() {
     synchronized (lock) {
-      Optional<VmProcess> process = process();
-      if (process.isPresent()) {
-        throw new VmStillRunningException(id(), process.get().pid());
-      }
+      refuseWhileRunning();
       vmm.close();
       dir.delete();
       log.info("VM {}: runtime directory {} removed", id(), dir);
+    }
+  }
+
+  /** Removes the VM's own disks and seed; refuses while the process runs. A missing directory is success. */
+  public void removeDisks() {
+    synchronized (lock) {
+      refuseWhileRunning();
+      vmm.removeDisks();
+    }
+  }
+
+  /** What stays while the process runs (its runtime directory, its disks) is not removed; call holding the lock. */
+  private void refuseWhileRunning() {
+    Optional<VmProcess> process = process();
+    if (process.isPresent()) {
+      throw new VmStillRunningException(id(), process.get().pid());
+    }
+  }
+
+  /**
+   * Does {@code action} with the VM's snapshots: through its VMM while its process runs, on its
+   * disks otherwise, the handle's lock held meanwhile, so that no spawn or kill changes which.
+   */
+  public <T> T withSnapshots(VmSpec spec, Function<Snapshots, T> action) {
+    synchronized (lock) {
+      return action.apply(vmm.snapshots(spec, process()));
     }
   }
 

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.plasmavmc.contract.spec.InvalidSpecException;
 import io.plasmavmc.contract.spec.VmSpec;
+import io.plasmavmc.host.storage.AtomicFiles;
+import io.plasmavmc.host.storage.FileTrees;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -13,15 +15,12 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * A VM's directory on its host, {@code <runtime-root>/<vmId>/}, mode 0700: the VMM's sockets, the
@@ -163,7 +162,7 @@ public final class RuntimeDirectory {
   /** Records the spec the VM is started with (JSON), for the operator and for the host's count of memory in use. */
   public void writeSpec(VmSpec spec) {
     try {
-      writeAtomically(specFile(), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(spec));
+      AtomicFiles.write(specFile(), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(spec));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot encode the spec", e);
     }
@@ -180,7 +179,7 @@ public final class RuntimeDirectory {
 
   public void writeCommandLine(List<String> args) {
     // One argument per line: exact, and unambiguous even for arguments with spaces.
-    writeAtomically(commandLineFile(), String.join("\n", args) + "\n");
+    AtomicFiles.write(commandLineFile(), String.join("\n", args) + "\n");
   }
 
   /** Records why the VMM ended (or is being ended), unless a reason is already recorded. */
@@ -188,7 +187,7 @@ public final class RuntimeDirectory {
     if (!exists() || Files.exists(exitFile())) {
       return;
     }
-    writeAtomically(exitFile(), reason);
+    AtomicFiles.write(exitFile(), reason);
   }
 
   public Optional<String> exitReason() {
@@ -209,28 +208,7 @@ public final class RuntimeDirectory {
 
   /** Removes the directory and everything in it; a missing directory is fine. */
   public void delete() {
-    if (!Files.exists(path)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(path)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (NoSuchFileException e) {
-      // removed concurrently
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot remove runtime directory " + path, e);
-    }
-  }
-
-  private void writeAtomically(Path file, String content) {
-    try {
-      Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-      Files.writeString(tmp, content);
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file, e);
-    }
+    FileTrees.delete(path);
   }
 
   @Override

@@ -2,8 +2,10 @@ package io.plasmavmc.host.vmm;
 
 import io.plasmavmc.contract.host.VmStatus;
 import io.plasmavmc.contract.spec.VmSpec;
+import io.plasmavmc.host.storage.Snapshots;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
@@ -54,6 +56,15 @@ public interface Vmm {
 
   /** Closes the control channel; the VMM runs on. */
   void close();
+
+  /** Removes the VM's own disks and seed (its VM directory); the handle has checked that no process runs. A missing directory is success. */
+  void removeDisks();
+
+  /**
+   * The snapshots of the VM with {@code spec}: kept by the VMM through its control channel while
+   * {@code running} is present (a process the handle found running), on the disks otherwise.
+   */
+  Snapshots snapshots(VmSpec spec, Optional<VmProcess> running);
 
   /** A feed of a VMM's events, on one connection of its control channel. */
   interface Events {

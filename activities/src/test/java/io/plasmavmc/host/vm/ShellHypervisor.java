@@ -6,6 +6,8 @@ import io.plasmavmc.contract.spec.VmSpec;
 import io.plasmavmc.host.ObservationClock;
 import io.plasmavmc.host.SpawnFailedException;
 import io.plasmavmc.host.qemu.LinuxProcesses;
+import io.plasmavmc.host.storage.DiskLayout;
+import io.plasmavmc.host.storage.Snapshots;
 import io.plasmavmc.host.vmm.GuestControl;
 import io.plasmavmc.host.vmm.Hypervisor;
 import io.plasmavmc.host.vmm.LaunchPlan;
@@ -19,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -161,5 +164,17 @@ final class ShellHypervisor implements Hypervisor {
 
     @Override
     public void close() {}
+
+    @Override
+    public void removeDisks() {
+      // a shell loop has no disks
+    }
+
+    @Override
+    public Snapshots snapshots(VmSpec spec, Optional<VmProcess> running) {
+      return Snapshots.of(DiskLayout.NONE, disks -> {
+        throw new IllegalStateException("a VM without disks has no snapshot backend");
+      });
+    }
   }
 }
