@@ -1,6 +1,7 @@
 package io.plasmavmc.gateway;
 
 import com.google.rpc.Code;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.plasmavmc.contract.FailureReasons;
 import io.plasmavmc.contract.SnapshotRequest;
@@ -18,7 +19,7 @@ final class SnapshotFailures {
 
   static StatusRuntimeException toStatus(String vm, String snapshot, VmOperation operation, Throwable error) {
     ApplicationFailure failure = Failures.find(error, FailureReasons.SNAPSHOT_NOT_FOUND, FailureReasons.SNAPSHOT_EXISTS,
-        FailureReasons.SNAPSHOT_UNSUPPORTED);
+        FailureReasons.SNAPSHOT_UNSUPPORTED, FailureReasons.SNAPSHOT_LIMIT);
     if (failure == null) {
       return Failures.toStatus(vm, error);
     }
@@ -29,6 +30,8 @@ final class SnapshotFailures {
           "SNAPSHOT_NOT_FOUND", names, ErrorDetails.SNAPSHOT, resource, "no such snapshot of the VM");
       case FailureReasons.SNAPSHOT_EXISTS -> ErrorDetails.resource(Code.ALREADY_EXISTS, "VM " + vm + " has a snapshot " + snapshot
           + " already", "SNAPSHOT_EXISTS", names, ErrorDetails.SNAPSHOT, resource, "a snapshot of that name exists: delete it first, or take another name");
+      case FailureReasons.SNAPSHOT_LIMIT -> ErrorDetails.withReason(Status.RESOURCE_EXHAUSTED.withDescription("VM " + vm
+          + " has the most snapshots a VM may have (" + SnapshotRequest.MAX_SNAPSHOTS + "): delete one first"), "SNAPSHOT_LIMIT");
       default -> unsupported(vm, snapshot, operation, names);
     };
   }
@@ -43,7 +46,7 @@ final class SnapshotFailures {
       case RESTORE_SNAPSHOT -> "snapshot " + snapshot + " was taken while the VM was stopped (disks only): it loads only into a stopped VM; "
           + "stop VM " + vm + " first";
       case SNAPSHOT -> "VM " + vm + " cannot take a snapshot as it is: a snapshot needs a qcow2 disk of the VM's own (made from an "
-          + "image, or blank), no writable raw disk, and fewer than " + SnapshotRequest.MAX_SNAPSHOTS + " snapshots taken";
+          + "image, or blank) and no writable raw disk";
       default -> "snapshot " + snapshot + " of VM " + vm + " cannot be deleted while the VM is as it is now";
     };
     return ErrorDetails.precondition(why, "SNAPSHOT_UNSUPPORTED", names, "SNAPSHOT_UNSUPPORTED", "vms/" + vm, why);

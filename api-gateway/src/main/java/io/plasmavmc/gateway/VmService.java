@@ -32,7 +32,6 @@ import io.plasmavmc.api.v1.VmServiceGrpc;
 import io.plasmavmc.api.v1.VmState;
 import io.plasmavmc.api.v1.WatchVmRequest;
 import io.plasmavmc.contract.DeleteRequest;
-import io.plasmavmc.contract.SnapshotRequest;
 import io.plasmavmc.contract.StopRequest;
 import io.plasmavmc.contract.VmRecord;
 import io.plasmavmc.contract.host.ConsoleTail;
@@ -203,12 +202,6 @@ final class VmService extends VmServiceGrpc.VmServiceImplBase {
     respond("SnapshotVm", request.getName(), response, () -> {
       String name = Requests.name("name", request.getName());
       String snapshot = Requests.name("snapshot", request.getSnapshot());
-      VmRecord vm = directory.describe(name);
-      // The workflow refuses too; asked here first, the bound is named as every bound is (RESOURCE_EXHAUSTED).
-      if (vm.snapshots().size() >= SnapshotRequest.MAX_SNAPSHOTS && vm.snapshots().stream().noneMatch(s -> s.name().equals(snapshot))) {
-        throw ErrorDetails.withReason(Status.RESOURCE_EXHAUSTED.withDescription("VM " + name + " has " + vm.snapshots().size()
-            + " snapshots, the most a VM may have (" + SnapshotRequest.MAX_SNAPSHOTS + "): delete one first"), "SNAPSHOT_LIMIT");
-      }
       return directory.snapshot(name, snapshot);
     });
   }

@@ -48,6 +48,9 @@ public final class FakeVmWorkflow implements VmWorkflow {
     if (find(request.name()) != null) {
       throw ApplicationFailure.newNonRetryableFailure(HOST_TEXT, FailureReasons.SNAPSHOT_EXISTS);
     }
+    if (record.snapshots().size() >= SnapshotRequest.MAX_SNAPSHOTS) {
+      throw ApplicationFailure.newNonRetryableFailure(HOST_TEXT, FailureReasons.SNAPSHOT_LIMIT);
+    }
   }
 
   @Override

@@ -44,6 +44,8 @@ public final class FailureReasons {
    * qcow2, or a disk-only snapshot to load into a running VM. FAILED_PRECONDITION.
    */
   public static final String SNAPSHOT_UNSUPPORTED = "SnapshotUnsupported";
+  /** The VM has as many snapshots as a VM may have ({@code SnapshotRequest.MAX_SNAPSHOTS}). RESOURCE_EXHAUSTED. */
+  public static final String SNAPSHOT_LIMIT = "SnapshotLimit";
 
   // --- what a host activity fails with (never retried) --------------------------------------
 

@@ -8,6 +8,7 @@ import io.plasmavmc.gateway.GatewaySecurity;
 import io.plasmavmc.gateway.GatewayServer;
 import io.plasmavmc.gateway.GatewaySettings;
 import io.plasmavmc.host.HostLimits;
+import io.plasmavmc.host.HostStorage;
 import io.plasmavmc.support.PrometheusEndpoint;
 import io.plasmavmc.support.TemporalConnection;
 import io.plasmavmc.worker.HostWorker;
@@ -52,11 +53,17 @@ public final class LocalStack implements AutoCloseable {
     }
   }
 
+  /** {@code storage}: the host's image store, import and VMs' directories (null: under /var/lib/plasmavmc). */
   public record Settings(TemporalSettings temporal, ApiSettings api, String hostId, Path runtimeDir, Path qemuBinary,
-      List<Path> imageRoots, String kvm, Duration hostTaskTimeout, String orphans, String qemuUser, HostLimits limits) {
+      List<Path> imageRoots, String kvm, Duration hostTaskTimeout, String orphans, String qemuUser, HostLimits limits,
+      HostStorage storage) {
     public Settings(TemporalSettings temporal, ApiSettings api, String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots,
         String kvm, Duration hostTaskTimeout, String orphans) {
-      this(temporal, api, hostId, runtimeDir, qemuBinary, imageRoots, kvm, hostTaskTimeout, orphans, null, null);
+      this(temporal, api, hostId, runtimeDir, qemuBinary, imageRoots, kvm, hostTaskTimeout, orphans, null, null, null);
+    }
+
+    public Settings withStorage(HostStorage value) {
+      return new Settings(temporal, api, hostId, runtimeDir, qemuBinary, imageRoots, kvm, hostTaskTimeout, orphans, qemuUser, limits, value);
     }
   }
 
@@ -81,7 +88,7 @@ public final class LocalStack implements AutoCloseable {
     service = TemporalConnection.plain(temporal.address()).connect(registry);
     client = WorkflowClient.newInstance(service);
     worker = new HostWorker(client, new WorkerSettings(settings.hostId(), settings.runtimeDir(), settings.qemuBinary(),
-        settings.imageRoots(), settings.kvm(), settings.orphans(), settings.qemuUser(), settings.limits()), registry).start();
+        settings.imageRoots(), settings.kvm(), settings.orphans(), settings.qemuUser(), settings.limits(), settings.storage()), registry).start();
     ApiSettings api = settings.api();
     GatewaySettings gatewaySettings = new GatewaySettings(api.bindAddress(), api.port(), worker.hostId(), settings.hostTaskTimeout(),
         new GatewaySecurity(LocalCredentials.ensure(api.configDir()), api.tlsCert(), api.tlsKey(), api.clientCa()));

@@ -3,6 +3,7 @@ package io.plasmavmc.launcher;
 import io.plasmavmc.cli.GuestImages;
 import io.plasmavmc.gateway.GatewayApplication;
 import io.plasmavmc.host.HostLimits;
+import io.plasmavmc.host.HostStorage;
 import io.plasmavmc.support.TemporalConnection;
 import io.plasmavmc.worker.HostWorker;
 import io.plasmavmc.worker.WorkerApplication;
@@ -65,7 +66,8 @@ public final class PlasmaVmc {
         Duration.ofSeconds(options.integer("--host-timeout", 15)),
         options.value("--orphans", "report"),
         options.value("--qemu-user", WorkerSettings.DEFAULT_QEMU_USER),
-        limits(options));
+        limits(options),
+        storage(options, home));
     options.rejectUnknown();
 
     LocalStack stack = new LocalStack(settings);
@@ -108,7 +110,8 @@ public final class PlasmaVmc {
             Path.of(options.value("--runtime-dir", defaultRuntimeDir(System.getProperty("user.home")))),
             Path.of(options.value("--qemu", "/usr/bin/qemu-system-x86_64")), roots.isEmpty() ? null : roots,
             options.value("--kvm", "auto"), options.value("--orphans", "report"),
-            options.value("--qemu-user", WorkerSettings.DEFAULT_QEMU_USER), limits(options)));
+            options.value("--qemu-user", WorkerSettings.DEFAULT_QEMU_USER), limits(options),
+            storage(options, System.getProperty("user.home"))));
     int metricsPort = options.integer("--metrics-port", -1);
     options.rejectUnknown();
     worker.start();
@@ -138,6 +141,27 @@ public final class PlasmaVmc {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("--forward-ports takes FIRST-LAST and --memory-overcommit a number", e);
     }
+  }
+
+  /**
+   * --image-store, --import-dir, --vms-dir: where the host keeps images and VMs' own disks. Root
+   * keeps them under /var/lib/plasmavmc; a user under its own data directory (XDG).
+   */
+  private static HostStorage storage(Options options, String home) {
+    HostStorage defaults;
+    if ("root".equals(System.getProperty("user.name"))) {
+      defaults = HostStorage.defaults();
+    } else {
+      String xdg = System.getenv("XDG_DATA_HOME");
+      defaults = HostStorage.under(Path.of(xdg != null && !xdg.isBlank() ? xdg : home + "/.local/share", "plasmavmc"));
+    }
+    return new HostStorage(pathOr(options, "--image-store", defaults.imageStore()), pathOr(options, "--import-dir", defaults.importDir()),
+        pathOr(options, "--vms-dir", defaults.vmsDir()));
+  }
+
+  private static Path pathOr(Options options, String name, Path fallback) {
+    Path value = path(options, name);
+    return value == null ? fallback : value;
   }
 
   private static Path path(Options options, String name) {
@@ -190,6 +214,9 @@ public final class PlasmaVmc {
           --metrics-port N     Prometheus metrics on 127.0.0.1:N/metrics (default off)
           --host-id ID         this host's id (default: the host name)
           --runtime-dir DIR    VM runtime directories (default /run/plasmavmc as root)
+          --image-store DIR    base images VMs' disks are made from (default /var/lib/plasmavmc/images as root)
+          --import-dir DIR     the only place images are imported from (default /var/lib/plasmavmc/import as root)
+          --vms-dir DIR        each VM's own disks and cloud-init seed (default /var/lib/plasmavmc/vms as root)
           --image-root DIR     a directory guests may take kernels and disks from (repeatable;
                                default /var/lib/plasmavmc/images and the test guest's directory:
                                /var/cache/plasmavmc/guest as root, else ~/.cache/plasmavmc/guest)

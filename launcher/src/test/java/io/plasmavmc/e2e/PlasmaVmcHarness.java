@@ -6,6 +6,7 @@ import io.grpc.ManagedChannel;
 import io.plasmavmc.api.v1.ImageServiceGrpc;
 import io.plasmavmc.api.v1.VmServiceGrpc;
 import io.plasmavmc.cli.BearerToken;
+import io.plasmavmc.host.HostStorage;
 import io.plasmavmc.host.testing.QemuProcessTable;
 import io.plasmavmc.host.testing.ScratchDirectories;
 import io.plasmavmc.host.testing.TestGuest;
@@ -20,6 +21,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 
@@ -61,19 +63,17 @@ final class PlasmaVmcHarness implements AutoCloseable {
     dataDir = Files.createTempDirectory("plasmavmc-e2e-temporal");
     configDir = Files.createTempDirectory("plasmavmc-e2e-config");
     storageRoot = Files.createTempDirectory("plasmavmc-e2e-storage");
-    // As HostStorage.under(storageRoot) lays them out (the host side, branch img-host).
-    imageStoreDir = Files.createDirectory(storageRoot.resolve("images"));
-    importDir = Files.createDirectory(storageRoot.resolve("import"));
-    vmsDir = Files.createDirectory(storageRoot.resolve("vms"));
+    // QEMU runs as its own user: it must pass through the storage root to read the store's images.
+    Files.setPosixFilePermissions(storageRoot, PosixFilePermissions.fromString("rwxr-xr-x"));
+    HostStorage storage = HostStorage.under(storageRoot);
+    imageStoreDir = Files.createDirectory(storage.imageStore());
+    importDir = Files.createDirectory(storage.importDir());
+    vmsDir = Files.createDirectory(storage.vmsDir());
     temporalPort = freePort();
-    // TODO(issue 17, once img-host is merged): LocalStack.Settings takes a HostStorage and hands it to WorkerSettings'
-    // storage (img-host added it there, not yet to LocalStack); pass HostStorage.under(storageRoot) below. Until then the
-    // worker uses /var/lib/plasmavmc, and ImageEndToEndTest, CloudInitEndToEndTest, SnapshotEndToEndTest and
-    // ImageTestRunEndToEndTest, which import into, boot from and look at these directories, cannot pass.
     stack = new LocalStack(new LocalStack.Settings(
         new LocalStack.TemporalSettings(temporalPort, ui ? freePort() : -1, dataDir),
         LocalStack.ApiSettings.loopback(0, configDir).withMetrics(0), "e2e-host", runtimeDir, Path.of("/usr/bin/qemu-system-x86_64"), List.of(TestGuest.dir()), "auto",
-        hostTaskTimeout, "report")).start();
+        hostTaskTimeout, "report").withStorage(storage)).start();
     channel = Grpc.newChannelBuilder("127.0.0.1:" + stack.grpcPort(), InsecureChannelCredentials.create()).build();
     admin = new BearerToken(LocalCredentials.readToken(configDir).orElseThrow());
     vms = VmServiceGrpc.newBlockingStub(channel).withCallCredentials(admin);

@@ -16,6 +16,8 @@ import io.plasmavmc.support.DaemonThreads;
 import io.plasmavmc.support.PrometheusEndpoint;
 import io.plasmavmc.workflow.ConsoleReadWorkflowImpl;
 import io.plasmavmc.workflow.HostScanWorkflowImpl;
+import io.plasmavmc.workflow.ImageImportWorkflowImpl;
+import io.plasmavmc.workflow.ImageStoreWorkflowImpl;
 import io.plasmavmc.workflow.LifecycleTestWorkflowImpl;
 import io.plasmavmc.workflow.VmOperationsImpl;
 import io.plasmavmc.workflow.VmWorkflowImpl;
@@ -115,7 +117,7 @@ public final class HostWorker implements AutoCloseable {
     Worker control = factory.newWorker(TaskQueues.CONTROL, WorkerOptions.newBuilder()
         .setStickyQueueScheduleToStartTimeout(STICKY_TIMEOUT).build());
     control.registerWorkflowImplementationTypes(VmWorkflowImpl.class, HostScanWorkflowImpl.class,
-        ConsoleReadWorkflowImpl.class, LifecycleTestWorkflowImpl.class);
+        ConsoleReadWorkflowImpl.class, LifecycleTestWorkflowImpl.class, ImageStoreWorkflowImpl.class, ImageImportWorkflowImpl.class);
     // Lifecycle test runs drive VMs through the Temporal client, from the control queue.
     control.registerActivitiesImplementations(new VmOperationsImpl(client));
     Worker host = factory.newWorker(TaskQueues.host(settings.hostId()));

@@ -60,7 +60,7 @@ final class SnapshotRules {
   private static ApplicationFailure cannotTake(VmRecord vm) {
     if (vm.snapshots().size() >= SnapshotRequest.MAX_SNAPSHOTS) {
       return ApplicationFailure.newNonRetryableFailure("VM " + vm.name() + " has " + vm.snapshots().size() + " snapshots, the most it may "
-          + "have (" + SnapshotRequest.MAX_SNAPSHOTS + "): delete one first", FailureReasons.SNAPSHOT_UNSUPPORTED);
+          + "have (" + SnapshotRequest.MAX_SNAPSHOTS + "): delete one first", FailureReasons.SNAPSHOT_LIMIT);
     }
     List<DiskSpec> disks = vm.spec().disks();
     if (disks.stream().noneMatch(DiskSpec::owned)) {

@@ -651,7 +651,7 @@ class VmWorkflowTest {
       vm.snapshot(named("s" + i));
     }
     ApplicationFailure full = refused(() -> vm.snapshot(named("one-more")));
-    assertEquals(FailureReasons.SNAPSHOT_UNSUPPORTED, full.getType());
+    assertEquals(FailureReasons.SNAPSHOT_LIMIT, full.getType());
     assertTrue(full.getOriginalMessage().contains("(" + SnapshotRequest.MAX_SNAPSHOTS + "): delete one first"), full.getOriginalMessage());
     vm.deleteSnapshot(named("s0"));
     assertEquals(SnapshotRequest.MAX_SNAPSHOTS, vm.snapshot(named("one-more")).snapshots().size());
