@@ -103,7 +103,8 @@ class SnapshotEndToEndTest {
     assertFalse(taken.getSnapshots(0).getWithMemory(), "disks only");
 
     plasma.vms.withDeadlineAfter(4, TimeUnit.MINUTES).startVm(StartVmRequest.newBuilder().setName("snap-cold").setWaitForReady(true).build());
-    assertEquals(List.of(1, 2), awaitBoots("snap-cold", 2));
+    // Each start is a new QEMU with a serial log of its own: the console holds this boot's count alone.
+    assertEquals(List.of(2), awaitBoots("snap-cold", 1));
     StatusRuntimeException running = assertThrows(StatusRuntimeException.class, () -> restore("snap-cold", "cold"));
     assertEquals(Status.Code.FAILED_PRECONDITION, running.getStatus().getCode());
     assertTrue(running.getStatus().getDescription().contains("stop VM snap-cold first"), running.getStatus().getDescription());
@@ -111,7 +112,7 @@ class SnapshotEndToEndTest {
     plasma.vms.stopVm(StopVmRequest.newBuilder().setName("snap-cold").setTimeoutSeconds(60).build());
     assertEquals(VmState.VM_STATE_STOPPED, restore("snap-cold", "cold").getState(), "a stopped VM stays stopped");
     plasma.vms.withDeadlineAfter(4, TimeUnit.MINUTES).startVm(StartVmRequest.newBuilder().setName("snap-cold").setWaitForReady(true).build());
-    assertEquals(List.of(1, 2, 2), awaitBoots("snap-cold", 3), "the disk went back to boot 1");
+    assertEquals(List.of(2), awaitBoots("snap-cold", 1), "the disk went back to boot 1: this boot is 2 again");
     assertEquals(1, plasma.vms.listSnapshots(ListSnapshotsRequest.newBuilder().setName("snap-cold").build()).getSnapshotsCount());
     plasma.vms.deleteVm(DeleteVmRequest.newBuilder().setName("snap-cold").build());
   }
