@@ -44,6 +44,12 @@ public final class FailureReasons {
    * qcow2, or a disk-only snapshot to load into a running VM. FAILED_PRECONDITION.
    */
   public static final String SNAPSHOT_UNSUPPORTED = "SnapshotUnsupported";
+  /** The host takes no new VMs (cordoned, or draining). FAILED_PRECONDITION. */
+  public static final String HOST_CORDONED = "HostCordoned";
+  /** No host of that id has registered. NOT_FOUND. */
+  public static final String HOST_NOT_FOUND = "HostNotFound";
+  /** No host has room for the VM (or matches its labels); the message names the tightest resource. RESOURCE_EXHAUSTED. */
+  public static final String NO_HOST_FITS = "NoHostFits";
   /** The VM has as many snapshots as a VM may have ({@code SnapshotRequest.MAX_SNAPSHOTS}). RESOURCE_EXHAUSTED. */
   public static final String SNAPSHOT_LIMIT = "SnapshotLimit";
 

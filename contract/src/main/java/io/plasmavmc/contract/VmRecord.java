@@ -16,7 +16,8 @@ import java.util.List;
  * {@code hostUnreachableSince} is set while the VM's host worker does not pick up its work: the
  * state is then only the last one seen, and the API says so instead of showing it as current.
  * {@code readiness} is the guest's, by the spec's readiness probe, while QEMU runs (null otherwise).
- * {@code snapshots} are the VM's snapshots, oldest first.
+ * {@code snapshots} are the VM's snapshots, oldest first. {@code placement} says why the VM is on
+ * its host (empty where the host was named without placement, as before placement existed).
  */
 public record VmRecord(
     String vmId,
@@ -37,7 +38,8 @@ public record VmRecord(
     long qemuStartTime,
     long observedAt,
     GuestReadiness readiness,
-    List<Snapshot> snapshots) {
+    List<Snapshot> snapshots,
+    String placement) {
 
   public static final int RECENT_OPERATIONS = 20;
 
@@ -50,14 +52,14 @@ public record VmRecord(
       String qemuRunState, long pid, Instant createdAt, Instant updatedAt, Instant stateChangedAt, List<OperationRecord> recentOperations,
       long stateSeq, Instant hostUnreachableSince) {
     this(vmId, name, requestId, spec, hostId, state, stateReason, qemuRunState, pid, createdAt, updatedAt, stateChangedAt,
-        recentOperations, stateSeq, hostUnreachableSince, 0, 0, null, null);
+        recentOperations, stateSeq, hostUnreachableSince, 0, 0, null, null, null);
   }
 
   public VmRecord withState(VmState newState, String reason, Instant now) {
     boolean changed = newState != state;
     return new VmRecord(vmId, name, requestId, spec, hostId, newState, reason, qemuRunState, pid, createdAt, now,
         changed ? now : stateChangedAt, recentOperations, changed ? stateSeq + 1 : stateSeq, hostUnreachableSince, qemuStartTime,
-        observedAt, readiness, snapshots);
+        observedAt, readiness, snapshots, placement);
   }
 
   /** The host stopped answering: the state stays as last seen, marked as such from {@code now} on. */
@@ -65,7 +67,7 @@ public record VmRecord(
     boolean changed = hostUnreachableSince == null;
     return new VmRecord(vmId, name, requestId, spec, hostId, state, reason, qemuRunState, pid, createdAt, now,
         changed ? now : stateChangedAt, recentOperations, changed ? stateSeq + 1 : stateSeq, changed ? now : hostUnreachableSince,
-        qemuStartTime, observedAt, readiness, snapshots);
+        qemuStartTime, observedAt, readiness, snapshots, placement);
   }
 
   /**
@@ -77,13 +79,13 @@ public record VmRecord(
     return new VmRecord(vmId, name, requestId, spec, hostId, status.state(), status.reason(), status.qemuRunState(),
         status.alive() ? status.pid() : 0, createdAt, now, changed ? now : stateChangedAt, recentOperations,
         changed ? stateSeq + 1 : stateSeq, null, status.alive() ? status.startTime() : 0, Math.max(observedAt, status.observedAt()),
-        status.alive() ? readiness : null, snapshots);
+        status.alive() ? readiness : null, snapshots, placement);
   }
 
   /** A new QEMU instance runs for the VM. */
   public VmRecord withInstance(long newPid, long startTime, Instant now) {
     return new VmRecord(vmId, name, requestId, spec, hostId, state, stateReason, qemuRunState, newPid, createdAt, now,
-        stateChangedAt, recentOperations, stateSeq, hostUnreachableSince, startTime, observedAt, readiness, snapshots);
+        stateChangedAt, recentOperations, stateSeq, hostUnreachableSince, startTime, observedAt, readiness, snapshots, placement);
   }
 
   public VmRecord withOperation(OperationRecord operation) {
@@ -93,7 +95,7 @@ public record VmRecord(
       ops.remove(0);
     }
     return new VmRecord(vmId, name, requestId, spec, hostId, state, stateReason, qemuRunState, pid, createdAt, updatedAt,
-        stateChangedAt, ops, stateSeq, hostUnreachableSince, qemuStartTime, observedAt, readiness, snapshots);
+        stateChangedAt, ops, stateSeq, hostUnreachableSince, qemuStartTime, observedAt, readiness, snapshots, placement);
   }
 
   /**
@@ -102,18 +104,24 @@ public record VmRecord(
    */
   public VmRecord withReadiness(GuestReadiness value, String reason, Instant now) {
     return new VmRecord(vmId, name, requestId, spec, hostId, state, reason, qemuRunState, pid, createdAt, now, now,
-        recentOperations, stateSeq + 1, hostUnreachableSince, qemuStartTime, observedAt, value, snapshots);
+        recentOperations, stateSeq + 1, hostUnreachableSince, qemuStartTime, observedAt, value, snapshots, placement);
+  }
+
+  /** Placement chose {@code host} for the VM, for {@code reason}. */
+  public VmRecord withPlacement(String host, String reason) {
+    return new VmRecord(vmId, name, requestId, spec, host, state, stateReason, qemuRunState, pid, createdAt, updatedAt,
+        stateChangedAt, recentOperations, stateSeq, hostUnreachableSince, qemuStartTime, observedAt, readiness, snapshots, reason);
   }
 
   /** The VM's snapshots are now {@code value}. */
   public VmRecord withSnapshots(List<Snapshot> value) {
     return new VmRecord(vmId, name, requestId, spec, hostId, state, stateReason, qemuRunState, pid, createdAt, updatedAt,
-        stateChangedAt, recentOperations, stateSeq, hostUnreachableSince, qemuStartTime, observedAt, readiness, value);
+        stateChangedAt, recentOperations, stateSeq, hostUnreachableSince, qemuStartTime, observedAt, readiness, value, placement);
   }
 
   /** The boot ended (the state changes next, and says why): no readiness to report anymore. */
   public VmRecord withoutReadiness() {
     return new VmRecord(vmId, name, requestId, spec, hostId, state, stateReason, qemuRunState, pid, createdAt, updatedAt,
-        stateChangedAt, recentOperations, stateSeq, hostUnreachableSince, qemuStartTime, observedAt, null, snapshots);
+        stateChangedAt, recentOperations, stateSeq, hostUnreachableSince, qemuStartTime, observedAt, null, snapshots, placement);
   }
 }

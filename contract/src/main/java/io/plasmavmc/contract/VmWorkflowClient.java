@@ -2,6 +2,7 @@ package io.plasmavmc.contract;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.plasmavmc.contract.fleet.PlacementRequest;
 import io.plasmavmc.contract.host.ConsoleTail;
 import io.plasmavmc.contract.spec.VmSpec;
 import io.temporal.api.common.v1.WorkflowExecution;
@@ -60,9 +61,16 @@ public final class VmWorkflowClient {
    */
   public WorkflowUpdateHandle<VmRecord> create(String name, VmSpec spec, String requestId, boolean start, String hostId,
       UpdateOptions<VmRecord> options) {
+    return create(name, spec, requestId, start, PlacementRequest.on(hostId), options);
+  }
+
+  /** The same, the VM's host chosen by {@code placement} (or the host it names). */
+  public WorkflowUpdateHandle<VmRecord> create(String name, VmSpec spec, String requestId, boolean start, PlacementRequest placement,
+      UpdateOptions<VmRecord> options) {
+    String hostId = placement.hostId() == null || placement.hostId().isBlank() ? null : placement.hostId();
     VmWorkflow vm = client.newWorkflowStub(VmWorkflow.class, startOptions(name, spec, hostId));
     WithStartWorkflowOperation<VmRecord> startWorkflow = new WithStartWorkflowOperation<>(vm::run,
-        new VmWorkflowInput(name, name, requestId, spec, hostId, start, hostTaskTimeout, null));
+        new VmWorkflowInput(name, name, requestId, spec, hostId, start, hostTaskTimeout, null, placement));
     return WorkflowClient.startUpdateWithStart(vm::awaitCreated, requestId, options, startWorkflow);
   }
 
@@ -129,12 +137,12 @@ public final class VmWorkflowClient {
         .setTaskQueue(TaskQueues.CONTROL)
         .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
         .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING)
-        .setStaticSummary("VM **" + name + "** on host `" + hostId + "`")
+        .setStaticSummary(hostId == null ? "VM **" + name + "**, its host chosen by placement" : "VM **" + name + "** on host `" + hostId + "`")
         .setStaticDetails(spec.vcpus() + " vCPU, " + spec.memoryMib() + " MiB, " + spec.machineType() + ", accelerator " + spec.accelerator())
         .setTypedSearchAttributes(SearchAttributes.newBuilder()
             .set(VmSearchAttributes.NAME, name)
             .set(VmSearchAttributes.STATE, VmState.CREATING.name())
-            .set(VmSearchAttributes.HOST, hostId)
+            .set(VmSearchAttributes.HOST, hostId == null ? "" : hostId)
             .build())
         .build();
   }
