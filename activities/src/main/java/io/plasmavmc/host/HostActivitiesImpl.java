@@ -20,6 +20,7 @@ import io.plasmavmc.host.vmm.GuestControl;
 import io.plasmavmc.host.vmm.Hypervisor;
 import io.plasmavmc.host.vmm.LaunchPlan;
 import io.plasmavmc.host.vmm.RuntimeDirectory;
+import io.plasmavmc.host.vmm.SpecSize;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.client.WorkflowStub;
@@ -223,6 +224,21 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
       vm.process().ifPresent(process -> running.put(vm.id(), process.pid()));
     }
     return running;
+  }
+
+  /**
+   * The VMs whose QEMU runs here and what their specs take (as saved in their runtime
+   * directories): the load a host's worker reports to the fleet.
+   */
+  public RunningVms runningVms() {
+    List<HostedVm> running = vms.running();
+    SpecSize size = running.stream().map(vm -> vm.directory().specSize()).reduce(SpecSize.UNKNOWN, SpecSize::plus);
+    return new RunningVms(running.size(), size);
+  }
+
+  /** How many VMs' QEMU runs here: cheaper than {@link #runningVms()}, no spec is read. */
+  public int runningCount() {
+    return vms.running().size();
   }
 
   /**

@@ -4,9 +4,7 @@ import io.plasmavmc.contract.spec.InvalidSpecException;
 import io.plasmavmc.contract.spec.PortForward;
 import io.plasmavmc.contract.spec.VmSpec;
 import io.plasmavmc.host.vm.HostedVm;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.plasmavmc.host.vmm.SpecSize;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,17 +13,25 @@ import java.util.stream.Collectors;
 
 /**
  * Admits a VM to this host under its {@link HostLimits}: its port forwards, its memory against
- * the host's, and the room left by the QEMUs that run (read from their runtime directories, so a
- * restarted worker counts them too) and by the spawns under way (reserved until they end).
+ * the host's, and the room left by the QEMUs that run (their saved specs, read from their runtime
+ * directories, so a restarted worker counts them too) and by the spawns under way (reserved until
+ * they end): VMs, memory and vCPUs.
  */
 final class HostCapacity {
   private final HostLimits limits;
   private final long hostMemoryMib;
-  private final Map<String, Integer> reserved = new HashMap<>();
+  private final int hostCpus;
+  private final Map<String, SpecSize> reserved = new HashMap<>();
 
   HostCapacity(HostLimits limits) {
+    this(limits, HostMemory.totalMib(), Runtime.getRuntime().availableProcessors());
+  }
+
+  /** With the host's size given (0 memory: unknown, no memory limit then). */
+  HostCapacity(HostLimits limits, long hostMemoryMib, int hostCpus) {
     this.limits = limits;
-    this.hostMemoryMib = hostMemoryMib();
+    this.hostMemoryMib = hostMemoryMib;
+    this.hostCpus = hostCpus;
   }
 
   /** Checks what no host of this configuration could ever run: refused as an invalid spec. */
@@ -46,6 +52,9 @@ final class HostCapacity {
     if (most > 0 && spec.memoryMib() > most) {
       throw new InvalidSpecException("spec.memory_mib", "must be at most " + most + " on this host");
     }
+    if (spec.vcpus() > vcpuLimit()) {
+      throw new InvalidSpecException("spec.vcpus", "must be at most " + vcpuLimit() + " on this host");
+    }
   }
 
   /**
@@ -58,19 +67,21 @@ final class HostCapacity {
     if (vms >= limits.maxVms()) {
       throw new HostFullException("this host runs its limit of " + limits.maxVms() + " VMs (max VMs)");
     }
-    long most = memoryLimitMib();
-    if (most > 0) {
-      long used = 0;
-      for (HostedVm vm : running) {
-        used += reserved.containsKey(vm.id()) ? 0 : vm.directory().specMemoryMib();
-      }
-      used += reserved.values().stream().mapToLong(Integer::longValue).sum();
-      if (used + spec.memoryMib() > most) {
-        throw new HostFullException("this host's VM memory would reach " + (used + spec.memoryMib()) + " MiB of its limit of " + most
-            + " MiB (its memory times the overcommit of " + limits.memoryOvercommit() + ")");
-      }
+    SpecSize used = reserved.values().stream().reduce(SpecSize.UNKNOWN, SpecSize::plus);
+    for (HostedVm vm : running) {
+      used = reserved.containsKey(vm.id()) ? used : used.plus(vm.directory().specSize());
     }
-    reserved.put(vmId, spec.memoryMib());
+    long most = memoryLimitMib();
+    if (most > 0 && used.memoryMib() + spec.memoryMib() > most) {
+      throw new HostFullException("this host's VM memory would reach " + (used.memoryMib() + spec.memoryMib()) + " MiB of its limit of "
+          + most + " MiB (its memory times the overcommit of " + limits.memoryOvercommit() + ")");
+    }
+    long vcpus = vcpuLimit();
+    if (used.vcpus() + spec.vcpus() > vcpus) {
+      throw new HostFullException("this host's VMs would have " + (used.vcpus() + spec.vcpus()) + " vCPUs of its limit of " + vcpus
+          + " vCPUs (its " + hostCpus + " CPUs times the CPU allocation ratio of " + limits.cpuAllocationRatio() + ")");
+    }
+    reserved.put(vmId, new SpecSize(spec.vcpus(), spec.memoryMib()));
     return () -> release(vmId);
   }
 
@@ -82,17 +93,7 @@ final class HostCapacity {
     return hostMemoryMib <= 0 ? 0 : (long) (hostMemoryMib * limits.memoryOvercommit());
   }
 
-  /** MemTotal of /proc/meminfo, in MiB; 0 when unknown (no memory limit then). */
-  private static long hostMemoryMib() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-        if (line.startsWith("MemTotal:")) {
-          return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
-        }
-      }
-    } catch (IOException | NumberFormatException e) {
-      return 0;
-    }
-    return 0;
+  private long vcpuLimit() {
+    return (long) Math.floor(hostCpus * limits.cpuAllocationRatio());
   }
 }

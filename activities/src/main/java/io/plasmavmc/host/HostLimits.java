@@ -1,14 +1,18 @@
 package io.plasmavmc.host;
 
+import io.plasmavmc.contract.fleet.HostAdmission;
 import java.util.List;
 
 /**
  * What a host admits. Port forwards listen only on {@code forwardAddresses} (default loopback),
  * on ports from {@code minForwardPort} to {@code maxForwardPort}: otherwise a client could make
- * the host listen anywhere. At most {@code maxVms} QEMUs run at once, and their memory stays within
- * the host's memory times {@code memoryOvercommit}.
+ * the host listen anywhere. At most {@code maxVms} QEMUs run at once, their memory stays within
+ * the host's memory times {@code memoryOvercommit} and their vCPUs within the host's cores times
+ * {@code cpuAllocationRatio}. Placement keeps to the same limits (the host registers them); these
+ * checks are the host's own backstop, for a VM placed on stale figures or named to the host.
  */
-public record HostLimits(List<String> forwardAddresses, int minForwardPort, int maxForwardPort, int maxVms, double memoryOvercommit) {
+public record HostLimits(List<String> forwardAddresses, int minForwardPort, int maxForwardPort, int maxVms, double memoryOvercommit,
+    double cpuAllocationRatio) {
   public HostLimits {
     forwardAddresses = List.copyOf(forwardAddresses);
     if (minForwardPort < 1 || maxForwardPort > 65535 || minForwardPort > maxForwardPort) {
@@ -20,9 +24,22 @@ public record HostLimits(List<String> forwardAddresses, int minForwardPort, int 
     if (memoryOvercommit <= 0) {
       throw new IllegalArgumentException("memory overcommit must be positive");
     }
+    if (cpuAllocationRatio <= 0) {
+      throw new IllegalArgumentException("CPU allocation ratio must be positive");
+    }
+  }
+
+  /** The same with the default CPU allocation ratio. */
+  public HostLimits(List<String> forwardAddresses, int minForwardPort, int maxForwardPort, int maxVms, double memoryOvercommit) {
+    this(forwardAddresses, minForwardPort, maxForwardPort, maxVms, memoryOvercommit, HostAdmission.DEFAULT_CPU_ALLOCATION_RATIO);
   }
 
   public static HostLimits defaults() {
     return new HostLimits(List.of("127.0.0.1"), 1024, 65535, 1000, 1.5);
+  }
+
+  /** These limits as the host registers them with the fleet. */
+  public HostAdmission admission() {
+    return new HostAdmission(maxVms, memoryOvercommit, cpuAllocationRatio);
   }
 }

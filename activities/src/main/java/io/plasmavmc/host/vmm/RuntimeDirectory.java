@@ -159,7 +159,7 @@ public final class RuntimeDirectory {
     }
   }
 
-  /** Records the spec the VM is started with (JSON), for the operator and for the host's count of memory in use. */
+  /** Records the spec the VM is started with (JSON), for the operator and for the host's count of the vCPUs and memory in use. */
   public void writeSpec(VmSpec spec) {
     try {
       AtomicFiles.write(specFile(), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(spec));
@@ -168,12 +168,13 @@ public final class RuntimeDirectory {
     }
   }
 
-  /** The memory of the spec the VM was started with, in MiB; 0 when unknown. */
-  public int specMemoryMib() {
+  /** The vCPUs and memory of the spec the VM was started with, read in one go; 0 of each when unknown. */
+  public SpecSize specSize() {
     try {
-      return JSON.readTree(specFile().toFile()).path("memoryMib").asInt(0);
+      var spec = JSON.readTree(specFile().toFile());
+      return new SpecSize(spec.path("vcpus").asInt(0), spec.path("memoryMib").asLong(0));
     } catch (IOException e) {
-      return 0;
+      return SpecSize.UNKNOWN;
     }
   }
 
