@@ -5,6 +5,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.plasmavmc.contract.TaskQueues;
 import io.plasmavmc.contract.VmWorkflowClient;
+import io.plasmavmc.contract.fleet.FleetClient;
 import io.plasmavmc.contract.host.HostEvent;
 import io.plasmavmc.contract.host.VmStatus;
 import io.plasmavmc.host.HostActivitiesImpl;
@@ -59,6 +60,7 @@ public final class HostWorker implements AutoCloseable {
   private WorkerFactory factory;
   private HostActivitiesImpl activities;
   private PrometheusEndpoint metrics;
+  private HostReporter reporter;
 
   private final WorkerFactoryOptions factoryOptions;
   private final PrometheusMeterRegistry registry;
@@ -118,12 +120,16 @@ public final class HostWorker implements AutoCloseable {
         .setStickyQueueScheduleToStartTimeout(STICKY_TIMEOUT).build());
     control.registerWorkflowImplementationTypes(VmWorkflowImpl.class, HostScanWorkflowImpl.class,
         ConsoleReadWorkflowImpl.class, LifecycleTestWorkflowImpl.class, ImageStoreWorkflowImpl.class, ImageImportWorkflowImpl.class);
+    // TODO(fleet): once the workflow side is merged, hosts' workflows and placement run here too:
+    // control.registerWorkflowImplementationTypes(HostWorkflowImpl.class);
+    // control.registerActivitiesImplementations(new FleetActivitiesImpl(client));
     // Lifecycle test runs drive VMs through the Temporal client, from the control queue.
     control.registerActivitiesImplementations(new VmOperationsImpl(client));
     Worker host = factory.newWorker(TaskQueues.host(settings.hostId()));
     host.registerActivitiesImplementations(activities, new ImageActivitiesImpl(config));
     WorkflowWarmUp.run(control);
     factory.start();
+    reporter = new HostReporter(new FleetClient(client), HostFacts.of(settings, config, Instant.now()), HostLoadProbe.of(activities)).start();
     reportWhatIsFound();
     handleOrphans();
     log.info("host worker {} started: queue {}, runtime dir {}, QEMU {} as {} (seccomp sandbox), image roots {}, {}, KVM {}{}",
@@ -269,6 +275,9 @@ public final class HostWorker implements AutoCloseable {
 
   @Override
   public void close() {
+    if (reporter != null) {
+      reporter.close();
+    }
     if (metrics != null) {
       metrics.close();
     }

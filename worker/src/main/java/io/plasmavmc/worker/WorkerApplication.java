@@ -2,6 +2,7 @@ package io.plasmavmc.worker;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.plasmavmc.contract.fleet.Labels;
 import io.plasmavmc.host.HostLimits;
 import io.plasmavmc.host.HostStorage;
 import io.plasmavmc.support.TemporalConnection;
@@ -10,6 +11,7 @@ import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -29,17 +31,23 @@ public class WorkerApplication {
     }
   }
 
+  /** {@code labels}: {@code key=value,...}; {@code address}: the host's as the fleet shows it (default: its primary address). */
   @ConfigurationProperties("plasmavmc.worker")
   public record WorkerProperties(String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots, String kvm, String orphans,
       Integer metricsPort, String metricsBind, String qemuUser, Integer maxVms, Double memoryOvercommit, List<String> forwardAddresses,
-      String forwardPorts, Path imageStore, Path importDir, Path vmsDir) {
+      String forwardPorts, Path imageStore, Path importDir, Path vmsDir, String address, List<String> labels, Double cpuAllocationRatio) {
     HostLimits limits() {
       HostLimits defaults = HostLimits.defaults();
       String ports = forwardPorts == null || forwardPorts.isBlank() ? defaults.minForwardPort() + "-" + defaults.maxForwardPort() : forwardPorts;
       String[] range = ports.split("-", 2);
       return new HostLimits(forwardAddresses == null || forwardAddresses.isEmpty() ? defaults.forwardAddresses() : forwardAddresses,
           Integer.parseInt(range[0].trim()), Integer.parseInt(range[range.length - 1].trim()),
-          maxVms == null ? defaults.maxVms() : maxVms, memoryOvercommit == null ? defaults.memoryOvercommit() : memoryOvercommit);
+          maxVms == null ? defaults.maxVms() : maxVms, memoryOvercommit == null ? defaults.memoryOvercommit() : memoryOvercommit,
+          cpuAllocationRatio == null ? defaults.cpuAllocationRatio() : cpuAllocationRatio);
+    }
+
+    Map<String, String> hostLabels() {
+      return Labels.parse(labels == null ? List.of() : labels, "plasmavmc.worker.labels");
     }
   }
 
@@ -66,7 +74,8 @@ public class WorkerApplication {
   HostWorker hostWorker(WorkflowClient client, WorkerProperties worker, PrometheusMeterRegistry registry) {
     HostWorker started = new HostWorker(client, new WorkerSettings(worker.hostId(), worker.runtimeDir(), worker.qemuBinary(),
         worker.imageRoots(), worker.kvm(), worker.orphans(), worker.qemuUser(), worker.limits(),
-        new HostStorage(worker.imageStore(), worker.importDir(), worker.vmsDir())), registry).start();
+        new HostStorage(worker.imageStore(), worker.importDir(), worker.vmsDir())).withFleet(worker.address(), worker.hostLabels()),
+        registry).start();
     if (worker.metricsPort() != null && worker.metricsPort() >= 0) {
       started.serveMetrics(worker.metricsBind() == null ? "127.0.0.1" : worker.metricsBind(), worker.metricsPort());
     }

@@ -1,10 +1,14 @@
 package io.plasmavmc.worker;
 
 import io.plasmavmc.contract.TaskQueues;
+import io.plasmavmc.contract.fleet.Labels;
+import io.plasmavmc.contract.spec.InvalidSpecException;
 import io.plasmavmc.host.HostLimits;
 import io.plasmavmc.host.HostStorage;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * A host worker's configuration. {@code kvm}: "auto" probes /dev/kvm (and the CPU model it
@@ -13,10 +17,13 @@ import java.util.List;
  * worker starts. {@code qemuUser}: the unprivileged user QEMU runs as when the worker is root
  * (default "plasmavmc-qemu", made where missing); a worker that is not root runs QEMU as itself.
  * {@code storage}: the image store, import directory and VMs' directory (default under /var/lib/plasmavmc).
+ * {@code address}: the host's address as the fleet shows it (null: its primary address, found at
+ * start); {@code labels}: what placement constraints match (see {@link Labels}).
  */
 public record WorkerSettings(String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots, String kvm, String orphans,
-    String qemuUser, HostLimits limits, HostStorage storage) {
+    String qemuUser, HostLimits limits, HostStorage storage, String address, Map<String, String> labels) {
   public static final String DEFAULT_QEMU_USER = "plasmavmc-qemu";
+  private static final Pattern ADDRESS = Pattern.compile("[a-zA-Z0-9.:_-]{1,253}");
 
   public WorkerSettings(String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots, String kvm) {
     this(hostId, runtimeDir, qemuBinary, imageRoots, kvm, "report");
@@ -34,6 +41,11 @@ public record WorkerSettings(String hostId, Path runtimeDir, Path qemuBinary, Li
   public WorkerSettings(String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots, String kvm, String orphans,
       String qemuUser, HostLimits limits) {
     this(hostId, runtimeDir, qemuBinary, imageRoots, kvm, orphans, qemuUser, limits, null);
+  }
+
+  public WorkerSettings(String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots, String kvm, String orphans,
+      String qemuUser, HostLimits limits, HostStorage storage) {
+    this(hostId, runtimeDir, qemuBinary, imageRoots, kvm, orphans, qemuUser, limits, storage, null, null);
   }
 
   public WorkerSettings {
@@ -54,6 +66,20 @@ public record WorkerSettings(String hostId, Path runtimeDir, Path qemuBinary, Li
     if (!orphans.equals("report") && !orphans.equals("kill")) {
       throw new IllegalArgumentException("orphans must be report or kill: " + orphans);
     }
+    address = address == null || address.isBlank() ? null : address.trim();
+    if (address != null && !ADDRESS.matcher(address).matches()) {
+      throw new IllegalArgumentException("address must be a host name or an IP address: " + address);
+    }
+    try {
+      labels = Labels.checked(labels == null ? Map.of() : labels, "labels");
+    } catch (InvalidSpecException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+  }
+
+  /** The same host with its address and labels as the fleet shows them. */
+  public WorkerSettings withFleet(String value, Map<String, String> hostLabels) {
+    return new WorkerSettings(hostId, runtimeDir, qemuBinary, imageRoots, kvm, orphans, qemuUser, limits, storage, value, hostLabels);
   }
 
   public boolean killOrphans() {

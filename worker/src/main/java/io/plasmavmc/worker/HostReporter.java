@@ -1,0 +1,104 @@
+package io.plasmavmc.worker;
+
+import io.plasmavmc.contract.fleet.FleetClient;
+import io.plasmavmc.contract.fleet.HostInfo;
+import io.plasmavmc.contract.fleet.HostLoad;
+import io.plasmavmc.contract.fleet.HostWorkflow;
+import io.plasmavmc.support.DaemonThreads;
+import io.temporal.client.WorkflowNotFoundException;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps this host's workflow ({@code host-<id>}) informed, from a thread of its own: registers the
+ * host when it starts (starting the workflow where none runs), then reports its load every
+ * {@code period}, and at once when the number of VMs changes. Its thread ticks every {@code gap}
+ * and sends at most one report a tick, so a host whose VMs come and go fast still reports at most
+ * once a {@code gap}. A failed report is retried at the next tick: the host's workflow learns the
+ * host is gone from reports that stop, not from one that failed.
+ */
+final class HostReporter implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(HostReporter.class);
+  static final Duration PERIOD = Duration.ofSeconds(10);
+  static final Duration GAP = Duration.ofSeconds(2);
+
+  private final FleetClient fleet;
+  private final HostInfo info;
+  private final HostLoadProbe probe;
+  private final Duration period;
+  private final Duration gap;
+  private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("host-reports"));
+  // The reporter's thread alone reads and writes these.
+  private boolean registered;
+  private boolean registrationFailed;
+  private long seq;
+  private int reportedVms = -1;
+  private long reportedAt;
+
+  HostReporter(FleetClient fleet, HostInfo info, HostLoadProbe probe) {
+    this(fleet, info, probe, PERIOD, GAP);
+  }
+
+  HostReporter(FleetClient fleet, HostInfo info, HostLoadProbe probe, Duration period, Duration gap) {
+    this.fleet = fleet;
+    this.info = info;
+    this.probe = probe;
+    this.period = period;
+    this.gap = gap;
+  }
+
+  HostReporter start() {
+    thread.scheduleWithFixedDelay(this::tick, 0, gap.toMillis(), TimeUnit.MILLISECONDS);
+    return this;
+  }
+
+  private void tick() {
+    try {
+      if (!registered) {
+        register();
+      }
+      if (probe.runningVms() != reportedVms || System.nanoTime() - reportedAt >= period.toNanos()) {
+        HostLoad load = probe.load(++seq);
+        fleet.report(info.hostId(), load);
+        reportedVms = load.vms();
+        reportedAt = System.nanoTime();
+      }
+    } catch (WorkflowNotFoundException e) {
+      registered = false; // the host's workflow was ended (by hand, in Temporal): the next tick registers the host anew
+      log.info("host {}: its workflow {} is gone; registering the host again", info.hostId(), HostWorkflow.workflowId(info.hostId()));
+    } catch (RuntimeException e) {
+      log.debug("host {}: report not sent ({}); the next tick tries again", info.hostId(), e.toString());
+    }
+  }
+
+  /** A host that cannot register is not in the fleet at all: said once as a warning, retried each tick. */
+  private void register() {
+    try {
+      fleet.register(info);
+    } catch (RuntimeException e) {
+      if (!registrationFailed) {
+        log.warn("host {}: cannot register with the fleet ({}); trying again every {} ms", info.hostId(), e.toString(), gap.toMillis());
+        registrationFailed = true;
+      }
+      throw e;
+    }
+    registered = true;
+    log.info("host {} registered with the fleet (workflow {}): {}, {} vCPUs, {} MiB, {}, QEMU {}, labels {}", info.hostId(),
+        HostWorkflow.workflowId(info.hostId()), info.address(), info.vcpus(), info.memoryMib(), info.accelerator(), info.qemuVersion(),
+        info.labels());
+  }
+
+  @Override
+  public void close() {
+    thread.shutdownNow();
+    try {
+      thread.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
