@@ -8,6 +8,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.plasmavmc.api.v1.HostServiceGrpc;
 import io.plasmavmc.api.v1.ImageServiceGrpc;
 import io.plasmavmc.api.v1.LifecycleTestServiceGrpc;
 import io.plasmavmc.api.v1.VmServiceGrpc;
@@ -25,7 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Every call to VmService, LifecycleTestService and ImageService is authenticated here, and only
+ * Every call to VmService, LifecycleTestService, ImageService and HostService is authenticated here, and only
  * here: by a verified TLS client certificate, whose OU names its role, or by
  * {@code authorization: Bearer <token>}. A call
  * without valid credentials is UNAUTHENTICATED, one whose role is too small PERMISSION_DENIED.
@@ -64,10 +65,17 @@ final class Authenticator implements ServerInterceptor {
       Map.entry("GetLifecycleTestRun", Role.VIEWER),
       Map.entry("ListLifecycleTestRuns", Role.VIEWER),
       Map.entry("RunLifecycleTest", Role.OPERATOR),
-      Map.entry("CancelLifecycleTestRun", Role.OPERATOR));
+      Map.entry("CancelLifecycleTestRun", Role.OPERATOR),
+      Map.entry("ListHosts", Role.VIEWER),
+      Map.entry("GetHost", Role.VIEWER),
+      // Cordoning only keeps new VMs away and is undone as easily: an operator's call.
+      Map.entry("CordonHost", Role.OPERATOR),
+      Map.entry("UncordonHost", Role.OPERATOR),
+      // A drain stops every VM of the host, whoever's they are: a host-level change.
+      Map.entry("DrainHost", Role.ADMIN));
 
-  private static final Set<String> AUTHENTICATED =
-      Set.of(VmServiceGrpc.SERVICE_NAME, LifecycleTestServiceGrpc.SERVICE_NAME, ImageServiceGrpc.SERVICE_NAME);
+  private static final Set<String> AUTHENTICATED = Set.of(VmServiceGrpc.SERVICE_NAME, LifecycleTestServiceGrpc.SERVICE_NAME,
+      ImageServiceGrpc.SERVICE_NAME, HostServiceGrpc.SERVICE_NAME);
 
   private record Caller(String name, Role role) {}
 

@@ -78,6 +78,8 @@ final class Failures {
       case FailureReasons.IMAGE_IN_USE -> ErrorDetails.withReason(Status.FAILED_PRECONDITION.withDescription(message), "IMAGE_IN_USE");
       case FailureReasons.SNAPSHOT_UNSUPPORTED ->
           ErrorDetails.withReason(Status.FAILED_PRECONDITION.withDescription(message), "SNAPSHOT_UNSUPPORTED");
+      // Where no call names the host (a placement's failure): the fleet's words.
+      case FailureReasons.HOST_CORDONED, FailureReasons.HOST_NOT_FOUND, FailureReasons.NO_HOST_FITS -> FleetFailures.of(failure, "");
       default -> ErrorDetails.withReason(Status.INTERNAL.withDescription(message), "HOST_ERROR");
     };
   }
@@ -111,7 +113,7 @@ final class Failures {
     return ErrorDetails.notFound(vmName);
   }
 
-  private static StatusRuntimeException findRpcError(Throwable error) {
+  static StatusRuntimeException findRpcError(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause()) {
       if (t instanceof StatusRuntimeException status) {
         return status;

@@ -13,8 +13,10 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.plasmavmc.api.v1.HostServiceGrpc;
 import io.plasmavmc.api.v1.ImageServiceGrpc;
 import io.plasmavmc.api.v1.VmServiceGrpc;
+import io.plasmavmc.contract.fleet.FleetClient;
 import io.temporal.client.WorkflowClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,7 +27,10 @@ import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The gRPC server: VmService, LifecycleTestService, ImageService, server reflection (so grpcurl needs no .proto files) and health. */
+/**
+ * The gRPC server: VmService, LifecycleTestService, ImageService, HostService, server reflection
+ * (so grpcurl needs no .proto files) and health.
+ */
 public final class GatewayServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
 
@@ -84,6 +89,7 @@ public final class GatewayServer implements AutoCloseable {
               settings.hostTaskTimeout()), authenticator, meters))
           .addService(ServerInterceptors.intercept(new ImageService(new ImageStore(client, settings.hostTaskTimeout()),
               settings.defaultHostId()), authenticator, meters))
+          .addService(ServerInterceptors.intercept(new HostService(new HostDirectory(new FleetClient(client))), authenticator, meters))
           .addService(ProtoReflectionServiceV1.newInstance())
           .addService(ProtoReflectionService.newInstance())
           .addService(health.getHealthService())
@@ -97,8 +103,10 @@ public final class GatewayServer implements AutoCloseable {
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(VmServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     health.setStatus(ImageServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
-    log.info("gateway listening on {}:{} (gRPC plasmavmc.v1.VmService, ImageService, LifecycleTestService, reflection, health; {}{}); "
-        + "new VMs go to host {}",
+    health.setStatus(HostServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    log.info("gateway listening on {}:{} (gRPC plasmavmc.v1.VmService, ImageService, HostService, LifecycleTestService, reflection, "
+        + "health; {}{}); new VMs are placed by the fleet unless a request names their host; default host of orphans, images and "
+        + "test runs: {}",
         settings.bindAddress(), port(), security.tls() ? (security.clientCa() != null ? "mutual TLS" : "TLS") : "plaintext on loopback",
         tokens == null ? "" : ", " + tokens.size() + " bearer token(s)", settings.defaultHostId());
     return this;

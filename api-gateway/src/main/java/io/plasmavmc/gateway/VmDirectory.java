@@ -12,6 +12,7 @@ import io.plasmavmc.contract.VmOperation;
 import io.plasmavmc.contract.VmWatch;
 import io.plasmavmc.contract.VmWorkflow;
 import io.plasmavmc.contract.VmWorkflowClient;
+import io.plasmavmc.contract.fleet.PlacementRequest;
 import io.plasmavmc.contract.host.ConsoleTail;
 import io.plasmavmc.contract.spec.DiskSpec;
 import io.plasmavmc.contract.spec.VmSpec;
@@ -46,16 +47,16 @@ final class VmDirectory {
    * Starts the VM's workflow and waits for creation in one call to Temporal (update-with-start).
    * If the workflow already runs, the update goes to it: a retry of the request that created it
    * gets the VM, another request for the name is refused by the update's validator (ALREADY_EXISTS).
+   * The VM goes to the host {@code placement} names, or to the one placement chooses.
    */
-  VmRecord create(String name, VmSpec spec, String requestId, boolean start, String hostId) {
+  VmRecord create(String name, VmSpec spec, String requestId, boolean start, PlacementRequest placement) {
     try {
-      VmRecord created = vms.create(name, spec, requestId, start, hostId,
+      return vms.create(name, spec, requestId, start, placement,
           UpdateOptions.<VmRecord>newBuilder().setWaitForStage(WorkflowUpdateStage.COMPLETED).build()).getResult();
-      return created;
     } catch (CompletionException e) {
-      throw creationFailure(name, spec, hostId, e.getCause());
+      throw creationFailure(name, spec, placement, e.getCause());
     } catch (WorkflowUpdateException e) {
-      throw creationFailure(name, spec, hostId, e);
+      throw creationFailure(name, spec, placement, e);
     } catch (RuntimeException e) {
       // The workflow may already have ended: a spec the host refused ends it before the update lands.
       VmRecord ended = vms.resultOrNull(name, Duration.ofSeconds(5));
@@ -66,12 +67,28 @@ final class VmDirectory {
     }
   }
 
-  /** A creation the host refused for want of an image is NOT_FOUND naming the images the spec asks of that host. */
-  private static StatusRuntimeException creationFailure(String name, VmSpec spec, String hostId, Throwable error) {
+  /**
+   * A creation the host refused for want of an image is NOT_FOUND naming the images the spec asks
+   * of that host; one placement refused names the host asked for, if any.
+   */
+  private StatusRuntimeException creationFailure(String name, VmSpec spec, PlacementRequest placement, Throwable error) {
+    String hostId = placement.hostId() == null ? "" : placement.hostId();
     if (Failures.find(error, FailureReasons.IMAGE_NOT_FOUND) != null) {
-      return ImageFailures.missingForVm(name, hostId, spec.disks().stream().map(DiskSpec::image).filter(Objects::nonNull).distinct().toList());
+      return ImageFailures.missingForVm(name, hostId.isEmpty() ? placedOn(name) : hostId,
+          spec.disks().stream().map(DiskSpec::image).filter(Objects::nonNull).distinct().toList());
     }
-    return Failures.toStatus(name, error);
+    StatusRuntimeException fleet = FleetFailures.find(error, hostId);
+    return fleet != null ? fleet : Failures.toStatus(name, error);
+  }
+
+  /** The host placement chose for the VM, as its record says (a VM refused on its host was placed first). */
+  private String placedOn(String name) {
+    try {
+      String hostId = existing(name).describe().hostId();
+      return hostId == null ? "-" : hostId;
+    } catch (RuntimeException e) {
+      return "-";
+    }
   }
 
   VmRecord start(String name) {

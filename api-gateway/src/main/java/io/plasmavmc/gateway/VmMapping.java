@@ -22,7 +22,8 @@ final class VmMapping {
         .setState(state(record.state(), record.hostUnreachableSince() != null))
         .setLastKnownState(state(record.state(), false))
         .setStateReason(record.stateReason() == null ? "" : record.stateReason())
-        .setHostId(record.hostId())
+        .setHostId(record.hostId() == null ? "" : record.hostId()) // none yet while placement chooses
+        .setPlacementReason(record.placement() == null ? "" : record.placement())
         .setQemuPid(record.pid())
         .setQemuRunState(record.qemuRunState() == null ? "" : record.qemuRunState())
         .setRequestId(record.requestId() == null ? "" : record.requestId())

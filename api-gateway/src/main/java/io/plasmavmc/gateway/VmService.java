@@ -34,6 +34,7 @@ import io.plasmavmc.api.v1.WatchVmRequest;
 import io.plasmavmc.contract.DeleteRequest;
 import io.plasmavmc.contract.StopRequest;
 import io.plasmavmc.contract.VmRecord;
+import io.plasmavmc.contract.fleet.PlacementRequest;
 import io.plasmavmc.contract.host.ConsoleTail;
 import io.plasmavmc.contract.spec.InvalidSpecException;
 import io.plasmavmc.contract.spec.VmSpec;
@@ -45,7 +46,11 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** plasmavmc.v1.VmService: validates each request, then hands it to the VM's workflow. */
+/**
+ * plasmavmc.v1.VmService: validates each request, then hands it to the VM's workflow. A CreateVm
+ * without host_id is placed by the fleet; {@code defaultHostId} is only ListOrphans' host when it
+ * names none.
+ */
 final class VmService extends VmServiceGrpc.VmServiceImplBase {
   private static final Logger log = LoggerFactory.getLogger(VmService.class);
   static final int MAX_STOP_TIMEOUT_SECONDS = 3600;
@@ -106,7 +111,7 @@ final class VmService extends VmServiceGrpc.VmServiceImplBase {
     respond("CreateVm", request.getName(), response, () -> {
       String name = Requests.name("name", request.getName());
       String requestId = Requests.requestId(request.getRequestId());
-      String hostId = request.getHostId().isEmpty() ? defaultHostId : Requests.name("host_id", request.getHostId());
+      PlacementRequest placement = PlacementRequests.of(request.getHostId(), request.getPlacement());
       VmSpec spec;
       try {
         spec = SpecMapping.fromProto(name, request.getSpec());
@@ -119,7 +124,8 @@ final class VmService extends VmServiceGrpc.VmServiceImplBase {
       if (request.getWaitForReady() && spec.readiness() == null) {
         throw Requests.invalid("wait_for_ready", "needs spec.readiness: without a probe there is nothing to wait for");
       }
-      VmRecord created = directory.create(name, spec, requestId.isEmpty() ? UUID.randomUUID().toString() : requestId, request.getStart(), hostId);
+      VmRecord created = directory.create(name, spec, requestId.isEmpty() ? UUID.randomUUID().toString() : requestId, request.getStart(),
+          placement);
       return request.getWaitForReady() ? ready(name, created) : created;
     });
   }

@@ -20,13 +20,18 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A running VM's workflow as the gateway meets it, for the snapshot and delete calls only: its
- * validators refuse as the real one's do (a contract reason, a message that may name host files).
+ * A running VM's workflow as the gateway meets it, for CreateVm's placement and the snapshot and
+ * delete calls: its validators refuse as the real one's do (a contract reason, a message that may
+ * name host files). A VM without a host is placed on h2, or refused by placement as its name says
+ * ("cordoned", "unknown-host", "nowhere").
  */
 public final class FakeVmWorkflow implements VmWorkflow {
   static final String HOST_TEXT = "/var/lib/plasmavmc/vms/demo/disk0.qcow2: qemu-img: Could not open";
+  static final String PLACED = "spread: h2 has the most memory left (7.5 GiB of 8 GiB) of 2 hosts that fit";
   /** What the last DeleteVm sent. */
   static final AtomicReference<DeleteRequest> LAST_DELETE = new AtomicReference<>();
+  /** What the last VM's workflow started with. */
+  static final AtomicReference<VmWorkflowInput> LAST_INPUT = new AtomicReference<>();
 
   private VmRecord record;
   private boolean deleted;
@@ -34,8 +39,12 @@ public final class FakeVmWorkflow implements VmWorkflow {
   @Override
   public VmRecord run(VmWorkflowInput input) {
     Instant now = Instant.ofEpochMilli(Workflow.currentTimeMillis());
+    LAST_INPUT.set(input);
     record = new VmRecord(input.vmId(), input.name(), input.requestId(), input.spec(), input.hostId(), VmState.RUNNING, "guest is running",
         "running", 4242, now, now, now, List.of(), 1, null);
+    if (input.hostId() == null) {
+      record = record.withPlacement("h2", PLACED);
+    }
     Workflow.await(() -> deleted);
     return record;
   }
@@ -102,12 +111,21 @@ public final class FakeVmWorkflow implements VmWorkflow {
     return record.snapshots().stream().filter(s -> s.name().equals(name)).findFirst().orElse(null);
   }
 
-  // --- not called by these tests ------------------------------------------------------------
-
+  /** Placement's refusals as the fleet words them. */
   @Override
   public VmRecord awaitCreated(String requestId) {
-    throw new UnsupportedOperationException();
+    Workflow.await(() -> record != null); // update-with-start: the update is handled before the workflow's method runs
+    return switch (record.name()) {
+      case "cordoned" -> throw ApplicationFailure.newNonRetryableFailure("host h1 is cordoned (kernel upgrade): it takes no new VMs",
+          FailureReasons.HOST_CORDONED);
+      case "unknown-host" -> throw ApplicationFailure.newNonRetryableFailure("no host h9 has registered", FailureReasons.HOST_NOT_FOUND);
+      case "nowhere" -> throw ApplicationFailure.newNonRetryableFailure("no host has room for 64 GiB of memory: the most left is 7.5 GiB "
+          + "(h2)", FailureReasons.NO_HOST_FITS);
+      default -> record;
+    };
   }
+
+  // --- not called by these tests ------------------------------------------------------------
 
   @Override
   public void validateCreate(String requestId) {}

@@ -8,12 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.rpc.PreconditionFailure;
-import io.grpc.ManagedChannel;
-import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.plasmavmc.api.v1.DeleteSnapshotRequest;
 import io.plasmavmc.api.v1.DeleteVmRequest;
 import io.plasmavmc.api.v1.ListSnapshotsRequest;
@@ -30,9 +26,7 @@ import io.plasmavmc.contract.spec.DiskSpec;
 import io.plasmavmc.contract.spec.VmSpec;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
-import io.temporal.testing.TestWorkflowEnvironment;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -40,37 +34,26 @@ import org.junit.jupiter.api.Test;
 
 /** SnapshotVm, ListSnapshots, RestoreSnapshot, DeleteSnapshot and DeleteVm keep_disks over gRPC, through Temporal, to a fake VM workflow. */
 class SnapshotRpcTest {
-  private TestWorkflowEnvironment temporal;
-  private Server server;
-  private ManagedChannel channel;
+  private FakeVmServer gateway;
   private VmServiceGrpc.VmServiceBlockingStub vms;
 
   @BeforeEach
   void start() throws IOException {
-    temporal = TestWorkflowEnvironment.newInstance();
-    temporal.newWorker(TaskQueues.CONTROL).registerWorkflowImplementationTypes(FakeVmWorkflow.class);
-    temporal.start();
-    String name = InProcessServerBuilder.generateName();
-    // Only the calls about one VM: no lister, no watcher.
-    server = InProcessServerBuilder.forName(name).directExecutor()
-        .addService(new VmService(new VmDirectory(temporal.getWorkflowClient(), Duration.ofSeconds(5)), null, null, "h1")).build().start();
-    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
-    vms = VmServiceGrpc.newBlockingStub(channel);
+    gateway = new FakeVmServer();
+    vms = gateway.vms;
     run("demo", DiskSpec.fromImage("debian-12", 20));
     run("plain", new DiskSpec("/var/lib/plasmavmc/images/data.raw", DiskFormat.RAW, false));
   }
 
   private void run(String name, DiskSpec disk) {
-    VmWorkflow vm = temporal.getWorkflowClient().newWorkflowStub(VmWorkflow.class, WorkflowOptions.newBuilder()
+    VmWorkflow vm = gateway.temporal.getWorkflowClient().newWorkflowStub(VmWorkflow.class, WorkflowOptions.newBuilder()
         .setWorkflowId(TaskQueues.workflowId(name)).setTaskQueue(TaskQueues.CONTROL).build());
     WorkflowClient.start(vm::run, new VmWorkflowInput(name, name, "r1", VmSpec.of(name).withDisks(List.of(disk)), "h1", true, null, null));
   }
 
   @AfterEach
   void stop() {
-    channel.shutdownNow();
-    server.shutdownNow();
-    temporal.close();
+    gateway.close();
   }
 
   private Vm snapshot(String vm, String snapshot) {
