@@ -21,6 +21,7 @@ final class Commands {
     VmViewCommands.addTo(this);
     SnapshotCommands.addTo(this);
     ImageCommands.addTo(this);
+    HostCommands.addTo(this);
     LifecycleTestCommands.addTo(this);
     add(COMPLETION, vmctl -> new CompletionCommand());
   }

@@ -2,6 +2,8 @@ package io.plasmavmc.cli;
 
 import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
+import io.plasmavmc.api.v1.HostServiceGrpc;
+import io.plasmavmc.api.v1.HostServiceGrpc.HostServiceBlockingStub;
 import io.plasmavmc.api.v1.ImageServiceGrpc;
 import io.plasmavmc.api.v1.ImageServiceGrpc.ImageServiceBlockingStub;
 import io.plasmavmc.api.v1.LifecycleTestServiceGrpc;
@@ -18,6 +20,11 @@ record Gateway(ManagedChannel channel, CallCredentials token) implements AutoClo
 
   ImageServiceBlockingStub images() {
     ImageServiceBlockingStub stub = ImageServiceGrpc.newBlockingStub(channel);
+    return token == null ? stub : stub.withCallCredentials(token);
+  }
+
+  HostServiceBlockingStub hosts() {
+    HostServiceBlockingStub stub = HostServiceGrpc.newBlockingStub(channel);
     return token == null ? stub : stub.withCallCredentials(token);
   }
 

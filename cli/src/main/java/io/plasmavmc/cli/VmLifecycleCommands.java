@@ -34,7 +34,9 @@ final class VmLifecycleCommands {
     private final OptionSpec start = arg(Args.flag("--start", "start the guest once created (RUNNING)"));
     private final OptionSpec wait = arg(Args.flag("--wait", "show each state the VM passes until CreateVm answers"));
     private final OptionSpec waitReady = arg(Args.flag("--wait-ready", "start it and answer once its readiness probe saw the guest up"));
-    private final OptionSpec host = arg(Args.text("--host", "ID", "", "the host to run it on (default: the gateway's)"));
+    private final OptionSpec host = arg(Args.text("--host", "ID", "",
+        "the host to run it on; refused if cordoned, unknown or full (default: placement chooses)"));
+    private final PlacementOptions placement = new PlacementOptions(this);
     private final OptionSpec requestId = arg(Args.text("--request-id", "ID",
         "repeating a request with the same id returns the same VM (default: a new id)"));
 
@@ -52,6 +54,7 @@ final class VmLifecycleCommands {
           .setStart(start.<Boolean>getValue() || ready)
           .setWaitForReady(ready)
           .setHostId(host.getValue())
+          .setPlacement(placement.placement())
           .setRequestId(id == null ? UUID.randomUUID().toString() : id)
           .build();
       if (!wait.<Boolean>getValue() || json()) {

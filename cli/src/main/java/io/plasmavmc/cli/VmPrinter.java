@@ -28,7 +28,10 @@ final class VmPrinter {
       out.printf("guest:       %s%s%n", words(vm.getGuestReadiness().name().replace("GUEST_READINESS_", "")),
           vm.getGuestReady() ? " since " + instant(vm.getGuestReadyAt()) : "");
     }
-    out.printf("host:        %s%n", vm.getHostId());
+    out.printf("host:        %s%n", vm.getHostId().isEmpty() ? "(being placed)" : vm.getHostId());
+    if (!vm.getPlacementReason().isEmpty()) {
+      out.printf("placement:   %s%n", vm.getPlacementReason());
+    }
     out.printf("qemu:        %s%n", vm.getQemuPid() == 0 ? "not running" : "pid " + vm.getQemuPid() + ", run state " + vm.getQemuRunState());
     VmSpec spec = vm.getSpec();
     out.printf("spec:        %d vCPU, %d MiB, %s, %s%s%n", spec.getVcpus(), spec.getMemoryMib(), spec.getMachineType(),

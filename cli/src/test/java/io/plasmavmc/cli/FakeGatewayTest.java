@@ -18,12 +18,13 @@ abstract class FakeGatewayTest {
   final FakeVmService vms = new FakeVmService();
   final FakeLifecycleTestService tests = new FakeLifecycleTestService();
   final FakeImageService images = new FakeImageService();
+  final FakeHostService hosts = new FakeHostService();
   FakeGateway gateway;
 
   @BeforeEach
   void start() throws IOException {
     Files.writeString(LocalToken.file(configDir), FakeGateway.TOKEN + "\n");
-    gateway = new FakeGateway(vms, tests, images);
+    gateway = new FakeGateway(vms, tests, images, hosts);
   }
 
   @AfterEach

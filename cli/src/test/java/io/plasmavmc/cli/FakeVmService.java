@@ -59,6 +59,9 @@ final class FakeVmService extends VmServiceGrpc.VmServiceImplBase {
       answer.onError(Status.fromCode(Status.Code.valueOf(request.getName())).withDescription("fake failure").asRuntimeException());
     } else if (request.getName().equals("storage")) {
       reply(answer, withStorage(vm("storage", VmState.VM_STATE_RUNNING, "guest is running")));
+    } else if (request.getName().equals("placed")) {
+      reply(answer, vm("placed", VmState.VM_STATE_RUNNING, "guest is running").toBuilder()
+          .setPlacementReason("spread: h1 has the most memory left (39.1 GiB) of 2 hosts that fit").build());
     } else if (request.getName().equals("missing")) {
       answer.onError(failure(Status.Code.NOT_FOUND, "VM missing not found", "VM_NOT_FOUND", null));
     } else {
@@ -92,6 +95,11 @@ final class FakeVmService extends VmServiceGrpc.VmServiceImplBase {
       answer.onError(failure(Status.Code.INVALID_ARGUMENT, "spec.memory_mib: must be between 16 and 4194304", "INVALID_FIELD",
           Any.pack(BadRequest.newBuilder().addFieldViolations(BadRequest.FieldViolation.newBuilder().setField("spec.memory_mib")
               .setDescription("must be between 16 and 4194304")).build())));
+      return;
+    }
+    if (request.getName().equals("nowhere")) {
+      answer.onError(failure(Status.Code.RESOURCE_EXHAUSTED, "no host has room for 64 GiB of memory: the most left is 39.1 GiB (h1)",
+          "NO_HOST_FITS", null));
       return;
     }
     if (request.getName().equals("slow")) {

@@ -123,7 +123,7 @@ class VmctlTest extends FakeGatewayTest {
     Result help = vmctl("--help");
     assertEquals(0, help.code());
     for (String command : List.of("create", "start", "stop", "pause", "resume", "reboot", "delete", "get", "list", "watch",
-        "console-log", "orphans", "snapshot", "image", "test", "test-report", "test-list", "test-cancel", "completion")) {
+        "console-log", "orphans", "snapshot", "image", "host", "test", "test-report", "test-list", "test-cancel", "completion")) {
       assertTrue(help.out().contains("\n  " + command + " "), command + " in\n" + help.out());
     }
     for (ExitCode exit : ExitCode.values()) {
@@ -142,7 +142,8 @@ class VmctlTest extends FakeGatewayTest {
     assertTrue(script.contains("complete -F _complete_vmctl"), "a bash completion function for vmctl");
     for (String word : List.of("console-log", "test-report", "--ready-pattern", "--wait-ready", "\"graceful\" \"stubborn\" \"agent\"",
         "host_unreachable", "image", "import-status", "snapshot", "restore", "--image", "--disk-size", "--cloud-init-user-data",
-        "--keep-disks", "--junit", "--convert")) {
+        "--keep-disks", "--junit", "--convert", "cordon", "uncordon", "drain", "--reason", "--placement", "\"spread\" \"pack\"",
+        "--label")) {
       assertTrue(script.contains(word), word);
     }
   }
