@@ -53,17 +53,36 @@ public final class LocalStack implements AutoCloseable {
     }
   }
 
-  /** {@code storage}: the host's image store, import and VMs' directories (null: under /var/lib/plasmavmc). */
+  /**
+   * {@code storage}: the host's image store, import and VMs' directories (null: under /var/lib/plasmavmc);
+   * {@code address} and {@code labels}: the host as the fleet shows it (null address: its primary one).
+   */
   public record Settings(TemporalSettings temporal, ApiSettings api, String hostId, Path runtimeDir, Path qemuBinary,
       List<Path> imageRoots, String kvm, Duration hostTaskTimeout, String orphans, String qemuUser, HostLimits limits,
-      HostStorage storage) {
+      HostStorage storage, String address, Map<String, String> labels) {
     public Settings(TemporalSettings temporal, ApiSettings api, String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots,
         String kvm, Duration hostTaskTimeout, String orphans) {
-      this(temporal, api, hostId, runtimeDir, qemuBinary, imageRoots, kvm, hostTaskTimeout, orphans, null, null, null);
+      this(temporal, api, hostId, runtimeDir, qemuBinary, imageRoots, kvm, hostTaskTimeout, orphans, null, null, null, null, null);
+    }
+
+    public Settings(TemporalSettings temporal, ApiSettings api, String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots,
+        String kvm, Duration hostTaskTimeout, String orphans, String qemuUser, HostLimits limits, HostStorage storage) {
+      this(temporal, api, hostId, runtimeDir, qemuBinary, imageRoots, kvm, hostTaskTimeout, orphans, qemuUser, limits, storage, null, null);
     }
 
     public Settings withStorage(HostStorage value) {
-      return new Settings(temporal, api, hostId, runtimeDir, qemuBinary, imageRoots, kvm, hostTaskTimeout, orphans, qemuUser, limits, value);
+      return new Settings(temporal, api, hostId, runtimeDir, qemuBinary, imageRoots, kvm, hostTaskTimeout, orphans, qemuUser, limits, value,
+          address, labels);
+    }
+
+    public Settings withLimits(HostLimits value) {
+      return new Settings(temporal, api, hostId, runtimeDir, qemuBinary, imageRoots, kvm, hostTaskTimeout, orphans, qemuUser, value, storage,
+          address, labels);
+    }
+
+    public Settings withFleet(String hostAddress, Map<String, String> hostLabels) {
+      return new Settings(temporal, api, hostId, runtimeDir, qemuBinary, imageRoots, kvm, hostTaskTimeout, orphans, qemuUser, limits, storage,
+          hostAddress, hostLabels);
     }
   }
 
@@ -88,7 +107,8 @@ public final class LocalStack implements AutoCloseable {
     service = TemporalConnection.plain(temporal.address()).connect(registry);
     client = WorkflowClient.newInstance(service);
     worker = new HostWorker(client, new WorkerSettings(settings.hostId(), settings.runtimeDir(), settings.qemuBinary(),
-        settings.imageRoots(), settings.kvm(), settings.orphans(), settings.qemuUser(), settings.limits(), settings.storage()), registry).start();
+        settings.imageRoots(), settings.kvm(), settings.orphans(), settings.qemuUser(), settings.limits(), settings.storage())
+        .withFleet(settings.address(), settings.labels()), registry).start();
     ApiSettings api = settings.api();
     GatewaySettings gatewaySettings = new GatewaySettings(api.bindAddress(), api.port(), worker.hostId(), settings.hostTaskTimeout(),
         new GatewaySecurity(LocalCredentials.ensure(api.configDir()), api.tlsCert(), api.tlsKey(), api.clientCa()));

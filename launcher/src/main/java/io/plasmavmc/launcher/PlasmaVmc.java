@@ -1,6 +1,8 @@
 package io.plasmavmc.launcher;
 
 import io.plasmavmc.cli.GuestImages;
+import io.plasmavmc.contract.fleet.Labels;
+import io.plasmavmc.contract.spec.InvalidSpecException;
 import io.plasmavmc.gateway.GatewayApplication;
 import io.plasmavmc.host.HostLimits;
 import io.plasmavmc.host.HostStorage;
@@ -15,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -72,7 +75,7 @@ public final class PlasmaVmc {
         options.value("--orphans", "report"),
         options.value("--qemu-user", WorkerSettings.DEFAULT_QEMU_USER),
         limits(options),
-        storage(options, home));
+        storage(options, home)).withFleet(options.value("--address", null), labels(options));
     options.rejectUnknown();
 
     LocalStack stack = new LocalStack(settings);
@@ -116,7 +119,7 @@ public final class PlasmaVmc {
             Path.of(options.value("--qemu", "/usr/bin/qemu-system-x86_64")), roots.isEmpty() ? null : roots,
             options.value("--kvm", "auto"), options.value("--orphans", "report"),
             options.value("--qemu-user", WorkerSettings.DEFAULT_QEMU_USER), limits(options),
-            storage(options, System.getProperty("user.home"))));
+            storage(options, System.getProperty("user.home"))).withFleet(options.value("--address", null), labels(options)));
     int metricsPort = options.integer("--metrics-port", -1);
     options.rejectUnknown();
     worker.start();
@@ -133,18 +136,31 @@ public final class PlasmaVmc {
     stopped.await();
   }
 
-  /** --max-vms, --memory-overcommit, --forward-address (repeatable), --forward-ports A-B: this host's limits. */
+  /**
+   * --max-vms, --memory-overcommit, --cpu-allocation-ratio, --forward-address (repeatable), --forward-ports A-B: this
+   * host's limits.
+   */
   private static HostLimits limits(Options options) {
     HostLimits defaults = HostLimits.defaults();
     List<String> addresses = options.all("--forward-address");
     String[] ports = options.value("--forward-ports", defaults.minForwardPort() + "-" + defaults.maxForwardPort()).split("-", 2);
     String overcommit = options.value("--memory-overcommit", Double.toString(defaults.memoryOvercommit()));
+    String cpuRatio = options.value("--cpu-allocation-ratio", Double.toString(defaults.cpuAllocationRatio()));
     try {
       return new HostLimits(addresses.isEmpty() ? defaults.forwardAddresses() : addresses,
           Integer.parseInt(ports[0].trim()), Integer.parseInt(ports[ports.length - 1].trim()),
-          options.integer("--max-vms", defaults.maxVms()), Double.parseDouble(overcommit));
+          options.integer("--max-vms", defaults.maxVms()), Double.parseDouble(overcommit), Double.parseDouble(cpuRatio));
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--forward-ports takes FIRST-LAST and --memory-overcommit a number", e);
+      throw new IllegalArgumentException("--forward-ports takes FIRST-LAST, --memory-overcommit and --cpu-allocation-ratio a number", e);
+    }
+  }
+
+  /** --label KEY=VALUE (repeatable): what placement constraints match on this host. */
+  private static Map<String, String> labels(Options options) {
+    try {
+      return Labels.parse(options.all("--label"), "--label");
+    } catch (InvalidSpecException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
     }
   }
 
@@ -231,6 +247,9 @@ public final class PlasmaVmc {
           --orphans report|kill  QEMU processes no VM owns: report them (default) or end them at start
           --max-vms N          VMs this host runs at most (default 1000); past it CreateVm is RESOURCE_EXHAUSTED
           --memory-overcommit R  VM memory may reach the host's memory times R (default 1.5)
+          --cpu-allocation-ratio R  VMs' vCPUs may reach the host's CPUs times R (default 4)
+          --address ADDRESS    this host's address as the fleet shows it (default: the address of its default route)
+          --label KEY=VALUE    a label of this host, which placement's --label constraints match (repeatable)
           --forward-address IP addresses port forwards may listen on (repeatable; default 127.0.0.1 only)
           --forward-ports A-B  host ports port forwards may use (default 1024-65535)
           --qemu-user NAME     the unprivileged user QEMU runs as when PlasmaVMC runs as root
