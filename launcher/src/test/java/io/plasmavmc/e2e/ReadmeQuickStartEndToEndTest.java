@@ -133,6 +133,8 @@ class ReadmeQuickStartEndToEndTest {
           : printed.contains("\nstate:       " + state + " ("), step.line() + " shows " + state + ":\n" + printed);
       case "console-log" -> assertTrue(printed.contains(TestGuest.READY_MARKER), "the guest's console:\n" + printed);
       case "orphans" -> assertEquals("no orphan QEMU processes on host e2e-host\n", printed);
+      case "host" -> assertTrue(printed.lines().anyMatch(row -> row.matches("e2e-host\\s+READY\\s.*")),
+          step.line() + " lists the stack's host, ready:\n" + printed);
       case "delete" -> deleted(step, printed);
       default -> fail("README runs `" + step.line() + "`: this test does not know what its reader checks; add it here");
     }
