@@ -85,8 +85,7 @@ public final class GatewayServer implements AutoCloseable {
       }
       server = builder
           .addService(ServerInterceptors.intercept(service, authenticator, meters))
-          .addService(ServerInterceptors.intercept(new LifecycleTestService(new LifecycleTestRuns(client), settings.defaultHostId(),
-              settings.hostTaskTimeout()), authenticator, meters))
+          .addService(ServerInterceptors.intercept(new LifecycleTestService(new LifecycleTestRuns(client), settings.hostTaskTimeout()), authenticator, meters))
           .addService(ServerInterceptors.intercept(new ImageService(new ImageStore(client, settings.hostTaskTimeout()),
               settings.defaultHostId()), authenticator, meters))
           .addService(ServerInterceptors.intercept(new HostService(new HostDirectory(new FleetClient(client))), authenticator, meters))
@@ -105,8 +104,7 @@ public final class GatewayServer implements AutoCloseable {
     health.setStatus(ImageServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     health.setStatus(HostServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     log.info("gateway listening on {}:{} (gRPC plasmavmc.v1.VmService, ImageService, HostService, LifecycleTestService, reflection, "
-        + "health; {}{}); new VMs are placed by the fleet unless a request names their host; default host of orphans, images and "
-        + "test runs: {}",
+        + "health; {}{}); new VMs are placed by the fleet unless a request names their host; default host of orphans and images: {}",
         settings.bindAddress(), port(), security.tls() ? (security.clientCa() != null ? "mutual TLS" : "TLS") : "plaintext on loopback",
         tokens == null ? "" : ", " + tokens.size() + " bearer token(s)", settings.defaultHostId());
     return this;

@@ -7,8 +7,8 @@ import java.time.Duration;
 
 /**
  * The gateway's configuration: its address and port (0: any free port), the host that calls about
- * one host's things go to when a request names none (ListOrphans, ImageService, lifecycle test
- * runs; a new VM is placed by the fleet instead), how long an operation waits for a host's worker
+ * one host's things go to when a request names none (ListOrphans, ImageService; a new VM, and
+ * each VM of a lifecycle test run, is placed by the fleet instead), how long an operation waits for a host's worker
  * before failing as UNAVAILABLE, and how calls are authenticated.
  */
 public record GatewaySettings(String bindAddress, int port, String defaultHostId, Duration hostTaskTimeout, GatewaySecurity security) {

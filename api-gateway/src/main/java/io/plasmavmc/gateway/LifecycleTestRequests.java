@@ -32,9 +32,10 @@ final class LifecycleTestRequests {
     return value;
   }
 
-  static LifecycleTestPlan plan(RunLifecycleTestRequest request, String defaultHostId, Duration hostTaskTimeout) {
+  /** The run's plan; without a host_id each of its VMs is placed by the fleet (null host). */
+  static LifecycleTestPlan plan(RunLifecycleTestRequest request, Duration hostTaskTimeout) {
     String runId = runId(request.getRunId());
-    String hostId = request.getHostId().isEmpty() ? defaultHostId : Requests.name("host_id", request.getHostId());
+    String hostId = request.getHostId().isEmpty() ? null : Requests.name("host_id", request.getHostId());
     VmSpec spec;
     try {
       // Each VM gets its own name; the spec is checked once under the first one's.

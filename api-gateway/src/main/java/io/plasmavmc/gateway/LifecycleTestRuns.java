@@ -40,7 +40,7 @@ final class LifecycleTestRuns {
         .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
         .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING)
         .setStaticSummary("lifecycle test **" + plan.runId() + "**: " + plan.iterations() + " iterations, " + plan.concurrency()
-            + " at a time, on host `" + plan.hostId() + "`")
+            + " at a time, " + (plan.hostId() == null ? "each VM where placement puts it" : "on host `" + plan.hostId() + "`"))
         .setStaticDetails(plan.spec().vcpus() + " vCPU, " + plan.spec().memoryMib() + " MiB, readiness by "
             + plan.spec().readiness().describe() + (plan.reboot() ? ", with a reboot" : "") + ", graceful stop within "
             + plan.stopTimeoutSeconds() + " s, up to " + plan.infraRetries() + " infrastructure retries per iteration")

@@ -22,22 +22,20 @@ final class LifecycleTestService extends LifecycleTestServiceGrpc.LifecycleTestS
   static final int MAX_PAGE_SIZE = 100;
 
   private final LifecycleTestRuns runs;
-  private final String defaultHostId;
   private final Duration hostTaskTimeout;
 
-  LifecycleTestService(LifecycleTestRuns runs, String defaultHostId, Duration hostTaskTimeout) {
+  LifecycleTestService(LifecycleTestRuns runs, Duration hostTaskTimeout) {
     this.runs = runs;
-    this.defaultHostId = defaultHostId;
     this.hostTaskTimeout = hostTaskTimeout;
   }
 
   @Override
   public void runLifecycleTest(RunLifecycleTestRequest request, StreamObserver<LifecycleTestRun> response) {
     UnaryCalls.answer(log, "RunLifecycleTest", request.getRunId(), response, error -> true, () -> {
-      LifecycleTestPlan plan = LifecycleTestRequests.plan(request, defaultHostId, hostTaskTimeout);
+      LifecycleTestPlan plan = LifecycleTestRequests.plan(request, hostTaskTimeout);
       LifecycleTestReport report = runs.start(plan);
-      log.info("RunLifecycleTest {}: {} ({} iterations, {} at a time, host {})", plan.runId(), report.state(), plan.iterations(),
-          plan.concurrency(), plan.hostId());
+      log.info("RunLifecycleTest {}: {} ({} iterations, {} at a time, {})", plan.runId(), report.state(), plan.iterations(),
+          plan.concurrency(), plan.hostId() == null ? "each VM placed" : "host " + plan.hostId());
       return LifecycleTestMapping.toProto(report, true);
     });
   }

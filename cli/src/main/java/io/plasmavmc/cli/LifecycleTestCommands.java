@@ -71,7 +71,7 @@ final class LifecycleTestCommands {
     private final OptionSpec retries = arg(Args.number("--retries", "N", 0,
         "new VMs an iteration may take after infrastructure failures (default: 2)"));
     private final OptionSpec noRetries = arg(Args.flag("--no-retries", "no new VM after an infrastructure failure"));
-    private final OptionSpec host = arg(Args.text("--host", "ID", "", "the host to test on (default: the gateway's)"));
+    private final OptionSpec host = arg(Args.text("--host", "ID", "", "the host to test on (default: each VM placed by the fleet)"));
     private final OptionSpec watch = arg(Args.flag("--watch", "follow the run to its end and print its report"));
     private final OptionSpec junit = arg(junitOption("follow the run to its end and write its report as JUnit XML to FILE too"));
 
