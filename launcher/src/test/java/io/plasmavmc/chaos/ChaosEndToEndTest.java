@@ -11,9 +11,11 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.plasmavmc.api.v1.Accelerator;
+import io.plasmavmc.api.v1.CordonHostRequest;
 import io.plasmavmc.api.v1.CreateVmRequest;
 import io.plasmavmc.api.v1.DeleteVmRequest;
 import io.plasmavmc.api.v1.GetVmRequest;
+import io.plasmavmc.api.v1.HostServiceGrpc;
 import io.plasmavmc.api.v1.LifecycleTestRun;
 import io.plasmavmc.api.v1.LifecycleTestRunState;
 import io.plasmavmc.api.v1.LifecycleTestServiceGrpc;
@@ -315,10 +317,13 @@ class ChaosEndToEndTest {
     GatewayServer quick = new GatewayServer(client, settings(Duration.ofSeconds(3))).start();
     ManagedChannel quickChannel = Grpc.newChannelBuilder("127.0.0.1:" + quick.port(), InsecureChannelCredentials.create()).build();
     try {
+      // The peer registers as a host too: cordoned, placement never puts a VM there, now or after it stops.
+      cordonOnceRegistered(HostServiceGrpc.newBlockingStub(quickChannel).withCallCredentials(admin), "chaos-peer");
       VmServiceGrpc.VmServiceBlockingStub api = VmServiceGrpc.newBlockingStub(quickChannel).withCallCredentials(admin)
           .withDeadlineAfter(3, TimeUnit.MINUTES);
       CREATED.add("c-hostloss");
-      Vm vm = api.createVm(CreateVmRequest.newBuilder().setName("c-hostloss").setSpec(bare()).setStart(true).build());
+      // Named: with the peer registered too, placement could choose either host, and this VM is the one whose host goes.
+      Vm vm = api.createVm(CreateVmRequest.newBuilder().setName("c-hostloss").setSpec(bare()).setStart(true).setHostId("chaos").build());
       // A watcher sees the host go and come back.
       List<VmState> watched = new CopyOnWriteArrayList<>();
       CompletableFuture<Void> watchedBack = CompletableFuture.runAsync(() -> {
@@ -485,5 +490,21 @@ class ChaosEndToEndTest {
     }
     record("lifecycle test run (3 iterations), worker SIGKILLed while iteration 2 boots", "worker SIGKILL", "lt-chaos-2-1",
         VmState.VM_STATE_DELETED, VmState.VM_STATE_DELETED, 0);
+  }
+
+  /** Cordons a host as soon as its worker has registered it (its worker does so from a thread of its own, at start). */
+  private static void cordonOnceRegistered(HostServiceGrpc.HostServiceBlockingStub hosts, String hostId) throws InterruptedException {
+    long end = System.nanoTime() + 30_000_000_000L;
+    while (true) {
+      try {
+        hosts.cordonHost(CordonHostRequest.newBuilder().setId(hostId).setReason("serves the control queue only").build());
+        return;
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.NOT_FOUND || System.nanoTime() > end) {
+          throw e;
+        }
+      }
+      Thread.sleep(200);
+    }
   }
 }

@@ -36,13 +36,18 @@ final class PlasmaVmcProcess {
     command.addAll(arguments);
   }
 
-  /** A host worker (without Spring, it starts in about a second). */
+  /**
+   * A host worker (without Spring, it starts in about a second). The chaos suite keeps a dozen
+   * 1-vCPU VMs on a CI machine of 2 CPUs, past the default CPU allocation ratio's 8 vCPUs: the
+   * worker admits 16 per CPU, so that what fails is the fault under test, not admission.
+   */
   static PlasmaVmcProcess hostWorker(String temporalAddress, String hostId, Path runtimeDir, Path imageRoot) {
     return new PlasmaVmcProcess("worker", "host worker ready", List.of("host-worker",
         "--temporal-address", temporalAddress,
         "--host-id", hostId,
         "--runtime-dir", runtimeDir.toString(),
-        "--image-root", imageRoot.toString()));
+        "--image-root", imageRoot.toString(),
+        "--cpu-allocation-ratio", "16"));
   }
 
   /** The whole stack as `./plasmavmc up OPTIONS` runs it: Temporal's dev server (a child process), worker and gateway. */
