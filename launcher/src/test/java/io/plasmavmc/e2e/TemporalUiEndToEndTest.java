@@ -48,7 +48,9 @@ class TemporalUiEndToEndTest {
       browser.screenshot(SHOTS.resolve("2-vm-history.png"));
 
       browser.click(browser.awaitElementWithText("User Metadata", WAIT));
-      browser.awaitText(WAIT, "VM ui-demo on host e2e-host", "1 vCPU, 64 MiB, q35", "ui-demo on host e2e-host: RUNNING");
+      // Its summary is set as it starts, before placement chose; its current details name the host and why.
+      browser.awaitText(WAIT, "VM ui-demo, its host chosen by placement", "1 vCPU, 64 MiB, q35", "ui-demo on host e2e-host: RUNNING",
+          "placement: spread");
       browser.screenshot(SHOTS.resolve("3-vm-summary-and-details.png"));
     }
   }
