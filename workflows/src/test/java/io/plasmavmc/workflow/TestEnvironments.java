@@ -1,14 +1,12 @@
 package io.plasmavmc.workflow;
 
-import io.plasmavmc.contract.VmSearchAttributes;
-import io.plasmavmc.contract.fleet.HostSearchAttributes;
+import io.plasmavmc.contract.WorkflowSearchAttributes;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.client.WorkflowClient;
 import io.temporal.testing.TestWorkflowEnvironment;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 
 /** What the workflow tests share: an environment that knows the search attributes, and the recording of histories. */
 final class TestEnvironments {
@@ -20,8 +18,7 @@ final class TestEnvironments {
    */
   static TestWorkflowEnvironment withSearchAttributes() {
     TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance();
-    Stream.concat(VmSearchAttributes.ALL.stream(), HostSearchAttributes.ALL.stream())
-        .forEach(key -> env.registerSearchAttribute(key.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
+    WorkflowSearchAttributes.ALL.forEach(key -> env.registerSearchAttribute(key.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
     return env;
   }
 
