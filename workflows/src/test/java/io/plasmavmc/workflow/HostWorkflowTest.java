@@ -72,7 +72,7 @@ class HostWorkflowTest {
 
   /** A host of {@code vcpus} cores (admitting twice as many vCPUs), {@code memoryMib} (no overcommit), at most {@code maxVms} VMs. */
   static HostInfo info(String hostId, int vcpus, long memoryMib, int maxVms, Map<String, String> labels) {
-    return new HostInfo(hostId, "10.0.0." + hostId.hashCode() % 200, vcpus, memoryMib, "kvm", "9.2.0", labels,
+    return new HostInfo(hostId, "10.0.0." + Math.floorMod(hostId.hashCode(), 200), vcpus, memoryMib, "kvm", "9.2.0", labels,
         new HostAdmission(maxVms, 1.0, 2.0), Instant.now());
   }
 
