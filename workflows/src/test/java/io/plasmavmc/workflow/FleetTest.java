@@ -66,7 +66,7 @@ class FleetTest {
   private ScheduledExecutorService reporter;
 
   @BeforeEach
-  void setUp() {
+  void setUp() throws InterruptedException {
     env = TestEnvironments.withSearchAttributes();
     Worker control = env.newWorker(TaskQueues.CONTROL);
     control.registerWorkflowImplementationTypes(VmWorkflowImpl.class, HostWorkflowImpl.class, PlaceOnce.Impl.class);
@@ -84,6 +84,9 @@ class FleetTest {
           .setWorkflowId(HostWorkflow.workflowId(hostId)).setTaskQueue(TaskQueues.CONTROL).build());
       WorkflowClient.start(starting::run, new HostWorkflowInput(hostId, null));
       host(hostId).register(HostWorkflowTest.info(hostId, 8, MEMORY.get(hostId), 20, hostId.equals("h1") ? Map.of("zone", "a") : Map.of()));
+    }
+    for (String hostId : hosts.keySet()) {
+      TestEnvironments.awaitSignalsApplied(client, HostWorkflow.workflowId(hostId));
     }
     reporter = Executors.newSingleThreadScheduledExecutor();
     reporter.scheduleAtFixedRate(() -> hosts.keySet().forEach(hostId ->

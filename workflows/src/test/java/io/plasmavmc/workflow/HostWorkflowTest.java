@@ -25,6 +25,7 @@ import io.plasmavmc.contract.host.HostEvent;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
 import io.temporal.client.WorkflowUpdateException;
 import io.temporal.client.WorkflowUpdateStage;
 import io.temporal.failure.ApplicationFailure;
@@ -83,14 +84,25 @@ class HostWorkflowTest {
     return host;
   }
 
-  private HostWorkflow registered(String hostId, int vcpus, long memoryMib, int maxVms) {
+  private HostWorkflow registered(String hostId, int vcpus, long memoryMib, int maxVms) throws InterruptedException {
     HostWorkflow host = start(hostId);
     host.register(info(hostId, vcpus, memoryMib, maxVms, Map.of()));
+    applied(host);
     return host;
   }
 
-  private void report(HostWorkflow host, int vms, long memoryCommittedMib) {
-    host.report(new HostLoad(vms, vms, memoryCommittedMib, 1024, Instant.now(), seq.incrementAndGet()));
+  private void report(HostWorkflow host, int vms, long memoryCommittedMib) throws InterruptedException {
+    report(host, new HostLoad(vms, vms, memoryCommittedMib, 1024, Instant.now(), seq.incrementAndGet()));
+  }
+
+  private void report(HostWorkflow host, HostLoad load) throws InterruptedException {
+    host.report(load);
+    applied(host);
+  }
+
+  /** Waits until the host applied the signals sent to it, so that what follows sees them. */
+  private void applied(HostWorkflow host) throws InterruptedException {
+    TestEnvironments.awaitSignalsApplied(client, WorkflowStub.fromTyped(host).getExecution().getWorkflowId());
   }
 
   private static ReserveRequest vm(String vmId, int vcpus, long memoryMib) {
@@ -156,18 +168,18 @@ class HostWorkflowTest {
   }
 
   @Test
-  void aReportOlderThanTheLastIsIgnoredUntilTheWorkerRegistersAgain() {
+  void aReportOlderThanTheLastIsIgnoredUntilTheWorkerRegistersAgain() throws Exception {
     HostWorkflow host = registered("h1", 8, 8192, 10);
-    host.report(new HostLoad(3, 3, 3072, 1024, Instant.now(), 7));
-    host.report(new HostLoad(1, 1, 1024, 1024, Instant.now(), 6));
+    report(host, new HostLoad(3, 3, 3072, 1024, Instant.now(), 7));
+    report(host, new HostLoad(1, 1, 1024, 1024, Instant.now(), 6));
     assertEquals(3, host.describe().load().vms(), "report 6 came after 7: ignored");
     host.register(info("h1", 8, 8192, 10, Map.of())); // a new worker numbers its reports from the start
-    host.report(new HostLoad(1, 1, 1024, 1024, Instant.now(), 1));
+    report(host, new HostLoad(1, 1, 1024, 1024, Instant.now(), 1));
     assertEquals(1, host.describe().load().vms());
   }
 
   @Test
-  void aReservationIsRefusedNamingWhatDoesNotFitBeforeAnythingIsWritten() {
+  void aReservationIsRefusedNamingWhatDoesNotFitBeforeAnythingIsWritten() throws Exception {
     HostWorkflow unknown = start("h0");
     ApplicationFailure notFound = refused(() -> unknown.reserve(vm("a", 1, 512)));
     assertEquals(FailureReasons.HOST_NOT_FOUND, notFound.getType());
@@ -239,7 +251,7 @@ class HostWorkflowTest {
   }
 
   @Test
-  void aCordonedHostTakesNoNewVmsAndKeepsThoseItHas() {
+  void aCordonedHostTakesNoNewVmsAndKeepsThoseItHas() throws Exception {
     HostWorkflow host = registered("h1", 8, 8192, 10);
     host.reserve(vm("a", 1, 512));
     HostRecord cordoned = host.cordon("kernel upgrade");
@@ -257,7 +269,7 @@ class HostWorkflowTest {
   }
 
   @Test
-  void aReleaseGivesTheRoomBackAndARepeatedOneIsSuccess() {
+  void aReleaseGivesTheRoomBackAndARepeatedOneIsSuccess() throws Exception {
     HostWorkflow host = registered("h1", 8, 2048, 10);
     host.reserve(vm("a", 1, 2048));
     assertEquals(FailureReasons.HOST_FULL, refused(() -> host.reserve(vm("b", 1, 1024))).getType());
@@ -314,9 +326,9 @@ class HostWorkflowTest {
     HostRecord record = host.describe();
     assertEquals("maintenance", record.cordonReason());
     assertEquals(List.of("a"), List.copyOf(record.reservations().keySet()));
-    host.report(new HostLoad(1, 1, 512, 4096, Instant.now(), 40));
+    report(host, new HostLoad(1, 1, 512, 4096, Instant.now(), 40));
     assertFalse(host.describe().reachable(), "numbered before the carried report: ignored");
-    host.report(new HostLoad(1, 1, 512, 4096, Instant.now(), 42));
+    report(host, new HostLoad(1, 1, 512, 4096, Instant.now(), 42));
     eventually(() -> host.describe().reachable(), "reachable");
     assertNull(host.describe().drain());
   }
