@@ -25,8 +25,8 @@ final class Leftovers {
     for (String name : TestNetwork.removeLeftovers(tools.ip())) {
       found.append(' ').append(name);
     }
-    if (Files.exists(postgresDir)) {
-      PostgresCluster.stopLeftover(tools, postgresDir);
+    if (PostgresCluster.stopLeftover(tools, postgresDir)) {
+      found.append(" PostgreSQL in ").append(postgresDir);
     }
     List<ProcessHandle> processes = processesWorkingUnder(scratch);
     for (ProcessHandle process : processes) {

@@ -40,12 +40,17 @@ final class PostgresCluster {
     this.password = password;
   }
 
-  /** Stops a cluster a killed run left in {@code dir}, if any (its postmaster.pid names it). */
-  static void stopLeftover(ClusterTools tools, Path dir) {
-    if (Files.exists(dir.resolve("data/postmaster.pid"))) {
-      Command.of(tools.runuser().toString(), "-u", OWNER, "--", tools.postgresBin().resolve("pg_ctl").toString(),
-          "-D", dir.resolve("data").toString(), "-m", "immediate", "-w", "-t", "30", "stop").attempt(Duration.ofSeconds(45));
+  /**
+   * Stops a server a killed run left in {@code dir}, if any (its postmaster.pid names it); returns
+   * whether there was one. Whatever survives this is ended by its working directory (Leftovers).
+   */
+  static boolean stopLeftover(ClusterTools tools, Path dir) {
+    if (!Files.exists(dir.resolve("data/postmaster.pid"))) {
+      return false;
     }
+    Command.of(tools.runuser().toString(), "-u", OWNER, "--", tools.postgresBin().resolve("pg_ctl").toString(),
+        "-D", dir.resolve("data").toString(), "-m", "immediate", "-w", "-t", "30", "stop").attempt(Duration.ofSeconds(45));
+    return true;
   }
 
   PostgresCluster start() {
