@@ -67,7 +67,11 @@ public final class ClusterHarness implements AutoCloseable {
     }
   }
 
-  private void startAll() {
+  /**
+   * Holds the harness's monitor, as {@link #close} does: a shutdown hook that fires mid-start (the
+   * JVM stopped) tears down after the start's current bounded wait, never beside it.
+   */
+  private synchronized void startAll() {
     long began = System.nanoTime();
     long phase = began;
     lock = ClusterLock.acquire(LOCK_LIMIT);
