@@ -153,8 +153,15 @@ install_go() {
 }
 
 if ! GO=$(find_go); then
-  say "no Go 1.$MIN_GO_MINOR or newer on PATH or in /usr/lib/go-1.*: installing one to build Temporal's CLI"
+  wanted=$( (( cli_ok )) && echo "Temporal's server" || echo "Temporal's CLI" )
+  say "no Go 1.$MIN_GO_MINOR or newer on PATH or in /usr/lib/go-1.*: installing one to build $wanted"
   if ! install_go || ! GO=$(find_go); then
+    if (( cli_ok )); then
+      echo "install-temporal: ERROR: no Go to build Temporal's server and SQL tool with (Go 1.$MIN_GO_MINOR or newer needed;" \
+           "Debian 12: apt-get install -t bookworm-backports golang-1.23-go, after adding bookworm-backports to apt's sources);" \
+           "the cluster tests need them" >&2
+      exit 1
+    fi
     fail "no Temporal CLI and no Go to build it with (Go 1.$MIN_GO_MINOR or newer needed; Debian 12: apt-get install" \
          "-t bookworm-backports golang-1.23-go, after adding bookworm-backports to apt's sources; or put a 'temporal' on PATH," \
          "or point PLASMAVMC_TEMPORAL at one)"
