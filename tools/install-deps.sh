@@ -6,8 +6,12 @@
 # Temporal's CLI (the real dev server and its Web UI), built with Go, which install-temporal.sh
 # installs where none new enough is found (Debian 12: golang-1.23-go from bookworm-backports).
 # Exit code 1 when something cannot be had, Temporal's CLI included.
-# With --test also what only the tests need: Chromium and its driver (the Temporal UI test), and
-# nginx (a TLS front for Temporal in the test of the workers' mutual TLS).
+# With --test also what only the tests need: Chromium and its driver (the Temporal UI test), nginx
+# (a TLS front for Temporal in the test of the workers' mutual TLS), and for the cluster tests
+# (the production topology: launcher's io.plasmavmc.cluster) PostgreSQL (Debian's package; the tests
+# run a private cluster of their own, never the system's), netcat (the compose's schema job waits
+# with nc) and iproute2 (hosts as network namespaces), with Temporal's server and SQL schema tool
+# (install-temporal.sh --server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,6 +44,9 @@ if [[ "${1:-}" == "--test" ]]; then
   command -v chromium >/dev/null || need+=(chromium)
   command -v chromedriver >/dev/null || need+=(chromium-driver)
   [[ -x /usr/sbin/nginx ]] || need+=(nginx-light)
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
+  command -v nc >/dev/null || need+=(netcat-openbsd)
+  command -v ip >/dev/null || [[ -x /usr/sbin/ip || -x /sbin/ip ]] || need+=(iproute2)
 fi
 
 if (( ${#need[@]} )); then
@@ -50,4 +57,8 @@ if (( ${#need[@]} )); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 echo "install-deps: $(qemu-system-x86_64 --version | head -1); $(java -version 2>&1 | head -1)"
-bash tools/install-temporal.sh
+if [[ "${1:-}" == "--test" ]]; then
+  bash tools/install-temporal.sh --server
+else
+  bash tools/install-temporal.sh
+fi

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Once the server answers: creates the namespace PlasmaVMC uses (where missing) and registers the
-# search attributes its VM workflows set (VmName, VmState, VmHost), so no worker races to add them.
+# search attributes its VM and host workflows set (VmName, VmState, VmHost, HostState), so no worker
+# races to add them.
 # Waits at most PLASMAVMC_INIT_TIMEOUT seconds (default 180) for the server and the namespace, then
 # gives up with exit code 1 and says what it waited for: a job that waited forever would hold the
 # gateway back without a word. With the TLS overlay the `temporal` CLI takes its TLS settings from
@@ -32,9 +33,9 @@ until temporal operator search-attribute list -n "$NAMESPACE" --address "$TEMPOR
   [ "$(date +%s)" -lt "$DEADLINE" ] || give_up "namespace $NAMESPACE to be served"
   sleep 1
 done
-for attribute in VmName VmState VmHost; do
+for attribute in VmName VmState VmHost HostState; do
   if ! temporal operator search-attribute list -n "$NAMESPACE" --address "$TEMPORAL_ADDRESS" | grep -qw "$attribute"; then
     temporal operator search-attribute create -n "$NAMESPACE" --name "$attribute" --type Keyword --address "$TEMPORAL_ADDRESS"
   fi
 done
-echo "temporal-init: namespace $NAMESPACE ready with VmName, VmState, VmHost"
+echo "temporal-init: namespace $NAMESPACE ready with VmName, VmState, VmHost, HostState"

@@ -5,7 +5,9 @@
 set -eu
 : "${POSTGRES_SEEDS:?}" "${POSTGRES_USER:?}" "${SQL_PASSWORD:?}"
 PORT="${DB_PORT:-5432}"
-SCHEMA=/etc/temporal/schema/postgresql/v12
+# The admin-tools image's schemas; the cluster tests run this script natively with the same
+# server version's schemas from Go's module cache (tools/install-temporal.sh --server).
+SCHEMA="${TEMPORAL_SCHEMA_DIR:-/etc/temporal/schema/postgresql/v12}"
 
 # Bounded like the namespace job's waits (PLASMAVMC_INIT_TIMEOUT, default 180 s): then exit 1, saying why.
 DEADLINE=$(( $(date +%s) + ${PLASMAVMC_INIT_TIMEOUT:-180} ))

@@ -71,6 +71,19 @@ public record VmRecord(
   }
 
   /**
+   * The host reports again (its host workflow says so) before the VM's own QEMU was heard from:
+   * the state stays as last seen, no longer marked; {@code reason} says so until the host's next
+   * observation of the VM replaces it.
+   */
+  public VmRecord withHostReachable(String reason, Instant now) {
+    if (hostUnreachableSince == null) {
+      return this;
+    }
+    return new VmRecord(vmId, name, requestId, spec, hostId, state, reason, qemuRunState, pid, createdAt, now, now, recentOperations,
+        stateSeq + 1, null, qemuStartTime, observedAt, readiness, snapshots, placement);
+  }
+
+  /**
    * Takes what the host observed: the mapped state, QEMU's run state, its instance (none once it
    * exited) and the observation's number. The host answered, so it is reachable.
    */

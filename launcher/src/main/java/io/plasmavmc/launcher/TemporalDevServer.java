@@ -1,7 +1,7 @@
 package io.plasmavmc.launcher;
 
 import io.grpc.StatusRuntimeException;
-import io.plasmavmc.contract.VmSearchAttributes;
+import io.plasmavmc.contract.WorkflowSearchAttributes;
 import io.plasmavmc.host.qemu.LinuxProcesses;
 import io.temporal.api.operatorservice.v1.ListSearchAttributesRequest;
 import io.temporal.api.workflowservice.v1.DescribeNamespaceRequest;
@@ -158,7 +158,7 @@ public final class TemporalDevServer implements TemporalServer {
     } else {
       command.addAll(List.of("--ui-port", Integer.toString(settings.uiPort())));
     }
-    for (var key : VmSearchAttributes.ALL) {
+    for (var key : WorkflowSearchAttributes.ALL) {
       command.addAll(List.of("--search-attribute", key.getName() + "=Keyword"));
     }
     return command;
@@ -266,7 +266,7 @@ public final class TemporalDevServer implements TemporalServer {
           var known = operator.blockingStub().withDeadlineAfter(2, TimeUnit.SECONDS)
               .listSearchAttributes(ListSearchAttributesRequest.newBuilder().setNamespace(NAMESPACE).build())
               .getCustomAttributesMap();
-          if (VmSearchAttributes.ALL.stream().allMatch(key -> known.containsKey(key.getName()))) {
+          if (WorkflowSearchAttributes.ALL.stream().allMatch(key -> known.containsKey(key.getName()))) {
             return;
           }
         } catch (StatusRuntimeException e) {

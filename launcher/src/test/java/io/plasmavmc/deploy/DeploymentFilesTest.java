@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.plasmavmc.contract.VmSearchAttributes;
+import io.plasmavmc.contract.WorkflowSearchAttributes;
 import io.plasmavmc.host.testing.ScratchDirectories;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -133,8 +133,8 @@ class DeploymentFilesTest {
     }
     assertTrue(schema.contains("temporal:temporal") && schema.contains("temporal_visibility:visibility"), "both databases");
     String namespace = Files.readString(ROOT.resolve("deploy/temporal/setup-namespace.sh"));
-    for (var key : VmSearchAttributes.ALL) {
-      assertTrue(namespace.contains(key.getName()), "the init job registers " + key.getName() + ", which the VM workflows set");
+    for (var key : WorkflowSearchAttributes.ALL) {
+      assertTrue(namespace.contains(key.getName()), "the init job registers " + key.getName() + ", which the VM and host workflows set");
     }
     for (String script : List.of("setup-schema.sh", "setup-namespace.sh")) {
       Process check = new ProcessBuilder("sh", "-n", ROOT.resolve("deploy/temporal").resolve(script).toString()).inheritIO().start();

@@ -2,7 +2,7 @@ package io.plasmavmc.worker;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.plasmavmc.contract.VmSearchAttributes;
+import io.plasmavmc.contract.WorkflowSearchAttributes;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.api.operatorservice.v1.AddSearchAttributesRequest;
 import io.temporal.api.operatorservice.v1.ListSearchAttributesRequest;
@@ -14,9 +14,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Registers VmName, VmState and VmHost with the Temporal server. A VM workflow that upserts an
- * unknown search attribute fails its workflow task, so the worker makes sure of them before it
- * polls for work.
+ * Registers VmName, VmState and VmHost (the VM workflows') and HostState (the host workflows')
+ * with the Temporal server. A workflow that upserts an unknown search attribute fails its
+ * workflow task, so the worker makes sure of them before it polls for work.
  */
 final class SearchAttributes {
   private static final Logger log = LoggerFactory.getLogger(SearchAttributes.class);
@@ -43,7 +43,7 @@ final class SearchAttributes {
     try {
       Set<String> known = known(operator, namespace);
       AddSearchAttributesRequest.Builder add = AddSearchAttributesRequest.newBuilder().setNamespace(namespace);
-      for (var key : VmSearchAttributes.ALL) {
+      for (var key : WorkflowSearchAttributes.ALL) {
         if (!known.contains(key.getName())) {
           add.putSearchAttributes(key.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
         }

@@ -16,9 +16,9 @@ import java.util.function.Function;
 import org.slf4j.Logger;
 
 /**
- * How a VM's workflow asks its host for something: an activity stub on the host's queue, a
- * failure turned into one of {@link VmFailures}' types, and a host whose worker did not pick up
- * the work marked unreachable.
+ * How a VM's workflow asks its host for something: an activity stub on the queue of the host its
+ * record names (the one placement chose), a failure turned into one of {@link VmFailures}' types,
+ * and a host whose worker did not pick up the work marked unreachable.
  */
 final class HostCalls {
   private static final Logger log = Workflow.getLogger(HostCalls.class);
@@ -40,9 +40,14 @@ final class HostCalls {
     return input.vmId();
   }
 
+  /** The VM's host: the one its input named in workflows recorded before placement, the one placement chose since. */
+  String hostId() {
+    return vm.record().hostId();
+  }
+
   /** Runs {@code body} against the host and waits for it; fails with a VM failure type. */
   <T> T call(String summary, Options options, Function<HostActivities, T> body) {
-    HostActivities stub = Workflow.newActivityStub(HostActivities.class, options.options(input.hostId(), input.hostTaskTimeout(), summary));
+    HostActivities stub = Workflow.newActivityStub(HostActivities.class, options.options(hostId(), input.hostTaskTimeout(), summary));
     try {
       return body.apply(stub);
     } catch (ActivityFailure failure) {
@@ -61,11 +66,11 @@ final class HostCalls {
 
   /** A stub for waits that run beside the workflow (the monitor, the exit and readiness waits). */
   HostActivities stub(BiFunction<String, Duration, ActivityOptions> options) {
-    return Workflow.newActivityStub(HostActivities.class, options.apply(input.hostId(), input.hostTaskTimeout()));
+    return Workflow.newActivityStub(HostActivities.class, options.apply(hostId(), input.hostTaskTimeout()));
   }
 
   ApplicationFailure translate(ActivityFailure failure) {
-    return VmFailures.fromActivity(failure, input.hostId());
+    return VmFailures.fromActivity(failure, hostId());
   }
 
   /**
@@ -75,9 +80,9 @@ final class HostCalls {
    */
   void markUnreachable(String work) {
     if (vm.record().hostUnreachableSince() == null) {
-      log.warn("VM {}: host {} unreachable (its worker did not pick up: {}); last seen {}", vm.name(), input.hostId(), work, vm.state());
+      log.warn("VM {}: host {} unreachable (its worker did not pick up: {}); last seen {}", vm.name(), hostId(), work, vm.state());
     }
-    vm.change(record -> record.withHostUnreachable("host " + input.hostId() + " unreachable: its worker did not pick up \"" + work
+    vm.change(record -> record.withHostUnreachable("host " + hostId() + " unreachable: its worker did not pick up \"" + work
         + "\" within " + input.hostTaskTimeout().toSeconds() + " s", now()));
   }
 }

@@ -30,6 +30,11 @@ final class LegacyPaths {
   static final String RENEW_READINESS_WAIT_ON_WORKER_START = "renew-readiness-wait-on-worker-start";
   /** Version 1: a durable timer whose race is decided is cancelled instead of left to fire. */
   static final String CANCEL_DECIDED_TIMERS = "cancel-decided-timers";
+  /**
+   * Version 1: a VM's creation begins with placement (the fleet chooses its host, or takes the one
+   * named, and reserves its room there) before any host activity.
+   */
+  static final String PLACED_BY_FLEET = "placed-by-fleet";
 
   /**
    * The in-memory fallback's registry of VM ids (VmRegistryWorkflow), reached by name: the
@@ -75,6 +80,11 @@ final class LegacyPaths {
   /** Before version 1 such a timer ran on until it fired, and the fired timer changed nothing. */
   static boolean cancelsDecidedTimers() {
     return Workflow.getVersion(CANCEL_DECIDED_TIMERS, Workflow.DEFAULT_VERSION, 1) == 1;
+  }
+
+  /** Before version 1 the VM went to the host its input named, with no room reserved (its record has no placement). */
+  static boolean placesThroughFleet() {
+    return Workflow.getVersion(PLACED_BY_FLEET, Workflow.DEFAULT_VERSION, 1) == 1;
   }
 
   // --- the paths older histories take -------------------------------------------------------

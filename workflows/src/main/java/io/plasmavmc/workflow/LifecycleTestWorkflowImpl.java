@@ -4,7 +4,6 @@ import static io.plasmavmc.workflow.WorkflowClock.now;
 
 import io.plasmavmc.contract.FailureReasons;
 import io.plasmavmc.contract.OperationRecord;
-import io.plasmavmc.contract.TaskQueues;
 import io.plasmavmc.contract.VmRecord;
 import io.plasmavmc.contract.VmState;
 import io.plasmavmc.contract.host.ConsoleTail;
@@ -19,9 +18,6 @@ import io.plasmavmc.contract.testrun.LifecycleTestPlan;
 import io.plasmavmc.contract.testrun.LifecycleTestReport;
 import io.plasmavmc.contract.testrun.LifecycleTestWorkflow;
 import io.plasmavmc.contract.testrun.VmOperations;
-import io.temporal.activity.ActivityCancellationType;
-import io.temporal.activity.ActivityOptions;
-import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
@@ -73,7 +69,8 @@ public class LifecycleTestWorkflowImpl implements LifecycleTestWorkflow {
   public LifecycleTestReport run(LifecycleTestPlan plan) {
     this.plan = plan;
     startedAt = now();
-    log.info("lifecycle test {}: {} iterations, {} at a time, on host {}", plan.runId(), plan.iterations(), plan.concurrency(), plan.hostId());
+    log.info("lifecycle test {}: {} iterations, {} at a time, {}", plan.runId(), plan.iterations(), plan.concurrency(),
+        plan.hostId() == null || plan.hostId().isBlank() ? "each VM where placement puts it" : "on host " + plan.hostId());
     progress();
     List<Promise<Void>> lanes = new ArrayList<>();
     for (int lane = 0; lane < plan.concurrency(); lane++) {
@@ -144,6 +141,8 @@ public class LifecycleTestWorkflowImpl implements LifecycleTestWorkflow {
     final String name;
     final List<PhaseTiming> timings = new ArrayList<>();
     String phase = "create";
+    /** The VM's host: the plan's, or the one placement chose for it (a plan may name none). */
+    String hostId = plan.hostId();
 
     Running(int iteration, int attempt) {
       this.slot = attempts.size();
@@ -175,11 +174,11 @@ public class LifecycleTestWorkflowImpl implements LifecycleTestWorkflow {
     String why = "";
     String excerpt = "";
     try {
-      run.phase("create", () -> vms("create and start VM " + name, Duration.ofMinutes(5))
-          .createAndStart(name, plan.spec(), plan.hostId(), "lifecycle-test-" + name, plan.hostTaskTimeout()));
+      run.hostId = run.phase("create", () -> vms("create and start VM " + name, Duration.ofMinutes(5))
+          .createAndStart(name, plan.spec(), plan.hostId(), "lifecycle-test-" + name, plan.hostTaskTimeout())).hostId();
       run.phase("ready", () -> vms("wait until the guest of " + name + " is ready", readyWait()).awaitReady(name));
       run.phase("checks", () -> {
-        checks(name);
+        checks(name, run.hostId);
         return null;
       });
       if (plan.reboot()) {
@@ -215,7 +214,7 @@ public class LifecycleTestWorkflowImpl implements LifecycleTestWorkflow {
     }
     if (outcome == Outcome.GUEST_FAILURE && excerpts < EXCERPTS_KEPT) {
       excerpts++;
-      excerpt = inDetachedScope(() -> consoleExcerpt(name));
+      excerpt = inDetachedScope(() -> consoleExcerpt(name, run.hostId));
     }
     String failedIn = outcome == Outcome.PASSED ? "" : run.phase;
     // Whatever happened, the VM goes: also when the run is being cancelled.
@@ -232,9 +231,9 @@ public class LifecycleTestWorkflowImpl implements LifecycleTestWorkflow {
   }
 
   /** Serial expectations, then guest commands; the first one unmet is the guest's failure. */
-  private void checks(String name) {
+  private void checks(String name, String hostId) {
     for (String pattern : plan.serialExpectations()) {
-      ProbeResult seen = host("expect /" + pattern + "/ on the console of " + name, LifecycleTestPlan.EXPECTATION_WAIT.plusSeconds(60))
+      ProbeResult seen = host(hostId, "expect /" + pattern + "/ on the console of " + name, LifecycleTestPlan.EXPECTATION_WAIT.plusSeconds(60))
           .awaitConsole(name, pattern, 0, LifecycleTestPlan.EXPECTATION_WAIT);
       if (!seen.ready()) {
         throw new GuestProblem("serial expectation /" + pattern + "/ not seen on the console within "
@@ -242,7 +241,7 @@ public class LifecycleTestWorkflowImpl implements LifecycleTestWorkflow {
       }
     }
     for (GuestCommand command : plan.commands()) {
-      GuestExecResult result = host("run `" + command.display() + "` in the guest of " + name,
+      GuestExecResult result = host(hostId, "run `" + command.display() + "` in the guest of " + name,
           Duration.ofSeconds(command.timeoutSeconds()).plusSeconds(60)).guestExec(name, command);
       switch (result.outcome()) {
         case NO_AGENT -> throw new GuestProblem("`" + command.display() + "`: " + result.stderr());
@@ -257,9 +256,9 @@ public class LifecycleTestWorkflowImpl implements LifecycleTestWorkflow {
     }
   }
 
-  private String consoleExcerpt(String name) {
+  private String consoleExcerpt(String name, String hostId) {
     try {
-      ConsoleTail tail = host("read the console of " + name, Duration.ofSeconds(30)).readConsole(name, EXCERPT_BYTES);
+      ConsoleTail tail = host(hostId, "read the console of " + name, Duration.ofSeconds(30)).readConsole(name, EXCERPT_BYTES);
       return new String(tail.data(), StandardCharsets.UTF_8);
     } catch (ActivityFailure e) {
       return "";
@@ -297,21 +296,11 @@ public class LifecycleTestWorkflowImpl implements LifecycleTestWorkflow {
 
   /** Operations on VMs run on the control queue; a dead worker is noticed by the heartbeat. */
   private VmOperations vms(String summary, Duration startToClose) {
-    return Workflow.newActivityStub(VmOperations.class, ActivityOptions.newBuilder()
-        .setTaskQueue(TaskQueues.CONTROL)
-        .setStartToCloseTimeout(startToClose)
-        .setHeartbeatTimeout(Duration.ofSeconds(10))
-        .setCancellationType(ActivityCancellationType.TRY_CANCEL)
-        .setRetryOptions(RetryOptions.newBuilder()
-            .setInitialInterval(Duration.ofMillis(500))
-            .setMaximumInterval(Duration.ofSeconds(10))
-            .build())
-        .setSummary(summary)
-        .build());
+    return Workflow.newActivityStub(VmOperations.class, ControlActivityOptions.vmOperations(summary, startToClose));
   }
 
-  private HostActivities host(String summary, Duration startToClose) {
-    return Workflow.newActivityStub(HostActivities.class, HostActivityOptions.guestCheck(plan.hostId(), plan.hostTaskTimeout(),
+  private HostActivities host(String hostId, String summary, Duration startToClose) {
+    return Workflow.newActivityStub(HostActivities.class, HostActivityOptions.guestCheck(hostId, plan.hostTaskTimeout(),
         startToClose, summary));
   }
 

@@ -10,31 +10,22 @@ import io.plasmavmc.contract.VmWorkflowClient;
 import io.plasmavmc.contract.spec.VmSpec;
 import io.plasmavmc.contract.testrun.VmOperations;
 import io.temporal.activity.Activity;
-import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.client.UpdateOptions;
 import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowException;
 import io.temporal.client.WorkflowNotFoundException;
-import io.temporal.client.WorkflowUpdateException;
 import io.temporal.client.WorkflowUpdateHandle;
 import io.temporal.client.WorkflowUpdateStage;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
 
 /**
- * {@link VmOperations} through the Temporal client. An Update is sent with an id made of this
- * activity's own, so a retry (after this worker died) joins the Update already sent instead of
- * sending a second one; while it waits the activity heartbeats, so a dead worker is noticed in
- * seconds.
+ * {@link VmOperations} through the Temporal client ({@link ActivityUpdates}). An Update is sent
+ * with an id made of this activity's own, so a retry (after this worker died) joins the Update
+ * already sent instead of sending a second one.
  */
 public final class VmOperationsImpl implements VmOperations {
-  private static final Duration BEAT = Duration.ofSeconds(1);
   private final WorkflowClient client;
 
   public VmOperationsImpl(WorkflowClient client) {
@@ -102,38 +93,7 @@ public final class VmOperationsImpl implements VmOperations {
 
   /** Sends the Update, then waits for its result, heartbeating; the VM's own failures end the activity unretried. */
   private VmRecord awaited(String name, Supplier<WorkflowUpdateHandle<VmRecord>> send) {
-    ActivityExecutionContext context = Activity.getExecutionContext();
-    try {
-      CompletableFuture<VmRecord> result = send.get().getResultAsync();
-      while (true) {
-        try {
-          return result.get(BEAT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-          context.heartbeat(null);
-        }
-      }
-    } catch (ExecutionException e) {
-      throw vmFailure(name, e.getCause());
-    } catch (WorkflowException e) {
-      throw vmFailure(name, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw Activity.wrap(e);
-    }
+    return ActivityUpdates.awaited(send,
+        missing -> ApplicationFailure.newNonRetryableFailure("VM " + name + " does not exist", FailureReasons.NOT_FOUND));
   }
-
-  private static RuntimeException vmFailure(String name, Throwable failure) {
-    if (failure instanceof WorkflowNotFoundException) {
-      return ApplicationFailure.newNonRetryableFailure("VM " + name + " does not exist", FailureReasons.NOT_FOUND);
-    }
-    if (failure instanceof WorkflowUpdateException update && update.getCause() instanceof ApplicationFailure app) {
-      return ApplicationFailure.newNonRetryableFailure(app.getOriginalMessage(), app.getType());
-    }
-    if (failure instanceof ApplicationFailure app) {
-      return ApplicationFailure.newNonRetryableFailure(app.getOriginalMessage(), app.getType());
-    }
-    // Temporal unreachable and the like: retried.
-    return failure instanceof RuntimeException runtime ? runtime : new RuntimeException(failure);
-  }
-
 }

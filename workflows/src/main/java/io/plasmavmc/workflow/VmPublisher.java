@@ -13,8 +13,8 @@ import java.util.stream.Collectors;
 
 /**
  * What others see of a VM without asking its workflow: the Temporal UI lists VMs by the search
- * attributes (name, state, host), shows the memo and the current details (snapshots included), and
- * WatchVm reads the latest state changes.
+ * attributes (name, state, host), shows the memo and the current details (snapshots and why the VM
+ * is on its host included), and WatchVm reads the latest state changes.
  */
 final class VmPublisher {
   /** State changes kept for watchers; one that fell behind further reads the VM as it is. */
@@ -25,21 +25,27 @@ final class VmPublisher {
   void publish(VmRecord vm) {
     recordChange(vm);
     String shown = shownState(vm);
+    String host = vm.hostId() == null ? "" : vm.hostId(); // none until placement chose one
     Workflow.upsertTypedSearchAttributes(
         VmSearchAttributes.NAME.valueSet(vm.name()),
         VmSearchAttributes.STATE.valueSet(shown),
-        VmSearchAttributes.HOST.valueSet(vm.hostId()));
+        VmSearchAttributes.HOST.valueSet(host));
     Map<String, Object> memo = new LinkedHashMap<>();
     memo.put("state", shown);
     memo.put("reason", vm.stateReason() == null ? "" : vm.stateReason());
     memo.put("pid", vm.pid());
     memo.put("snapshots", vm.snapshots().stream().map(Snapshot::name).toList());
+    if (vm.placement() != null) {
+      memo.put("placement", vm.placement());
+    }
     Workflow.upsertMemo(memo);
-    Workflow.setCurrentDetails("**" + vm.name() + "** on host `" + vm.hostId() + "`: " + shown
+    Workflow.setCurrentDetails("**" + vm.name() + "** " + (host.isEmpty() ? "(its host not chosen yet)" : "on host `" + host + "`")
+        + ": " + shown
         + (vm.hostUnreachableSince() != null ? ", last seen " + vm.state() : "")
         + (vm.stateReason() == null ? "" : " (" + vm.stateReason() + ")")
         + (vm.snapshots().isEmpty() ? "" : vm.snapshots().stream().map(snapshot -> "- " + shown(snapshot))
-            .collect(Collectors.joining("\n", "\n\nsnapshots, oldest first:\n", ""))));
+            .collect(Collectors.joining("\n", "\n\nsnapshots, oldest first:\n", "")))
+        + (vm.placement() == null || vm.placement().isEmpty() ? "" : "\n\nplacement: " + vm.placement()));
   }
 
   /** A snapshot as operators read it: its name, what it holds, when it was taken. */

@@ -1,7 +1,5 @@
 package io.plasmavmc.workflow;
 
-import static io.plasmavmc.workflow.WorkflowClock.now;
-
 import io.plasmavmc.contract.DeleteRequest;
 import io.plasmavmc.contract.FailureReasons;
 import io.plasmavmc.contract.GuestReadiness;
@@ -24,10 +22,12 @@ import org.slf4j.Logger;
 
 /**
  * The VM's state machine (shared/DESIGN.md, "States"). Operations are Updates that run one at a
- * time in an {@link OperationFrame}; beside them run the host monitor's supervision and the
- * guest's readiness waits, and host reports arrive as signals. Deterministic: every effect on the
- * world is a host activity, every wait a durable timer or condition, so a crash of any worker
- * loses nothing: the next worker replays the history and continues where this one stopped.
+ * time in an {@link OperationFrame}, the first its creation ({@link VmCreation}: placed on a host
+ * of the fleet, then spawned there); beside them run the host monitor's supervision and the
+ * guest's readiness waits, and host reports (and the host workflow's word on the host) arrive as
+ * signals. Deterministic: every effect on the world is a host activity, every wait a durable
+ * timer or condition, so a crash of any worker loses nothing: the next worker replays the history
+ * and continues where this one stopped.
  */
 public class VmWorkflowImpl implements VmWorkflow {
   private static final Logger log = Workflow.getLogger(VmWorkflowImpl.class);
@@ -44,17 +44,14 @@ public class VmWorkflowImpl implements VmWorkflow {
   private final Readiness readiness;
   private final MonitorSupervisor monitor;
   private final SnapshotSteps snapshots;
-  private boolean creationFinished;
-  private ApplicationFailure creationFailure;
+  private final VmPlacement placement;
+  private final VmCreation creation;
+  private final HostPresence presence;
 
   @WorkflowInit
   public VmWorkflowImpl(VmWorkflowInput input) {
     this.input = input;
-    VmRecord record = input.carried() != null
-        ? input.carried()
-        : new VmRecord(input.vmId(), input.name(), input.requestId(), input.spec(), input.hostId(), VmState.CREATING,
-            "creating QEMU on host " + input.hostId(), "", 0, now(), now(), now(), null, 1, null);
-    this.vm = new KnownVm(record, publisher);
+    this.vm = new KnownVm(input.carried() != null ? input.carried() : VmCreation.firstRecord(input), publisher);
     this.reports = new HostReports(vm, legacy);
     this.frame = new OperationFrame(vm, reports);
     this.gate = new OperationGate(vm, frame);
@@ -64,7 +61,9 @@ public class VmWorkflowImpl implements VmWorkflow {
     this.readiness = new Readiness(vm, host);
     this.monitor = new MonitorSupervisor(vm, host, reports, legacy);
     this.snapshots = new SnapshotSteps(vm, host, frame, readiness);
-    this.creationFinished = input.carried() != null;
+    this.placement = new VmPlacement(vm, input);
+    this.creation = new VmCreation(input, vm, frame, steps, readiness, placement);
+    this.presence = new HostPresence(vm, monitor);
   }
 
   @Override
@@ -72,7 +71,7 @@ public class VmWorkflowImpl implements VmWorkflow {
     vm.publish();
     Async.procedure(monitor::supervise);
     if (input.carried() == null) {
-      create();
+      creation.run();
     }
     if (!vm.deleted()) {
       Workflow.await(() -> vm.deleted() || (Workflow.getInfo().isContinueAsNewSuggested() && Workflow.isEveryHandlerFinished()
@@ -90,41 +89,14 @@ public class VmWorkflowImpl implements VmWorkflow {
 
   // --- creation ------------------------------------------------------------------------------
 
-  private void create() {
-    frame.run("create", () -> {
-      if (input.startOnCreate()) {
-        steps.boot("create", "boot");
-        readiness.probe(0);
-      } else {
-        steps.spawn("create");
-        steps.refreshFromHost();
-      }
-    }, (failure, before) -> {
-      creationFailure = failure;
-      if (FailureReasons.INVALID_SPEC.equals(failure.getType()) || FailureReasons.HOST_FULL.equals(failure.getType())) {
-        vm.markDeleted("creation refused: " + failure.getOriginalMessage()); // the VM never existed: the name is free again
-      } else {
-        vm.setState(VmState.FAILED, failure.getOriginalMessage());
-      }
-    });
-    creationFinished = true;
-  }
-
   @Override
   public VmRecord awaitCreated(String requestId) {
-    Workflow.await(() -> creationFinished);
-    if (creationFailure != null) {
-      throw creationFailure;
-    }
-    return vm.record();
+    return creation.awaitCreated();
   }
 
   @Override
   public void validateCreate(String requestId) {
-    if (requestId != null && !requestId.equals(vm.record().requestId())) {
-      throw ApplicationFailure.newNonRetryableFailure("VM " + vm.name() + " already exists (created by request " + vm.record().requestId()
-          + "); repeat that request id to get it, or choose another name", FailureReasons.NAME_TAKEN);
-    }
+    creation.validate(requestId);
   }
 
   // --- operations ----------------------------------------------------------------------------
@@ -177,8 +149,9 @@ public class VmWorkflowImpl implements VmWorkflow {
   }
 
   /**
-   * The VM's own disks and seed go too, unless kept. A VM recorded before a spec could have any
-   * has none, so its deletion (replayed, too) takes the steps it always took.
+   * The VM's own disks and seed go too, unless kept, and the room it holds on its host. A VM
+   * recorded before a spec could have disks has none, and one recorded before placement holds no
+   * room, so its deletion (replayed, too) takes the steps it always took.
    */
   @Override
   public VmRecord delete(DeleteRequest request) {
@@ -187,6 +160,7 @@ public class VmWorkflowImpl implements VmWorkflow {
     return gate.run(VmOperation.DELETE, () -> {
       readiness.endBoot();
       steps.removeFromHost(ownStorage && !keepDisks);
+      placement.release();
       vm.markDeleted(keepDisks ? "deleted; its own disks are kept on host " + vm.record().hostId() : "deleted");
     });
   }
@@ -291,6 +265,10 @@ public class VmWorkflowImpl implements VmWorkflow {
   public void hostEvent(HostEvent event) {
     if (!legacy.ordersHostReports()) {
       LegacyPaths.applyUnorderedHostEvent(event, vm, reports);
+      return;
+    }
+    if (HostPresence.concerns(event)) {
+      presence.onEvent(event);
       return;
     }
     reports.onEvent(event);

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.plasmavmc.contract.TaskQueues;
 import io.plasmavmc.contract.VmRecord;
-import io.plasmavmc.contract.VmSearchAttributes;
 import io.plasmavmc.contract.VmState;
 import io.plasmavmc.contract.VmWorkflow;
 import io.plasmavmc.contract.spec.Accelerator;
@@ -21,7 +20,6 @@ import io.plasmavmc.contract.testrun.LifecycleTestAttempt;
 import io.plasmavmc.contract.testrun.LifecycleTestPlan;
 import io.plasmavmc.contract.testrun.LifecycleTestReport;
 import io.plasmavmc.contract.testrun.LifecycleTestWorkflow;
-import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
@@ -30,8 +28,6 @@ import io.temporal.failure.CanceledFailure;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -51,16 +47,15 @@ class LifecycleTestWorkflowTest {
   private TestWorkflowEnvironment env;
   private WorkflowClient client;
   private FakeHost host;
+  private FakeFleet fleet;
 
   @BeforeEach
   void setUp() {
-    env = TestWorkflowEnvironment.newInstance();
-    for (var key : VmSearchAttributes.ALL) {
-      env.registerSearchAttribute(key.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
-    }
+    env = TestEnvironments.withSearchAttributes();
     Worker control = env.newWorker(TaskQueues.CONTROL);
     control.registerWorkflowImplementationTypes(VmWorkflowImpl.class, LifecycleTestWorkflowImpl.class);
-    control.registerActivitiesImplementations(new VmOperationsImpl(env.getWorkflowClient()));
+    fleet = new FakeFleet();
+    control.registerActivitiesImplementations(new VmOperationsImpl(env.getWorkflowClient()), fleet);
     host = new FakeHost();
     host.allGuestsReady = true;
     env.newWorker(TaskQueues.host(HOST)).registerActivitiesImplementations(host);
@@ -107,13 +102,8 @@ class LifecycleTestWorkflowTest {
     }
   }
 
-  /** With {@code -Dplasmavmc.recordHistories=DIR}, writes the run's history for VmWorkflowReplayTest. */
   private void record(String runId, String fixture) throws IOException {
-    String dir = System.getProperty("plasmavmc.recordHistories");
-    if (dir != null && !dir.isBlank()) {
-      Files.writeString(Path.of(dir, fixture + "-" + System.getProperty("plasmavmc.historyVersion", "vN") + ".json"),
-          client.fetchHistory(LifecycleTestWorkflow.workflowId(runId)).toJson(true));
-    }
+    TestEnvironments.record(client, LifecycleTestWorkflow.workflowId(runId), fixture);
   }
 
   @Test
@@ -223,6 +213,19 @@ class LifecycleTestWorkflowTest {
 
   private static boolean bothWaitingForTheirGuests(LifecycleTestReport report) {
     return report.attempts().size() == 2 && report.attempts().stream().allMatch(a -> a.phase().equals("ready"));
+  }
+
+  /** A plan without a host: each attempt's VM goes where placement puts it, and its checks follow it there. */
+  @Test
+  void aPlanWithoutAHostHasEachVmPlaced() {
+    LifecycleTestPlan named = plan("placed", 2, 2, List.of("READY"), List.of(new GuestCommand("/bin/true", List.of(), 0, 10)), 2);
+    LifecycleTestPlan plan = new LifecycleTestPlan(named.runId(), named.spec(), "", named.iterations(), named.concurrency(),
+        named.serialExpectations(), named.commands(), named.reboot(), named.stopTimeoutSeconds(), named.infraRetries(), named.hostTaskTimeout());
+    LifecycleTestReport report = run(plan);
+    assertEquals(LifecycleTestReport.State.PASSED, report.state(), report.reason());
+    assertEquals(List.of("placed-1-1 on  by SPREAD", "placed-2-1 on  by SPREAD"), fleet.asked.stream().sorted().toList());
+    assertEquals(List.of("placed-1-1@h1", "placed-2-1@h1"), fleet.released.stream().sorted().toList());
+    assertNothingLeft(report);
   }
 
   @Test

@@ -19,7 +19,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * readiness probe's once it matched); v6: a VM with a disk of its own (an overlay of an image)
  * snapshotted running and stopped, returned to both, one snapshot deleted (a snapshot job retried
  * after a lost worker among them), and deleted with its disks. No version gate came with v6: specs
- * recorded before it have no disks of their own, so their deletions issue no new command.
+ * recorded before it have no disks of their own, so their deletions issue no new command. v7: a
+ * VM placed by the fleet (the placed-by-fleet gate, its placement and its release as activities on
+ * the control queue), told by its host workflow that the host stopped reporting and returned.
  * After an intended, versioned change, record the next ones: {@code mvn -pl workflows test
  * -Dtest=VmWorkflowTest -Dplasmavmc.recordHistories=$PWD/workflows/src/test/resources/histories
  * -Dplasmavmc.historyVersion=vN}.
@@ -30,7 +32,7 @@ class VmWorkflowReplayTest {
       "vm-host-away-and-back-v2.json", "vm-continued-v2.json",
       "vm-readiness-v3.json", "vm-agent-v3.json", "vm-readiness-renewed-v4.json",
       "vm-lifecycle-v5.json", "vm-readiness-v5.json", "vm-agent-v5.json", "vm-readiness-renewed-v5.json",
-      "vm-snapshots-v6.json"})
+      "vm-snapshots-v6.json", "vm-placed-v7.json"})
   void aRecordedLifecycleReplays(String history) throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource("histories/" + history, VmWorkflowImpl.class);
   }
@@ -44,5 +46,16 @@ class VmWorkflowReplayTest {
   @ValueSource(strings = {"lifecycle-test-passed-v1.json", "lifecycle-test-retried-v1.json"})
   void aRecordedLifecycleTestRunReplays(String history) throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource("histories/" + history, LifecycleTestWorkflowImpl.class);
+  }
+
+  /**
+   * Host workflows never end: v1, a host registered, reporting, reserving and releasing room,
+   * cordoned and uncordoned, unreachable and back (its VM told both), drained. Recorded by
+   * HostWorkflowTest#aHostsWholeLife with the same properties.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"host-v1.json"})
+  void aRecordedHostReplays(String history) throws Exception {
+    WorkflowReplayer.replayWorkflowExecutionFromResource("histories/" + history, HostWorkflowImpl.class);
   }
 }

@@ -30,7 +30,6 @@ import io.plasmavmc.contract.spec.DiskSpec;
 import io.plasmavmc.contract.spec.ReadinessProbe;
 import io.plasmavmc.contract.spec.VmSpec;
 import io.temporal.api.enums.v1.EventType;
-import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.api.sdk.v1.WorkflowMetadata;
 import io.temporal.client.UpdateOptions;
@@ -45,8 +44,6 @@ import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -63,16 +60,16 @@ class VmWorkflowTest {
   private TestWorkflowEnvironment env;
   private WorkflowClient client;
   private FakeHost host;
+  private FakeFleet fleet;
   private Worker hostWorker;
 
   @BeforeEach
   void setUp() {
-    env = TestWorkflowEnvironment.newInstance();
-    for (var key : VmSearchAttributes.ALL) {
-      env.registerSearchAttribute(key.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
-    }
+    env = TestEnvironments.withSearchAttributes();
     Worker control = env.newWorker(TaskQueues.CONTROL);
     control.registerWorkflowImplementationTypes(VmWorkflowImpl.class);
+    fleet = new FakeFleet();
+    control.registerActivitiesImplementations(fleet);
     host = new FakeHost();
     hostWorker = env.newWorker(TaskQueues.host(HOST));
     hostWorker.registerActivitiesImplementations(host);
@@ -169,16 +166,8 @@ class VmWorkflowTest {
     record("web", "vm-lifecycle");
   }
 
-  /**
-   * With {@code -Dplasmavmc.recordHistories=DIR} (and {@code -Dplasmavmc.historyVersion=vN}), writes
-   * the VM's history for VmWorkflowReplayTest: see there.
-   */
   private void record(String vm, String fixture) throws IOException {
-    String dir = System.getProperty("plasmavmc.recordHistories");
-    if (dir != null && !dir.isBlank()) {
-      Files.writeString(Path.of(dir, fixture + "-" + System.getProperty("plasmavmc.historyVersion", "vN") + ".json"),
-          client.fetchHistory(TaskQueues.workflowId(vm)).toJson(true));
-    }
+    TestEnvironments.record(client, TaskQueues.workflowId(vm), fixture);
   }
 
   private static VmSpec probed(String name, int timeoutSeconds) {
@@ -449,6 +438,88 @@ class VmWorkflowTest {
     assertEquals(null, back.hostUnreachableSince(), "reachable again: " + back.stateReason());
     assertEquals(VmState.STOPPED, vm.stop(new StopRequest(0, true)).state(), "operations work again");
     record("orphaned-host", "vm-host-away-and-back");
+  }
+
+  // --- placement and the host's liveness --------------------------------------------------------
+
+  @Test
+  void aPlacedVmIsToldWhenItsHostStopsReportingAndWhenItReturns() throws Exception {
+    host.monitorWatchLimit = Duration.ofSeconds(60); // the monitor the host's return renews must still be on (see FakeHost)
+    VmWorkflow vm = create("placed", true, null, spec("placed"));
+    VmRecord created = vm.awaitCreated(null);
+    assertEquals(HOST, created.hostId(), "the host placement chose");
+    assertEquals("spread: host h1 (fake)", created.placement());
+    assertEquals(List.of("placed on  by SPREAD"), fleet.asked, "no host named: placement chooses");
+    WorkflowStub stub = WorkflowStub.fromTyped(vm);
+    assertEquals(HOST, stub.describe().getTypedSearchAttributes().get(VmSearchAttributes.HOST));
+    String details = stub.query("__temporal_workflow_metadata", WorkflowMetadata.class).getCurrentDetails();
+    assertTrue(details.startsWith("**placed** on host `h1`: RUNNING") && details.endsWith("\n\nplacement: spread: host h1 (fake)"), details);
+    for (int i = 0; i < 500 && host.monitors.get() == 0; i++) {
+      Thread.sleep(10);
+    }
+    int monitors = host.monitors.get();
+    assertEquals(1, monitors, "its monitor watches QEMU");
+
+    stub.signal(HostEvent.SIGNAL, new HostEvent("placed", 0, HostEvent.HOST_UNREACHABLE, null, Instant.now(),
+        "host h1 unreachable: its worker has not reported for 30 s"));
+    VmRecord lost = vm.describe();
+    assertEquals(VmState.RUNNING, lost.state(), "the last state seen is kept");
+    assertTrue(lost.hostUnreachableSince() != null);
+    assertEquals("host h1 unreachable: its worker has not reported for 30 s", lost.stateReason());
+    assertEquals("HOST_UNREACHABLE", stub.describe().getTypedSearchAttributes().get(VmSearchAttributes.STATE));
+
+    stub.signal(HostEvent.SIGNAL, new HostEvent("placed", 0, HostEvent.HOST_REACHABLE, null, Instant.now(), "host h1 reports again"));
+    VmRecord back = vm.describe();
+    assertEquals(null, back.hostUnreachableSince());
+    assertEquals("host h1 reports again; last seen RUNNING, its monitor renewed", back.stateReason());
+    for (int i = 0; i < 200 && host.monitors.get() == monitors; i++) {
+      Thread.sleep(10);
+    }
+    assertEquals(monitors + 1, host.monitors.get(), "a new monitor watches QEMU at once");
+    assertEquals(List.of(), fleet.released);
+
+    assertEquals(VmState.DELETED, vm.delete(DeleteRequest.ALL).state());
+    assertEquals(List.of("placed@h1"), fleet.released, "its room goes back with it");
+    record("placed", "vm-placed");
+  }
+
+  @Test
+  void aNamedHostIsAskedForAndARefusedPlacementLeavesNoVm() throws Exception {
+    VmWorkflow named = create("named", false);
+    assertEquals(HOST, named.awaitCreated(null).hostId());
+    assertEquals("host h1 named by the request (fake)", named.describe().placement());
+    assertEquals(List.of("named on h1 by SPREAD"), fleet.asked);
+
+    fleet.refusalType = FailureReasons.NO_HOST_FITS;
+    fleet.refusalMessage = "no host has 2048 MiB of memory free (most: h2, 1536 MiB)";
+    ApplicationFailure failure = refusedCreation("roomless", spec("roomless"));
+    assertEquals(FailureReasons.NO_HOST_FITS, failure.getType(), "the fleet's reason passes through");
+    VmRecord result = WorkflowStub.fromTyped(client.newWorkflowStub(VmWorkflow.class, TaskQueues.workflowId("roomless")))
+        .getResult(5, TimeUnit.SECONDS, VmRecord.class);
+    assertEquals(VmState.DELETED, result.state());
+    assertEquals("creation refused: no host has 2048 MiB of memory free (most: h2, 1536 MiB)", result.stateReason());
+    assertEquals(1, host.spawns.get(), "nothing spawned for the refused VM");
+    assertEquals(List.of(), fleet.released, "it held no room");
+  }
+
+  @Test
+  void aSpawnTheHostRefusesGivesThePlacedRoomBack() throws Exception {
+    host.full = true;
+    assertEquals(FailureReasons.HOST_FULL, refusedCreation("refused", spec("refused")).getType());
+    WorkflowStub.fromTyped(client.newWorkflowStub(VmWorkflow.class, TaskQueues.workflowId("refused"))).getResult(5, TimeUnit.SECONDS, VmRecord.class);
+    assertEquals(List.of("refused@h1"), fleet.released);
+  }
+
+  @Test
+  void aVmCreatedBeforePlacementHoldsNoRoomToGiveBack() {
+    VmRecord carried = new VmRecord("older", "older", "req", spec("older"), HOST, VmState.STOPPED, "the guest powered off", "", 0,
+        Instant.parse("2026-01-01T00:00:00Z"), Instant.parse("2026-01-01T00:00:00Z"), Instant.parse("2026-01-01T00:00:00Z"), List.of(), 7, null);
+    VmWorkflow vm = client.newWorkflowStub(VmWorkflow.class,
+        WorkflowOptions.newBuilder().setWorkflowId(TaskQueues.workflowId("older")).setTaskQueue(TaskQueues.CONTROL).build());
+    WorkflowClient.start(vm::run, new VmWorkflowInput("older", "older", "req", spec("older"), HOST, true, null, carried));
+    assertEquals(VmState.DELETED, vm.delete(DeleteRequest.ALL).state());
+    assertEquals(List.of(), fleet.asked);
+    assertEquals(List.of(), fleet.released);
   }
 
   @Test

@@ -17,6 +17,14 @@ public record HostEvent(String vmId, long qemuPid, String kind, VmStatus status,
    * the dead worker's monitor to time out.
    */
   public static final String WORKER_STARTED = "WORKER_STARTED";
+  /**
+   * The VM's host stopped reporting to its host workflow (no report within its liveness bound):
+   * sent by the host workflow, not the host, to each VM holding room there. No QEMU instance:
+   * {@code qemuPid} 0, {@code status} null, {@code detail} says since when.
+   */
+  public static final String HOST_UNREACHABLE = "HOST_UNREACHABLE";
+  /** The VM's host reports again (sent as {@link #HOST_UNREACHABLE} is, after it). */
+  public static final String HOST_REACHABLE = "HOST_REACHABLE";
   /** The signal that carries HostEvents to the VM's workflow. */
   public static final String SIGNAL = "hostEvent";
 }

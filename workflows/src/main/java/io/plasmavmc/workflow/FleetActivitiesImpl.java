@@ -1,0 +1,114 @@
+package io.plasmavmc.workflow;
+
+import io.plasmavmc.contract.FailureReasons;
+import io.plasmavmc.contract.fleet.FleetActivities;
+import io.plasmavmc.contract.fleet.HostRecord;
+import io.plasmavmc.contract.fleet.HostWorkflow;
+import io.plasmavmc.contract.fleet.PlacementDecision;
+import io.plasmavmc.contract.fleet.PlacementRequest;
+import io.plasmavmc.contract.fleet.ReserveRequest;
+import io.plasmavmc.contract.spec.VmSpec;
+import io.plasmavmc.workflow.HostRoom.Resource;
+import io.temporal.activity.Activity;
+import io.temporal.client.UpdateOptions;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowUpdateHandle;
+import io.temporal.client.WorkflowUpdateStage;
+import io.temporal.failure.ApplicationFailure;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.function.BiFunction;
+
+/**
+ * {@link FleetActivities} through the Temporal client: placement lists the hosts
+ * ({@link HostDirectory}), ranks them ({@link PlacementRanking}) and reserves the VM's room on the
+ * best by an Update to its host workflow, which alone decides (so two placements never overbook a
+ * host: the second is refused and tries the next host). Each reservation's update id is made of
+ * the VM's workflow run and the VM's id: a retried activity joins the reservation its first
+ * attempt sent, and a VM created again under the same name reserves anew.
+ */
+public final class FleetActivitiesImpl implements FleetActivities {
+  /** A host's refusals: placement tries the next host. */
+  private static final Set<String> REFUSALS = Set.of(FailureReasons.HOST_FULL, FailureReasons.HOST_CORDONED,
+      FailureReasons.HOST_UNAVAILABLE, FailureReasons.HOST_NOT_FOUND);
+
+  private final WorkflowClient client;
+  private final HostDirectory directory;
+
+  public FleetActivitiesImpl(WorkflowClient client) {
+    this.client = client;
+    this.directory = new HostDirectory(client);
+  }
+
+  @Override
+  public PlacementDecision place(String vmId, VmSpec spec, PlacementRequest request) {
+    PlacementRequest asked = request == null ? PlacementRequest.on(null) : request;
+    ReserveRequest reserve = new ReserveRequest(vmId, spec.vcpus(), spec.memoryMib());
+    if (named(asked.hostId())) {
+      HostRoom after = HostRoom.of(reserve(asked.hostId(), reserve));
+      return new PlacementDecision(asked.hostId(), "host " + asked.hostId() + " named by the request: "
+          + after.free(Resource.MEMORY) + " MiB of memory left after the VM (" + after.figures() + ")");
+    }
+    List<HostRecord> hosts = directory.hosts();
+    for (HostRecord host : hosts) {
+      if (host.reservations().containsKey(vmId)) {
+        return new PlacementDecision(host.hostId(), "host " + host.hostId() + ", where an earlier attempt of this placement reserved the VM's room ("
+            + HostRoom.of(host).figures() + ")");
+      }
+    }
+    PlacementRanking ranking = PlacementRanking.rank(hosts, spec.vcpus(), spec.memoryMib(), asked);
+    List<String> refusals = new ArrayList<>();
+    for (String hostId : ranking.candidates()) {
+      try {
+        HostRoom after = HostRoom.of(reserve(hostId, reserve));
+        return new PlacementDecision(hostId, ranking.chosen(hostId, after, refusals));
+      } catch (ApplicationFailure refused) {
+        if (!REFUSALS.contains(refused.getType())) {
+          throw refused;
+        }
+        refusals.add(refused.getOriginalMessage()); // another placement took the room since the hosts were read
+      }
+    }
+    throw ApplicationFailure.newNonRetryableFailure(ranking.noFit(refusals), FailureReasons.NO_HOST_FITS);
+  }
+
+  @Override
+  public void release(String hostId, String vmId) {
+    if (named(hostId)) {
+      update(hostId, "release/" + vmId, (host, options) -> WorkflowClient.startUpdate(host::release, vmId, options), false);
+    }
+  }
+
+  private HostRecord reserve(String hostId, ReserveRequest request) {
+    return update(hostId, "reserve/" + request.vmId(), (host, options) -> WorkflowClient.startUpdate(host::reserve, request, options), true);
+  }
+
+  /**
+   * Sends the host's workflow an Update whose id is the VM workflow run's and {@code what}'s; a
+   * host that does not exist refuses it as HOST_NOT_FOUND, or, when {@code mustExist} is false,
+   * holds nothing to give back.
+   */
+  private HostRecord update(String hostId, String what,
+      BiFunction<HostWorkflow, UpdateOptions<HostRecord>, WorkflowUpdateHandle<HostRecord>> send, boolean mustExist) {
+    HostWorkflow host = client.newWorkflowStub(HostWorkflow.class, HostWorkflow.workflowId(hostId));
+    var info = Activity.getExecutionContext().getInfo();
+    UpdateOptions<HostRecord> options = UpdateOptions.<HostRecord>newBuilder()
+        .setUpdateId(info.getWorkflowId() + "/" + info.getRunId() + "/" + what)
+        .setWaitForStage(WorkflowUpdateStage.ACCEPTED)
+        .build();
+    try {
+      return ActivityUpdates.awaited(() -> send.apply(host, options), missing -> ApplicationFailure.newNonRetryableFailure(
+          "host " + hostId + " is not known: no worker of that id has registered", FailureReasons.HOST_NOT_FOUND, hostId));
+    } catch (ApplicationFailure failure) {
+      if (!mustExist && FailureReasons.HOST_NOT_FOUND.equals(failure.getType())) {
+        return null;
+      }
+      throw failure;
+    }
+  }
+
+  private static boolean named(String hostId) {
+    return hostId != null && !hostId.isBlank();
+  }
+}

@@ -1,0 +1,68 @@
+package io.plasmavmc.workflow;
+
+import static io.plasmavmc.workflow.WorkflowClock.now;
+
+import io.plasmavmc.contract.host.HostEvent;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import org.slf4j.Logger;
+
+/**
+ * Whether a host is reachable, from its worker's own reports (not from how long its queue takes):
+ * a durable timer of {@link #BOUND} runs from each sign of life and is cancelled by the next; if
+ * it fires, the host is unreachable until it reports again. Either way, the VMs holding room on it
+ * are told, so their state says HOST_UNREACHABLE within the bound and clears when it returns.
+ */
+final class HostLiveness {
+  private static final Logger log = Workflow.getLogger(HostLiveness.class);
+  /** A worker reports every few seconds; three missed reports and more make a host unreachable, a busy one's late report does not. */
+  static final Duration BOUND = Duration.ofSeconds(30);
+
+  private final KnownHost host;
+  /** Telling the VMs: the workflow does not continue as new meanwhile. */
+  private boolean telling;
+
+  HostLiveness(KnownHost host) {
+    this.host = host;
+  }
+
+  boolean busy() {
+    return telling;
+  }
+
+  /** Runs for the workflow's whole life, beside its handlers. */
+  void watch() {
+    while (true) {
+      Workflow.await(() -> host.lastReportAt() != null);
+      long heard = host.heard();
+      // A full bound after a report; after continue-as-new, what remained of it.
+      Duration left = BOUND.minus(Duration.between(host.lastReportAt(), now()));
+      if (host.reachable() && left.compareTo(Duration.ZERO) > 0) {
+        DeadlineTimer deadline = DeadlineTimer.start(left, "liveness: a report within " + BOUND.toSeconds() + " s");
+        Workflow.await(() -> host.heard() != heard || deadline.passed());
+        if (!deadline.passed()) {
+          deadline.cancel();
+          continue;
+        }
+      }
+      if (host.reachable()) {
+        log.warn("host {}: no report since {}; unreachable", host.hostId(), host.lastReportAt());
+        host.markUnreachable();
+        tell(HostEvent.HOST_UNREACHABLE, "host " + host.hostId() + " unreachable: its worker has not reported for "
+            + BOUND.toSeconds() + " s (last report at " + host.lastReportAt() + ")");
+      }
+      Workflow.await(() -> host.heard() != heard);
+      log.info("host {}: reports again", host.hostId());
+      tell(HostEvent.HOST_REACHABLE, "host " + host.hostId() + " reports again");
+    }
+  }
+
+  private void tell(String kind, String detail) {
+    telling = true;
+    try {
+      VmNotices.tell(host.vmIds(), kind, detail);
+    } finally {
+      telling = false;
+    }
+  }
+}
