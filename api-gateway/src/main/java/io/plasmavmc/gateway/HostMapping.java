@@ -40,15 +40,14 @@ final class HostMapping {
     return host.build();
   }
 
-  /** Unreachable first (nothing else it shows is known to be true), then a drain under way, then cordoned. */
+  /** The contract's state of the host (unreachable first, then a drain under way, then cordoned) as the API's. */
   static HostState state(HostRecord record) {
-    if (!record.reachable() || record.info() == null) {
-      return HostState.HOST_STATE_UNREACHABLE;
-    }
-    if (record.drain() != null && !record.drain().done()) {
-      return HostState.HOST_STATE_DRAINING;
-    }
-    return record.cordoned() ? HostState.HOST_STATE_CORDONED : HostState.HOST_STATE_READY;
+    return switch (io.plasmavmc.contract.fleet.HostState.of(record)) {
+      case READY -> HostState.HOST_STATE_READY;
+      case CORDONED -> HostState.HOST_STATE_CORDONED;
+      case DRAINING -> HostState.HOST_STATE_DRAINING;
+      case UNREACHABLE -> HostState.HOST_STATE_UNREACHABLE;
+    };
   }
 
   private static String reason(HostRecord record) {

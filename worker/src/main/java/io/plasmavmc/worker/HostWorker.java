@@ -16,6 +16,8 @@ import io.plasmavmc.host.qemu.QemuIdentity;
 import io.plasmavmc.support.DaemonThreads;
 import io.plasmavmc.support.PrometheusEndpoint;
 import io.plasmavmc.workflow.ConsoleReadWorkflowImpl;
+import io.plasmavmc.workflow.FleetActivitiesImpl;
+import io.plasmavmc.workflow.HostWorkflowImpl;
 import io.plasmavmc.workflow.HostScanWorkflowImpl;
 import io.plasmavmc.workflow.ImageImportWorkflowImpl;
 import io.plasmavmc.workflow.ImageStoreWorkflowImpl;
@@ -120,9 +122,9 @@ public final class HostWorker implements AutoCloseable {
         .setStickyQueueScheduleToStartTimeout(STICKY_TIMEOUT).build());
     control.registerWorkflowImplementationTypes(VmWorkflowImpl.class, HostScanWorkflowImpl.class,
         ConsoleReadWorkflowImpl.class, LifecycleTestWorkflowImpl.class, ImageStoreWorkflowImpl.class, ImageImportWorkflowImpl.class);
-    // TODO(fleet): once the workflow side is merged, hosts' workflows and placement run here too:
-    // control.registerWorkflowImplementationTypes(HostWorkflowImpl.class);
-    // control.registerActivitiesImplementations(new FleetActivitiesImpl(client));
+    // Hosts' workflows and placement run on the control queue too: a host's workflow must outlive its host's worker.
+    control.registerWorkflowImplementationTypes(HostWorkflowImpl.class);
+    control.registerActivitiesImplementations(new FleetActivitiesImpl(client));
     // Lifecycle test runs drive VMs through the Temporal client, from the control queue.
     control.registerActivitiesImplementations(new VmOperationsImpl(client));
     Worker host = factory.newWorker(TaskQueues.host(settings.hostId()));
