@@ -6,12 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.rpc.ErrorInfo;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
 import io.plasmavmc.api.v1.Accelerator;
 import io.plasmavmc.api.v1.CreateVmRequest;
 import io.plasmavmc.api.v1.DeleteVmRequest;
 import io.plasmavmc.api.v1.GetVmRequest;
+import io.plasmavmc.api.v1.Host;
+import io.plasmavmc.api.v1.HostState;
+import io.plasmavmc.api.v1.ListHostsRequest;
+import io.plasmavmc.api.v1.ListVmsRequest;
 import io.plasmavmc.api.v1.PauseVmRequest;
 import io.plasmavmc.api.v1.ReadinessProbe;
 import io.plasmavmc.api.v1.ResumeVmRequest;
@@ -20,13 +27,28 @@ import io.plasmavmc.api.v1.Vm;
 import io.plasmavmc.api.v1.VmServiceGrpc;
 import io.plasmavmc.api.v1.VmSpec;
 import io.plasmavmc.api.v1.VmState;
+import io.plasmavmc.cli.Vmctl;
 import io.plasmavmc.host.testing.TestGuest;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -41,7 +63,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  * PlasmaVMC on its production topology (see {@link ClusterHarness}): a VM on each of three hosts
  * (named in CreateVm) through alternating gateways, read back through the other gateway, its QEMU
  * running inside its host's network namespace; a host's worker SIGKILLed and started again in its
- * namespace takes its VM over; everything stopped and deleted.
+ * namespace takes its VM over; everything stopped and deleted. Then the fleet: three hosts listed
+ * with live capacity, sixty concurrent creates fill them to their limits and no further, a cordoned
+ * host gets nothing, and a host whose link is cut is reported unreachable and comes back whole.
  */
 @Tag("cluster")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -69,6 +93,104 @@ class ClusterEndToEndTest {
   /** Gateway {@code i} of the two (modulo), each call with its own deadline. */
   private static VmServiceGrpc.VmServiceBlockingStub gateway(int i) {
     return cluster.gateways().get(Math.floorMod(i, 2)).vms(cluster.admin()).withDeadlineAfter(3, TimeUnit.MINUTES);
+  }
+
+  private record Outcome(Vm vm, StatusRuntimeException failure, long nanos) {}
+
+  /** A CreateVm through gateway {@code i} of a small VM left paused (start=false: QEMU spawned, no guest booted). */
+  private static Outcome create(int i, String name, CreateVmRequest.Builder request) {
+    long began = System.nanoTime();
+    try {
+      Vm vm = gateway(i).createVm(request.setName(name).setRequestId("cluster-" + name)
+          .setSpec(guest().toBuilder().setMemoryMib(64).setVcpus(1).clearReadiness()).setStart(false).build());
+      return new Outcome(vm, null, System.nanoTime() - began);
+    } catch (StatusRuntimeException e) {
+      return new Outcome(null, e, System.nanoTime() - began);
+    }
+  }
+
+  /** Deletes every VM whose name starts with {@code prefix}, side by side through both gateways. */
+  private static void deleteAll(String prefix) throws InterruptedException {
+    List<String> names = gateway(0).listVms(ListVmsRequest.newBuilder().setPageSize(500).build()).getVmsList().stream()
+        .map(Vm::getName).filter(name -> name.startsWith(prefix)).toList();
+    ExecutorService deleting = Executors.newFixedThreadPool(Math.max(1, Math.min(names.size(), 24)));
+    for (int i = 0; i < names.size(); i++) {
+      int n = i;
+      deleting.submit(() -> gateway(n).deleteVm(DeleteVmRequest.newBuilder().setName(names.get(n)).build()));
+    }
+    deleting.shutdown();
+    assertTrue(deleting.awaitTermination(5, TimeUnit.MINUTES), "deleting " + names);
+    for (String name : names) {
+      StatusRuntimeException gone = assertThrows(StatusRuntimeException.class, () -> gateway(0).getVm(GetVmRequest.newBuilder().setName(name).build()));
+      assertEquals(Status.Code.NOT_FOUND, gone.getStatus().getCode());
+    }
+  }
+
+  private static Map<String, Host> hostsBy(int gateway) {
+    Map<String, Host> hosts = new TreeMap<>();
+    cluster.gateways().get(gateway).hosts(cluster.admin()).withDeadlineAfter(1, TimeUnit.MINUTES)
+        .listHosts(ListHostsRequest.getDefaultInstance()).getHostsList().forEach(host -> hosts.put(host.getId(), host));
+    return hosts;
+  }
+
+  /** What a host admits of 1-vCPU VMs: its vCPUs times its allocation ratio, or its VM limit if lower. */
+  private static long admittedVcpus(Host host) {
+    long vcpus = (long) Math.floor(host.getCapacity().getVcpus() * host.getCapacity().getCpuAllocationRatio());
+    return host.getCapacity().getMaxVms() > 0 ? Math.min(vcpus, host.getCapacity().getMaxVms()) : vcpus;
+  }
+
+  /** Waits for the hosts' reports to show {@code condition}: workers report at once when their VM count changes. */
+  private static void awaitHosts(Predicate<Map<String, Host>> condition, String what) throws InterruptedException {
+    long end = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    Map<String, Host> now = hostsBy(0);
+    while (!condition.test(now)) {
+      if (System.nanoTime() > end) {
+        throw new AssertionError("not within 120 s: " + what + ": " + now);
+      }
+      Thread.sleep(250);
+      now = hostsBy(0);
+    }
+  }
+
+  private static Vm awaitVm(String name, Predicate<Vm> condition, Duration limit) throws InterruptedException {
+    long end = System.nanoTime() + limit.toNanos();
+    while (true) {
+      Vm now = gateway(1).getVm(GetVmRequest.newBuilder().setName(name).build());
+      if (condition.test(now)) {
+        return now;
+      }
+      if (System.nanoTime() > end) {
+        throw new AssertionError("VM " + name + " not as awaited within " + limit.toSeconds() + " s: " + now);
+      }
+      Thread.sleep(250);
+    }
+  }
+
+  private static String reason(StatusRuntimeException e) throws InvalidProtocolBufferException {
+    for (var detail : StatusProto.fromThrowable(e).getDetailsList()) {
+      if (detail.is(ErrorInfo.class)) {
+        return detail.unpack(ErrorInfo.class).getReason();
+      }
+    }
+    return "";
+  }
+
+  private static String percentiles(List<Outcome> outcomes) {
+    List<Long> millis = outcomes.stream().map(o -> o.nanos() / 1_000_000).sorted().toList();
+    return "p50 " + millis.get(millis.size() / 2) + " ms, p95 " + millis.get((int) Math.ceil(millis.size() * 0.95) - 1) + " ms";
+  }
+
+  private record Cli(int code, String out, String err) {}
+
+  /** vmctl against the first gateway, with the admin's token from the cluster's config directory. */
+  private static Cli vmctl(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    List<String> withServer = new ArrayList<>(List.of("--server", cluster.gateways().get(0).address()));
+    withServer.addAll(List.of(args));
+    int code = new Vmctl(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
+        cluster.configDir()).run(withServer.toArray(String[]::new));
+    return new Cli(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   private static VmSpec guest() {
@@ -162,6 +284,141 @@ class ClusterEndToEndTest {
 
   @Test
   @Order(4)
+  void threeHostsAreListedWithLiveCapacity() {
+    Map<String, Host> listed = hostsBy(1);
+    assertEquals(Set.copyOf(ClusterHarness.HOST_IDS), listed.keySet(), listed.toString());
+    for (String hostId : ClusterHarness.HOST_IDS) {
+      Host host = listed.get(hostId);
+      assertEquals(HostState.HOST_STATE_READY, host.getState(), host.toString());
+      assertEquals(cluster.worker(hostId).namespace().address(), host.getAddress(), "each host reports the address of its own link");
+      assertTrue(host.getCapacity().getVcpus() > 0 && host.getCapacity().getMemoryMib() > 0 && host.getUsage().getMemoryFreeMib() > 0,
+          host.toString());
+      assertTrue(Duration.between(Instant.ofEpochSecond(host.getLastReportAt().getSeconds()), Instant.now()).toSeconds() < 30,
+          "a live host reported within its liveness bound: " + host);
+    }
+    Cli list = vmctl("host", "list");
+    assertEquals(0, list.code(), list.err());
+    for (String hostId : ClusterHarness.HOST_IDS) {
+      assertTrue(list.out().lines().anyMatch(line -> line.startsWith(hostId + " ") && line.contains("READY") && line.contains("s ago")),
+          list.out());
+    }
+  }
+
+  @Test
+  @Order(5)
+  void sixtyConcurrentCreatesFillTheHostsWithoutOverbookingAny() throws Exception {
+    Map<String, Host> before = hostsBy(0);
+    Map<String, Long> admits = new TreeMap<>();
+    before.forEach((id, host) -> admits.put(id, admittedVcpus(host)));
+    long room = admits.values().stream().mapToLong(Long::longValue).sum();
+    assertTrue(room < 60, "the hosts admit fewer 1-vCPU VMs than are asked for (" + admits + "), so their limits are tested");
+
+    List<Future<Outcome>> futures = new ArrayList<>();
+    ExecutorService clients = Executors.newFixedThreadPool(60);
+    try {
+      for (int i = 0; i < 60; i++) {
+        int n = i;
+        futures.add(clients.submit(() -> create(n, "burst-" + n, CreateVmRequest.newBuilder())));
+      }
+      List<Outcome> outcomes = new ArrayList<>();
+      for (Future<Outcome> future : futures) {
+        outcomes.add(future.get(5, TimeUnit.MINUTES));
+      }
+      Map<String, Integer> spread = new TreeMap<>();
+      List<Outcome> refused = new ArrayList<>();
+      for (Outcome outcome : outcomes) {
+        if (outcome.vm() != null) {
+          spread.merge(outcome.vm().getHostId(), 1, Integer::sum);
+        } else {
+          refused.add(outcome);
+        }
+      }
+      System.out.println("cluster: 60 concurrent CreateVm: " + spread + " placed, " + refused.size() + " refused; create "
+          + percentiles(outcomes));
+      assertEquals(room, 60 - refused.size(), "every VM the hosts have room for is placed; the others are refused: " + spread);
+      for (Outcome outcome : refused) {
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, outcome.failure().getStatus().getCode(), outcome.failure().toString());
+        assertEquals("NO_HOST_FITS", reason(outcome.failure()));
+        assertTrue(outcome.failure().getStatus().getDescription().contains("vCPU"), "the tightest resource is named: " + outcome.failure());
+      }
+      Map<String, Host> after = hostsBy(1);
+      for (String hostId : ClusterHarness.HOST_IDS) {
+        assertEquals(admits.get(hostId).intValue(), spread.getOrDefault(hostId, 0).intValue(), "host " + hostId + " filled, not overbooked");
+        assertEquals(admits.get(hostId).intValue(), after.get(hostId).getUsage().getVcpusCommitted());
+        assertEquals(admits.get(hostId).intValue() + 1, cluster.worker(hostId).namespace().pids().size(),
+            "host " + hostId + " runs its worker and one QEMU per VM placed there, none for a refused create");
+      }
+    } finally {
+      clients.shutdownNow();
+      deleteAll("burst-");
+    }
+    awaitHosts(hosts -> hosts.values().stream().allMatch(h -> h.getUsage().getVms() == 0), "every room given back");
+  }
+
+  @Test
+  @Order(6)
+  void aCordonedHostGetsNothingAndANamedOneIsRefused() throws Exception {
+    Cli cordon = vmctl("host", "cordon", "h1", "--reason", "cluster test");
+    assertEquals(0, cordon.code(), cordon.err());
+    try {
+      for (int i = 0; i < 6; i++) {
+        Outcome placed = create(i, "cordon-" + i, CreateVmRequest.newBuilder());
+        assertNotEquals(null, placed.vm(), () -> "placed: " + placed.failure());
+        assertNotEquals("h1", placed.vm().getHostId(), "a cordoned host gets no new VM: " + placed.vm());
+      }
+      Outcome named = create(0, "cordon-named", CreateVmRequest.newBuilder().setHostId("h1"));
+      assertEquals(Status.Code.FAILED_PRECONDITION, named.failure().getStatus().getCode());
+      assertEquals("HOST_CORDONED", reason(named.failure()));
+      assertEquals(HostState.HOST_STATE_CORDONED, hostsBy(1).get("h1").getState());
+    } finally {
+      vmctl("host", "uncordon", "h1");
+      deleteAll("cordon-");
+    }
+    assertEquals(HostState.HOST_STATE_READY, hostsBy(0).get("h1").getState());
+  }
+
+  @Test
+  @Order(7)
+  void aCutLinkIsReportedAndHealedWithNothingDuplicated() throws Exception {
+    String name = "cut-h3";
+    HostWorkerProcess h3 = cluster.worker("h3");
+    Vm running = gateway(0).createVm(CreateVmRequest.newBuilder().setName(name).setSpec(guest()).setHostId("h3").setStart(true)
+        .setWaitForReady(true).setRequestId("cluster-" + name).build());
+    long qemu = running.getQemuPid();
+
+    long cut = System.nanoTime();
+    h3.namespace().setLinkUp(false);
+    try {
+      Vm unreachable = awaitVm(name, vm -> vm.getState() == VmState.VM_STATE_HOST_UNREACHABLE, Duration.ofSeconds(90));
+      double reported = (System.nanoTime() - cut) / 1e9;
+      assertEquals(VmState.VM_STATE_RUNNING, unreachable.getLastKnownState(), unreachable.toString());
+      assertTrue(reported <= 30 + 10 + 15, "reported within the liveness bound (30 s) after the last report (every 10 s): " + reported + " s");
+      assertEquals(HostState.HOST_STATE_UNREACHABLE, hostsBy(1).get("h3").getState());
+      Outcome elsewhere = create(0, "cut-elsewhere", CreateVmRequest.newBuilder());
+      assertNotEquals(null, elsewhere.vm(), () -> "placed: " + elsewhere.failure());
+      assertNotEquals("h3", elsewhere.vm().getHostId(), "a new VM goes to a host that reports");
+      assertTrue(ProcessHandle.of(qemu).map(ProcessHandle::isAlive).orElse(false), "the guest runs on behind the cut");
+
+      long mend = System.nanoTime();
+      h3.namespace().setLinkUp(true);
+      Vm back = awaitVm(name, vm -> vm.getState() == VmState.VM_STATE_RUNNING, Duration.ofSeconds(120));
+      double healed = (System.nanoTime() - mend) / 1e9;
+      awaitHosts(hosts -> hosts.get("h3").getState() == HostState.HOST_STATE_READY, "h3 reports again");
+      System.out.printf(Locale.ROOT, "cluster: link of h3 cut: VM reported HOST_UNREACHABLE after %.1f s; mended: RUNNING again after %.1f s%n",
+          reported, healed);
+      assertEquals(qemu, back.getQemuPid(), "the same QEMU, nothing started twice");
+      assertEquals(Stream.of(h3.pid(), qemu).sorted().toList(), h3.namespace().pids().stream().sorted().toList(),
+          "h3 runs its worker and the one QEMU");
+      Vm paused = gateway(1).pauseVm(PauseVmRequest.newBuilder().setName(name).build());
+      assertEquals(VmState.VM_STATE_PAUSED, paused.getState(), "the host drives its VM again: " + paused);
+    } finally {
+      h3.namespace().setLinkUp(true);
+      deleteAll("cut-");
+    }
+  }
+
+  @Test
+  @Order(8)
   void noLogRevealsTheDatabasePassword() {
     assertEquals(List.of(), cluster.logsRevealingTheDatabasePassword());
   }

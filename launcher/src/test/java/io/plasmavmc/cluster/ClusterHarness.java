@@ -159,6 +159,11 @@ public final class ClusterHarness implements AutoCloseable {
     return admin;
   }
 
+  /** The directory with the admin's token, for vmctl. */
+  public Path configDir() {
+    return SCRATCH.resolve("config");
+  }
+
   public String temporalAddress() {
     return temporal.frontend();
   }

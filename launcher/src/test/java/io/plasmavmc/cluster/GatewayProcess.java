@@ -3,6 +3,7 @@ package io.plasmavmc.cluster;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.plasmavmc.api.v1.HostServiceGrpc;
 import io.plasmavmc.api.v1.VmServiceGrpc;
 import io.plasmavmc.cli.BearerToken;
 import java.nio.file.Path;
@@ -50,6 +51,11 @@ final class GatewayProcess {
   /** VmService through this gateway, as the holder of {@code token}. */
   VmServiceGrpc.VmServiceBlockingStub vms(BearerToken token) {
     return VmServiceGrpc.newBlockingStub(channel).withCallCredentials(token);
+  }
+
+  /** HostService through this gateway, as the holder of {@code token}. */
+  HostServiceGrpc.HostServiceBlockingStub hosts(BearerToken token) {
+    return HostServiceGrpc.newBlockingStub(channel).withCallCredentials(token);
   }
 
   String name() {

@@ -59,6 +59,15 @@ final class HostNamespace {
     return wrapped;
   }
 
+  /**
+   * Cuts (or mends) the host's link as a pulled cable would: its root end goes down, so the host
+   * loses its carrier and every packet either way is dropped; no connection is reset, the worker
+   * and its QEMUs run on.
+   */
+  void setLinkUp(boolean up) {
+    ip("link", "set", link, up ? "up" : "down");
+  }
+
   /** The namespace's identity as /proc/PID/ns/net shows it for a process inside ("net:[INODE]"). */
   String identity() {
     try {
