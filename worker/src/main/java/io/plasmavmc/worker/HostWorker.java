@@ -14,6 +14,7 @@ import io.plasmavmc.host.ImageActivitiesImpl;
 import io.plasmavmc.host.qemu.QemuIdentity;
 import io.plasmavmc.support.DaemonThreads;
 import io.plasmavmc.support.PrometheusEndpoint;
+import io.plasmavmc.workflow.AttemptConsoleReadWorkflowImpl;
 import io.plasmavmc.workflow.ConsoleReadWorkflowImpl;
 import io.plasmavmc.workflow.HostScanWorkflowImpl;
 import io.plasmavmc.workflow.ImageImportWorkflowImpl;
@@ -116,8 +117,8 @@ public final class HostWorker implements AutoCloseable {
         .setWorkerInterceptors(withHostFailures(factoryOptions.getWorkerInterceptors())).build());
     Worker control = factory.newWorker(TaskQueues.CONTROL, WorkerOptions.newBuilder()
         .setStickyQueueScheduleToStartTimeout(STICKY_TIMEOUT).build());
-    control.registerWorkflowImplementationTypes(VmWorkflowImpl.class, HostScanWorkflowImpl.class,
-        ConsoleReadWorkflowImpl.class, LifecycleTestWorkflowImpl.class, ImageStoreWorkflowImpl.class, ImageImportWorkflowImpl.class);
+    control.registerWorkflowImplementationTypes(VmWorkflowImpl.class, HostScanWorkflowImpl.class, ConsoleReadWorkflowImpl.class,
+        LifecycleTestWorkflowImpl.class, AttemptConsoleReadWorkflowImpl.class, ImageStoreWorkflowImpl.class, ImageImportWorkflowImpl.class);
     // Lifecycle test runs drive VMs through the Temporal client, from the control queue.
     control.registerActivitiesImplementations(new VmOperationsImpl(client));
     Worker host = factory.newWorker(TaskQueues.host(settings.hostId()));

@@ -4,8 +4,9 @@ import java.util.List;
 
 /**
  * One attempt at one iteration of a lifecycle test run, on a VM of its own: how it ended, in which
- * phase, why, the end of the guest's console when the guest was at fault, and how long each phase
- * it went through took.
+ * phase, why, the end of the guest's console when the guest was at fault, how long each phase it
+ * went through took, and whether its host kept its console ({@code consoleKept}: readable after its
+ * VM is gone).
  */
 public record LifecycleTestAttempt(
     int iteration,
@@ -15,7 +16,8 @@ public record LifecycleTestAttempt(
     String phase,
     String reason,
     String consoleExcerpt,
-    List<PhaseTiming> timings) {
+    List<PhaseTiming> timings,
+    boolean consoleKept) {
 
   public enum Outcome { RUNNING, PASSED, GUEST_FAILURE, INFRASTRUCTURE_FAILURE, CANCELLED }
 
