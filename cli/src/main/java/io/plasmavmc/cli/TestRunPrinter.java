@@ -1,5 +1,6 @@
 package io.plasmavmc.cli;
 
+import io.plasmavmc.api.v1.AttemptOutcome;
 import io.plasmavmc.api.v1.LifecycleTestAttempt;
 import io.plasmavmc.api.v1.LifecycleTestRun;
 import io.plasmavmc.api.v1.LifecycleTestRunEvent;
@@ -36,8 +37,9 @@ final class TestRunPrinter {
   }
 
   /**
-   * A watched run's event on stderr: the run as it is (its progress), an attempt that started,
-   * entered a phase or ended (how, and the progress after it).
+   * A watched run's event on stderr: the run as it is (its progress, and each attempt it has: started,
+   * and in which phase or how it ended), an attempt that started, entered a phase or ended (how, and
+   * the progress after it).
    */
   void event(LifecycleTestRunEvent event) {
     if (json) {
@@ -45,17 +47,41 @@ final class TestRunPrinter {
     }
     LifecycleTestAttempt attempt = event.getAttempt();
     switch (event.getKind()) {
-      case LIFECYCLE_TEST_RUN_EVENT_KIND_ATTEMPT_STARTED -> err.printf("  %s: started (iteration %d, attempt %d)%n", attempt.getVmName(),
-          attempt.getIteration(), attempt.getAttempt());
-      case LIFECYCLE_TEST_RUN_EVENT_KIND_ATTEMPT_PHASE -> err.printf("  %s: %s%n", attempt.getVmName(), attempt.getPhase());
+      case LIFECYCLE_TEST_RUN_EVENT_KIND_ATTEMPT_STARTED -> started(attempt);
+      case LIFECYCLE_TEST_RUN_EVENT_KIND_ATTEMPT_PHASE -> phase(attempt);
       case LIFECYCLE_TEST_RUN_EVENT_KIND_ATTEMPT_ENDED -> {
-        err.printf("  %s: %s after %s%s%n", attempt.getVmName(), outcome(attempt), seconds(attempt),
-            attempt.getReason().isEmpty() ? "" : " in " + attempt.getPhase() + ": " + attempt.getReason());
+        ended(attempt);
         progress(event.getRun());
       }
-      default -> progress(event.getRun());
+      default -> {
+        progress(event.getRun());
+        event.getRun().getAttemptsList().forEach(this::asItIs);
+      }
     }
     err.flush();
+  }
+
+  /** An attempt the run had as the stream began: started, and in which phase (past its first) or how it ended. */
+  private void asItIs(LifecycleTestAttempt attempt) {
+    started(attempt);
+    if (attempt.getOutcome() != AttemptOutcome.ATTEMPT_OUTCOME_RUNNING) {
+      ended(attempt);
+    } else if (!attempt.getPhase().equals("create")) {
+      phase(attempt);
+    }
+  }
+
+  private void started(LifecycleTestAttempt attempt) {
+    err.printf("  %s: started (iteration %d, attempt %d)%n", attempt.getVmName(), attempt.getIteration(), attempt.getAttempt());
+  }
+
+  private void phase(LifecycleTestAttempt attempt) {
+    err.printf("  %s: %s%n", attempt.getVmName(), attempt.getPhase());
+  }
+
+  private void ended(LifecycleTestAttempt attempt) {
+    err.printf("  %s: %s after %s%s%n", attempt.getVmName(), outcome(attempt), seconds(attempt),
+        attempt.getReason().isEmpty() ? "" : " in " + attempt.getPhase() + ": " + attempt.getReason());
   }
 
   /** A progress line on stderr, when it differs from the last one. */

@@ -21,8 +21,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Lifecycle test runs that start RUNNING and end as their id says: "passing" PASSED, "failing" FAILED, "cancelled" CANCELLED. Watched,
- * a run streams its one attempt starting, getting ready and ending, then itself as it ended; the stream of "broken" breaks after its
- * first event. The host kept the console of "failing-1-1" alone.
+ * a run streams itself as it starts, its one attempt starting, getting ready and ending, then itself as it ended; the stream of
+ * "broken" breaks after its first event, and "joined" is watched while its attempt runs. The host kept the console of
+ * "failing-1-1" alone.
  */
 final class FakeLifecycleTestService extends LifecycleTestServiceGrpc.LifecycleTestServiceImplBase {
   static final String KEPT_CONSOLE = "PLASMAVMC-GUEST-READY variant=graceful\nthe guest's last words\n";
@@ -43,17 +44,24 @@ final class FakeLifecycleTestService extends LifecycleTestServiceGrpc.LifecycleT
   @Override
   public void watchLifecycleTestRun(WatchLifecycleTestRunRequest request, StreamObserver<LifecycleTestRunEvent> answer) {
     String id = request.getRunId();
-    LifecycleTestRun running = run(id, LifecycleTestRunState.LIFECYCLE_TEST_RUN_STATE_RUNNING);
-    answer.onNext(event(LifecycleTestRunEventKind.LIFECYCLE_TEST_RUN_EVENT_KIND_RUN, running, null));
-    if (id.equals("broken")) {
-      answer.onError(Status.UNAVAILABLE.withDescription("the gateway is going away").asRuntimeException());
-      return;
+    LifecycleTestRun counts = run(id, LifecycleTestRunState.LIFECYCLE_TEST_RUN_STATE_RUNNING).toBuilder().clearAttempts().setInProgress(0)
+        .build();
+    if (id.equals("joined")) {
+      // Watched while its attempt waits for its guest: the run as it is holds the attempt.
+      answer.onNext(event(LifecycleTestRunEventKind.LIFECYCLE_TEST_RUN_EVENT_KIND_RUN, counts.toBuilder().setInProgress(1)
+          .addAttempts(attempt(id, "ready", AttemptOutcome.ATTEMPT_OUTCOME_RUNNING)).build(), null));
+    } else {
+      // Watched as it starts: no attempt yet.
+      answer.onNext(event(LifecycleTestRunEventKind.LIFECYCLE_TEST_RUN_EVENT_KIND_RUN, counts, null));
+      if (id.equals("broken")) {
+        answer.onError(Status.UNAVAILABLE.withDescription("the gateway is going away").asRuntimeException());
+        return;
+      }
+      answer.onNext(event(LifecycleTestRunEventKind.LIFECYCLE_TEST_RUN_EVENT_KIND_ATTEMPT_STARTED, counts, attempt(id, "create",
+          AttemptOutcome.ATTEMPT_OUTCOME_RUNNING)));
+      answer.onNext(event(LifecycleTestRunEventKind.LIFECYCLE_TEST_RUN_EVENT_KIND_ATTEMPT_PHASE, counts, attempt(id, "ready",
+          AttemptOutcome.ATTEMPT_OUTCOME_RUNNING)));
     }
-    LifecycleTestRun counts = running.toBuilder().clearAttempts().build();
-    answer.onNext(event(LifecycleTestRunEventKind.LIFECYCLE_TEST_RUN_EVENT_KIND_ATTEMPT_STARTED, counts, attempt(id, "create",
-        AttemptOutcome.ATTEMPT_OUTCOME_RUNNING)));
-    answer.onNext(event(LifecycleTestRunEventKind.LIFECYCLE_TEST_RUN_EVENT_KIND_ATTEMPT_PHASE, counts, attempt(id, "ready",
-        AttemptOutcome.ATTEMPT_OUTCOME_RUNNING)));
     LifecycleTestRun ended = run(id, end(id));
     answer.onNext(event(LifecycleTestRunEventKind.LIFECYCLE_TEST_RUN_EVENT_KIND_ATTEMPT_ENDED, ended.toBuilder().clearAttempts().build(),
         ended.getAttempts(0)));

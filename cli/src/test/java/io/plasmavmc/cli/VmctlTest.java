@@ -168,7 +168,7 @@ class VmctlTest extends FakeGatewayTest {
     Result failing = call("test", "failing", "--test-guest", "graceful", "--watch");
     assertEquals(1, failing.code(), failing.err());
     assertEquals(List.of(
-        "  0/1 passed, 0 failed, 1 running, 0 infrastructure retries",
+        "  0/1 passed, 0 failed, 0 running, 0 infrastructure retries",
         "  failing-1-1: started (iteration 1, attempt 1)",
         "  failing-1-1: ready",
         "  failing-1-1: guest failure after 2.8 s in checks: `/bin/false` exited 1, expected 0",
@@ -176,6 +176,16 @@ class VmctlTest extends FakeGatewayTest {
     assertTrue(failing.out().contains("failing-1-1 (iteration 1, attempt 1): guest failure in checks: `/bin/false` exited 1, expected 0\n"
         + "  whole console: vmctl test-console failing failing-1-1\n"), failing.out());
     assertEquals(List.of("RunLifecycleTest", "WatchLifecycleTestRun"), gateway.calls);
+
+    Result joined = call("test", "joined", "--test-guest", "graceful", "--watch");
+    assertEquals(0, joined.code(), joined.err());
+    assertEquals(List.of(
+        "  0/1 passed, 0 failed, 1 running, 0 infrastructure retries",
+        "  joined-1-1: started (iteration 1, attempt 1)",
+        "  joined-1-1: ready",
+        "  joined-1-1: passed after 2.8 s",
+        "  1/1 passed, 0 failed, 0 running, 0 infrastructure retries"), joined.err().lines().toList(),
+        "a run watched while its attempt runs shows that attempt as it is");
   }
 
   @Test
