@@ -9,6 +9,7 @@ import io.plasmavmc.api.v1.GetImageImportRequest;
 import io.plasmavmc.api.v1.Image;
 import io.plasmavmc.api.v1.ImageImport;
 import io.plasmavmc.api.v1.ImageImportState;
+import io.plasmavmc.api.v1.ImageServiceGrpc.ImageServiceBlockingStub;
 import io.plasmavmc.api.v1.ImportImageRequest;
 import io.plasmavmc.api.v1.ReadinessProbe;
 import io.plasmavmc.api.v1.VmSpec;
@@ -30,31 +31,37 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * What the image, cloud-init and snapshot end-to-end tests share: the test guest's bootable disk
- * imported as an image, a spec booting from it, and the guest's console read through the API.
+ * What the image, cloud-init, snapshot and lifecycle test end-to-end tests (and the image run
+ * benchmark) share: the test guest's bootable disk imported as an image, a spec booting from it,
+ * and the guest's console read through the API.
  */
-final class TestImages {
+public final class TestImages {
   private static final Pattern BOOTS = Pattern.compile(TestGuest.DISK_WRITTEN_MARKER + " device=\\S+ boots=(\\d+)");
 
   private TestImages() {}
 
   /** Imports the test guest's disk (TestGuest.disk()) as image {@code name} through ImportImage, and waits for it. */
   static Image importTestDisk(PlasmaVmcHarness plasma, String name) throws Exception {
-    Files.copy(TestGuest.disk(), plasma.importDir.resolve(name + ".qcow2"), StandardCopyOption.REPLACE_EXISTING);
-    ImageImport started = plasma.images.importImage(ImportImageRequest.newBuilder().setName(name).setSource(name + ".qcow2").build());
+    return importTestDisk(plasma.images, plasma.importDir, name);
+  }
+
+  /** The same through {@code images}, on a host whose import directory is {@code importDir}. */
+  public static Image importTestDisk(ImageServiceBlockingStub images, Path importDir, String name) throws Exception {
+    Files.copy(TestGuest.disk(), importDir.resolve(name + ".qcow2"), StandardCopyOption.REPLACE_EXISTING);
+    ImageImport started = images.importImage(ImportImageRequest.newBuilder().setName(name).setSource(name + ".qcow2").build());
     assertEquals(ImageImportState.IMAGE_IMPORT_STATE_RUNNING, started.getState(), "ImportImage answers at once");
     long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
     ImageImport now = started;
     while (now.getState() == ImageImportState.IMAGE_IMPORT_STATE_RUNNING && System.nanoTime() < deadline) {
       Thread.sleep(100);
-      now = plasma.images.getImageImport(GetImageImportRequest.newBuilder().setName(name).build());
+      now = images.getImageImport(GetImageImportRequest.newBuilder().setName(name).build());
     }
     assertEquals(ImageImportState.IMAGE_IMPORT_STATE_DONE, now.getState(), now.toString());
     return now.getImage();
   }
 
   /** The test guest booting from a disk of its own made from {@code image}, ready once it prints its marker. */
-  static VmSpec bootingFrom(String image) {
+  public static VmSpec bootingFrom(String image) {
     return VmSpec.newBuilder()
         .setMemoryMib(128)
         .setAccelerator(Accelerator.ACCELERATOR_TCG)
@@ -90,7 +97,7 @@ final class TestImages {
     return matcher.results().map(m -> Integer.parseInt(m.group(1))).toList();
   }
 
-  static String sha256(Path file) throws IOException {
+  public static String sha256(Path file) throws IOException {
     try (DigestInputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
       in.transferTo(OutputStream.nullOutputStream());
       return HexFormat.of().formatHex(in.getMessageDigest().digest());
