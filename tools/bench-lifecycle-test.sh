@@ -8,10 +8,12 @@
 # are printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The stack's own logs (and the stack traces of failures the workflows expect, such as an import's
+# "no image of that name yet") are left out.
 # A reactor build (no `mvn install`): launcher/target/classpath names the sibling modules' jars in their target/.
 mvn -B -q -pl launcher -am -DskipTests package
 CP="launcher/target/test-classes:launcher/target/classes:$(cat launcher/target/classpath)"
 for benchmark in ${BENCHMARKS:-LifecycleTestBenchmark ImageRunBenchmark}; do
   java -cp "$CP" -Dlogback.configurationFile=/dev/null "$@" "io.plasmavmc.bench.$benchmark" 2>&1 \
-    | grep -v -E '^(SLF4J|[0-9:.]+ (INFO|WARN))'
+    | grep -v -E '^(SLF4J|[0-9:.]+ (INFO|WARN)|io\.temporal\.failure\.|\s+at |\s+\.\.\. [0-9]+ more)'
 done
