@@ -252,7 +252,7 @@ class ChaosEndToEndTest {
   @Order(4)
   void workerKilledDuringKill() throws Exception {
     create("c-kill");
-    killWorkerDuring("kill during kill", "c-kill", "VM c-kill: ending QEMU pid",
+    killWorkerDuring("kill during kill", "c-kill", "VM c-kill: ending pid",
         () -> vms().stopVm(StopVmRequest.newBuilder().setName("c-kill").setForce(true).build()), VmState.VM_STATE_STOPPED, 0);
   }
 
