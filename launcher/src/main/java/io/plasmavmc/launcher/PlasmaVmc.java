@@ -49,6 +49,11 @@ public final class PlasmaVmc {
       roots.add(Path.of("/var/lib/plasmavmc/images"));
       roots.add(guestCache);
     }
+    // Only Temporal's dev server remains; scripts that name it keep working.
+    if (!options.value("--temporal", "dev").equals("dev")) {
+      System.err.println("plasmavmc: --temporal takes only dev: the in-memory server is gone (it lost every VM's workflow at each stop)");
+      System.exit(2);
+    }
     int temporalPort = options.integer("--temporal-port", 7233);
     LocalStack.Settings settings = new LocalStack.Settings(
         new LocalStack.TemporalSettings(

@@ -119,7 +119,7 @@ class ChaosEndToEndTest {
   @Order(4)
   void workerKilledDuringKill() throws Exception {
     create("c-kill");
-    chaos.killWorkerDuring("kill during kill", "c-kill", "VM c-kill: ending QEMU pid",
+    chaos.killWorkerDuring("kill during kill", "c-kill", "VM c-kill: ending pid",
         () -> chaos.vms().stopVm(StopVmRequest.newBuilder().setName("c-kill").setForce(true).build()), VmState.VM_STATE_STOPPED, 0);
   }
 
