@@ -12,6 +12,7 @@ import io.plasmavmc.contract.spec.GuestCommand;
 import io.plasmavmc.contract.spec.VmSpec;
 import io.plasmavmc.host.qemu.QemuHypervisor;
 import io.plasmavmc.host.storage.Snapshots;
+import io.plasmavmc.host.storage.TestRunArtifacts;
 import io.plasmavmc.host.vm.HostedVm;
 import io.plasmavmc.host.vm.HostedVms;
 import io.plasmavmc.host.vm.Recovery;
@@ -50,6 +51,7 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
   private final VmMonitors monitors;
   private final ConsoleWaits consoles = new ConsoleWaits(MONITOR_HEARTBEAT_INTERVAL);
   private final AgentWaits agents = new AgentWaits(MONITOR_HEARTBEAT_INTERVAL, 4);
+  private final TestRunArtifacts artifacts;
 
   public HostActivitiesImpl(HostConfig config) {
     this(config, HostTimings.NONE);
@@ -65,6 +67,7 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
     this.vms = new HostedVms(config.runtimeRoot(), hypervisor, timings);
     this.capacity = new HostCapacity(config.limits());
     this.monitors = new VmMonitors(vms, MONITOR_HEARTBEAT_INTERVAL, 8);
+    this.artifacts = new TestRunArtifacts(config.storage().artifactsDir());
   }
 
   @Override
@@ -157,6 +160,19 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
   @Override
   public ConsoleTail readConsole(String vmId, int maxBytes) {
     return vms.get(vmId).readConsole(maxBytes);
+  }
+
+  @Override
+  public long archiveConsole(String vmId, String runId, String vmName, int maxBytes) {
+    ConsoleTail tail = vms.get(vmId).readConsole(Math.min(maxBytes, MAX_ARCHIVED_CONSOLE_BYTES));
+    artifacts.keep(runId, vmName, tail.data());
+    log.info("VM {}: the last {} of its {} console bytes kept for lifecycle test run {}", vmId, tail.data().length, tail.totalBytes(), runId);
+    return tail.data().length;
+  }
+
+  @Override
+  public ConsoleTail readArchivedConsole(String runId, String vmName, int maxBytes) {
+    return artifacts.read(runId, vmName, maxBytes);
   }
 
   @Override

@@ -4,7 +4,7 @@ import io.plasmavmc.contract.FailureReasons;
 import java.util.List;
 
 /**
- * The host refuses what it was asked about an image or a snapshot, for a reason of
+ * The host refuses what it was asked about an image, a snapshot or a kept console, for a reason of
  * {@link FailureReasons} that a retry cannot cure. The message reaches clients: it names images,
  * snapshots and VMs, never a host path.
  */
@@ -44,5 +44,10 @@ public class HostRefusedException extends RuntimeException {
 
   public static HostRefusedException snapshotUnsupported(String why) {
     return new HostRefusedException(FailureReasons.SNAPSHOT_UNSUPPORTED, why);
+  }
+
+  public static HostRefusedException consoleNotKept(String runId, String vmName, int keptRuns) {
+    return new HostRefusedException(FailureReasons.CONSOLE_NOT_KEPT, "this host keeps no console of " + vmName + " of lifecycle test run "
+        + runId + " (it keeps those of its newest " + keptRuns + " runs, from attempts that ended since consoles are kept)");
   }
 }

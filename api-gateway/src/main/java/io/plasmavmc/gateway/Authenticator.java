@@ -64,6 +64,8 @@ final class Authenticator implements ServerInterceptor {
       Map.entry("DeleteImage", Role.ADMIN),
       Map.entry("GetLifecycleTestRun", Role.VIEWER),
       Map.entry("ListLifecycleTestRuns", Role.VIEWER),
+      Map.entry("WatchLifecycleTestRun", Role.VIEWER),
+      Map.entry("GetLifecycleTestAttemptConsole", Role.VIEWER),
       Map.entry("RunLifecycleTest", Role.OPERATOR),
       Map.entry("CancelLifecycleTestRun", Role.OPERATOR),
       Map.entry("ListHosts", Role.VIEWER),

@@ -39,6 +39,7 @@ public final class GatewayServer implements AutoCloseable {
   private final HealthStatusManager health = new HealthStatusManager();
   private Server server;
   private VmWatcher watcher;
+  private LifecycleTestWatcher testRunWatcher;
 
   private final MeterRegistry registry;
   private VmCensus census;
@@ -47,7 +48,7 @@ public final class GatewayServer implements AutoCloseable {
     this(client, settings, new SimpleMeterRegistry());
   }
 
-  /** With the registry its meters go to: operations by RPC and outcome, WatchVm streams, VMs by host and state. */
+  /** With the registry its meters go to: operations by RPC and outcome, WatchVm and WatchLifecycleTestRun streams, VMs by host and state. */
   public GatewayServer(WorkflowClient client, GatewaySettings settings, MeterRegistry registry) {
     this.client = client;
     this.settings = settings;
@@ -67,6 +68,10 @@ public final class GatewayServer implements AutoCloseable {
     watcher = new VmWatcher(directory, Duration.ofMillis(100));
     Gauge.builder("plasmavmc_watch_streams", watcher, VmWatcher::streams)
         .description("WatchVm streams open").register(registry);
+    LifecycleTestRuns runs = new LifecycleTestRuns(client, settings.hostTaskTimeout());
+    testRunWatcher = new LifecycleTestWatcher(runs, Duration.ofMillis(200));
+    Gauge.builder("plasmavmc_test_run_watch_streams", testRunWatcher, LifecycleTestWatcher::streams)
+        .description("WatchLifecycleTestRun streams open").register(registry);
     census = new VmCensus(client, registry);
     VmService service = new VmService(directory, new VmLister(directory), watcher, settings.defaultHostId());
     GatewaySecurity security = settings.security();
@@ -85,7 +90,8 @@ public final class GatewayServer implements AutoCloseable {
       }
       server = builder
           .addService(ServerInterceptors.intercept(service, authenticator, meters))
-          .addService(ServerInterceptors.intercept(new LifecycleTestService(new LifecycleTestRuns(client), settings.hostTaskTimeout()), authenticator, meters))
+          .addService(ServerInterceptors.intercept(new LifecycleTestService(runs, testRunWatcher, settings.hostTaskTimeout()),
+              authenticator, meters))
           .addService(ServerInterceptors.intercept(new ImageService(new ImageStore(client, settings.hostTaskTimeout()),
               settings.defaultHostId()), authenticator, meters))
           .addService(ServerInterceptors.intercept(new HostService(new HostDirectory(new FleetClient(client))), authenticator, meters))
@@ -121,6 +127,7 @@ public final class GatewayServer implements AutoCloseable {
     }
     health.enterTerminalState();
     watcher.close();
+    testRunWatcher.close();
     server.shutdown();
     try {
       if (!server.awaitTermination(5, TimeUnit.SECONDS)) {

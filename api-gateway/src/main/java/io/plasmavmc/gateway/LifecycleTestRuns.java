@@ -4,8 +4,12 @@ import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.plasmavmc.contract.TaskQueues;
+import io.plasmavmc.contract.VmWorkflowClient;
+import io.plasmavmc.contract.host.ConsoleTail;
+import io.plasmavmc.contract.testrun.LifecycleTestAttempt;
 import io.plasmavmc.contract.testrun.LifecycleTestPlan;
 import io.plasmavmc.contract.testrun.LifecycleTestReport;
+import io.plasmavmc.contract.testrun.LifecycleTestWatch;
 import io.plasmavmc.contract.testrun.LifecycleTestWorkflow;
 import io.temporal.api.enums.v1.WorkflowIdConflictPolicy;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
@@ -17,19 +21,26 @@ import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
-/** The gateway's way to lifecycle test runs: one workflow each, started, queried, listed (visibility) and cancelled. */
+/**
+ * The gateway's way to lifecycle test runs: one workflow each, started, queried, watched, listed
+ * (visibility) and cancelled; and the consoles their hosts kept of their attempts.
+ */
 final class LifecycleTestRuns {
   private final WorkflowClient client;
+  private final VmWorkflowClient vms;
 
-  LifecycleTestRuns(WorkflowClient client) {
+  LifecycleTestRuns(WorkflowClient client, Duration hostTaskTimeout) {
     this.client = client;
+    this.vms = new VmWorkflowClient(client, hostTaskTimeout);
   }
 
   /** Starts the run; a run that already exists under that id (running or ended) is returned as it is. */
@@ -56,18 +67,54 @@ final class LifecycleTestRuns {
   }
 
   LifecycleTestReport get(String runId) {
+    LifecycleTestReport report = query(runId, LifecycleTestWorkflow::report);
+    // Queried before its first workflow task ran: it exists, nothing has happened yet.
+    return report.runId().isEmpty() ? LifecycleTestReport.pending(runId, null, "starting") : report;
+  }
+
+  /** The run for a watcher: its state (with its attempts if asked) and its attempts' events after {@code afterSeq}. */
+  LifecycleTestWatch watch(String runId, long afterSeq, boolean withAttempts) {
+    LifecycleTestWatch view = query(runId, run -> run.watch(afterSeq, withAttempts));
+    return view.run().runId().isEmpty() ? new LifecycleTestWatch(LifecycleTestReport.pending(runId, null, "starting"), List.of(), 0) : view;
+  }
+
+  private <T> T query(String runId, Function<LifecycleTestWorkflow, T> query) {
     try {
-      LifecycleTestReport report = client.newWorkflowStub(LifecycleTestWorkflow.class, LifecycleTestWorkflow.workflowId(runId)).report();
-      if (report.runId().isEmpty()) {
-        // Queried before its first workflow task ran: it exists, nothing has happened yet.
-        return LifecycleTestReport.pending(runId, null, "starting");
-      }
-      return report;
+      return query.apply(client.newWorkflowStub(LifecycleTestWorkflow.class, LifecycleTestWorkflow.workflowId(runId)));
     } catch (WorkflowNotFoundException e) {
       throw notFound(runId);
     } catch (RuntimeException e) {
       StatusRuntimeException status = Failures.toStatus(runId, e);
       throw status.getStatus().getCode() == Status.Code.NOT_FOUND ? notFound(runId) : status;
+    }
+  }
+
+  /**
+   * The end of the console the run's host kept of its attempt on VM {@code vmName}: NOT_FOUND for
+   * an attempt the run does not have or a console not kept, FAILED_PRECONDITION while it runs.
+   */
+  ConsoleTail keptConsole(String runId, String vmName, int maxBytes) {
+    LifecycleTestReport run = get(runId);
+    LifecycleTestAttempt attempt = run.attempt(vmName);
+    if (attempt == null) {
+      throw ErrorDetails.withReason(Status.NOT_FOUND.withDescription("lifecycle test run " + runId + " has no attempt on VM " + vmName),
+          "ATTEMPT_NOT_FOUND");
+    }
+    if (attempt.outcome() == LifecycleTestAttempt.Outcome.RUNNING) {
+      throw ErrorDetails.withReason(Status.FAILED_PRECONDITION.withDescription("the attempt on VM " + vmName + " still runs: its host keeps "
+          + "its console when it ends (GetConsoleLog reads the VM's meanwhile)"), "ATTEMPT_RUNNING");
+    }
+    if (!attempt.consoleKept()) {
+      throw ErrorDetails.withReason(Status.NOT_FOUND.withDescription("the host of lifecycle test run " + runId + " kept no console of VM "
+          + vmName + " (the run began before hosts kept consoles, or the host could not keep this one: its worker's log says why)"),
+          "CONSOLE_NOT_KEPT");
+    }
+    try {
+      // Each attempt's VM may have been placed on a host of its own; older runs ran all on the run's host.
+      String hostId = attempt.hostId().isEmpty() ? run.hostId() : attempt.hostId();
+      return vms.readKeptConsole(hostId, runId, vmName, maxBytes);
+    } catch (RuntimeException e) {
+      throw Failures.toStatus(vmName, e);
     }
   }
 

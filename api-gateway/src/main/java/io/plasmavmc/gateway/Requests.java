@@ -30,6 +30,15 @@ final class Requests {
     return value;
   }
 
+  /** A byte count of a read ({@code max_bytes}): 0 takes {@code fallback}, more than {@code max} is refused naming the field. */
+  static int maxBytes(String field, int uint32, int fallback, int max) {
+    int bytes = SpecMapping.unsigned(uint32);
+    if (bytes > max) {
+      throw invalid(field, "must be at most " + max);
+    }
+    return bytes == 0 ? fallback : bytes;
+  }
+
   static StatusRuntimeException invalid(String field, String message) {
     return ErrorDetails.invalidField(field, message);
   }

@@ -1,6 +1,8 @@
 package io.plasmavmc.gateway;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.Timestamp;
+import io.plasmavmc.api.v1.ConsoleLog;
 import io.plasmavmc.api.v1.GuestReadiness;
 import io.plasmavmc.api.v1.Operation;
 import io.plasmavmc.api.v1.Vm;
@@ -8,6 +10,7 @@ import io.plasmavmc.api.v1.VmState;
 import io.plasmavmc.contract.OperationRecord;
 import io.plasmavmc.contract.Snapshot;
 import io.plasmavmc.contract.VmRecord;
+import io.plasmavmc.contract.host.ConsoleTail;
 import java.time.Instant;
 
 /** A VM's workflow record as the wire's plasmavmc.v1.Vm. */
@@ -76,6 +79,12 @@ final class VmMapping {
   /** A host that does not answer makes the state HOST_UNREACHABLE: the one last seen is no longer known to be true. */
   static VmState state(io.plasmavmc.contract.VmState state, boolean hostUnreachable) {
     return hostUnreachable ? VmState.VM_STATE_HOST_UNREACHABLE : VmState.valueOf("VM_STATE_" + state.name());
+  }
+
+  /** The end of a console as the API returns it (a VM's, or one a lifecycle test kept). */
+  static ConsoleLog consoleLog(ConsoleTail tail) {
+    return ConsoleLog.newBuilder().setData(ByteString.copyFrom(tail.data())).setTruncated(tail.truncated()).setTotalBytes(tail.totalBytes())
+        .build();
   }
 
   static Timestamp timestamp(Instant instant) {

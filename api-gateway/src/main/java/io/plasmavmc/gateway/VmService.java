@@ -1,6 +1,5 @@
 package io.plasmavmc.gateway;
 
-import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -95,14 +94,8 @@ final class VmService extends VmServiceGrpc.VmServiceImplBase {
   public void getConsoleLog(GetConsoleLogRequest request, StreamObserver<ConsoleLog> response) {
     answer("GetConsoleLog", request.getName(), response, error -> false, () -> {
       String name = Requests.name("name", request.getName());
-      int maxBytes = SpecMapping.unsigned(request.getMaxBytes());
-      if (maxBytes > MAX_CONSOLE_BYTES) {
-        throw Requests.invalid("max_bytes", "must be at most " + MAX_CONSOLE_BYTES);
-      }
-      maxBytes = maxBytes == 0 ? DEFAULT_CONSOLE_BYTES : maxBytes;
-      ConsoleTail tail = directory.consoleLog(name, maxBytes);
-      return ConsoleLog.newBuilder().setData(ByteString.copyFrom(tail.data())).setTruncated(tail.truncated())
-          .setTotalBytes(tail.totalBytes()).build();
+      int maxBytes = Requests.maxBytes("max_bytes", request.getMaxBytes(), DEFAULT_CONSOLE_BYTES, MAX_CONSOLE_BYTES);
+      return VmMapping.consoleLog(directory.consoleLog(name, maxBytes));
     });
   }
 

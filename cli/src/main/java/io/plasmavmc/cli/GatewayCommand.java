@@ -1,6 +1,7 @@
 package io.plasmavmc.cli;
 
 import com.google.protobuf.MessageOrBuilder;
+import io.plasmavmc.api.v1.ConsoleLog;
 import io.plasmavmc.api.v1.Vm;
 import java.io.PrintStream;
 import picocli.CommandLine.Model.ArgSpec;
@@ -61,6 +62,20 @@ abstract class GatewayCommand implements Subcommand {
       printJson(vm);
     } else {
       VmPrinter.details(out(), vm);
+    }
+    return ExitCode.OK;
+  }
+
+  /** The end of a console as JSON, or raw on stdout with how much of it that is on stderr. */
+  ExitCode print(ConsoleLog log) {
+    if (json()) {
+      printJson(log);
+      return ExitCode.OK;
+    }
+    out().write(log.getData().toByteArray(), 0, log.getData().size());
+    out().flush();
+    if (log.getTruncated()) {
+      err().printf("(last %d of %d bytes)%n", log.getData().size(), log.getTotalBytes());
     }
     return ExitCode.OK;
   }

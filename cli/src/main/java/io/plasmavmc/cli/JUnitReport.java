@@ -23,8 +23,9 @@ import java.util.Locale;
  * one testsuite for the run, one testcase per iteration, named after it, with the iteration's
  * time (all its attempts) and its phase timings as properties. A guest's fault is a failure
  * (reason and console in its body); the infrastructure's, when no retry was left, an error;
- * retried infrastructure faults and the outcome are properties; a cancelled, running or unstarted
- * iteration is skipped.
+ * retried infrastructure faults and the outcome are properties, and so is the command that prints
+ * the console its host kept ({@code console}); a cancelled, running or unstarted iteration is
+ * skipped.
  */
 final class JUnitReport {
   private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss", Locale.ROOT);
@@ -102,6 +103,9 @@ final class JUnitReport {
     LifecycleTestAttempt last = iteration.last();
     if (last != null) {
       property("      ", "vm", last.getVmName());
+      if (last.getConsoleKept()) {
+        property("      ", "console", TestRunPrinter.consoleCommand(run.getRunId(), last));
+      }
       last.getTimingsList().forEach(timing -> property("      ", "phase." + timing.getPhase().replace(' ', '_') + ".ms",
           String.valueOf(timing.getMillis())));
     }
@@ -111,21 +115,24 @@ final class JUnitReport {
     xml.append("      </properties>\n");
     switch (iteration.outcome()) {
       case "passed" -> { }
-      case "guest failure" -> problem("failure", "guest", last);
-      case "infrastructure failure" -> problem("error", "infrastructure", last);
+      case "guest failure" -> problem("failure", "guest", run.getRunId(), last);
+      case "infrastructure failure" -> problem("error", "infrastructure", run.getRunId(), last);
       case "running" -> skipped("still running, in " + last.getPhase());
       default -> skipped(iteration.outcome());
     }
     xml.append("    </testcase>\n");
   }
 
-  /** A failure or error: where and why in its message, the reason and the console's end in its body. */
-  private void problem(String element, String type, LifecycleTestAttempt attempt) {
+  /** A failure or error: where and why in its message; the reason, the console's end and where the rest is in its body. */
+  private void problem(String element, String type, String runId, LifecycleTestAttempt attempt) {
     xml.append("      <").append(element).append(attribute("type", type))
         .append(attribute("message", attempt.getPhase() + ": " + attempt.getReason())).append(">")
         .append(XmlText.text(attempt.getReason()));
     if (!attempt.getConsoleExcerpt().isBlank()) {
       xml.append(XmlText.text("\n\nconsole of " + attempt.getVmName() + " (its end):\n" + attempt.getConsoleExcerpt()));
+    }
+    if (attempt.getConsoleKept()) {
+      xml.append(XmlText.text("\n\nits console as its host kept it: " + TestRunPrinter.consoleCommand(runId, attempt)));
     }
     xml.append("</").append(element).append(">\n");
   }

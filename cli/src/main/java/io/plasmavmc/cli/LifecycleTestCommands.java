@@ -1,6 +1,7 @@
 package io.plasmavmc.cli;
 
 import io.plasmavmc.api.v1.CancelLifecycleTestRunRequest;
+import io.plasmavmc.api.v1.GetLifecycleTestAttemptConsoleRequest;
 import io.plasmavmc.api.v1.GetLifecycleTestRunRequest;
 import io.plasmavmc.api.v1.LifecycleChecks;
 import io.plasmavmc.api.v1.LifecycleTestRun;
@@ -13,17 +14,20 @@ import io.plasmavmc.api.v1.RunLifecycleTestRequest;
 import io.plasmavmc.api.v1.VmSpec;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
 
-/** vmctl's lifecycle test commands: test (start a run, --watch follows it), test-report, test-list, test-cancel. */
+/**
+ * vmctl's lifecycle test commands: test (start a run; --watch follows its stream), test-report,
+ * test-console (an attempt's console as its host kept it), test-list, test-cancel.
+ */
 final class LifecycleTestCommands {
   private LifecycleTestCommands() {}
 
   static void addTo(Commands commands) {
     commands.add("test", Test::new);
     commands.add("test-report", Report::new);
+    commands.add("test-console", AttemptConsole::new);
     commands.add("test-list", ListRuns::new);
     commands.add("test-cancel", Cancel::new);
   }
@@ -58,8 +62,6 @@ final class LifecycleTestCommands {
   }
 
   static final class Test extends RunCommand {
-    private static final Duration POLL = Duration.ofMillis(500);
-
     private final SpecOptions vm = new SpecOptions(this);
     private final OptionSpec iterations = arg(Args.number("--iterations", "N", 1, "how many VMs to test (default: 1)"));
     private final OptionSpec concurrency = arg(Args.number("--concurrency", "N", 1, "how many at a time (default: 1)"));
@@ -72,7 +74,8 @@ final class LifecycleTestCommands {
         "new VMs an iteration may take after infrastructure failures (default: 2)"));
     private final OptionSpec noRetries = arg(Args.flag("--no-retries", "no new VM after an infrastructure failure"));
     private final OptionSpec host = arg(Args.text("--host", "ID", "", "the host to test on (default: each VM placed by the fleet)"));
-    private final OptionSpec watch = arg(Args.flag("--watch", "follow the run to its end and print its report"));
+    private final OptionSpec watch = arg(Args.flag("--watch", "follow the run to its end (each attempt as it starts, moves on and "
+        + "ends) and print its report"));
     private final OptionSpec junit = arg(junitOption("follow the run to its end and write its report as JUnit XML to FILE too"));
 
     Test(VmctlCommand vmctl) {
@@ -82,20 +85,15 @@ final class LifecycleTestCommands {
     }
 
     @Override
-    ExitCode run(Gateway gateway) throws InterruptedException, IOException {
+    ExitCode run(Gateway gateway) throws IOException {
       LifecycleTestServiceBlockingStub tests = gateway.tests();
       LifecycleTestRun started = tests.runLifecycleTest(request().build());
       if (!watch.<Boolean>getValue() && junit.getValue() == null) {
         printer().started(started);
         return ExitCode.OK;
       }
-      LifecycleTestRun run = started;
       TestRunPrinter printer = printer();
-      while (run.getState() == LifecycleTestRunState.LIFECYCLE_TEST_RUN_STATE_RUNNING) {
-        printer.progress(run);
-        Thread.sleep(POLL.toMillis()); // the API has no stream of a run's progress: poll it
-        run = tests.getLifecycleTestRun(GetLifecycleTestRunRequest.newBuilder().setRunId(run.getRunId()).build());
-      }
+      LifecycleTestRun run = TestRunStream.follow(tests, started.getRunId(), printer, err());
       printer.report(run);
       writeJUnit(junit.getValue(), run);
       return run.getState() == LifecycleTestRunState.LIFECYCLE_TEST_RUN_STATE_PASSED ? ExitCode.OK : ExitCode.FAILED;
@@ -140,6 +138,22 @@ final class LifecycleTestCommands {
       writeJUnit(junit.getValue(), found);
       return found.getState() == LifecycleTestRunState.LIFECYCLE_TEST_RUN_STATE_FAILED
           || found.getState() == LifecycleTestRunState.LIFECYCLE_TEST_RUN_STATE_CANCELLED ? ExitCode.FAILED : ExitCode.OK;
+    }
+  }
+
+  static final class AttemptConsole extends RunCommand {
+    private final PositionalParamSpec vm = arg(Args.word("VM_NAME", "the attempt's VM: RUN-ITERATION-ATTEMPT"));
+    private final OptionSpec bytes = arg(Args.number("--bytes", "N", 0,
+        "how much of its end (default: the gateway's, 64 KiB; at most 256 KiB, all a host keeps)"));
+
+    AttemptConsole(VmctlCommand vmctl) {
+      super(vmctl, "Prints the end of an attempt's serial console as its host kept it before deleting its VM (the newest 50 runs').");
+    }
+
+    @Override
+    ExitCode run(Gateway gateway) {
+      return print(gateway.tests().getLifecycleTestAttemptConsole(GetLifecycleTestAttemptConsoleRequest.newBuilder().setRunId(run())
+          .setVmName(vm.getValue()).setMaxBytes(bytes.getValue()).build()));
     }
   }
 

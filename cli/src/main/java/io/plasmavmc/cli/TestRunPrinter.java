@@ -1,16 +1,20 @@
 package io.plasmavmc.cli;
 
+import io.plasmavmc.api.v1.AttemptOutcome;
 import io.plasmavmc.api.v1.LifecycleTestAttempt;
 import io.plasmavmc.api.v1.LifecycleTestRun;
+import io.plasmavmc.api.v1.LifecycleTestRunEvent;
 import io.plasmavmc.api.v1.LifecycleTestRunState;
 import io.plasmavmc.api.v1.ListLifecycleTestRunsResponse;
 import io.plasmavmc.api.v1.PhaseStats;
+import io.plasmavmc.api.v1.PhaseTiming;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
-/** How vmctl shows lifecycle test runs: progress, a report with per-phase timings and failures, a list. */
+/** How vmctl shows lifecycle test runs: their events and progress, a report with per-phase timings and failures, a list. */
 final class TestRunPrinter {
   private final PrintStream out;
   private final PrintStream err;
@@ -30,6 +34,54 @@ final class TestRunPrinter {
       out.printf("lifecycle test %s: %s (follow it: vmctl test-report %s, or in the Temporal UI: workflow lifecycle-test-%s)%n",
           run.getRunId(), label(run.getState()), run.getRunId(), run.getRunId());
     }
+  }
+
+  /**
+   * A watched run's event on stderr: the run as it is (its progress, and each attempt it has: started,
+   * and in which phase or how it ended), an attempt that started, entered a phase or ended (how, and
+   * the progress after it).
+   */
+  void event(LifecycleTestRunEvent event) {
+    if (json) {
+      return;
+    }
+    LifecycleTestAttempt attempt = event.getAttempt();
+    switch (event.getKind()) {
+      case LIFECYCLE_TEST_RUN_EVENT_KIND_ATTEMPT_STARTED -> started(attempt);
+      case LIFECYCLE_TEST_RUN_EVENT_KIND_ATTEMPT_PHASE -> phase(attempt);
+      case LIFECYCLE_TEST_RUN_EVENT_KIND_ATTEMPT_ENDED -> {
+        ended(attempt);
+        progress(event.getRun());
+      }
+      default -> {
+        progress(event.getRun());
+        event.getRun().getAttemptsList().forEach(this::asItIs);
+      }
+    }
+    err.flush();
+  }
+
+  /** An attempt the run had as the stream began: started, and in which phase (past its first) or how it ended. */
+  private void asItIs(LifecycleTestAttempt attempt) {
+    started(attempt);
+    if (attempt.getOutcome() != AttemptOutcome.ATTEMPT_OUTCOME_RUNNING) {
+      ended(attempt);
+    } else if (!attempt.getPhase().equals("create")) {
+      phase(attempt);
+    }
+  }
+
+  private void started(LifecycleTestAttempt attempt) {
+    err.printf("  %s: started (iteration %d, attempt %d)%n", attempt.getVmName(), attempt.getIteration(), attempt.getAttempt());
+  }
+
+  private void phase(LifecycleTestAttempt attempt) {
+    err.printf("  %s: %s%n", attempt.getVmName(), attempt.getPhase());
+  }
+
+  private void ended(LifecycleTestAttempt attempt) {
+    err.printf("  %s: %s after %s%s%n", attempt.getVmName(), outcome(attempt), seconds(attempt),
+        attempt.getReason().isEmpty() ? "" : " in " + attempt.getPhase() + ": " + attempt.getReason());
   }
 
   /** A progress line on stderr, when it differs from the last one. */
@@ -60,7 +112,7 @@ final class TestRunPrinter {
         out.printf(format, phase.getPhase(), phase.getCount(), phase.getP50Millis(), phase.getP95Millis(), phase.getMaxMillis());
       }
     }
-    run.getAttemptsList().stream().filter(TestRunPrinter::failed).forEach(this::failure);
+    run.getAttemptsList().stream().filter(TestRunPrinter::failed).forEach(attempt -> failure(run.getRunId(), attempt));
   }
 
   void list(ListLifecycleTestRunsResponse page) {
@@ -83,15 +135,32 @@ final class TestRunPrinter {
     };
   }
 
-  /** A failed attempt: where it failed, why, and the end of its console. */
-  private void failure(LifecycleTestAttempt attempt) {
+  /** A failed attempt: where it failed, why, the end of its console, and how to read all its host kept of it. */
+  private void failure(String runId, LifecycleTestAttempt attempt) {
     out.printf("%s (iteration %d, attempt %d): %s in %s: %s%n", attempt.getVmName(), attempt.getIteration(), attempt.getAttempt(),
-        VmPrinter.words(attempt.getOutcome().name().replace("ATTEMPT_OUTCOME_", "")), attempt.getPhase(), attempt.getReason());
+        outcome(attempt), attempt.getPhase(), attempt.getReason());
     if (!attempt.getConsoleExcerpt().isBlank()) {
       List<String> lines = Arrays.asList(attempt.getConsoleExcerpt().strip().split("\r?\n"));
       out.println("  console (last lines):");
       lines.subList(Math.max(0, lines.size() - 8), lines.size()).forEach(line -> out.println("  | " + line));
     }
+    if (attempt.getConsoleKept()) {
+      out.println("  whole console: " + consoleCommand(runId, attempt));
+    }
+  }
+
+  /** The command that prints what the attempt's host kept of its console. */
+  static String consoleCommand(String runId, LifecycleTestAttempt attempt) {
+    return "vmctl test-console " + runId + " " + attempt.getVmName();
+  }
+
+  private static String outcome(LifecycleTestAttempt attempt) {
+    return VmPrinter.words(attempt.getOutcome().name().replace("ATTEMPT_OUTCOME_", ""));
+  }
+
+  /** The attempt's time so far: the sum of its phases. */
+  private static String seconds(LifecycleTestAttempt attempt) {
+    return String.format(Locale.ROOT, "%.1f s", attempt.getTimingsList().stream().mapToLong(PhaseTiming::getMillis).sum() / 1000.0);
   }
 
   private static String label(LifecycleTestRunState state) {

@@ -1,6 +1,5 @@
 package io.plasmavmc.cli;
 
-import io.plasmavmc.api.v1.ConsoleLog;
 import io.plasmavmc.api.v1.GetConsoleLogRequest;
 import io.plasmavmc.api.v1.GetVmRequest;
 import io.plasmavmc.api.v1.ListOrphansRequest;
@@ -106,17 +105,7 @@ final class VmViewCommands {
 
     @Override
     ExitCode run(Gateway gateway) {
-      ConsoleLog log = gateway.vms().getConsoleLog(GetConsoleLogRequest.newBuilder().setName(name()).setMaxBytes(bytes.getValue()).build());
-      if (json()) {
-        printJson(log);
-        return ExitCode.OK;
-      }
-      out().write(log.getData().toByteArray(), 0, log.getData().size());
-      out().flush();
-      if (log.getTruncated()) {
-        err().printf("(last %d of %d bytes)%n", log.getData().size(), log.getTotalBytes());
-      }
-      return ExitCode.OK;
+      return print(gateway.vms().getConsoleLog(GetConsoleLogRequest.newBuilder().setName(name()).setMaxBytes(bytes.getValue()).build()));
     }
   }
 

@@ -45,7 +45,7 @@ class JUnitReportTest extends FakeGatewayTest {
         .addAttempts(attempt(1, 1, AttemptOutcome.ATTEMPT_OUTCOME_INFRASTRUCTURE_FAILURE, "create", "QEMU crashed: <signal 9>", 200))
         .addAttempts(attempt(1, 2, AttemptOutcome.ATTEMPT_OUTCOME_PASSED, "delete", "", 313, 3757, 37, 284, 193))
         .addAttempts(attempt(2, 1, AttemptOutcome.ATTEMPT_OUTCOME_GUEST_FAILURE, "checks", "expected /variant=x/ & not seen", 300, 3000, 10000)
-            .toBuilder().setConsoleExcerpt(CONSOLE).build())
+            .toBuilder().setConsoleExcerpt(CONSOLE).setConsoleKept(true).build())
         .addAttempts(attempt(3, 1, AttemptOutcome.ATTEMPT_OUTCOME_CANCELLED, "ready", "cancelled", 250))
         .addAttempts(attempt(4, 1, AttemptOutcome.ATTEMPT_OUTCOME_INFRASTRUCTURE_FAILURE, "create", "host unreachable", 15000))
         .build();
@@ -95,6 +95,10 @@ class JUnitReportTest extends FakeGatewayTest {
     assertEquals("checks: expected /variant=x/ & not seen", failure.getAttribute("message"));
     assertTrue(failure.getTextContent().startsWith("expected /variant=x/ & not seen\n\nconsole of nightly-2-1 (its end):\n"
         + "PLASMAVMC-GUEST-READY <ok> & \"quoted\" ]]>\n\ufffd[31mred\ufffd[0m \ufffd\ufffd \ud83d\ude80 done"), failure.getTextContent());
+    assertTrue(failure.getTextContent().endsWith("\n\nits console as its host kept it: vmctl test-console nightly nightly-2-1"),
+        failure.getTextContent());
+    assertEquals("vmctl test-console nightly nightly-2-1", properties(cases.get(1)).get("console"));
+    assertEquals(null, first.get("console"), "no console kept: no command to read it");
 
     assertEquals("cancelled", elements(cases.get(2), "skipped").get(0).getAttribute("message"));
     assertEquals("infrastructure", elements(cases.get(3), "error").get(0).getAttribute("type"));

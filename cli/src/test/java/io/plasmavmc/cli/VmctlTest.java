@@ -123,7 +123,7 @@ class VmctlTest extends FakeGatewayTest {
     Result help = vmctl("--help");
     assertEquals(0, help.code());
     for (String command : List.of("create", "start", "stop", "pause", "resume", "reboot", "delete", "get", "list", "watch",
-        "console-log", "orphans", "snapshot", "image", "host", "test", "test-report", "test-list", "test-cancel", "completion")) {
+        "console-log", "orphans", "snapshot", "image", "host", "test", "test-report", "test-console", "test-list", "test-cancel", "completion")) {
       assertTrue(help.out().contains("\n  " + command + " "), command + " in\n" + help.out());
     }
     for (ExitCode exit : ExitCode.values()) {
@@ -161,5 +161,56 @@ class VmctlTest extends FakeGatewayTest {
     assertTrue(passing.out().contains("\nready                     1     2500     2500     2500\n"), passing.out());
 
     assertEquals(1, vmctl("test-report", "cancelled", "--server", gateway.target()).code());
+  }
+
+  /** --watch follows the run's stream: each attempt as it starts, moves on and ends, then the report; it never polls. */
+  @Test
+  void aWatchedTestRunShowsItsAttemptsAsTheStreamBringsThem() {
+    Result failing = call("test", "failing", "--test-guest", "graceful", "--watch");
+    assertEquals(1, failing.code(), failing.err());
+    assertEquals(List.of(
+        "  0/1 passed, 0 failed, 0 running, 0 infrastructure retries",
+        "  failing-1-1: started (iteration 1, attempt 1)",
+        "  failing-1-1: ready",
+        "  failing-1-1: guest failure after 2.8 s in checks: `/bin/false` exited 1, expected 0",
+        "  0/1 passed, 1 failed, 0 running, 0 infrastructure retries"), failing.err().lines().toList());
+    assertTrue(failing.out().contains("failing-1-1 (iteration 1, attempt 1): guest failure in checks: `/bin/false` exited 1, expected 0\n"
+        + "  whole console: vmctl test-console failing failing-1-1\n"), failing.out());
+    assertEquals(List.of("RunLifecycleTest", "WatchLifecycleTestRun"), gateway.calls);
+
+    Result joined = call("test", "joined", "--test-guest", "graceful", "--watch");
+    assertEquals(0, joined.code(), joined.err());
+    assertEquals(List.of(
+        "  0/1 passed, 0 failed, 1 running, 0 infrastructure retries",
+        "  joined-1-1: started (iteration 1, attempt 1)",
+        "  joined-1-1: ready",
+        "  joined-1-1: passed after 2.8 s",
+        "  1/1 passed, 0 failed, 0 running, 0 infrastructure retries"), joined.err().lines().toList(),
+        "a run watched while its attempt runs shows that attempt as it is");
+  }
+
+  @Test
+  void aStreamThatBreaksSaysHowToFindTheRunAgainAndExitsWithItsStatus() {
+    Result broken = call("test", "broken", "--test-guest", "graceful", "--junit", configDir.resolve("r.xml").toString());
+    assertEquals(9, broken.code(), broken.err());
+    assertTrue(broken.err().contains("vmctl: lost the stream of lifecycle test broken before it ended; the run goes on: "
+        + "vmctl test-report broken shows it, vmctl test broken --watch follows it again\n"), broken.err());
+    assertTrue(broken.err().contains("vmctl: UNAVAILABLE: the gateway is going away"), broken.err());
+  }
+
+  @Test
+  void testConsolePrintsWhatTheHostKeptOfAnAttempt() {
+    Result whole = call("test-console", "failing", "failing-1-1");
+    assertEquals(0, whole.code(), whole.err());
+    assertEquals(FakeLifecycleTestService.KEPT_CONSOLE, whole.out());
+    assertEquals("", whole.err());
+
+    Result end = call("test-console", "failing", "failing-1-1", "--bytes", "23");
+    assertEquals("the guest's last words\n", end.out());
+    assertEquals("(last 23 of " + FakeLifecycleTestService.KEPT_CONSOLE.length() + " bytes)\n", end.err());
+
+    Result none = call("test-console", "passing", "passing-1-1");
+    assertEquals(3, none.code());
+    assertTrue(none.err().contains("reason CONSOLE_NOT_KEPT"), none.err());
   }
 }

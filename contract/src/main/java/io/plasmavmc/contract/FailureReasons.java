@@ -52,6 +52,11 @@ public final class FailureReasons {
   public static final String NO_HOST_FITS = "NoHostFits";
   /** The VM has as many snapshots as a VM may have ({@code SnapshotRequest.MAX_SNAPSHOTS}). RESOURCE_EXHAUSTED. */
   public static final String SNAPSHOT_LIMIT = "SnapshotLimit";
+  /**
+   * The host keeps no console of that lifecycle test attempt: the attempt ran before consoles were
+   * kept, or its run is older than the newest runs the host keeps. NOT_FOUND.
+   */
+  public static final String CONSOLE_NOT_KEPT = "ConsoleNotKept";
 
   // --- what a host activity fails with (never retried) --------------------------------------
 
@@ -68,7 +73,7 @@ public final class FailureReasons {
 
   /** Host failures that a retry cannot cure ({@link #INVALID_SPEC} and {@link #HOST_FULL} among them). */
   public static final String[] HOST_NEVER_RETRIED = {INVALID_SPEC, SPAWN_FAILED, HOST_FULL, VM_NOT_RUNNING, VM_STILL_RUNNING,
-      QMP_TIMEOUT, QMP_ERROR, IMAGE_NOT_FOUND, IMAGE_EXISTS, IMAGE_IN_USE, SNAPSHOT_NOT_FOUND, SNAPSHOT_EXISTS, SNAPSHOT_UNSUPPORTED};
+      QMP_TIMEOUT, QMP_ERROR, IMAGE_NOT_FOUND, IMAGE_EXISTS, IMAGE_IN_USE, SNAPSHOT_NOT_FOUND, SNAPSHOT_EXISTS, SNAPSHOT_UNSUPPORTED, CONSOLE_NOT_KEPT};
 
   private FailureReasons() {}
 }

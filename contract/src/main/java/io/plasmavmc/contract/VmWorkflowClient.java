@@ -5,6 +5,7 @@ import io.grpc.StatusRuntimeException;
 import io.plasmavmc.contract.fleet.PlacementRequest;
 import io.plasmavmc.contract.host.ConsoleTail;
 import io.plasmavmc.contract.spec.VmSpec;
+import io.plasmavmc.contract.testrun.AttemptConsoleReadWorkflow;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.api.enums.v1.WorkflowIdConflictPolicy;
@@ -27,8 +28,8 @@ import java.util.concurrent.TimeUnit;
  * The one way to a VM's workflow from outside it, for the gateway and for the activities of
  * lifecycle test runs alike: how the workflow is started (its id, queue, search attributes, the
  * summary the Temporal UI shows), its stub for updates and queries, and the short workflows that
- * read a VM's console or list a host's QEMUs. Temporal's own exceptions pass through; each caller
- * maps them to its own vocabulary.
+ * read a VM's console (or the one a lifecycle test kept of it) or list a host's QEMUs. Temporal's
+ * own exceptions pass through; each caller maps them to its own vocabulary.
  */
 public final class VmWorkflowClient {
   private final WorkflowClient client;
@@ -89,6 +90,17 @@ public final class VmWorkflowClient {
         shortWorkflow(ConsoleReadWorkflow.workflowId(vm.vmId(), UUID.randomUUID().toString()),
             "read the serial console of VM **" + vm.name() + "**"));
     return read.read(vm.hostId(), vm.vmId(), maxBytes, hostTaskTimeout);
+  }
+
+  /**
+   * The end of the console that lifecycle test run {@code runId}'s host {@code hostId} kept of its
+   * attempt's VM {@code vmName} (the VM may be long gone), read by a short workflow of its own.
+   */
+  public ConsoleTail readKeptConsole(String hostId, String runId, String vmName, int maxBytes) {
+    AttemptConsoleReadWorkflow read = client.newWorkflowStub(AttemptConsoleReadWorkflow.class,
+        shortWorkflow(AttemptConsoleReadWorkflow.workflowId(vmName, UUID.randomUUID().toString()),
+            "read the kept console of **" + vmName + "** (lifecycle test " + runId + ")"));
+    return read.read(hostId, runId, vmName, maxBytes, hostTaskTimeout);
   }
 
   /** QEMU processes on {@code hostId} that no VM workflow owns (VM id to pid), asked of the host through a short workflow. */

@@ -165,8 +165,9 @@ public final class PlasmaVmc {
   }
 
   /**
-   * --image-store, --import-dir, --vms-dir: where the host keeps images and VMs' own disks. Root
-   * keeps them under /var/lib/plasmavmc; a user under its own data directory (XDG).
+   * --image-store, --import-dir, --vms-dir, --artifacts-dir: where the host keeps images, VMs' own
+   * disks and lifecycle test runs' artifacts. Root keeps them under /var/lib/plasmavmc; a user under
+   * its own data directory (XDG).
    */
   private static HostStorage storage(Options options, String home) {
     HostStorage defaults;
@@ -177,7 +178,7 @@ public final class PlasmaVmc {
       defaults = HostStorage.under(Path.of(xdg != null && !xdg.isBlank() ? xdg : home + "/.local/share", "plasmavmc"));
     }
     return new HostStorage(pathOr(options, "--image-store", defaults.imageStore()), pathOr(options, "--import-dir", defaults.importDir()),
-        pathOr(options, "--vms-dir", defaults.vmsDir()));
+        pathOr(options, "--vms-dir", defaults.vmsDir()), pathOr(options, "--artifacts-dir", defaults.artifactsDir()));
   }
 
   private static Path pathOr(Options options, String name, Path fallback) {
@@ -238,6 +239,8 @@ public final class PlasmaVmc {
           --image-store DIR    base images VMs' disks are made from (default /var/lib/plasmavmc/images as root)
           --import-dir DIR     the only place images are imported from (default /var/lib/plasmavmc/import as root)
           --vms-dir DIR        each VM's own disks and cloud-init seed (default /var/lib/plasmavmc/vms as root)
+          --artifacts-dir DIR  lifecycle test runs' kept consoles, the newest 50 runs' (default
+                               /var/lib/plasmavmc/test-runs as root)
           --image-root DIR     a directory guests may take kernels and disks from (repeatable;
                                default /var/lib/plasmavmc/images and the test guest's directory:
                                /var/cache/plasmavmc/guest as root, else ~/.cache/plasmavmc/guest)

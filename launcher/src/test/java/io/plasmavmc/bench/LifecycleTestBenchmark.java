@@ -1,8 +1,5 @@
 package io.plasmavmc.bench;
 
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
-import io.grpc.ManagedChannel;
 import io.plasmavmc.api.v1.Accelerator;
 import io.plasmavmc.api.v1.CreateVmRequest;
 import io.plasmavmc.api.v1.DeleteVmRequest;
@@ -18,16 +15,13 @@ import io.plasmavmc.api.v1.StopVmRequest;
 import io.plasmavmc.api.v1.Vm;
 import io.plasmavmc.api.v1.VmServiceGrpc;
 import io.plasmavmc.api.v1.VmSpec;
-import io.plasmavmc.cli.BearerToken;
 import io.plasmavmc.e2e.LifecycleTestRunWaits;
+import io.plasmavmc.e2e.PlasmaVmcHarness;
 import io.plasmavmc.host.qmp.QmpClient;
 import io.plasmavmc.host.testing.Percentiles;
 import io.plasmavmc.host.testing.ScratchDirectories;
 import io.plasmavmc.host.testing.TestGuest;
-import io.plasmavmc.launcher.LocalCredentials;
-import io.plasmavmc.launcher.LocalStack;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,27 +46,23 @@ import java.util.concurrent.TimeUnit;
 public final class LifecycleTestBenchmark {
   public static void main(String[] args) throws Exception {
     int iterations = Integer.getInteger("iterations", 15);
-    Path runtime = Files.createTempDirectory("plasmavmc-bench-lt");
-    Path data = Files.createTempDirectory("plasmavmc-bench-lt-temporal");
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
+    Path bareDir = Files.createTempDirectory("plasmavmc-bench-lt");
+    double[] bare;
+    try {
+      bare = bareGuest(bareDir, iterations);
+    } finally {
+      ScratchDirectories.delete(bareDir);
     }
-    double[] bare = bareGuest(runtime, iterations);
-    try (LocalStack stack = new LocalStack(new LocalStack.Settings(new LocalStack.TemporalSettings(port, -1, data),
-        LocalStack.ApiSettings.loopback(0, data.resolve("config")), "bench", runtime, Path.of("/usr/bin/qemu-system-x86_64"),
-        List.of(TestGuest.dir()), "auto", Duration.ofSeconds(15), "report")).start()) {
-      ManagedChannel channel = Grpc.newChannelBuilder("127.0.0.1:" + stack.grpcPort(), InsecureChannelCredentials.create()).build();
-      BearerToken token = new BearerToken(LocalCredentials.readToken(data.resolve("config")).orElseThrow());
-      LifecycleTestServiceGrpc.LifecycleTestServiceBlockingStub tests = LifecycleTestServiceGrpc.newBlockingStub(channel).withCallCredentials(token);
-      VmServiceGrpc.VmServiceBlockingStub vms = VmServiceGrpc.newBlockingStub(channel).withCallCredentials(token);
+    try (PlasmaVmcHarness plasma = new PlasmaVmcHarness(Duration.ofSeconds(15))) {
+      LifecycleTestServiceGrpc.LifecycleTestServiceBlockingStub tests = plasma.tests;
+      VmServiceGrpc.VmServiceBlockingStub vms = plasma.vms;
       VmSpec spec = VmSpec.newBuilder().setMemoryMib(128).setNoNetwork(true).setAccelerator(Accelerator.ACCELERATOR_TCG)
           .setKernel(TestGuest.kernel().toString()).setInitrd(TestGuest.graceful().toString()).setKernelCmdline(TestGuest.CMDLINE)
           .setReadiness(ReadinessProbe.newBuilder().setSerialPattern(TestGuest.READY_MARKER).setTimeoutSeconds(120)).build();
 
       run(tests, spec, "warm-up", 3);
       LifecycleTestRun run = run(tests, spec, "bench", iterations);
-      double[] readiness = readinessLatency(vms, spec, runtime, iterations);
+      double[] readiness = readinessLatency(vms, spec, plasma, iterations);
 
       List<Double> totals = new ArrayList<>();
       for (LifecycleTestAttempt attempt : run.getAttemptsList()) {
@@ -93,8 +83,6 @@ public final class LifecycleTestBenchmark {
       System.out.printf("| run: overhead per iteration beyond the guest's boot and power-off | %.0f ms | - | p50 <= 150 ms |%n",
           perIteration.p50() - guest.p50());
       row("readiness noticed after the marker reached the console", Percentiles.of(readiness), "p50 <= 50 ms");
-    } finally {
-      ScratchDirectories.delete(runtime, data);
     }
   }
 
@@ -165,11 +153,12 @@ public final class LifecycleTestBenchmark {
   }
 
   /** The VM's guest_ready_at against the marker's appearance in its console file, in ms. */
-  private static double[] readinessLatency(VmServiceGrpc.VmServiceBlockingStub vms, VmSpec spec, Path runtime, int count) throws Exception {
+  private static double[] readinessLatency(VmServiceGrpc.VmServiceBlockingStub vms, VmSpec spec, PlasmaVmcHarness plasma, int count)
+      throws Exception {
     double[] latency = new double[count];
     for (int i = 0; i < count; i++) {
       String name = "ready-" + i;
-      Path serial = runtime.resolve(name).resolve("serial.log");
+      Path serial = plasma.vmDir(name).resolve("serial.log");
       long[] appearedAt = new long[1];
       Thread watcher = new Thread(() -> {
         try {

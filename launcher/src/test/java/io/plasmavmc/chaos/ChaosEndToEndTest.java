@@ -14,7 +14,6 @@ import io.plasmavmc.api.v1.Accelerator;
 import io.plasmavmc.api.v1.CordonHostRequest;
 import io.plasmavmc.api.v1.CreateVmRequest;
 import io.plasmavmc.api.v1.DeleteVmRequest;
-import io.plasmavmc.api.v1.GetVmRequest;
 import io.plasmavmc.api.v1.HostServiceGrpc;
 import io.plasmavmc.api.v1.LifecycleTestRun;
 import io.plasmavmc.api.v1.LifecycleTestRunState;
@@ -29,37 +28,23 @@ import io.plasmavmc.api.v1.VmServiceGrpc;
 import io.plasmavmc.api.v1.VmSpec;
 import io.plasmavmc.api.v1.VmState;
 import io.plasmavmc.api.v1.WatchVmRequest;
-import io.plasmavmc.cli.BearerToken;
 import io.plasmavmc.e2e.LifecycleTestRunWaits;
-import io.plasmavmc.gateway.GatewaySecurity;
 import io.plasmavmc.gateway.GatewayServer;
-import io.plasmavmc.gateway.GatewaySettings;
-import io.plasmavmc.host.qemu.LinuxProcesses;
+import io.plasmavmc.host.HostStorage;
 import io.plasmavmc.host.testing.QemuProcessTable;
-import io.plasmavmc.host.testing.ScratchDirectories;
 import io.plasmavmc.host.testing.TestGuest;
-import io.plasmavmc.launcher.LocalCredentials;
-import io.plasmavmc.launcher.TemporalCli;
-import io.plasmavmc.launcher.TemporalDevServer;
 import io.plasmavmc.support.TemporalConnection;
 import io.plasmavmc.worker.HostWorker;
 import io.plasmavmc.worker.WorkerSettings;
 import io.temporal.client.WorkflowClient;
 import io.temporal.serviceclient.WorkflowServiceStubs;
-import io.temporal.serviceclient.WorkflowServiceStubsOptions;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -79,79 +64,16 @@ import org.junit.jupiter.api.TestMethodOrder;
 @Tag("chaos")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ChaosEndToEndTest {
-  private static final List<String> TABLE = new ArrayList<>();
-  private static int faults;
-  private static int completed;
-  private static int orphans;
-  private static int duplicates;
-
-  private static Path runtime;
-  private static Path temporalData;
-  private static Path configDir;
-  private static BearerToken admin;
-  private static TemporalDevServer temporal;
-  private static WorkflowServiceStubs service;
-  private static WorkflowClient client;
-  private static GatewayServer gateway;
-  private static ManagedChannel channel;
-  private static VmServiceGrpc.VmServiceBlockingStub stub;
-  private static final Set<String> CREATED = ConcurrentHashMap.newKeySet();
-  private static PlasmaVmcProcess worker;
+  private static ChaosStack chaos;
 
   @BeforeAll
   static void up() throws Exception {
-    runtime = Files.createTempDirectory("plasmavmc-chaos");
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    temporalData = Files.createTempDirectory("plasmavmc-chaos-temporal");
-    configDir = Files.createTempDirectory("plasmavmc-chaos-config");
-    LocalCredentials.ensure(configDir);
-    admin = new BearerToken(LocalCredentials.readToken(configDir).orElseThrow());
-    temporal = TemporalDevServer.start(new TemporalDevServer.Settings(
-        TemporalCli.find().orElseThrow(() -> new IllegalStateException("no Temporal CLI: run tools/install-temporal.sh")),
-        port, -1, temporalData), Duration.ofSeconds(60));
-    service = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder().setTarget("127.0.0.1:" + port).build());
-    client = WorkflowClient.newInstance(service);
-    worker = PlasmaVmcProcess.hostWorker("127.0.0.1:" + port, "chaos", runtime, TestGuest.dir());
-    worker.start();
-    startGateway();
-  }
-
-  private static void startGateway() {
-    gateway = new GatewayServer(client, settings(Duration.ofSeconds(60))).start();
-    channel = Grpc.newChannelBuilder("127.0.0.1:" + gateway.port(), InsecureChannelCredentials.create()).build();
-    stub = VmServiceGrpc.newBlockingStub(channel).withCallCredentials(admin);
-  }
-
-  private static GatewaySettings settings(Duration hostTimeout) {
-    return new GatewaySettings("127.0.0.1", 0, "chaos", hostTimeout,
-        GatewaySecurity.tokens(LocalCredentials.tokensFile(configDir)));
-  }
-
-  /** A stub whose deadline starts now: every call gets its own two minutes. */
-  private static VmServiceGrpc.VmServiceBlockingStub vms() {
-    return stub.withDeadlineAfter(2, TimeUnit.MINUTES);
+    chaos = ChaosStack.start("chaos", "chaos");
   }
 
   @AfterAll
   static void down() throws Exception {
-    System.out.println();
-    System.out.println("| scenario | fault injected | operation completed | end state | QEMU for the VM | orphans |");
-    System.out.println("|---|---|---|---|---|---|");
-    TABLE.forEach(System.out::println);
-    System.out.printf("chaos: %d faults injected, %d/%d operations completed, %d orphan QEMU processes, %d duplicate QEMU processes%n",
-        faults, completed, faults, orphans, duplicates);
-    channel.shutdownNow();
-    gateway.close();
-    worker.kill();
-    service.shutdownNow();
-    temporal.close();
-    for (Long pid : QemuProcessTable.livePidsMentioning(runtime)) {
-      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-    }
-    ScratchDirectories.delete(runtime, temporalData, configDir);
+    chaos.close();
   }
 
   private static VmSpec bare() {
@@ -159,82 +81,26 @@ class ChaosEndToEndTest {
   }
 
   private static Vm create(String name) {
-    CREATED.add(name);
-    return vms().createVm(CreateVmRequest.newBuilder().setName(name).setSpec(bare()).setStart(true).setRequestId("chaos-" + name).build());
+    chaos.created(name);
+    return chaos.vms().createVm(CreateVmRequest.newBuilder().setName(name).setSpec(bare()).setStart(true).setRequestId("chaos-" + name)
+        .build());
   }
 
   private static Vm get(String name) {
-    return stub.withDeadlineAfter(15, TimeUnit.SECONDS).getVm(GetVmRequest.newBuilder().setName(name).build());
-  }
-
-  /**
-   * Runs {@code operation} while the worker is SIGKILLed when it logs {@code trigger}, restarts
-   * the worker, and checks the outcome: the operation completes, the VM ends in {@code expected}
-   * with {@code qemus} QEMU processes, and no QEMU runs for a VM that should have none.
-   */
-  private static void killWorkerDuring(String scenario, String vm, String trigger, Supplier<Vm> operation, VmState expected, int qemus)
-      throws Exception {
-    CompletableFuture<Void> killed = worker.killWhenItLogs(trigger);
-    CompletableFuture<Vm> result = CompletableFuture.supplyAsync(operation);
-    killed.get(60, TimeUnit.SECONDS);
-    faults++;
-    assertFalse(worker.alive());
-    worker.start();
-    Vm vm1;
-    try {
-      vm1 = result.get(60, TimeUnit.SECONDS);
-    } catch (TimeoutException e) {
-      // Show where the VM's workflow stands, for whoever reads this failure.
-      client.fetchHistory("vm-" + vm).getEvents().forEach(event ->
-          System.out.println("  history of vm-" + vm + ": " + event.getEventId() + " " + event.getEventType()));
-      throw e;
-    }
-    record(scenario, "worker SIGKILLed at \"" + trigger + "\"", vm, vm1.getState(), expected, qemus);
-  }
-
-  private static void record(String scenario, String fault, String vm, VmState state, VmState expected, int qemus) {
-    Path dir = runtime.resolve(vm);
-    int running = QemuProcessTable.livePidsMentioning(dir).size();
-    int strays = 0;
-    for (long pid : QemuProcessTable.livePidsMentioning(runtime)) {
-      String cmd = LinuxProcesses.commandLine(pid);
-      boolean expectedAlive = false;
-      for (String name : CREATED) {
-        if (cmd.contains(runtime.resolve(name) + "/")) {
-          try {
-            expectedAlive = get(name).getQemuPid() == pid;
-          } catch (StatusRuntimeException e) {
-            expectedAlive = false;
-          }
-        }
-      }
-      if (!expectedAlive) {
-        strays++;
-      }
-    }
-    boolean ok = state == expected && running == qemus && strays == 0;
-    if (state == expected) {
-      completed++;
-    }
-    orphans += strays;
-    duplicates += Math.max(0, running - 1);
-    TABLE.add(String.format("| %s | %s | %s | %s | %d | %d |", scenario, fault, state == expected ? "yes" : "NO", state, running, strays));
-    assertEquals(expected, state, scenario);
-    assertEquals(qemus, running, scenario + ": QEMU processes of " + vm);
-    assertEquals(0, strays, scenario + ": QEMU processes that belong to no VM");
-    assertTrue(ok);
+    return chaos.get(name);
   }
 
   @Test
   @Order(1)
   void workerKilledDuringSpawn() throws Exception {
-    killWorkerDuring("kill during spawn", "c-spawn", "VM c-spawn: starting QEMU", () -> create("c-spawn"), VmState.VM_STATE_RUNNING, 1);
+    chaos.killWorkerDuring("kill during spawn", "c-spawn", "VM c-spawn: starting QEMU", () -> create("c-spawn"), VmState.VM_STATE_RUNNING,
+        1);
   }
 
   @Test
   @Order(2)
   void workerKilledAfterSpawnBeforeCont() throws Exception {
-    killWorkerDuring("kill after spawn, before cont", "c-after-spawn", "VM c-after-spawn: QEMU pid",
+    chaos.killWorkerDuring("kill after spawn, before cont", "c-after-spawn", "VM c-after-spawn: QEMU pid",
         () -> create("c-after-spawn"), VmState.VM_STATE_RUNNING, 1);
   }
 
@@ -243,8 +109,9 @@ class ChaosEndToEndTest {
   void workerKilledDuringTheGracefulStopWait() throws Exception {
     create("c-graceful"); // no guest OS: it ignores the power button, so the durable timer decides
     long start = System.nanoTime();
-    killWorkerDuring("kill during the graceful-stop wait", "c-graceful", "VM c-graceful: RUNNING -> STOPPING",
-        () -> vms().stopVm(StopVmRequest.newBuilder().setName("c-graceful").setTimeoutSeconds(8).build()), VmState.VM_STATE_STOPPED, 0);
+    chaos.killWorkerDuring("kill during the graceful-stop wait", "c-graceful", "VM c-graceful: RUNNING -> STOPPING",
+        () -> chaos.vms().stopVm(StopVmRequest.newBuilder().setName("c-graceful").setTimeoutSeconds(8).build()),
+        VmState.VM_STATE_STOPPED, 0);
     long seconds = (System.nanoTime() - start) / 1_000_000_000;
     assertTrue(seconds >= 8, "the durable 8 s timer ran across the worker's death, " + seconds + " s");
     assertTrue(get("c-graceful").getStateReason().contains("stopped by PlasmaVMC"), get("c-graceful").getStateReason());
@@ -254,17 +121,17 @@ class ChaosEndToEndTest {
   @Order(4)
   void workerKilledDuringKill() throws Exception {
     create("c-kill");
-    killWorkerDuring("kill during kill", "c-kill", "VM c-kill: ending pid",
-        () -> vms().stopVm(StopVmRequest.newBuilder().setName("c-kill").setForce(true).build()), VmState.VM_STATE_STOPPED, 0);
+    chaos.killWorkerDuring("kill during kill", "c-kill", "VM c-kill: ending pid",
+        () -> chaos.vms().stopVm(StopVmRequest.newBuilder().setName("c-kill").setForce(true).build()), VmState.VM_STATE_STOPPED, 0);
   }
 
   @Test
   @Order(5)
   void workerKilledDuringDelete() throws Exception {
     create("c-delete");
-    killWorkerDuring("kill during delete", "c-delete", "VM c-delete: RUNNING -> DELETING",
-        () -> vms().deleteVm(DeleteVmRequest.newBuilder().setName("c-delete").build()).getVm(), VmState.VM_STATE_DELETED, 0);
-    assertFalse(Files.exists(runtime.resolve("c-delete")), "runtime directory removed");
+    chaos.killWorkerDuring("kill during delete", "c-delete", "VM c-delete: RUNNING -> DELETING",
+        () -> chaos.vms().deleteVm(DeleteVmRequest.newBuilder().setName("c-delete").build()).getVm(), VmState.VM_STATE_DELETED, 0);
+    assertFalse(Files.exists(chaos.runtime.resolve("c-delete")), "runtime directory removed");
     assertEquals(Status.Code.NOT_FOUND, assertThrows(StatusRuntimeException.class, () -> get("c-delete")).getStatus().getCode());
   }
 
@@ -274,15 +141,14 @@ class ChaosEndToEndTest {
     CompletableFuture<Vm> first = CompletableFuture.supplyAsync(() -> create("c-gateway"));
     // Drop the gateway while CreateVm is in flight (it is stateless: nothing of the VM lives there).
     Thread.sleep(30);
-    channel.shutdownNow();
-    gateway.close();
-    faults++;
+    chaos.dropGateway();
+    chaos.fault();
     assertThrows(Exception.class, () -> first.get(30, TimeUnit.SECONDS));
-    startGateway();
+    chaos.startGateway();
     Vm retried = create("c-gateway"); // same request id
     Vm again = create("c-gateway");
     assertEquals(retried.getQemuPid(), again.getQemuPid(), "the same VM, not a second one");
-    record("gateway dropped mid-CreateVm, client retries with the same request id", "gateway shut down mid-request",
+    chaos.record("gateway dropped mid-CreateVm, client retries with the same request id", "gateway shut down mid-request",
         "c-gateway", retried.getState(), VmState.VM_STATE_RUNNING, 1);
   }
 
@@ -292,15 +158,15 @@ class ChaosEndToEndTest {
     Vm vm = create("c-qemu"); // killed at once, maybe before its monitor attached: the monitor then finds it gone
     long at = System.nanoTime();
     ProcessHandle.of(vm.getQemuPid()).orElseThrow().destroyForcibly();
-    faults++;
+    chaos.fault();
     while (get("c-qemu").getState() != VmState.VM_STATE_CRASHED && System.nanoTime() - at < 5_000_000_000L) {
       Thread.sleep(10);
     }
     long millis = (System.nanoTime() - at) / 1_000_000;
     assertEquals(VmState.VM_STATE_CRASHED, get("c-qemu").getState());
     assertTrue(millis < 1000, "CRASHED after " + millis + " ms");
-    Vm restarted = vms().startVm(StartVmRequest.newBuilder().setName("c-qemu").build());
-    record("QEMU SIGKILLed (CRASHED after " + millis + " ms), then StartVm", "QEMU SIGKILL", "c-qemu", restarted.getState(),
+    Vm restarted = chaos.vms().startVm(StartVmRequest.newBuilder().setName("c-qemu").build());
+    chaos.record("QEMU SIGKILLed (CRASHED after " + millis + " ms), then StartVm", "QEMU SIGKILL", "c-qemu", restarted.getState(),
         VmState.VM_STATE_RUNNING, 1);
   }
 
@@ -309,25 +175,26 @@ class ChaosEndToEndTest {
   void aHostWhoseWorkerStaysAwayIsUnreachableAndRecovers() throws Exception {
     // Another host's worker: it serves the VM workflows (the control queue) while this host's is gone,
     // as in any cluster with more than one host.
-    WorkflowServiceStubs peerService = TemporalConnection.plain(service.getOptions().getTarget()).connect(null);
+    WorkflowServiceStubs peerService = TemporalConnection.plain(chaos.service.getOptions().getTarget()).connect(null);
     HostWorker peer = new HostWorker(WorkflowClient.newInstance(peerService),
-        new WorkerSettings("chaos-peer", runtime.resolve("peer-host"), Path.of("/usr/bin/qemu-system-x86_64"),
-            List.of(TestGuest.dir()), "off")).start();
+        new WorkerSettings("chaos-peer", chaos.runtime.resolve("peer-host"), Path.of("/usr/bin/qemu-system-x86_64"),
+            List.of(TestGuest.dir()), "off", "report", WorkerSettings.DEFAULT_QEMU_USER, null,
+            HostStorage.under(chaos.runtime.resolve("peer-storage")))).start();
     // VMs take their host timeout from the gateway that creates them: a short one, so the test is quick.
-    GatewayServer quick = new GatewayServer(client, settings(Duration.ofSeconds(3))).start();
+    GatewayServer quick = new GatewayServer(chaos.client, chaos.settings(Duration.ofSeconds(3))).start();
     ManagedChannel quickChannel = Grpc.newChannelBuilder("127.0.0.1:" + quick.port(), InsecureChannelCredentials.create()).build();
     try {
       // The peer registers as a host too: cordoned, placement never puts a VM there, now or after it stops.
-      cordonOnceRegistered(HostServiceGrpc.newBlockingStub(quickChannel).withCallCredentials(admin), "chaos-peer");
-      VmServiceGrpc.VmServiceBlockingStub api = VmServiceGrpc.newBlockingStub(quickChannel).withCallCredentials(admin)
+      cordonOnceRegistered(HostServiceGrpc.newBlockingStub(quickChannel).withCallCredentials(chaos.admin), "chaos-peer");
+      VmServiceGrpc.VmServiceBlockingStub api = VmServiceGrpc.newBlockingStub(quickChannel).withCallCredentials(chaos.admin)
           .withDeadlineAfter(3, TimeUnit.MINUTES);
-      CREATED.add("c-hostloss");
+      chaos.created("c-hostloss");
       // Named: with the peer registered too, placement could choose either host, and this VM is the one whose host goes.
       Vm vm = api.createVm(CreateVmRequest.newBuilder().setName("c-hostloss").setSpec(bare()).setStart(true).setHostId("chaos").build());
       // A watcher sees the host go and come back.
       List<VmState> watched = new CopyOnWriteArrayList<>();
       CompletableFuture<Void> watchedBack = CompletableFuture.runAsync(() -> {
-        var events = VmServiceGrpc.newBlockingStub(quickChannel).withCallCredentials(admin).withDeadlineAfter(3, TimeUnit.MINUTES)
+        var events = VmServiceGrpc.newBlockingStub(quickChannel).withCallCredentials(chaos.admin).withDeadlineAfter(3, TimeUnit.MINUTES)
             .watchVm(WatchVmRequest.newBuilder().setName("c-hostloss").build());
         while (events.hasNext()) {
           watched.add(events.next().getState());
@@ -336,8 +203,8 @@ class ChaosEndToEndTest {
           }
         }
       });
-      worker.kill();
-      faults++;
+      chaos.worker.kill();
+      chaos.fault();
       long at = System.nanoTime();
       Vm seen = get("c-hostloss");
       while (seen.getState() != VmState.VM_STATE_HOST_UNREACHABLE && System.nanoTime() - at < 60_000_000_000L) {
@@ -353,9 +220,9 @@ class ChaosEndToEndTest {
           () -> api.stopVm(StopVmRequest.newBuilder().setName("c-hostloss").setForce(true).build()));
       assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.getStatus().toString());
       assertTrue(e.getStatus().getDescription().contains("chaos"), "names the host: " + e.getStatus().getDescription());
-      assertEquals(1, QemuProcessTable.livePidsMentioning(runtime.resolve("c-hostloss")).size(), "QEMU ran on, untouched");
+      assertEquals(1, QemuProcessTable.livePidsMentioning(chaos.runtime.resolve("c-hostloss")).size(), "QEMU ran on, untouched");
 
-      worker.start();
+      chaos.worker.start();
       long back = System.nanoTime();
       seen = get("c-hostloss");
       while (seen.getState() != VmState.VM_STATE_RUNNING && System.nanoTime() - back < 60_000_000_000L) {
@@ -367,7 +234,7 @@ class ChaosEndToEndTest {
       assertEquals(vm.getQemuPid(), seen.getQemuPid(), "the same QEMU, re-attached");
       watchedBack.get(30, TimeUnit.SECONDS);
       assertTrue(watched.indexOf(VmState.VM_STATE_HOST_UNREACHABLE) > 0, "WatchVm: " + watched);
-      record("host worker gone (HOST_UNREACHABLE after " + detected + " s, StopVm UNAVAILABLE naming the host), back (RUNNING after "
+      chaos.record("host worker gone (HOST_UNREACHABLE after " + detected + " s, StopVm UNAVAILABLE naming the host), back (RUNNING after "
           + recovered + " s)", "worker SIGKILLed and kept away", "c-hostloss", seen.getState(), VmState.VM_STATE_RUNNING, 1);
       Vm stopped = api.stopVm(StopVmRequest.newBuilder().setName("c-hostloss").setForce(true).build());
       assertEquals(VmState.VM_STATE_STOPPED, stopped.getState(), "operations work again");
@@ -384,11 +251,11 @@ class ChaosEndToEndTest {
   void aSilentMonitorGivesAClearErrorNotAHang() throws Exception {
     Vm vm = create("c-silent");
     new ProcessBuilder("kill", "-STOP", Long.toString(vm.getQemuPid())).start().waitFor();
-    faults++;
+    chaos.fault();
     long at = System.nanoTime();
     StatusRuntimeException e;
     try {
-      e = assertThrows(StatusRuntimeException.class, () -> vms().pauseVm(PauseVmRequest.newBuilder().setName("c-silent").build()));
+      e = assertThrows(StatusRuntimeException.class, () -> chaos.vms().pauseVm(PauseVmRequest.newBuilder().setName("c-silent").build()));
     } finally {
       new ProcessBuilder("kill", "-CONT", Long.toString(vm.getQemuPid())).start().waitFor();
     }
@@ -397,32 +264,16 @@ class ChaosEndToEndTest {
     assertTrue(e.getStatus().getDescription().contains("no reply"), e.getStatus().getDescription());
     assertTrue(millis < 20_000, "answered in " + millis + " ms");
     // Once QEMU answers again, so does the VM.
-    Vm paused = vms().pauseVm(PauseVmRequest.newBuilder().setName("c-silent").build());
-    record("frozen QEMU (SIGSTOP): PauseVm failed after " + millis + " ms with DEADLINE_EXCEEDED; after SIGCONT it pauses",
+    Vm paused = chaos.vms().pauseVm(PauseVmRequest.newBuilder().setName("c-silent").build());
+    chaos.record("frozen QEMU (SIGSTOP): PauseVm failed after " + millis + " ms with DEADLINE_EXCEEDED; after SIGCONT it pauses",
         "QMP silent", "c-silent", paused.getState(), VmState.VM_STATE_PAUSED, 1);
-  }
-
-  /**
-   * SIGKILLs the Temporal server (not PlasmaVMC) when the worker logs {@code trigger}; the stack's
-   * supervisor starts it again on the same SQLite file, and the operation must complete from the
-   * history it had written.
-   */
-  private static Vm killTemporalDuring(String vm, String trigger, Supplier<Vm> operation) throws Exception {
-    long before = temporal.pid();
-    CompletableFuture<Void> killed = worker.whenItLogs(trigger, () -> ProcessHandle.of(before).ifPresent(ProcessHandle::destroyForcibly));
-    CompletableFuture<Vm> result = CompletableFuture.supplyAsync(operation);
-    killed.get(60, TimeUnit.SECONDS);
-    faults++;
-    Vm vm1 = result.get(120, TimeUnit.SECONDS);
-    assertTrue(temporal.pid() != before, "the server was restarted (pid " + before + " -> " + temporal.pid() + ")");
-    return vm1;
   }
 
   @Test
   @Order(10)
   void temporalKilledDuringSpawn() throws Exception {
-    Vm vm = killTemporalDuring("c-temporal-spawn", "VM c-temporal-spawn: starting QEMU", () -> create("c-temporal-spawn"));
-    record("Temporal server SIGKILLed during spawn (CreateVm), restarted on its SQLite file", "Temporal SIGKILL",
+    Vm vm = chaos.killTemporalDuring("VM c-temporal-spawn: starting QEMU", () -> create("c-temporal-spawn"));
+    chaos.record("Temporal server SIGKILLed during spawn (CreateVm), restarted on its SQLite file", "Temporal SIGKILL",
         "c-temporal-spawn", vm.getState(), VmState.VM_STATE_RUNNING, 1);
   }
 
@@ -431,11 +282,11 @@ class ChaosEndToEndTest {
   void temporalKilledDuringTheGracefulStopWait() throws Exception {
     create("c-temporal-stop"); // no guest OS: it ignores the power button, so the durable timer decides
     long start = System.nanoTime();
-    Vm vm = killTemporalDuring("c-temporal-stop", "VM c-temporal-stop: RUNNING -> STOPPING",
-        () -> vms().stopVm(StopVmRequest.newBuilder().setName("c-temporal-stop").setTimeoutSeconds(6).build()));
+    Vm vm = chaos.killTemporalDuring("VM c-temporal-stop: RUNNING -> STOPPING",
+        () -> chaos.vms().stopVm(StopVmRequest.newBuilder().setName("c-temporal-stop").setTimeoutSeconds(6).build()));
     long seconds = (System.nanoTime() - start) / 1_000_000_000;
     assertTrue(seconds >= 6, "the durable 6 s timer survived the server's death, " + seconds + " s");
-    record("Temporal server SIGKILLed during the graceful-stop wait (StopVm, 6 s timer), restarted: stopped after " + seconds + " s",
+    chaos.record("Temporal server SIGKILLed during the graceful-stop wait (StopVm, 6 s timer), restarted: stopped after " + seconds + " s",
         "Temporal SIGKILL", "c-temporal-stop", vm.getState(), VmState.VM_STATE_STOPPED, 0);
   }
 
@@ -443,12 +294,12 @@ class ChaosEndToEndTest {
   @Order(12)
   void aQemuThatDiedWhileItsWorkerWasDownIsCrashedAsSoonAsTheWorkerReturns() throws Exception {
     Vm vm = create("c-unwatched");
-    worker.kill();
+    chaos.worker.kill();
     ProcessHandle qemu = ProcessHandle.of(vm.getQemuPid()).orElseThrow();
     qemu.destroyForcibly();
     qemu.onExit().get(10, TimeUnit.SECONDS);
-    faults++; // (no worker answers GetVm now: the workflow runs on this host's worker)
-    worker.start();
+    chaos.fault(); // (no worker answers GetVm now: the workflow runs on this host's worker)
+    chaos.worker.start();
     long back = System.nanoTime();
     Vm seen = get("c-unwatched");
     while (seen.getState() != VmState.VM_STATE_CRASHED && System.nanoTime() - back < 30_000_000_000L) {
@@ -458,8 +309,8 @@ class ChaosEndToEndTest {
     long millis = (System.nanoTime() - back) / 1_000_000;
     assertEquals(VmState.VM_STATE_CRASHED, seen.getState(), seen.getStateReason());
     assertTrue(millis < 1000, "CRASHED " + millis + " ms after the worker was back");
-    record("QEMU SIGKILLed while its worker was down: CRASHED " + millis + " ms after the worker was back", "worker SIGKILL, then QEMU SIGKILL",
-        "c-unwatched", seen.getState(), VmState.VM_STATE_CRASHED, 0);
+    chaos.record("QEMU SIGKILLed while its worker was down: CRASHED " + millis + " ms after the worker was back",
+        "worker SIGKILL, then QEMU SIGKILL", "c-unwatched", seen.getState(), VmState.VM_STATE_CRASHED, 0);
   }
 
   /**
@@ -469,18 +320,18 @@ class ChaosEndToEndTest {
   @Test
   @Order(50)
   void aLifecycleTestRunWhoseWorkerIsKilledCompletesAndLeavesNoVm() throws Exception {
-    var tests = LifecycleTestServiceGrpc.newBlockingStub(channel).withCallCredentials(admin);
+    var tests = LifecycleTestServiceGrpc.newBlockingStub(chaos.channel()).withCallCredentials(chaos.admin);
     VmSpec graceful = VmSpec.newBuilder().setMemoryMib(128).setAccelerator(Accelerator.ACCELERATOR_TCG).setNoNetwork(true)
         .setKernel(TestGuest.kernel().toString()).setInitrd(TestGuest.dir().resolve("initrd-graceful.img").toString())
         .setKernelCmdline(TestGuest.CMDLINE)
         .setReadiness(ReadinessProbe.newBuilder().setSerialPattern("PLASMAVMC-GUEST-READY").setTimeoutSeconds(300))
         .build();
-    CompletableFuture<Void> killed = worker.killWhenItLogs("VM lt-chaos-2-1: CREATING -> RUNNING");
+    CompletableFuture<Void> killed = chaos.worker.killWhenItLogs("VM lt-chaos-2-1: CREATING -> RUNNING");
     tests.runLifecycleTest(RunLifecycleTestRequest.newBuilder().setRunId("lt-chaos").setSpec(graceful)
         .setIterations(3).build());
     killed.get(3, TimeUnit.MINUTES);
-    faults++;
-    worker.start();
+    chaos.fault();
+    chaos.worker.start();
     LifecycleTestRun run = LifecycleTestRunWaits.awaitEnd(tests, "lt-chaos", Duration.ofMinutes(4));
     assertEquals(LifecycleTestRunState.LIFECYCLE_TEST_RUN_STATE_PASSED, run.getState(), run.toString());
     assertEquals(3, run.getPassed());
@@ -488,7 +339,7 @@ class ChaosEndToEndTest {
       StatusRuntimeException gone = assertThrows(StatusRuntimeException.class, () -> get(attempt.getVmName()));
       assertEquals(Status.Code.NOT_FOUND, gone.getStatus().getCode(), attempt.getVmName());
     }
-    record("lifecycle test run (3 iterations), worker SIGKILLed while iteration 2 boots", "worker SIGKILL", "lt-chaos-2-1",
+    chaos.record("lifecycle test run (3 iterations), worker SIGKILLed while iteration 2 boots", "worker SIGKILL", "lt-chaos-2-1",
         VmState.VM_STATE_DELETED, VmState.VM_STATE_DELETED, 0);
   }
 

@@ -1,11 +1,13 @@
 package io.plasmavmc.chaos;
 
+import io.plasmavmc.host.HostStorage;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -24,6 +26,8 @@ final class PlasmaVmcProcess {
   private final List<String> command;
   private final List<Trigger> triggers = new CopyOnWriteArrayList<>();
   private volatile Process process;
+  /** What the process now running has printed so far. */
+  private volatile List<String> output = List.of();
   private int starts;
 
   private PlasmaVmcProcess(String label, String readyLine, List<String> arguments) {
@@ -37,16 +41,21 @@ final class PlasmaVmcProcess {
   }
 
   /**
-   * A host worker (without Spring, it starts in about a second). The chaos suite keeps a dozen
-   * 1-vCPU VMs on a CI machine of 2 CPUs, past the default CPU allocation ratio's 8 vCPUs: the
-   * worker admits 16 per CPU, so that what fails is the fault under test, not admission.
+   * A host worker (without Spring, it starts in about a second) keeping its images and VMs' disks in
+   * {@code storage}. The chaos suite keeps a dozen 1-vCPU VMs on a CI machine of 2 CPUs, past the
+   * default CPU allocation ratio's 8 vCPUs: the worker admits 16 per CPU, so that what fails is the
+   * fault under test, not admission.
    */
-  static PlasmaVmcProcess hostWorker(String temporalAddress, String hostId, Path runtimeDir, Path imageRoot) {
+  static PlasmaVmcProcess hostWorker(String temporalAddress, String hostId, Path runtimeDir, Path imageRoot,
+      HostStorage storage) {
     return new PlasmaVmcProcess("worker", "host worker ready", List.of("host-worker",
         "--temporal-address", temporalAddress,
         "--host-id", hostId,
         "--runtime-dir", runtimeDir.toString(),
         "--image-root", imageRoot.toString(),
+        "--image-store", storage.imageStore().toString(),
+        "--import-dir", storage.importDir().toString(),
+        "--vms-dir", storage.vmsDir().toString(),
         "--cpu-allocation-ratio", "16"));
   }
 
@@ -62,20 +71,24 @@ final class PlasmaVmcProcess {
     CompletableFuture<Void> ready = new CompletableFuture<>();
     Process started = new ProcessBuilder(command).redirectErrorStream(true).start();
     process = started;
+    List<String> log = Collections.synchronizedList(new ArrayList<>());
+    output = log;
     int number = ++starts;
     Thread reader = new Thread(() -> {
       try (BufferedReader lines = new BufferedReader(new InputStreamReader(started.getInputStream(), StandardCharsets.UTF_8))) {
         String line;
         while ((line = lines.readLine()) != null) {
-          System.out.println("[" + label + "#" + number + "] " + line);
-          if (line.contains(readyLine)) {
-            ready.complete(null);
-          }
+          // The fault first, printing after: a kill lands within a millisecond or two of the line.
           for (Trigger trigger : triggers) {
             if (line.contains(trigger.text()) && triggers.remove(trigger)) {
               trigger.action().run();
               trigger.done().complete(null);
             }
+          }
+          System.out.println("[" + label + "#" + number + "] " + line);
+          log.add(line);
+          if (line.contains(readyLine)) {
+            ready.complete(null);
           }
         }
       } catch (IOException e) {
@@ -86,6 +99,14 @@ final class PlasmaVmcProcess {
     reader.setDaemon(true);
     reader.start();
     ready.get(90, TimeUnit.SECONDS);
+  }
+
+  /** The lines the process started last has printed so far that contain {@code text}. */
+  List<String> printed(String text) {
+    List<String> lines = output;
+    synchronized (lines) {
+      return lines.stream().filter(line -> line.contains(text)).toList();
+    }
   }
 
   /** SIGKILLs the process (and its children) as soon as it logs a line containing {@code text}. */

@@ -21,6 +21,7 @@ import io.plasmavmc.api.v1.VmServiceGrpc;
 import io.plasmavmc.api.v1.VmSpec;
 import io.plasmavmc.api.v1.VmState;
 import io.plasmavmc.cli.BearerToken;
+import io.plasmavmc.host.HostStorage;
 import io.plasmavmc.host.testing.QemuProcessTable;
 import io.plasmavmc.host.testing.ScratchDirectories;
 import io.plasmavmc.host.testing.TestGuest;
@@ -59,11 +60,16 @@ class StackRestartTest {
     Path runtime = Files.createTempDirectory("plasmavmc-restart");
     Path data = Files.createTempDirectory("plasmavmc-restart-temporal");
     Path config = Files.createTempDirectory("plasmavmc-restart-config");
+    // Images and VMs' disks in scratch too, not in the data directory of the user running the test.
+    Path storageRoot = Files.createTempDirectory("plasmavmc-restart-storage");
+    HostStorage storage = HostStorage.under(storageRoot);
     int grpcPort = freePort();
     int temporalPort = freePort();
     List<String> options = List.of("--temporal", "dev", "--data-dir", data.toString(), "--temporal-port", Integer.toString(temporalPort),
         "--no-ui", "--grpc-port", Integer.toString(grpcPort), "--runtime-dir", runtime.toString(),
-        "--image-root", TestGuest.dir().toString(), "--host-id", "restart-host", "--kvm", "off", "--config-dir", config.toString());
+        "--image-root", TestGuest.dir().toString(), "--host-id", "restart-host", "--kvm", "off", "--config-dir", config.toString(),
+        "--image-store", storage.imageStore().toString(), "--import-dir", storage.importDir().toString(),
+        "--vms-dir", storage.vmsDir().toString());
     PlasmaVmcProcess stack = PlasmaVmcProcess.up(options);
     ManagedChannel channel = Grpc.newChannelBuilder("127.0.0.1:" + grpcPort, InsecureChannelCredentials.create()).build();
     VmServiceGrpc.VmServiceBlockingStub api;
@@ -151,7 +157,7 @@ class StackRestartTest {
       for (Long pid : QemuProcessTable.livePidsMentioning(runtime)) {
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
       }
-      ScratchDirectories.delete(runtime, data, config);
+      ScratchDirectories.delete(runtime, data, config, storageRoot);
     }
   }
 

@@ -16,6 +16,7 @@ import io.plasmavmc.api.v1.Disk;
 import io.plasmavmc.api.v1.DiskFormat;
 import io.plasmavmc.api.v1.GetConsoleLogRequest;
 import io.plasmavmc.api.v1.GetImageRequest;
+import io.plasmavmc.api.v1.GetLifecycleTestAttemptConsoleRequest;
 import io.plasmavmc.api.v1.GetVmRequest;
 import io.plasmavmc.api.v1.ImportImageRequest;
 import io.plasmavmc.api.v1.ListImagesRequest;
@@ -41,9 +42,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Generated hostile requests: each takes a valid request and puts one hostile value into one
  * field (commas, '=', newlines, NUL, '..', paths out of the image roots, very long values, Unicode
- * look-alikes, numbers from 0 through unsigned overflow), VmService's and ImageService's alike:
- * the spec's disks in each form and its cloud-init data, snapshot names, image names and import
- * sources. Every one must be INVALID_ARGUMENT naming
+ * look-alikes, numbers from 0 through unsigned overflow), VmService's, ImageService's and
+ * LifecycleTestService's alike: the spec's disks in each form and its cloud-init data, snapshot
+ * names, image names and import sources, the run and VM of a kept console. Every one must be INVALID_ARGUMENT naming
  * that field, start no QEMU, leave no runtime directory, tell nothing about the host, and leave the
  * service healthy.
  */
@@ -152,13 +153,27 @@ class HostileInputEndToEndTest {
       case 15 -> storage(random, plasma, spec, create, text);
       case 16 -> snapshot(random, plasma, text);
       case 17, 18 -> images(random, plasma, text);
-      default -> switch (random.nextInt(3)) {
+      default -> switch (random.nextInt(4)) {
         case 0 -> new Case("page_size", () -> () -> vms.listVms(ListVmsRequest.newBuilder().setPageSize(pick(random, List.of(-1, 501,
             Integer.MIN_VALUE))).build()));
         case 1 -> new Case("max_bytes", () -> () -> vms.getConsoleLog(GetConsoleLogRequest.newBuilder().setName("any").setMaxBytes(
             pick(random, List.of(-1, 1048577, Integer.MIN_VALUE))).build()));
+        case 2 -> keptConsole(random, plasma, text);
         default -> new Case("name", () -> () -> vms.getVm(GetVmRequest.newBuilder().setName(text).build()));
       };
+    };
+  }
+
+  /** GetLifecycleTestAttemptConsole: a hostile run, attempt VM or byte count (the host's files are named by the first two). */
+  private static Case keptConsole(Random random, PlasmaVmcHarness plasma, String text) {
+    var tests = plasma.tests.withDeadlineAfter(1, TimeUnit.MINUTES);
+    GetLifecycleTestAttemptConsoleRequest.Builder request = GetLifecycleTestAttemptConsoleRequest.newBuilder().setRunId("any")
+        .setVmName("any-1-1");
+    return switch (random.nextInt(3)) {
+      case 0 -> new Case("run_id", () -> () -> tests.getLifecycleTestAttemptConsole(request.setRunId(text).build()));
+      case 1 -> new Case("vm_name", () -> () -> tests.getLifecycleTestAttemptConsole(request.setVmName(text).build()));
+      default -> new Case("max_bytes", () -> () -> tests.getLifecycleTestAttemptConsole(request.setMaxBytes(pick(random, List.of(-1,
+          256 * 1024 + 1, Integer.MIN_VALUE))).build()));
     };
   }
 

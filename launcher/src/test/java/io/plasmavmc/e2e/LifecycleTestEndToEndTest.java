@@ -8,6 +8,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.plasmavmc.api.v1.AttemptOutcome;
 import io.plasmavmc.api.v1.CancelLifecycleTestRunRequest;
+import io.plasmavmc.api.v1.ConsoleLog;
+import io.plasmavmc.api.v1.GetLifecycleTestAttemptConsoleRequest;
 import io.plasmavmc.api.v1.GetVmRequest;
 import io.plasmavmc.api.v1.GuestCommand;
 import io.plasmavmc.api.v1.LifecycleChecks;
@@ -28,6 +30,7 @@ import io.plasmavmc.host.testing.QemuProcessTable;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -39,8 +42,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Lifecycle test runs through the API on real QEMU booting the project's test guests, on
  * Temporal's dev server: a passing run, a guest that does not power off, a QEMU killed mid-run
- * (retried on a new VM), guest commands through the agent, a cancelled run. Every run must end
- * with none of its VMs left.
+ * (retried on a new VM), guest commands through the agent, a cancelled run, an expectation not met
+ * (followed by vmctl through the run's stream, its console read after its VM is gone). Every run
+ * must end with none of its VMs left.
  */
 class LifecycleTestEndToEndTest {
   private static PlasmaVmcHarness plasma;
@@ -208,6 +212,47 @@ class LifecycleTestEndToEndTest {
     assertEquals(2, run.getAttemptsCount(), "no iteration starts after the cancel");
     run.getAttemptsList().forEach(a -> assertEquals(AttemptOutcome.ATTEMPT_OUTCOME_CANCELLED, a.getOutcome()));
     assertNoVmLeft(run);
+  }
+
+  /**
+   * vmctl test --watch follows the run's stream (each attempt as it starts, moves on and ends); the
+   * attempt fails its expectation, its VM is deleted, and the console its host kept before that is
+   * read through the API and by vmctl test-console.
+   */
+  @Test
+  void anUnmetExpectationsConsoleIsReadableAfterItsVmIsGoneAndWatchShowsTheAttemptsFromTheStream() throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    String server = "127.0.0.1:" + plasma.stack.grpcPort();
+    int code = new Vmctl(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
+        plasma.configDir).run("--server", server, "test", "unmet", "--test-guest", "graceful", "--expect", "NEVER-PRINTED-BY-THE-GUEST",
+        "--watch");
+    String printed = out.toString(StandardCharsets.UTF_8);
+    String events = err.toString(StandardCharsets.UTF_8);
+    System.out.println(events + printed);
+    assertEquals(1, code, printed + events);
+    for (String line : List.of("  unmet-1-1: started (iteration 1, attempt 1)\n", "  unmet-1-1: ready\n", "  unmet-1-1: checks\n",
+        "  unmet-1-1: delete\n", "  unmet-1-1: guest failure after ")) {
+      assertTrue(events.contains(line), line + " in\n" + events);
+    }
+    assertTrue(printed.contains("unmet-1-1 (iteration 1, attempt 1): guest failure in checks: serial expectation /NEVER-PRINTED-BY-THE-GUEST/"),
+        printed);
+    assertTrue(printed.contains("  whole console: vmctl test-console unmet unmet-1-1\n"), printed);
+
+    LifecycleTestRun run = get("unmet");
+    assertTrue(run.getAttempts(0).getConsoleKept(), run.toString());
+    assertEquals(plasma.stack.hostId(), run.getHostId());
+    assertNoVmLeft(run);
+    ConsoleLog kept = tests.getLifecycleTestAttemptConsole(GetLifecycleTestAttemptConsoleRequest.newBuilder().setRunId("unmet")
+        .setVmName("unmet-1-1").build());
+    String console = kept.getData().toString(StandardCharsets.ISO_8859_1);
+    assertTrue(console.contains("PLASMAVMC-GUEST-READY variant=graceful"), console);
+    assertTrue(Files.isRegularFile(plasma.artifactsDir.resolve("unmet").resolve("unmet-1-1.log")), "kept in <artifacts>/<run>/<vm>.log");
+
+    ByteArrayOutputStream printedConsole = new ByteArrayOutputStream();
+    assertEquals(0, new Vmctl(new PrintStream(printedConsole, true, StandardCharsets.UTF_8), System.err, plasma.configDir)
+        .run("--server", server, "test-console", "unmet", "unmet-1-1"));
+    assertEquals(console, printedConsole.toString(StandardCharsets.ISO_8859_1));
   }
 
   @Test

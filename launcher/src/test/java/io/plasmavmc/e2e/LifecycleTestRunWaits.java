@@ -11,8 +11,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
- * Waits for a lifecycle test run through the API, for the end-to-end, chaos and benchmark runs.
- * A run's progress has no stream to wait on (GetLifecycleTestRun is all there is), so it is polled.
+ * Waits for a lifecycle test run through the API, for the end-to-end, chaos and benchmark runs, by
+ * polling GetLifecycleTestRun: a wait that must hold while the gateway or the worker is killed
+ * (the chaos suite) outlives any one stream. WatchLifecycleTestRun, the run's stream, is what vmctl
+ * follows.
  */
 public final class LifecycleTestRunWaits {
   private static final Duration POLL = Duration.ofMillis(100);

@@ -4,6 +4,7 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.plasmavmc.api.v1.ImageServiceGrpc;
+import io.plasmavmc.api.v1.LifecycleTestServiceGrpc;
 import io.plasmavmc.api.v1.VmServiceGrpc;
 import io.plasmavmc.cli.BearerToken;
 import io.plasmavmc.host.HostStorage;
@@ -27,29 +28,34 @@ import java.util.List;
 
 /**
  * PlasmaVMC as `plasmavmc up` runs it (Temporal's dev server, worker, gateway), on free ports, with
- * a private runtime directory and a SQLite file of its own.
+ * a private runtime directory, a SQLite file and the host's storage of its own (for the
+ * end-to-end tests and the benchmarks that go through the API). Closed, it leaves no QEMU and no
+ * directory.
  */
-final class PlasmaVmcHarness implements AutoCloseable {
-  final Path runtimeDir;
+public final class PlasmaVmcHarness implements AutoCloseable {
+  public final Path runtimeDir;
   final Path dataDir;
   /** The API's credentials: admin.token and the gateway's tokens file, as `plasmavmc up` makes them. */
-  final Path configDir;
-  final BearerToken admin;
-  final LocalStack stack;
-  final ManagedChannel channel;
-  final VmServiceGrpc.VmServiceBlockingStub vms;
-  final ImageServiceGrpc.ImageServiceBlockingStub images;
+  public final Path configDir;
+  public final BearerToken admin;
+  public final LocalStack stack;
+  public final ManagedChannel channel;
+  public final VmServiceGrpc.VmServiceBlockingStub vms;
+  public final ImageServiceGrpc.ImageServiceBlockingStub images;
+  public final LifecycleTestServiceGrpc.LifecycleTestServiceBlockingStub tests;
   final int temporalPort;
-  /** Where the host keeps disks: the three directories below. */
+  /** Where the host keeps disks and test runs' artifacts: the four directories below. */
   final Path storageRoot;
   /** The host's image store: the base images ImageService lists, imports into and deletes. */
-  final Path imageStoreDir;
+  public final Path imageStoreDir;
   /** Where ImportImage's source is read from (a file name relative to it). */
-  final Path importDir;
+  public final Path importDir;
   /** The VMs' own disks and cloud-init seeds: {@code <vmsDir>/<vmId>/}, as /var/lib/plasmavmc/vms is in production. */
-  final Path vmsDir;
+  public final Path vmsDir;
+  /** The consoles lifecycle test runs keep: {@code <artifactsDir>/<runId>/<vmName>.log}, as /var/lib/plasmavmc/test-runs is. */
+  public final Path artifactsDir;
 
-  PlasmaVmcHarness(Duration hostTaskTimeout) throws IOException {
+  public PlasmaVmcHarness(Duration hostTaskTimeout) throws IOException {
     this(hostTaskTimeout, false);
   }
 
@@ -69,6 +75,7 @@ final class PlasmaVmcHarness implements AutoCloseable {
     imageStoreDir = Files.createDirectory(storage.imageStore());
     importDir = Files.createDirectory(storage.importDir());
     vmsDir = Files.createDirectory(storage.vmsDir());
+    artifactsDir = Files.createDirectory(storage.artifactsDir());
     temporalPort = freePort();
     stack = new LocalStack(new LocalStack.Settings(
         new LocalStack.TemporalSettings(temporalPort, ui ? freePort() : -1, dataDir),
@@ -78,6 +85,7 @@ final class PlasmaVmcHarness implements AutoCloseable {
     admin = new BearerToken(LocalCredentials.readToken(configDir).orElseThrow());
     vms = VmServiceGrpc.newBlockingStub(channel).withCallCredentials(admin);
     images = ImageServiceGrpc.newBlockingStub(channel).withCallCredentials(admin);
+    tests = LifecycleTestServiceGrpc.newBlockingStub(channel).withCallCredentials(admin);
   }
 
   /** What /metrics says now. */
@@ -91,7 +99,8 @@ final class PlasmaVmcHarness implements AutoCloseable {
     return ((TemporalDevServer) stack.temporal()).uiAddress();
   }
 
-  Path vmDir(String name) {
+  /** The VM's runtime directory (its serial log, QMP socket, pidfile). */
+  public Path vmDir(String name) {
     return runtimeDir.resolve(name);
   }
 

@@ -15,6 +15,7 @@ import io.plasmavmc.host.ImageActivitiesImpl;
 import io.plasmavmc.host.qemu.QemuIdentity;
 import io.plasmavmc.support.DaemonThreads;
 import io.plasmavmc.support.PrometheusEndpoint;
+import io.plasmavmc.workflow.AttemptConsoleReadWorkflowImpl;
 import io.plasmavmc.workflow.ConsoleReadWorkflowImpl;
 import io.plasmavmc.workflow.FleetActivitiesImpl;
 import io.plasmavmc.workflow.HostWorkflowImpl;
@@ -120,8 +121,8 @@ public final class HostWorker implements AutoCloseable {
         .setWorkerInterceptors(withHostFailures(factoryOptions.getWorkerInterceptors())).build());
     Worker control = factory.newWorker(TaskQueues.CONTROL, WorkerOptions.newBuilder()
         .setStickyQueueScheduleToStartTimeout(STICKY_TIMEOUT).build());
-    control.registerWorkflowImplementationTypes(VmWorkflowImpl.class, HostScanWorkflowImpl.class,
-        ConsoleReadWorkflowImpl.class, LifecycleTestWorkflowImpl.class, ImageStoreWorkflowImpl.class, ImageImportWorkflowImpl.class);
+    control.registerWorkflowImplementationTypes(VmWorkflowImpl.class, HostScanWorkflowImpl.class, ConsoleReadWorkflowImpl.class,
+        LifecycleTestWorkflowImpl.class, AttemptConsoleReadWorkflowImpl.class, ImageStoreWorkflowImpl.class, ImageImportWorkflowImpl.class);
     // Hosts' workflows and placement run on the control queue too: a host's workflow must outlive its host's worker.
     control.registerWorkflowImplementationTypes(HostWorkflowImpl.class);
     control.registerActivitiesImplementations(new FleetActivitiesImpl(client));

@@ -35,7 +35,8 @@ public class WorkerApplication {
   @ConfigurationProperties("plasmavmc.worker")
   public record WorkerProperties(String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots, String kvm, String orphans,
       Integer metricsPort, String metricsBind, String qemuUser, Integer maxVms, Double memoryOvercommit, List<String> forwardAddresses,
-      String forwardPorts, Path imageStore, Path importDir, Path vmsDir, String address, List<String> labels, Double cpuAllocationRatio) {
+      String forwardPorts, Path imageStore, Path importDir, Path vmsDir, Path artifactsDir, String address, List<String> labels,
+      Double cpuAllocationRatio) {
     HostLimits limits() {
       HostLimits defaults = HostLimits.defaults();
       String ports = forwardPorts == null || forwardPorts.isBlank() ? defaults.minForwardPort() + "-" + defaults.maxForwardPort() : forwardPorts;
@@ -74,8 +75,8 @@ public class WorkerApplication {
   HostWorker hostWorker(WorkflowClient client, WorkerProperties worker, PrometheusMeterRegistry registry) {
     HostWorker started = new HostWorker(client, new WorkerSettings(worker.hostId(), worker.runtimeDir(), worker.qemuBinary(),
         worker.imageRoots(), worker.kvm(), worker.orphans(), worker.qemuUser(), worker.limits(),
-        new HostStorage(worker.imageStore(), worker.importDir(), worker.vmsDir())).withFleet(worker.address(), worker.hostLabels()),
-        registry).start();
+        new HostStorage(worker.imageStore(), worker.importDir(), worker.vmsDir(), worker.artifactsDir()))
+        .withFleet(worker.address(), worker.hostLabels()), registry).start();
     if (worker.metricsPort() != null && worker.metricsPort() >= 0) {
       started.serveMetrics(worker.metricsBind() == null ? "127.0.0.1" : worker.metricsBind(), worker.metricsPort());
     }

@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  * (default) logs QEMU processes that no VM workflow owns and leaves them; "kill" ends them when the
  * worker starts. {@code qemuUser}: the unprivileged user QEMU runs as when the worker is root
  * (default "plasmavmc-qemu", made where missing); a worker that is not root runs QEMU as itself.
- * {@code storage}: the image store, import directory and VMs' directory (default under /var/lib/plasmavmc).
+ * {@code storage}: the image store, import directory, VMs' directory and lifecycle test runs' artifacts
+ * (default under /var/lib/plasmavmc).
  * {@code address}: the host's address as the fleet shows it (null: its primary address, found at
  * start); {@code labels}: what placement constraints match (see {@link Labels}).
  */

@@ -9,10 +9,10 @@ import java.util.stream.Stream;
 import org.slf4j.Logger;
 
 /**
- * Every version gate of a VM's workflow, and the paths that workflows recorded before each gate
- * still take when they replay. VM workflows live as long as their VMs, so these stay until no
- * history older than the gate can be running anywhere; then they go together, and each gate's
- * caller keeps only its current path.
+ * Every version gate of a VM's workflow and of a lifecycle test run's, and the paths that workflows
+ * recorded before each gate still take when they replay. VM workflows live as long as their VMs
+ * (a run, as long as its iterations take), so these stay until no history older than the gate can
+ * be running anywhere; then they go together, and each gate's caller keeps only its current path.
  *
  * <p>A gate's {@link Workflow#getVersion} must be called where it always was: its marker is a
  * command, and a replayed history must see the same commands in the same order.
@@ -35,6 +35,8 @@ final class LegacyPaths {
    * named, and reserves its room there) before any host activity.
    */
   static final String PLACED_BY_FLEET = "placed-by-fleet";
+  /** Version 1 (lifecycle test runs): an attempt's host keeps the end of its console before its VM is deleted. */
+  static final String ARCHIVE_ATTEMPT_CONSOLES = "archive-attempt-consoles";
 
   /**
    * The in-memory fallback's registry of VM ids (VmRegistryWorkflow), reached by name: the
@@ -85,6 +87,14 @@ final class LegacyPaths {
   /** Before version 1 the VM went to the host its input named, with no room reserved (its record has no placement). */
   static boolean placesThroughFleet() {
     return Workflow.getVersion(PLACED_BY_FLEET, Workflow.DEFAULT_VERSION, 1) == 1;
+  }
+
+  /**
+   * Asked once, as a run starts. Before version 1 an attempt's VM was deleted with its console
+   * (the report kept the end of a guest failure's console, as it still does): no archive activity.
+   */
+  static boolean archivesAttemptConsoles() {
+    return Workflow.getVersion(ARCHIVE_ATTEMPT_CONSOLES, Workflow.DEFAULT_VERSION, 1) == 1;
   }
 
   // --- the paths older histories take -------------------------------------------------------

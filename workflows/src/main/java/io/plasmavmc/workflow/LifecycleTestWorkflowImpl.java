@@ -16,6 +16,7 @@ import io.plasmavmc.contract.testrun.LifecycleTestAttempt.PhaseTiming;
 import io.plasmavmc.contract.testrun.LifecycleTestAttempt;
 import io.plasmavmc.contract.testrun.LifecycleTestPlan;
 import io.plasmavmc.contract.testrun.LifecycleTestReport;
+import io.plasmavmc.contract.testrun.LifecycleTestWatch;
 import io.plasmavmc.contract.testrun.LifecycleTestWorkflow;
 import io.plasmavmc.contract.testrun.VmOperations;
 import io.temporal.failure.ActivityFailure;
@@ -38,7 +39,9 @@ import org.slf4j.Logger;
  * left. An attempt that fails for the infrastructure's sake (QEMU crashed or did not spawn, host
  * unreachable, QMP timeout) is tried again on a new VM; one that fails for the guest's (not ready
  * in time, an expectation not met, did not power off) fails the iteration, with the end of its
- * console kept. Every attempt's VM is deleted in a scope that cancellation does not reach.
+ * console in the report. Every attempt's VM is deleted in a scope that cancellation does not reach,
+ * its host keeping the end of its console first (a run recorded before {@link
+ * LegacyPaths#ARCHIVE_ATTEMPT_CONSOLES} deletes it with its console).
  */
 public class LifecycleTestWorkflowImpl implements LifecycleTestWorkflow {
   private static final Logger log = Workflow.getLogger(LifecycleTestWorkflowImpl.class);
@@ -47,7 +50,9 @@ public class LifecycleTestWorkflowImpl implements LifecycleTestWorkflow {
   private static final int EXCERPTS_KEPT = 20;
 
   private LifecycleTestPlan plan;
-  private final List<LifecycleTestAttempt> attempts = new ArrayList<>();
+  private final AttemptLog attempts = new AttemptLog();
+  /** Whether each attempt's host keeps its console before its VM goes (asked once, at the run's start). */
+  private boolean keepsConsoles;
   private int next;
   private int passed;
   private int failed;
@@ -68,6 +73,7 @@ public class LifecycleTestWorkflowImpl implements LifecycleTestWorkflow {
   @Override
   public LifecycleTestReport run(LifecycleTestPlan plan) {
     this.plan = plan;
+    keepsConsoles = LegacyPaths.archivesAttemptConsoles();
     startedAt = now();
     log.info("lifecycle test {}: {} iterations, {} at a time, {}", plan.runId(), plan.iterations(), plan.concurrency(),
         plan.hostId() == null || plan.hostId().isBlank() ? "each VM where placement puts it" : "on host " + plan.hostId());
@@ -100,9 +106,17 @@ public class LifecycleTestWorkflowImpl implements LifecycleTestWorkflow {
 
   @Override
   public LifecycleTestReport report() {
-    int inProgress = (int) attempts.stream().filter(a -> a.outcome() == Outcome.RUNNING).count();
-    return new LifecycleTestReport(plan == null ? "" : plan.runId(), state, plan == null ? 0 : plan.iterations(), passed, failed,
-        inProgress, retries, LifecycleTestReport.phaseStats(attempts), attempts, startedAt, endedAt, reason);
+    List<LifecycleTestAttempt> all = attempts.all();
+    int inProgress = (int) all.stream().filter(a -> a.outcome() == Outcome.RUNNING).count();
+    return new LifecycleTestReport(plan == null ? "" : plan.runId(), plan == null ? "" : plan.hostId(), state,
+        plan == null ? 0 : plan.iterations(), passed, failed, inProgress, retries, LifecycleTestReport.phaseStats(all), all, startedAt,
+        endedAt, reason);
+  }
+
+  @Override
+  public LifecycleTestWatch watch(long afterSeq, boolean withAttempts) {
+    LifecycleTestReport now = report();
+    return new LifecycleTestWatch(withAttempts ? now : now.withoutAttempts(), attempts.after(afterSeq), attempts.seq());
   }
 
   private void lane() {
@@ -145,15 +159,14 @@ public class LifecycleTestWorkflowImpl implements LifecycleTestWorkflow {
     String hostId = plan.hostId();
 
     Running(int iteration, int attempt) {
-      this.slot = attempts.size();
       this.iteration = iteration;
       this.attempt = attempt;
       this.name = plan.vmName(iteration, attempt);
-      attempts.add(snapshot());
+      this.slot = attempts.add(snapshot());
     }
 
     LifecycleTestAttempt snapshot() {
-      return new LifecycleTestAttempt(iteration, attempt, name, Outcome.RUNNING, phase, "", "", timings);
+      return new LifecycleTestAttempt(iteration, attempt, name, Outcome.RUNNING, phase, "", "", timings, false, hostId);
     }
 
     /** Runs one phase, timed; the report shows the attempt in it meanwhile. */
@@ -217,12 +230,14 @@ public class LifecycleTestWorkflowImpl implements LifecycleTestWorkflow {
       excerpt = inDetachedScope(() -> consoleExcerpt(name, run.hostId));
     }
     String failedIn = outcome == Outcome.PASSED ? "" : run.phase;
-    // Whatever happened, the VM goes: also when the run is being cancelled.
-    inDetachedScope(() -> run.phase("delete", () -> {
+    // Whatever happened, the VM goes (its console kept first): also when the run is being cancelled.
+    boolean kept = inDetachedScope(() -> run.phase("delete", () -> {
+      boolean archived = keepsConsoles && archiveConsole(name, run.hostId);
       vms("delete VM " + name, Duration.ofMinutes(5)).delete(name);
-      return null;
+      return archived;
     }));
-    LifecycleTestAttempt result = new LifecycleTestAttempt(iteration, attempt, name, outcome, failedIn, why, excerpt, run.timings);
+    LifecycleTestAttempt result = new LifecycleTestAttempt(iteration, attempt, name, outcome, failedIn, why, excerpt, run.timings, kept,
+        run.hostId);
     attempts.set(run.slot, result);
     if (outcome != Outcome.PASSED) {
       log.info("lifecycle test {}: {} {} in phase {}: {}", plan.runId(), name, outcome, failedIn, why);
@@ -253,6 +268,19 @@ public class LifecycleTestWorkflowImpl implements LifecycleTestWorkflow {
           }
         }
       }
+    }
+  }
+
+  /** Has the host keep the end of the attempt's console as an artifact of the run; false (logged) if it could not. */
+  private boolean archiveConsole(String name, String hostId) {
+    try {
+      host(hostId, "keep the console of " + name + " (run " + plan.runId() + ")", Duration.ofSeconds(30))
+          .archiveConsole(name, plan.runId(), name, HostActivities.MAX_ARCHIVED_CONSOLE_BYTES);
+      return true;
+    } catch (ActivityFailure e) {
+      log.warn("lifecycle test {}: the console of {} is not kept: {}", plan.runId(), name,
+          e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
+      return false;
     }
   }
 

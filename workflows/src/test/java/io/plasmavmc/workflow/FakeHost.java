@@ -303,7 +303,36 @@ final class FakeHost implements HostActivities {
   @Override
   public void cleanup(String vmId) {
     cleanups.incrementAndGet();
+    lifecycle.add("cleanup " + vmId);
     pids.remove(vmId);
+  }
+
+  /** What happened to VMs' consoles and runtime directories, in order: "archive VM (run RUN)", "cleanup VM". */
+  final List<String> lifecycle = new CopyOnWriteArrayList<>();
+  /** The consoles kept, by "run/vm". */
+  private final Map<String, byte[]> archived = new ConcurrentHashMap<>();
+  /** The next archive attempts that fail as a host whose disk is full does (retried, then given up). */
+  final AtomicInteger archiveFailuresLeft = new AtomicInteger();
+
+  @Override
+  public long archiveConsole(String vmId, String runId, String vmName, int maxBytes) {
+    lifecycle.add("archive " + vmName + " (run " + runId + ")");
+    if (archiveFailuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      throw ApplicationFailure.newFailure("cannot keep the console (fake: disk full)", "UncheckedIOException");
+    }
+    byte[] kept = readConsole(vmId, maxBytes).data();
+    archived.put(runId + "/" + vmName, kept);
+    return kept.length;
+  }
+
+  @Override
+  public ConsoleTail readArchivedConsole(String runId, String vmName, int maxBytes) {
+    byte[] kept = archived.get(runId + "/" + vmName);
+    if (kept == null) {
+      throw ApplicationFailure.newNonRetryableFailure("this host keeps no console of " + vmName, FailureReasons.CONSOLE_NOT_KEPT);
+    }
+    int length = Math.min(kept.length, maxBytes);
+    return new ConsoleTail(Arrays.copyOfRange(kept, kept.length - length, kept.length), kept.length);
   }
 
   /** Guest commands exit with this code (the fake guest has an agent). */

@@ -19,6 +19,9 @@ import io.plasmavmc.contract.testrun.LifecycleTestAttempt.Outcome;
 import io.plasmavmc.contract.testrun.LifecycleTestAttempt;
 import io.plasmavmc.contract.testrun.LifecycleTestPlan;
 import io.plasmavmc.contract.testrun.LifecycleTestReport;
+import io.plasmavmc.contract.testrun.LifecycleTestWatch;
+import io.plasmavmc.contract.testrun.LifecycleTestWatch.AttemptEvent;
+import io.plasmavmc.contract.testrun.LifecycleTestWatch.Kind;
 import io.plasmavmc.contract.testrun.LifecycleTestWorkflow;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
@@ -27,7 +30,12 @@ import io.temporal.client.WorkflowStub;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
+import io.temporal.api.enums.v1.EventType;
+import io.temporal.api.history.v1.HistoryEvent;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -125,6 +133,66 @@ class LifecycleTestWorkflowTest {
   }
 
   /**
+   * Before each attempt's VM is deleted, its host keeps the end of its console: one archive per
+   * attempt, before the VM's runtime directory goes, readable on the host after the VM is gone.
+   */
+  @Test
+  void eachAttemptsHostKeepsItsConsoleOnceBeforeItsVmIsDeleted() {
+    LifecycleTestReport report = run(plan("kept", 3, 2, List.of(), List.of(), 2));
+    assertEquals(LifecycleTestReport.State.PASSED, report.state(), report.reason());
+    assertEquals(HOST, report.hostId());
+    for (LifecycleTestAttempt attempt : report.attempts()) {
+      String archive = "archive " + attempt.vmName() + " (run kept)";
+      assertEquals(1, host.lifecycle.stream().filter(archive::equals).count(), host.lifecycle.toString());
+      assertTrue(host.lifecycle.indexOf(archive) < host.lifecycle.indexOf("cleanup " + attempt.vmName()), host.lifecycle.toString());
+      assertTrue(attempt.consoleKept(), attempt.toString());
+      assertEquals("console of " + attempt.vmName() + "\n",
+          new String(host.readArchivedConsole("kept", attempt.vmName(), 1024).data(), StandardCharsets.UTF_8));
+    }
+    assertNothingLeft(report);
+  }
+
+  @Test
+  void aConsoleTheHostCannotKeepIsSaidAndTheAttemptPassesAllTheSame() {
+    host.archiveFailuresLeft.set(3); // every retry of the one archive
+    LifecycleTestReport report = run(plan("unkept", 1, 1, List.of(), List.of(), 2));
+    assertEquals(LifecycleTestReport.State.PASSED, report.state(), report.reason());
+    assertFalse(report.attempts().get(0).consoleKept());
+    assertNothingLeft(report);
+  }
+
+  /** A watcher reads every attempt's events in order, numbered; asked again from the last, nothing new. */
+  @Test
+  void aWatcherReadsEveryEventOfEveryAttemptInOrder() {
+    run(plan("watched", 2, 1, List.of(), List.of(), 2));
+    LifecycleTestWorkflow watched = client.newWorkflowStub(LifecycleTestWorkflow.class, LifecycleTestWorkflow.workflowId("watched"));
+    LifecycleTestWatch all = watched.watch(0, false);
+    assertEquals(LifecycleTestReport.State.PASSED, all.run().state());
+    assertEquals(List.of(), all.run().attempts(), "the attempts only when asked for");
+    assertEquals(2, watched.watch(Long.MAX_VALUE, true).run().attempts().size());
+    List<String> first = all.events().stream().filter(e -> e.attempt().vmName().equals("watched-1-1"))
+        .map(e -> e.kind() + " " + e.attempt().phase()).toList();
+    assertEquals(List.of("STARTED create", "PHASE ready", "PHASE checks", "PHASE stop", "PHASE delete", "ENDED "), first);
+    AttemptEvent last = all.events().get(all.events().size() - 1);
+    assertEquals(Kind.ENDED, last.kind());
+    assertEquals(LifecycleTestAttempt.Outcome.PASSED, last.attempt().outcome());
+    assertEquals(all.seq(), last.seq());
+    assertEquals(LongStream.rangeClosed(1, all.seq()).boxed().toList(), all.events().stream().map(AttemptEvent::seq).toList());
+    assertEquals(List.of(), watched.watch(all.seq(), false).events());
+    assertEquals(all.events().subList(3, all.events().size()), watched.watch(3, false).events());
+  }
+
+  /** Runs recorded before consoles were kept replay without the archive (VmWorkflowReplayTest); new runs ask the gate once. */
+  @Test
+  void aNewRunMarksTheConsoleGateOnce() {
+    run(plan("gated", 2, 2, List.of(), List.of(), 2));
+    List<HistoryEvent> markers = client.fetchHistory(LifecycleTestWorkflow.workflowId("gated")).getEvents().stream()
+        .filter(e -> e.getEventType() == EventType.EVENT_TYPE_MARKER_RECORDED).toList();
+    assertEquals(1, markers.size(), markers.toString());
+    assertTrue(markers.get(0).toString().contains(LegacyPaths.ARCHIVE_ATTEMPT_CONSOLES), markers.get(0).toString());
+  }
+
+  /**
    * Every attempt creates a VM of its own from the plan's spec, so a disk made from an image is an
    * overlay of its own (the image under test is never written), and it goes with the attempt's VM.
    */
@@ -137,7 +205,7 @@ class LifecycleTestWorkflowTest {
   }
 
   @Test
-  void aGuestThatDoesNotPowerOffFailsItsIterationKeepsItsConsoleAndIsStillDeleted() {
+  void aGuestThatDoesNotPowerOffFailsItsIterationKeepsItsConsoleAndIsStillDeleted() throws Exception {
     host.stubborn = true;
     LifecycleTestReport report = run(plan("stubborn", 1, 1, List.of(), List.of(), 2));
     assertEquals(LifecycleTestReport.State.FAILED, report.state());
@@ -146,8 +214,10 @@ class LifecycleTestWorkflowTest {
     assertEquals("stop", attempt.phase());
     assertTrue(attempt.reason().contains("did not power off within 2 s"), attempt.reason());
     assertEquals("console of stubborn-1-1\n", attempt.consoleExcerpt());
+    assertTrue(attempt.consoleKept(), "kept whole on the host too");
     assertEquals(1, report.attempts().size(), "a guest failure is not retried");
     assertNothingLeft(report);
+    record("stubborn", "lifecycle-test-guest-failure");
   }
 
   @Test

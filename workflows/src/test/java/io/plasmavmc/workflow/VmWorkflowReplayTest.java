@@ -40,10 +40,13 @@ class VmWorkflowReplayTest {
   /**
    * Lifecycle test runs are long workflows too (a run of 200 iterations lasts hours): a passing run
    * and one whose first attempt hit an infrastructure failure, recorded by LifecycleTestWorkflowTest
-   * with the same properties.
+   * with the same properties. v1: an attempt's VM deleted with its console; v2 (gate
+   * archive-attempt-consoles, its marker the run's first command): each attempt's host keeps the
+   * end of its console before the VM is deleted, with a guest failure's run beside the two.
    */
   @ParameterizedTest
-  @ValueSource(strings = {"lifecycle-test-passed-v1.json", "lifecycle-test-retried-v1.json"})
+  @ValueSource(strings = {"lifecycle-test-passed-v1.json", "lifecycle-test-retried-v1.json", "lifecycle-test-passed-v2.json",
+      "lifecycle-test-retried-v2.json", "lifecycle-test-guest-failure-v2.json"})
   void aRecordedLifecycleTestRunReplays(String history) throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource("histories/" + history, LifecycleTestWorkflowImpl.class);
   }

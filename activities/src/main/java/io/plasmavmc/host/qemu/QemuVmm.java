@@ -115,8 +115,8 @@ final class QemuVmm implements Vmm {
   public Snapshots snapshots(VmSpec spec, Optional<VmProcess> running) {
     DiskLayout disks = qemu.disks.existing(dir.vmId(), spec);
     return Snapshots.of(disks, snapshotDisks -> running.isPresent()
-        ? new QmpSnapshots(session(), snapshotDisks, qemu.config.qmpTimeout())
-        : new QemuImgSnapshots(qemu.qemuImg, snapshotDisks));
+        ? new QmpSnapshots(dir.vmId(), session(), snapshotDisks, qemu.config.qmpTimeout())
+        : new QemuImgSnapshots(dir.vmId(), qemu.qemuImg, snapshotDisks));
   }
 
   /**

@@ -21,6 +21,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * QEMU's background jobs (snapshot-save, snapshot-load, snapshot-delete) as the host runs them:
@@ -30,21 +32,24 @@ import java.util.regex.Pattern;
  * behind is found by its id and finished the same way.
  */
 final class QmpJobs {
+  private static final Logger log = LoggerFactory.getLogger(QmpJobs.class);
   /** How long a job may hold QEMU's monitor: the save of a large guest's RAM. */
   private static final Duration JOB_TIMEOUT = Duration.ofMinutes(30);
   private static final ExecutorService CALLS = Executors.newCachedThreadPool(DaemonThreads.named("qmp-job-call"));
   private static final Pattern HOST_PATH = Pattern.compile("/[^\\s'\",]+");
 
   private final QmpClient qmp;
+  private final String vmId;
 
-  QmpJobs(QmpClient qmp) {
+  QmpJobs(QmpClient qmp, String vmId) {
     this.qmp = qmp;
+    this.vmId = vmId;
   }
 
   /** Starts job {@code jobId} ({@code command} with {@code arguments}, which name the job) and waits until it ends. */
   void run(String command, Map<String, Object> arguments, String jobId) {
     BlockingQueue<String> changes = new LinkedBlockingQueue<>();
-    Consumer<QmpEvent> listener = listener(jobId, changes);
+    Consumer<QmpEvent> listener = listener(jobId, command, changes);
     qmp.addEventListener(listener);
     try {
       call(command, arguments);
@@ -57,19 +62,32 @@ final class QmpJobs {
   /** Waits for job {@code jobId} if QEMU has it, and ends it; returns whether it had. Fails as the job did. */
   boolean finish(String jobId) {
     BlockingQueue<String> changes = new LinkedBlockingQueue<>();
-    Consumer<QmpEvent> listener = listener(jobId, changes);
+    Consumer<QmpEvent> listener = listener(jobId, null, changes);
     qmp.addEventListener(listener);
     try {
+      Optional<JsonNode> left = job(jobId);
+      if (left.isEmpty()) {
+        return false;
+      }
+      log.info("VM {}: {} job {}, which an earlier attempt started, is {} in QEMU: finishing it", vmId,
+          left.get().path("type").asText("QEMU"), jobId, left.get().path("status").asText());
       return await(jobId, changes);
     } finally {
       qmp.removeEventListener(listener);
     }
   }
 
-  private static Consumer<QmpEvent> listener(String jobId, BlockingQueue<String> changes) {
+  /** Hands job {@code jobId}'s status changes to {@code changes}; says when the job of {@code command} (null: none started here) runs. */
+  private Consumer<QmpEvent> listener(String jobId, String command, BlockingQueue<String> changes) {
     return event -> {
       if ("JOB_STATUS_CHANGE".equals(event.name()) && jobId.equals(event.data().path("id").asText())) {
-        changes.add(event.data().path("status").asText());
+        String status = event.data().path("status").asText();
+        if (command != null && status.equals("running")) {
+          // Said on QEMU's event, not on its reply to the command: the reply comes once the job's
+          // work is done. From here on a worker that dies leaves the job to the next attempt.
+          log.info("VM {}: {} running in QEMU as job {}", vmId, command, jobId);
+        }
+        changes.add(status);
       }
     };
   }

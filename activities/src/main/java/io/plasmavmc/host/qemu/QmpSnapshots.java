@@ -24,9 +24,9 @@ final class QmpSnapshots implements SnapshotBackend {
   private final List<DiskLayout.Disk> disks;
   private final Duration timeout;
 
-  QmpSnapshots(QmpClient qmp, List<DiskLayout.Disk> disks, Duration timeout) {
+  QmpSnapshots(String vmId, QmpClient qmp, List<DiskLayout.Disk> disks, Duration timeout) {
     this.qmp = qmp;
-    this.jobs = new QmpJobs(qmp);
+    this.jobs = new QmpJobs(qmp, vmId);
     this.disks = disks;
     this.timeout = timeout;
   }

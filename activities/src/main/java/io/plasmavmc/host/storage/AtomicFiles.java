@@ -2,6 +2,7 @@ package io.plasmavmc.host.storage;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -12,10 +13,15 @@ public final class AtomicFiles {
 
   /** Writes {@code content} to a temporary file beside {@code file} (a name of its own: writers may race) and renames it over {@code file}. */
   public static void write(Path file, String content) {
+    write(file, content.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The same with bytes. */
+  public static void write(Path file, byte[] content) {
     Path tmp = null;
     try {
       tmp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp");
-      Files.writeString(tmp, content);
+      Files.write(tmp, content);
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       deleteQuietly(tmp);

@@ -8,7 +8,10 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -29,6 +32,7 @@ final class HostCommand {
   private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("host-command-watchdog"));
   /** qemu-img info's JSON of an image with its 32 snapshots is a few KiB; anything near this is not what we asked for. */
   private static final int MAX_OUTPUT = 4 << 20;
+  private static final Path SETPRIV = Path.of("/usr/bin/setpriv");
 
   private HostCommand() {}
 
@@ -91,6 +95,23 @@ final class HostCommand {
       }
     }
     return all.toString();
+  }
+
+  /**
+   * {@code command} made to end when this process does: started through setpriv with SIGKILL as its
+   * parent-death signal, where the host has setpriv. For work a retry redoes from the start (a copy
+   * into a temporary file), which would otherwise run on after a SIGKILLed worker, beside its
+   * retry's; never for an update in place (a snapshot of a VM's disk), better finished than cut
+   * halfway. The signal follows the thread that started the program, and {@link #run} waits for
+   * the program in that thread.
+   */
+  static List<String> endingWithThisProcess(List<String> command) {
+    if (!Files.isExecutable(SETPRIV)) {
+      return command;
+    }
+    List<String> ending = new ArrayList<>(List.of(SETPRIV.toString(), "--pdeathsig", "KILL", "--"));
+    ending.addAll(command);
+    return ending;
   }
 
   private static DiskToolException failed(String what, List<String> command, String detail) {

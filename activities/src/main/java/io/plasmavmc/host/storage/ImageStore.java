@@ -85,6 +85,7 @@ public final class ImageStore {
       prepareStore();
       Files.deleteIfExists(tmp); // a crashed attempt's
       String phase = format.qemuDriver().equals(from.format()) ? "copying" : "converting";
+      log.info("image {}: {} {} ({}, {} bytes for the guest) into the store", name, phase, from.name(), from.format(), from.virtualSize());
       progress.accept(new ImportProgress(phase, 0, from.virtualSize()));
       qemuImg.convert(from.file(), from.format(), tmp, format,
           percent -> progress.accept(new ImportProgress(phase, (long) (from.virtualSize() * percent / 100), from.virtualSize())));
@@ -94,6 +95,7 @@ public final class ImageStore {
       }
       Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
       long size = Files.size(tmp);
+      log.info("image {}: checksumming its {} bytes", name, size);
       ImageFacts.Facts known = facts.compute(tmp, format, from.origin(),
           done -> progress.accept(new ImportProgress("checksumming", done, size)));
       ImageFile image = new ImageFile(name, files.file(name, format), format);

@@ -71,8 +71,9 @@ public final class QemuImg {
    * handing the percentage done to {@code percent} as qemu-img prints it.
    */
   public void convert(Path source, String sourceFormat, Path target, DiskFormat targetFormat, DoubleConsumer percent) {
-    HostCommand.run("qemu-img could not convert the source", command(List.of("convert", "-p", "-f", sourceFormat, "-O",
-        targetFormat.qemuDriver(), source.toString(), target.toString())), Map.of(), CONVERT, piece -> {
+    // Into a temporary file a retry deletes: a worker that dies takes this copy with it.
+    HostCommand.run("qemu-img could not convert the source", HostCommand.endingWithThisProcess(command(List.of("convert", "-p", "-f",
+        sourceFormat, "-O", targetFormat.qemuDriver(), source.toString(), target.toString()))), Map.of(), CONVERT, piece -> {
           Matcher done = PROGRESS.matcher(piece);
           if (done.find()) {
             percent.accept(Double.parseDouble(done.group(1)));

@@ -3,17 +3,24 @@ package io.plasmavmc.host.storage;
 import io.plasmavmc.contract.spec.DiskFormat;
 import io.plasmavmc.host.Heartbeats;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The snapshots of a VM whose QEMU does not run, kept by qemu-img on each snapshot disk in turn:
- * disks only, no VM state, no jobs (a qemu-img that a worker crash interrupted has ended with it,
- * and what it took on some disks only is taken again whole, see {@link Snapshots}).
+ * disks only, no VM state, no jobs. A qemu-img outlives a worker that dies while it runs and
+ * finishes its disk (a metadata update of milliseconds, which a kill halfway would only harm); what
+ * a take left on some disks only is taken again whole by the retry, see {@link Snapshots}.
  */
 public final class QemuImgSnapshots implements SnapshotBackend {
+  private static final Logger log = LoggerFactory.getLogger(QemuImgSnapshots.class);
+
+  private final String vmId;
   private final QemuImg qemuImg;
   private final List<DiskLayout.Disk> disks;
 
-  public QemuImgSnapshots(QemuImg qemuImg, List<DiskLayout.Disk> disks) {
+  public QemuImgSnapshots(String vmId, QemuImg qemuImg, List<DiskLayout.Disk> disks) {
+    this.vmId = vmId;
     this.qemuImg = qemuImg;
     this.disks = disks;
   }
@@ -44,7 +51,9 @@ public final class QemuImgSnapshots implements SnapshotBackend {
   }
 
   private void snapshot(String operation, String name, DiskLayout.Disk disk) {
-    Heartbeats.beat("qemu-img snapshot " + operation + " " + name + " on disk " + disk.index());
+    String what = "qemu-img snapshot " + operation + " " + name + " on disk " + disk.index();
+    log.info("VM {}: {}", vmId, what);
+    Heartbeats.beat(what);
     qemuImg.snapshot(operation, name, disk.file());
   }
 

@@ -61,6 +61,8 @@ public final class VmDiskMaker {
     }
     for (DiskLayout.Disk disk : layout.owned()) {
       if (!whole(disk.file())) {
+        log.info("VM {}: making disk {} ({})", vmId, disk.index(),
+            disk.image() == null ? "blank" : "an overlay of image " + disk.image().name());
         makeFile(disk.file(), tmp -> {
           if (disk.image() == null) {
             Qcow2Overlay.blank(tmp, disk.sizeBytes(), false);

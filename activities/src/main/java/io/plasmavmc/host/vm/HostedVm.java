@@ -13,6 +13,7 @@ import io.plasmavmc.host.ObservationClock;
 import io.plasmavmc.host.SpawnFailedException;
 import io.plasmavmc.host.VmNotRunningException;
 import io.plasmavmc.host.VmStillRunningException;
+import io.plasmavmc.host.storage.FileTails;
 import io.plasmavmc.host.storage.Snapshots;
 import io.plasmavmc.host.vmm.GuestControl;
 import io.plasmavmc.host.vmm.LaunchPlan;
@@ -23,13 +24,10 @@ import io.plasmavmc.host.vmm.VmmEvent;
 import io.plasmavmc.host.vmm.VmmException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -289,18 +287,8 @@ public final class HostedVm {
 
   /** The last {@code maxBytes} of the serial console (empty if there is none). */
   public ConsoleTail readConsole(int maxBytes) {
-    try (FileChannel log = FileChannel.open(console())) {
-      long size = log.size();
-      int length = (int) Math.min(size, Math.max(0, maxBytes));
-      ByteBuffer buffer = ByteBuffer.allocate(length);
-      long position = size - length;
-      while (buffer.hasRemaining()) {
-        int read = log.read(buffer, position + buffer.position());
-        if (read < 0) {
-          break;
-        }
-      }
-      return new ConsoleTail(Arrays.copyOf(buffer.array(), buffer.position()), size);
+    try {
+      return FileTails.tail(console(), maxBytes);
     } catch (NoSuchFileException e) {
       return new ConsoleTail(new byte[0], 0);
     } catch (IOException e) {

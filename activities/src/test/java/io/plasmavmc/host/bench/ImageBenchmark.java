@@ -12,12 +12,12 @@ import io.plasmavmc.host.storage.ImageFiles;
 import io.plasmavmc.host.storage.Qcow2Overlay;
 import io.plasmavmc.host.storage.VmDiskMaker;
 import io.plasmavmc.host.storage.VmDisks;
+import io.plasmavmc.host.testing.DiskUsage;
 import io.plasmavmc.host.testing.GuestConsole;
 import io.plasmavmc.host.testing.Percentiles;
 import io.plasmavmc.host.testing.ScratchDirectories;
 import io.plasmavmc.host.testing.ScratchHost;
 import io.plasmavmc.host.testing.TestGuest;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -148,30 +148,11 @@ public final class ImageBenchmark {
     for (int i = 0; i < Math.min(booted, ids.size()); i++) {
       console.await(host.directory(ids.get(i)).serialLog(), TestGuest.DISK_WRITTEN_MARKER, 0);
     }
-    String overlays = du(ids.stream().map(id -> scratchHost.storage.vmsDir().resolve(id)).toList());
-    String store = du(List.of(scratchHost.storage.imageStore()));
+    String overlays = DiskUsage.of(ids.stream().map(id -> scratchHost.storage.vmsDir().resolve(id)).toList());
+    String store = DiskUsage.of(List.of(scratchHost.storage.imageStore()));
     ids.forEach(host::kill);
     return String.format("%d VMs from one image, QEMU started at once (paused; %d booted) in %.0f ms, %d failures.%n"
         + "disk used (du): the image store %s; the %d VMs' directories together %s", count, booted, spawnAll, failures, store, ids.size(), overlays);
-  }
-
-  /** What du says the files use: allocated and apparent bytes. */
-  private static String du(List<Path> paths) throws Exception {
-    List<String> allocated = new ArrayList<>(List.of("du", "-sc", "--block-size=1"));
-    List<String> apparent = new ArrayList<>(List.of("du", "-sc", "--block-size=1", "--apparent-size"));
-    paths.forEach(p -> {
-      allocated.add(p.toString());
-      apparent.add(p.toString());
-    });
-    return String.format("%.1f MiB allocated (%.1f MiB apparent)", total(allocated) / 1048576.0, total(apparent) / 1048576.0);
-  }
-
-  private static long total(List<String> command) throws Exception {
-    Process du = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(du.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    du.waitFor();
-    String last = out.strip().lines().reduce((a, b) -> b).orElse("0");
-    return Long.parseLong(last.split("\\s+")[0]);
   }
 
   private static double millis(long start) {

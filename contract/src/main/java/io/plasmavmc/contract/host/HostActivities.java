@@ -22,6 +22,9 @@ public interface HostActivities {
    */
   Duration MONITOR_HEARTBEAT_INTERVAL = Duration.ofSeconds(10);
 
+  /** The most of a lifecycle test attempt's console its host keeps ({@link #archiveConsole}). */
+  int MAX_ARCHIVED_CONSOLE_BYTES = 256 * 1024;
+
   /** Starts QEMU paused (run state prelaunch), or returns the live QEMU this VM already has. */
   @ActivityMethod
   VmHandle spawn(String vmId, VmSpec spec);
@@ -74,6 +77,24 @@ public interface HostActivities {
   /** The last {@code maxBytes} of the VM's serial console log (empty if it has none). */
   @ActivityMethod
   ConsoleTail readConsole(String vmId, int maxBytes);
+
+  /**
+   * Keeps the last {@code maxBytes} (at most {@link #MAX_ARCHIVED_CONSOLE_BYTES}) of the serial
+   * console of VM {@code vmId} as an artifact of lifecycle test run {@code runId}, under the name
+   * {@code vmName}, before the VM and its console go: a file of the host's artifacts directory that
+   * outlives the VM (the host keeps the newest runs' artifacts, a bounded number). Returns the
+   * bytes kept (a VM without a console keeps an empty log). Idempotent: retried, it keeps the
+   * console again.
+   */
+  @ActivityMethod
+  long archiveConsole(String vmId, String runId, String vmName, int maxBytes);
+
+  /**
+   * The last {@code maxBytes} of the console {@link #archiveConsole} kept for {@code vmName} of
+   * run {@code runId}. Fails CONSOLE_NOT_KEPT where the host keeps none.
+   */
+  @ActivityMethod
+  ConsoleTail readArchivedConsole(String runId, String vmName, int maxBytes);
 
   /**
    * Waits until a line the guest writes to its serial console after byte {@code fromOffset}

@@ -7,11 +7,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A lifecycle test run as it stands: iterations passed and failed so far, infrastructure retries,
- * per-phase latency (p50/p95 over every attempt that went through the phase), and every attempt.
+ * A lifecycle test run as it stands: the host it runs on, iterations passed and failed so far,
+ * infrastructure retries, per-phase latency (p50/p95 over every attempt that went through the
+ * phase), and every attempt.
  */
 public record LifecycleTestReport(
     String runId,
+    String hostId,
     State state,
     int iterations,
     int passed,
@@ -30,13 +32,25 @@ public record LifecycleTestReport(
   public record PhaseStats(String phase, int count, long p50Millis, long p95Millis, long maxMillis) {}
 
   public LifecycleTestReport {
+    hostId = hostId == null ? "" : hostId;
     phases = phases == null ? List.of() : List.copyOf(phases);
     attempts = attempts == null ? List.of() : List.copyOf(attempts);
   }
 
   /** A run known to exist whose own report is not at hand (not started yet, or no worker answered). */
   public static LifecycleTestReport pending(String runId, Instant startedAt, String reason) {
-    return new LifecycleTestReport(runId, State.RUNNING, 0, 0, 0, 0, 0, List.of(), List.of(), startedAt, null, reason);
+    return new LifecycleTestReport(runId, "", State.RUNNING, 0, 0, 0, 0, 0, List.of(), List.of(), startedAt, null, reason);
+  }
+
+  /** The same run without its attempts (its counts, phases and state as they are). */
+  public LifecycleTestReport withoutAttempts() {
+    return new LifecycleTestReport(runId, hostId, state, iterations, passed, failed, inProgress, infraRetries, phases, List.of(), startedAt,
+        endedAt, reason);
+  }
+
+  /** The attempt of VM {@code vmName}, or null. */
+  public LifecycleTestAttempt attempt(String vmName) {
+    return attempts.stream().filter(a -> a.vmName().equals(vmName)).findFirst().orElse(null);
   }
 
   /** Per-phase latency over {@code attempts}, phases in the order they first appear. */

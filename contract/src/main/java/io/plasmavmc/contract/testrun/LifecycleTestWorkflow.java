@@ -24,4 +24,12 @@ public interface LifecycleTestWorkflow {
   /** The run as it stands (its final report once it ended). */
   @QueryMethod(name = "report")
   LifecycleTestReport report();
+
+  /**
+   * The run for a watcher: its counts and state (with its attempts when {@code withAttempts}) and
+   * the events of its attempts numbered after {@code afterSeq}. A watcher that fell further behind
+   * than the events a run keeps gets every attempt that changed since, as it is now.
+   */
+  @QueryMethod(name = "watch")
+  LifecycleTestWatch watch(long afterSeq, boolean withAttempts);
 }

@@ -1,0 +1,284 @@
+package io.plasmavmc.chaos;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.plasmavmc.api.v1.GetVmRequest;
+import io.plasmavmc.api.v1.ImageServiceGrpc;
+import io.plasmavmc.api.v1.Vm;
+import io.plasmavmc.api.v1.VmServiceGrpc;
+import io.plasmavmc.api.v1.VmState;
+import io.plasmavmc.cli.BearerToken;
+import io.plasmavmc.gateway.GatewaySecurity;
+import io.plasmavmc.gateway.GatewayServer;
+import io.plasmavmc.gateway.GatewaySettings;
+import io.plasmavmc.host.HostStorage;
+import io.plasmavmc.host.qemu.LinuxProcesses;
+import io.plasmavmc.host.testing.QemuProcessTable;
+import io.plasmavmc.host.testing.ScratchDirectories;
+import io.plasmavmc.host.testing.TestGuest;
+import io.plasmavmc.launcher.LocalCredentials;
+import io.plasmavmc.launcher.TemporalCli;
+import io.plasmavmc.launcher.TemporalDevServer;
+import io.temporal.client.WorkflowClient;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+/**
+ * The PlasmaVMC the chaos tests inject faults into: Temporal's real dev server, the host worker in
+ * a JVM of its own ({@link PlasmaVmcProcess}, so it can be SIGKILLed) with scratch runtime and
+ * storage directories, and a gateway in the test's process. It keeps the table of what each
+ * scenario injected and how the VM ended, printed with a summary line when it closes.
+ */
+final class ChaosStack implements AutoCloseable {
+  final String hostId;
+  final Path runtime;
+  /** The worker's image store, import directory and VMs' directory, under a root QEMU's user may pass through. */
+  final HostStorage storage;
+  final BearerToken admin;
+  final TemporalDevServer temporal;
+  final WorkflowServiceStubs service;
+  final WorkflowClient client;
+  final PlasmaVmcProcess worker;
+  private final String title;
+  private final Path temporalData;
+  private final Path configDir;
+  private final Path storageRoot;
+  /** The VMs the scenarios made: a QEMU of one of them that GetVm names is expected, any other is an orphan. */
+  private final Set<String> created = ConcurrentHashMap.newKeySet();
+  private final List<String> table = new ArrayList<>();
+  private int faults;
+  private int completed;
+  private int orphans;
+  private int duplicates;
+  private GatewayServer gateway;
+  private ManagedChannel channel;
+  private VmServiceGrpc.VmServiceBlockingStub stub;
+
+  private ChaosStack(String title, String hostId) throws Exception {
+    this.title = title;
+    this.hostId = hostId;
+    runtime = Files.createTempDirectory("plasmavmc-chaos");
+    temporalData = Files.createTempDirectory("plasmavmc-chaos-temporal");
+    configDir = Files.createTempDirectory("plasmavmc-chaos-config");
+    storageRoot = Files.createTempDirectory("plasmavmc-chaos-storage");
+    // QEMU runs as its own user: it must pass through the storage root to read the store's images.
+    Files.setPosixFilePermissions(storageRoot, PosixFilePermissions.fromString("rwxr-xr-x"));
+    storage = HostStorage.under(storageRoot);
+    LocalCredentials.ensure(configDir);
+    admin = new BearerToken(LocalCredentials.readToken(configDir).orElseThrow());
+    int port = freePort();
+    temporal = TemporalDevServer.start(new TemporalDevServer.Settings(
+        TemporalCli.find().orElseThrow(() -> new IllegalStateException("no Temporal CLI: run tools/install-temporal.sh")),
+        port, -1, temporalData), Duration.ofSeconds(60));
+    service = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder().setTarget("127.0.0.1:" + port).build());
+    client = WorkflowClient.newInstance(service);
+    worker = PlasmaVmcProcess.hostWorker("127.0.0.1:" + port, hostId, runtime, TestGuest.dir(), storage);
+  }
+
+  /** The stack up: its worker ready, its gateway listening; {@code title} names its table and summary line. */
+  static ChaosStack start(String title, String hostId) throws Exception {
+    ChaosStack stack = new ChaosStack(title, hostId);
+    stack.worker.start();
+    stack.startGateway();
+    return stack;
+  }
+
+  void startGateway() {
+    gateway = new GatewayServer(client, settings(Duration.ofSeconds(60))).start();
+    channel = Grpc.newChannelBuilder("127.0.0.1:" + gateway.port(), InsecureChannelCredentials.create()).build();
+    stub = VmServiceGrpc.newBlockingStub(channel).withCallCredentials(admin);
+  }
+
+  /** Drops the gateway at once, requests in flight with it (it is stateless: nothing of a VM lives there). */
+  void dropGateway() {
+    channel.shutdownNow();
+    gateway.close();
+  }
+
+  GatewaySettings settings(Duration hostTimeout) {
+    return new GatewaySettings("127.0.0.1", 0, hostId, hostTimeout, GatewaySecurity.tokens(LocalCredentials.tokensFile(configDir)));
+  }
+
+  ManagedChannel channel() {
+    return channel;
+  }
+
+  /** A stub whose deadline starts now: every call gets its own two minutes. */
+  VmServiceGrpc.VmServiceBlockingStub vms() {
+    return stub.withDeadlineAfter(2, TimeUnit.MINUTES);
+  }
+
+  ImageServiceGrpc.ImageServiceBlockingStub images() {
+    return ImageServiceGrpc.newBlockingStub(channel).withCallCredentials(admin).withDeadlineAfter(2, TimeUnit.MINUTES);
+  }
+
+  Vm get(String name) {
+    return stub.withDeadlineAfter(15, TimeUnit.SECONDS).getVm(GetVmRequest.newBuilder().setName(name).build());
+  }
+
+  /** Counts VM {@code name}'s QEMU as expected from now on. */
+  void created(String name) {
+    created.add(name);
+  }
+
+  /** Counts a fault injected by the test itself. */
+  void fault() {
+    faults++;
+  }
+
+  /**
+   * Runs {@code operation} while the worker is SIGKILLed when it logs {@code trigger}, restarts
+   * the worker, and checks the outcome: the operation completes, the VM ends in {@code expected}
+   * with {@code qemus} QEMU processes, and no QEMU runs for a VM that should have none.
+   */
+  Vm killWorkerDuring(String scenario, String vm, String trigger, Supplier<Vm> operation, VmState expected, int qemus) throws Exception {
+    Vm after = killWorkerAndRestart("vm-" + vm, trigger, operation);
+    record(scenario, killedAt(trigger), vm, after.getState(), expected, qemus);
+    return after;
+  }
+
+  /** The fault of a scenario that SIGKILLed the worker when it logged {@code trigger}, as the table shows it. */
+  static String killedAt(String trigger) {
+    return "worker SIGKILLed at \"" + trigger + "\"";
+  }
+
+  /**
+   * Runs {@code operation} while the worker is SIGKILLed when it logs {@code trigger}, restarts the
+   * worker and returns what the operation returned; recording the outcome is the caller's. Should
+   * the operation not end within two minutes (an import's retry alone waits out a 30 s heartbeat
+   * timeout), the history of workflow {@code workflowId} is printed.
+   */
+  <T> T killWorkerAndRestart(String workflowId, String trigger, Supplier<T> operation) throws Exception {
+    CompletableFuture<Void> killed = worker.killWhenItLogs(trigger);
+    CompletableFuture<T> result = CompletableFuture.supplyAsync(operation);
+    killed.get(60, TimeUnit.SECONDS);
+    faults++;
+    assertFalse(worker.alive());
+    worker.start();
+    try {
+      return result.get(2, TimeUnit.MINUTES);
+    } catch (TimeoutException e) {
+      // Show where the workflow stands, for whoever reads this failure.
+      client.fetchHistory(workflowId).getEvents().forEach(event ->
+          System.out.println("  history of " + workflowId + ": " + event.getEventId() + " " + event.getEventType()));
+      throw e;
+    }
+  }
+
+  /**
+   * SIGKILLs the Temporal server (not PlasmaVMC) when the worker logs {@code trigger}; its
+   * supervisor starts it again on the same SQLite file, and the operation must complete from the
+   * history it had written.
+   */
+  Vm killTemporalDuring(String trigger, Supplier<Vm> operation) throws Exception {
+    long before = temporal.pid();
+    CompletableFuture<Void> killed = worker.whenItLogs(trigger, () -> ProcessHandle.of(before).ifPresent(ProcessHandle::destroyForcibly));
+    CompletableFuture<Vm> result = CompletableFuture.supplyAsync(operation);
+    killed.get(60, TimeUnit.SECONDS);
+    faults++;
+    Vm vm = result.get(120, TimeUnit.SECONDS);
+    assertTrue(temporal.pid() != before, "the server was restarted (pid " + before + " -> " + temporal.pid() + ")");
+    return vm;
+  }
+
+  /**
+   * Records a scenario's row and checks the suite's invariants: VM {@code vm} is in {@code expected}
+   * with {@code qemus} QEMU processes, and no QEMU runs that GetVm names for no VM.
+   */
+  void record(String scenario, String fault, String vm, VmState state, VmState expected, int qemus) {
+    int running = QemuProcessTable.livePidsMentioning(runtime.resolve(vm)).size();
+    duplicates += Math.max(0, running - 1);
+    row(scenario, fault, state == expected, state.toString(), Integer.toString(running));
+    assertEquals(expected, state, scenario);
+    assertEquals(qemus, running, scenario + ": QEMU processes of " + vm);
+  }
+
+  /** As {@link #record} for a scenario that SIGKILLed the worker at {@code trigger}, the VM's state as GetVm tells it now. */
+  void recordKill(String scenario, String trigger, String vm, VmState expected, int qemus) {
+    record(scenario, killedAt(trigger), vm, get(vm).getState(), expected, qemus);
+  }
+
+  /** Records the row of a scenario whose operation is no VM's (an image import): it must have completed, and left no orphan QEMU. */
+  void recordWithoutVm(String scenario, String fault, boolean done, String endState) {
+    row(scenario, fault, done, endState, "-");
+    assertTrue(done, scenario);
+  }
+
+  private void row(String scenario, String fault, boolean done, String endState, String qemus) {
+    int strays = strays();
+    if (done) {
+      completed++;
+    }
+    orphans += strays;
+    table.add(String.format("| %s | %s | %s | %s | %s | %d |", scenario, fault, done ? "yes" : "NO", endState, qemus, strays));
+    assertEquals(0, strays, scenario + ": QEMU processes that belong to no VM");
+  }
+
+  /** The QEMU processes of this host that are no VM's, as GetVm tells. */
+  private int strays() {
+    int strays = 0;
+    for (long pid : QemuProcessTable.livePidsMentioning(runtime)) {
+      String cmd = LinuxProcesses.commandLine(pid);
+      boolean expectedAlive = false;
+      for (String name : created) {
+        if (cmd.contains(runtime.resolve(name) + "/")) {
+          try {
+            expectedAlive = get(name).getQemuPid() == pid;
+          } catch (StatusRuntimeException e) {
+            expectedAlive = false;
+          }
+        }
+      }
+      if (!expectedAlive) {
+        strays++;
+      }
+    }
+    return strays;
+  }
+
+  @Override
+  public void close() throws Exception {
+    System.out.println();
+    System.out.println("| scenario | fault injected | operation completed | end state | QEMU for the VM | orphans |");
+    System.out.println("|---|---|---|---|---|---|");
+    table.forEach(System.out::println);
+    System.out.printf("%s: %d faults injected, %d/%d operations completed, %d orphan QEMU processes, %d duplicate QEMU processes%n",
+        title, faults, completed, faults, orphans, duplicates);
+    if (channel != null) {
+      dropGateway();
+    }
+    worker.kill();
+    service.shutdownNow();
+    temporal.close();
+    for (Long pid : QemuProcessTable.livePidsMentioning(runtime)) {
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+    ScratchDirectories.delete(runtime, temporalData, configDir, storageRoot);
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}
