@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -37,6 +38,7 @@ public final class ClusterHarness implements AutoCloseable {
   private static final Duration LOCK_LIMIT = Duration.ofMinutes(15);
 
   private final Path logs = Path.of("target", "cluster-logs").toAbsolutePath();
+  private final ClusterOptions options;
   private final Map<String, Duration> timings = new LinkedHashMap<>();
   private final Map<String, HostWorkerProcess> workers = new LinkedHashMap<>();
   private final List<GatewayProcess> gateways = new ArrayList<>();
@@ -49,11 +51,23 @@ public final class ClusterHarness implements AutoCloseable {
   private Thread shutdownHook;
   private boolean closed;
 
-  private ClusterHarness() {}
+  private ClusterHarness(ClusterOptions options) {
+    this.options = options;
+  }
+
+  /** Why the cluster cannot run on this machine at all (not root, no `ip`), if so: for callers outside this package. */
+  public static Optional<String> cannotRunHere() {
+    return ClusterTools.cannotRunHere();
+  }
 
   /** Starts the whole cluster, or fails naming the piece that did not come up (everything started so far is torn down). */
   public static ClusterHarness start() {
-    ClusterHarness harness = new ClusterHarness();
+    return start(ClusterOptions.DEFAULTS);
+  }
+
+  /** The same, the host workers admitting VMs as {@code options} say. */
+  public static ClusterHarness start(ClusterOptions options) {
+    ClusterHarness harness = new ClusterHarness(options);
     try {
       harness.startAll();
       return harness;
@@ -110,7 +124,7 @@ public final class ClusterHarness implements AutoCloseable {
     for (int i = 0; i < HOST_IDS.size(); i++) {
       String hostId = HOST_IDS.get(i);
       workers.put(hostId, new HostWorkerProcess(namespaces.get(i), hostId, temporal.frontend(), TestGuest.dir(),
-          SCRATCH.resolve("hosts").resolve(hostId), logs).start());
+          SCRATCH.resolve("hosts").resolve(hostId), logs, options.workerArguments()).start());
     }
     Ports loopback = new Ports("127.0.0.1");
     for (int i = 0; i < 2; i++) {
@@ -144,6 +158,17 @@ public final class ClusterHarness implements AutoCloseable {
 
   public List<GatewayProcess> gateways() {
     return List.copyOf(gateways);
+  }
+
+  /** The gateways' gRPC addresses (plaintext on loopback; the admin's token is {@link #admin}). */
+  public List<String> gatewayAddresses() {
+    return gateways.stream().map(GatewayProcess::address).toList();
+  }
+
+  /** The QEMUs on host {@code hostId} now: every process in its namespace but its worker. */
+  public List<Long> qemuPids(String hostId) {
+    HostWorkerProcess worker = worker(hostId);
+    return worker.namespace().pids().stream().filter(pid -> pid != worker.pid()).toList();
   }
 
   public HostWorkerProcess worker(String hostId) {

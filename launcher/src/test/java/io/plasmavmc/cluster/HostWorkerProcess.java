@@ -26,7 +26,8 @@ final class HostWorkerProcess {
   private final Path dir;
   private final LoggedProcess process;
 
-  HostWorkerProcess(HostNamespace namespace, String hostId, String temporalAddress, Path imageRoot, Path dir, Path logs) {
+  /** {@code limits}: the worker's admission arguments ({@link ClusterOptions#workerArguments}), appended to its command line. */
+  HostWorkerProcess(HostNamespace namespace, String hostId, String temporalAddress, Path imageRoot, Path dir, Path logs, List<String> limits) {
     this.namespace = namespace;
     this.hostId = hostId;
     this.dir = dir;
@@ -43,6 +44,7 @@ final class HostWorkerProcess {
         "--import-dir", storage.importDir().toString(),
         "--vms-dir", storage.vmsDir().toString(),
         "--image-root", imageRoot.toString()));
+    java.addAll(limits);
     process = new LoggedProcess("host worker " + hostId + " (namespace " + namespace.name() + ")", namespace.exec(java), null, dir,
         logs.resolve("worker-" + hostId + ".log"));
   }
