@@ -85,7 +85,8 @@ final class LifecycleTestMapping {
         .setPhase(attempt.phase())
         .setReason(attempt.reason())
         .setConsoleExcerpt(attempt.consoleExcerpt())
-        .setConsoleKept(attempt.consoleKept());
+        .setConsoleKept(attempt.consoleKept())
+        .setHostId(attempt.hostId());
     attempt.timings().forEach(t -> proto.addTimings(PhaseTiming.newBuilder().setPhase(t.phase()).setMillis(t.millis())));
     return proto.build();
   }

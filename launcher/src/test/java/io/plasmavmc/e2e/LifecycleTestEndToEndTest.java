@@ -241,7 +241,8 @@ class LifecycleTestEndToEndTest {
 
     LifecycleTestRun run = get("unmet");
     assertTrue(run.getAttempts(0).getConsoleKept(), run.toString());
-    assertEquals(plasma.stack.hostId(), run.getHostId());
+    assertEquals("", run.getHostId(), "a run without host_id has each VM placed");
+    assertEquals(plasma.stack.hostId(), run.getAttempts(0).getHostId(), "the attempt names the host placement chose, its console kept there");
     assertNoVmLeft(run);
     ConsoleLog kept = tests.getLifecycleTestAttemptConsole(GetLifecycleTestAttemptConsoleRequest.newBuilder().setRunId("unmet")
         .setVmName("unmet-1-1").build());
