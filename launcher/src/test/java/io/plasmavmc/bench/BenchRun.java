@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -83,14 +84,27 @@ final class BenchRun implements AutoCloseable {
     return ended;
   }
 
-  /** Whether the JVM named in {@code run}'s owner file still runs (the pid, and its start time: a pid is reused). */
+  /** How long a run may be without its owner file: the moments between its directory and its owner file. */
+  private static final Duration BEGINNING = Duration.ofMinutes(1);
+
+  /**
+   * Whether the JVM named in {@code run}'s owner file still runs (the pid, and its start time: a
+   * pid is reused); a run without one is taken for beginning for a minute, then for killed.
+   */
   private static boolean ownerRuns(Path run) {
+    if (!Files.exists(run.resolve(OWNER))) {
+      try {
+        return Files.getLastModifiedTime(run).toInstant().isAfter(Instant.now().minus(BEGINNING));
+      } catch (IOException gone) {
+        return true; // removed meanwhile: nothing to sweep
+      }
+    }
     try {
       String[] owner = Files.readString(run.resolve(OWNER)).trim().split(" ");
       long pid = Long.parseLong(owner[0]);
       return LinuxProcesses.state(pid).filter(state -> state != 'Z').isPresent() && LinuxProcesses.startTime(pid) == Long.parseLong(owner[1]);
     } catch (IOException | RuntimeException unreadable) {
-      return false; // a run killed while it began: no owner to wait for
+      return false; // an owner file cut short: its run was killed as it began
     }
   }
 
