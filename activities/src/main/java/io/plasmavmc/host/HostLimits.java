@@ -57,6 +57,11 @@ public record HostLimits(List<String> forwardAddresses, int minForwardPort, int 
     return Math.max(2, Runtime.getRuntime().availableProcessors());
   }
 
+  /** The same limits with the host's vCPUs admitted up to its CPUs times {@code value}. */
+  public HostLimits withCpuAllocationRatio(double value) {
+    return new HostLimits(forwardAddresses, minForwardPort, maxForwardPort, maxVms, memoryOvercommit, value, maxConcurrentSpawns);
+  }
+
   /** The same limits with {@code value} concurrent spawns at most. */
   public HostLimits withMaxConcurrentSpawns(int value) {
     return new HostLimits(forwardAddresses, minForwardPort, maxForwardPort, maxVms, memoryOvercommit, cpuAllocationRatio, value);
