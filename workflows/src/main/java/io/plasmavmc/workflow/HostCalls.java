@@ -65,8 +65,10 @@ final class HostCalls {
     Instant asked = now();
     Instant until = deadline.at();
     while (true) {
+      // Never less than LEAST: a zero schedule-to-start is no timeout at all, and the work would wait in the queue for ever.
       Duration left = Duration.between(now(), until);
-      Duration scheduleToStart = left.compareTo(input.hostTaskTimeout()) < 0 ? left : input.hostTaskTimeout();
+      Duration scheduleToStart = left.compareTo(LEAST_WAIT) < 0 ? LEAST_WAIT
+          : left.compareTo(input.hostTaskTimeout()) < 0 ? left : input.hostTaskTimeout();
       HostActivities stub = Workflow.newActivityStub(HostActivities.class, options.options(hostId(), scheduleToStart, summary));
       try {
         return body.apply(stub);
