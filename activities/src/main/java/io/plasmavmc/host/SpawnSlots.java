@@ -51,8 +51,9 @@ final class SpawnSlots {
         Heartbeats.beat("waiting for a spawn slot: " + running() + " of " + limit + " taken, " + waiting.get() + " waiting");
       }
     } catch (InterruptedException e) {
+      // The worker is stopping: not the host's refusal, but a failure Temporal retries on the host's next worker.
       Thread.currentThread().interrupt();
-      throw new HostBusyException("interrupted while waiting for a spawn slot; nothing was started");
+      throw new IllegalStateException("interrupted while waiting for a spawn slot (the worker is stopping); nothing was started", e);
     } finally {
       waiting.decrementAndGet();
     }
