@@ -48,6 +48,7 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
   private final HostConfig config;
   private final HostedVms vms;
   private final HostCapacity capacity;
+  private final SpawnSlots spawnSlots;
   private final VmMonitors monitors;
   private final ConsoleWaits consoles = new ConsoleWaits(MONITOR_HEARTBEAT_INTERVAL);
   private final AgentWaits agents = new AgentWaits(MONITOR_HEARTBEAT_INTERVAL, 4);
@@ -66,16 +67,39 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
     this.config = config;
     this.vms = new HostedVms(config.runtimeRoot(), hypervisor, timings);
     this.capacity = new HostCapacity(config.limits());
+    this.spawnSlots = new SpawnSlots(config.limits().maxConcurrentSpawns());
     this.monitors = new VmMonitors(vms, MONITOR_HEARTBEAT_INTERVAL, 8);
     this.artifacts = new TestRunArtifacts(config.storage().artifactsDir());
   }
 
+  /**
+   * A QEMU that starts waits first for one of the host's spawn slots ({@link SpawnSlots}), then
+   * for room under its limits; one that runs already is re-attached without either.
+   */
   @Override
   public VmHandle spawn(String vmId, VmSpec spec) {
     HostedVm vm = vms.get(vmId);
     LaunchPlan plan = vm.plan(spec); // files and option values checked before anything is written: a refused spec leaves no trace
     capacity.checkSpec(spec);
-    return vm.spawn(plan, () -> capacity.reserve(vmId, spec, vms.running()));
+    return vm.spawn(plan, () -> {
+      Runnable slot = spawnSlots.acquire(SpawnDeadline.of(config.spawnTimeout()));
+      try {
+        Heartbeats.beat("spawn slot taken"); // a creation given up on while this waited ends here, before QEMU starts
+        Runnable room = capacity.reserve(vmId, spec, vms.running());
+        return () -> {
+          room.run();
+          slot.run();
+        };
+      } catch (RuntimeException e) {
+        slot.run();
+        throw e;
+      }
+    });
+  }
+
+  /** The spawn slots now: for the host's metrics. */
+  public SpawnLoad spawnLoad() {
+    return spawnSlots.load();
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.plasmavmc.host;
 
 import io.plasmavmc.host.qemu.KvmProbe;
 import io.plasmavmc.host.qemu.QemuIdentity;
+import io.plasmavmc.host.qemu.QemuPriority;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -12,6 +13,7 @@ import java.util.stream.Stream;
  * guests may take images from, whether KVM is usable, the bounded waits of every step, and the
  * unprivileged user QEMU runs as ({@code qemuIdentity}; null: as this process, which is not root),
  * and where disks are kept ({@code storage}: image store, import directory, VMs' directory).
+ * {@code qemuNice}: how much CPU QEMU yields to the worker (see {@link QemuPriority}).
  */
 public record HostConfig(
     Path runtimeRoot,
@@ -24,17 +26,21 @@ public record HostConfig(
     Duration killStepTimeout,
     QemuIdentity qemuIdentity,
     HostLimits limits,
-    HostStorage storage) {
+    HostStorage storage,
+    int qemuNice) {
 
   public HostConfig {
     imageRoots = List.copyOf(imageRoots);
+    if (qemuNice < 0 || qemuNice > 19) {
+      throw new IllegalArgumentException("QEMU's nice value must be 0 to 19: " + qemuNice);
+    }
     limits = limits == null ? HostLimits.defaults() : limits;
     storage = storage == null ? HostStorage.defaults() : storage;
   }
 
   public static HostConfig of(Path runtimeRoot, Path qemuBinary, List<Path> imageRoots, boolean kvmUsable) {
     return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, "host", Duration.ofSeconds(5), Duration.ofSeconds(30),
-        Duration.ofSeconds(3), null, HostLimits.defaults(), HostStorage.defaults());
+        Duration.ofSeconds(3), null, HostLimits.defaults(), HostStorage.defaults(), QemuPriority.DEFAULT_NICE);
   }
 
   /** Probes KVM on this host (see {@link KvmProbe}): usable, and with which CPU model. */
@@ -50,24 +56,24 @@ public record HostConfig(
 
   public HostConfig withLimits(HostLimits value) {
     return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, kvmCpuModel, qmpTimeout, spawnTimeout, killStepTimeout,
-        qemuIdentity, value, storage);
+        qemuIdentity, value, storage, qemuNice);
   }
 
   public HostConfig withQemuIdentity(QemuIdentity value) {
-    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, kvmCpuModel, qmpTimeout, spawnTimeout, killStepTimeout, value, limits, storage);
+    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, kvmCpuModel, qmpTimeout, spawnTimeout, killStepTimeout, value, limits, storage, qemuNice);
   }
 
   public HostConfig withKvmCpuModel(String value) {
-    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, value, qmpTimeout, spawnTimeout, killStepTimeout, qemuIdentity, limits, storage);
+    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, value, qmpTimeout, spawnTimeout, killStepTimeout, qemuIdentity, limits, storage, qemuNice);
   }
 
   public HostConfig withKillStepTimeout(Duration value) {
-    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, kvmCpuModel, qmpTimeout, spawnTimeout, value, qemuIdentity, limits, storage);
+    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, kvmCpuModel, qmpTimeout, spawnTimeout, value, qemuIdentity, limits, storage, qemuNice);
   }
 
   public HostConfig withStorage(HostStorage value) {
     return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, kvmCpuModel, qmpTimeout, spawnTimeout, killStepTimeout, qemuIdentity,
-        limits, value);
+        limits, value, qemuNice);
   }
 
   /** The directories guests may take kernels, initrds and disks from: the configured roots and the image store. */
@@ -76,7 +82,12 @@ public record HostConfig(
         : Stream.concat(imageRoots.stream(), Stream.of(storage.imageStore())).toList();
   }
 
+  public HostConfig withQemuNice(int value) {
+    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, kvmCpuModel, qmpTimeout, spawnTimeout, killStepTimeout, qemuIdentity,
+        limits, storage, value);
+  }
+
   public HostConfig withQmpTimeout(Duration value) {
-    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, kvmCpuModel, value, spawnTimeout, killStepTimeout, qemuIdentity, limits, storage);
+    return new HostConfig(runtimeRoot, qemuBinary, imageRoots, kvmUsable, kvmCpuModel, value, spawnTimeout, killStepTimeout, qemuIdentity, limits, storage, qemuNice);
   }
 }

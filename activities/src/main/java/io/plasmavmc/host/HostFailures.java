@@ -22,6 +22,7 @@ public final class HostFailures extends WorkerInterceptorBase {
       Map.entry(InvalidSpecException.class, FailureReasons.INVALID_SPEC),
       Map.entry(SpawnFailedException.class, FailureReasons.SPAWN_FAILED),
       Map.entry(HostFullException.class, FailureReasons.HOST_FULL),
+      Map.entry(HostBusyException.class, FailureReasons.HOST_BUSY),
       Map.entry(VmNotRunningException.class, FailureReasons.VM_NOT_RUNNING),
       Map.entry(VmStillRunningException.class, FailureReasons.VM_STILL_RUNNING),
       Map.entry(QmpTimeoutException.class, FailureReasons.QMP_TIMEOUT),

@@ -22,6 +22,7 @@ import io.plasmavmc.contract.spec.VmSpec;
 import io.plasmavmc.host.qemu.LinuxProcesses;
 import io.plasmavmc.host.qemu.QemuCommandLine;
 import io.plasmavmc.host.qemu.QemuIdentity;
+import io.plasmavmc.host.qemu.QemuPriority;
 import io.plasmavmc.host.testing.QemuProcessTable;
 import io.plasmavmc.host.testing.SpawnInAnotherProcess;
 import io.plasmavmc.host.testing.TestGuest;
@@ -202,6 +203,21 @@ class HostActivitiesQemuTest {
     assertEquals(List.of(first.pid()), QemuProcessTable.livePidsMentioning(run));
     host.kill("twice");
     assertTrue(QemuProcessTable.livePidsMentioning(run).isEmpty());
+  }
+
+  /** QEMU yields CPU to the worker (issue 20): its threads and, where the kernel groups sessions, its session run niced. */
+  @Test
+  void qemuRunsNicedAndSoDoesItsSession() throws Exception {
+    VmHandle handle = host.spawn("niced", bareQemu("niced"));
+    String stat = Files.readString(Path.of("/proc", Long.toString(handle.pid()), "stat"));
+    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    assertEquals(String.valueOf(QemuPriority.DEFAULT_NICE), fields[16], "nice is field 19 of /proc/<pid>/stat");
+    Path autogroup = Path.of("/proc", Long.toString(handle.pid()), "autogroup");
+    if (Files.exists(autogroup)) {
+      assertTrue(Files.readString(autogroup).trim().endsWith("nice " + QemuPriority.DEFAULT_NICE), Files.readString(autogroup));
+    }
+    assertEquals(new SpawnLoad(HostLimits.defaultMaxConcurrentSpawns(), 0, 0, 0), host.spawnLoad(), "its spawn slot given back");
+    host.kill("niced");
   }
 
   @Test

@@ -50,8 +50,10 @@ class HostCapacityTest {
   void theDefaultRatioIsTheFleetsAndTheLimitsRegisterAsTheHostsAdmission() {
     HostLimits defaults = HostLimits.defaults();
     assertEquals(HostAdmission.DEFAULT_CPU_ALLOCATION_RATIO, defaults.cpuAllocationRatio());
-    assertEquals(new HostAdmission(1000, 1.5, HostAdmission.DEFAULT_CPU_ALLOCATION_RATIO), defaults.admission());
+    assertEquals(new HostAdmission(1000, 1.5, HostAdmission.DEFAULT_CPU_ALLOCATION_RATIO,
+        Math.max(2, Runtime.getRuntime().availableProcessors())), defaults.admission());
     assertThrows(IllegalArgumentException.class, () -> ratio(0));
+    assertThrows(IllegalArgumentException.class, () -> defaults.withMaxConcurrentSpawns(0));
   }
 
   @Test

@@ -2,14 +2,17 @@ package io.plasmavmc.gateway;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.Message;
+import com.google.protobuf.util.Durations;
 import com.google.rpc.BadRequest;
 import com.google.rpc.Code;
 import com.google.rpc.ErrorInfo;
 import com.google.rpc.PreconditionFailure;
 import com.google.rpc.ResourceInfo;
+import com.google.rpc.RetryInfo;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -68,6 +71,16 @@ final class ErrorDetails {
       String description) {
     return error(Code.FAILED_PRECONDITION, message, reason, metadata, PreconditionFailure.newBuilder()
         .addViolations(PreconditionFailure.Violation.newBuilder().setType(type).setSubject(subject).setDescription(description)).build());
+  }
+
+  /**
+   * A host that is alive (it reports) but too busy to take the work before the call's deadline:
+   * RESOURCE_EXHAUSTED, not UNAVAILABLE (the host is not lost), with the host in the ErrorInfo and
+   * a RetryInfo, for nothing was done and the same call may simply be made again a little later.
+   */
+  static StatusRuntimeException hostBusy(String message, String hostId, Duration retryAfter) {
+    return error(Code.RESOURCE_EXHAUSTED, message, "HOST_BUSY", hostId.isEmpty() ? Map.of() : Map.of("host", hostId),
+        RetryInfo.newBuilder().setRetryDelay(Durations.fromMillis(retryAfter.toMillis())).build());
   }
 
   /** Any other error: the status and message as given, with an ErrorInfo naming {@code reason}. */

@@ -8,6 +8,7 @@ import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowUpdateException;
 import io.temporal.failure.ApplicationFailure;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -17,6 +18,9 @@ import org.slf4j.LoggerFactory;
 /** Maps what Temporal and the VM's workflow report onto gRPC status codes a client can act on. */
 final class Failures {
   private static final Logger log = LoggerFactory.getLogger(Failures.class);
+
+  /** What a busy host's refusal suggests waiting before the same call: a few of its workers' report periods. */
+  static final Duration BUSY_RETRY_AFTER = Duration.ofSeconds(10);
 
   private Failures() {}
 
@@ -65,6 +69,7 @@ final class Failures {
       case FailureReasons.ILLEGAL_TRANSITION -> illegal(failure);
       case FailureReasons.INVALID_SPEC -> ErrorDetails.invalidField(message);
       case FailureReasons.HOST_UNAVAILABLE -> ErrorDetails.withReason(Status.UNAVAILABLE.withDescription(message), "HOST_UNAVAILABLE");
+      case FailureReasons.HOST_BUSY -> ErrorDetails.hostBusy(message, hostOf(failure), BUSY_RETRY_AFTER);
       case FailureReasons.DELETED -> ErrorDetails.withReason(Status.NOT_FOUND.withDescription(message), "VM_NOT_FOUND");
       case FailureReasons.NAME_TAKEN -> ErrorDetails.withReason(Status.ALREADY_EXISTS.withDescription(message), "NAME_TAKEN");
       case FailureReasons.HOST_FULL -> ErrorDetails.withReason(Status.RESOURCE_EXHAUSTED.withDescription(message), "HOST_FULL");
@@ -83,6 +88,16 @@ final class Failures {
       case FailureReasons.HOST_CORDONED, FailureReasons.HOST_NOT_FOUND, FailureReasons.NO_HOST_FITS -> FleetFailures.of(failure, "");
       default -> ErrorDetails.withReason(Status.INTERNAL.withDescription(message), "HOST_ERROR");
     };
+  }
+
+  /** The host a failure names in its details (HOST_BUSY and HOST_UNAVAILABLE do), or empty. */
+  private static String hostOf(ApplicationFailure failure) {
+    try {
+      String hostId = failure.getDetails().get(0, String.class);
+      return hostId == null ? "" : hostId;
+    } catch (RuntimeException withoutDetails) {
+      return "";
+    }
   }
 
   /** An illegal transition carries the VM's name, its state and the states that allow the call (see VmFailures#illegal). */

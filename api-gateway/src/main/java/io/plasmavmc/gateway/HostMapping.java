@@ -26,7 +26,8 @@ final class HostMapping {
       host.setAddress(text(info.address())).setAccelerator(text(info.accelerator())).setQemuVersion(text(info.qemuVersion())).putAllLabels(info.labels())
           .setCapacity(HostCapacity.newBuilder().setVcpus(info.vcpus()).setMemoryMib(info.memoryMib())
               .setMaxVms(info.admission().maxVms()).setMemoryOvercommit(info.admission().memoryOvercommit())
-              .setCpuAllocationRatio(info.admission().cpuAllocationRatio()));
+              .setCpuAllocationRatio(info.admission().cpuAllocationRatio())
+              .setMaxConcurrentSpawns(info.admission().maxConcurrentSpawns()));
       if (info.workerStartedAt() != null) {
         host.setWorkerStartedAt(timestamp(info.workerStartedAt()));
       }

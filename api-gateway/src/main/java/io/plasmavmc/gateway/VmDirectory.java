@@ -50,8 +50,13 @@ final class VmDirectory {
    * The VM goes to the host {@code placement} names, or to the one placement chooses.
    */
   VmRecord create(String name, VmSpec spec, String requestId, boolean start, PlacementRequest placement) {
+    return create(name, spec, requestId, start, placement, null);
+  }
+
+  /** The same, the creation waiting for a busy host at most {@code timeout} (null: the workflow's default). */
+  VmRecord create(String name, VmSpec spec, String requestId, boolean start, PlacementRequest placement, Duration timeout) {
     try {
-      return vms.create(name, spec, requestId, start, placement,
+      return vms.create(name, spec, requestId, start, placement, timeout,
           UpdateOptions.<VmRecord>newBuilder().setWaitForStage(WorkflowUpdateStage.COMPLETED).build()).getResult();
     } catch (CompletionException e) {
       throw creationFailure(name, spec, placement, e.getCause());

@@ -118,7 +118,7 @@ final class VmService extends VmServiceGrpc.VmServiceImplBase {
         throw Requests.invalid("wait_for_ready", "needs spec.readiness: without a probe there is nothing to wait for");
       }
       VmRecord created = directory.create(name, spec, requestId.isEmpty() ? UUID.randomUUID().toString() : requestId, request.getStart(),
-          placement);
+          placement, CallDeadlines.busyHostWait());
       return request.getWaitForReady() ? ready(name, created) : created;
     });
   }

@@ -16,9 +16,9 @@ public enum ExitCode {
   INVALID(4, "INVALID_ARGUMENT, OUT_OF_RANGE: the request was refused, the field is named"),
   CONFLICT(5, "FAILED_PRECONDITION, ALREADY_EXISTS, ABORTED: the VM's state does not allow it, the name is taken, the image is in use, or the host is cordoned"),
   DENIED(6, "UNAUTHENTICATED, PERMISSION_DENIED: no token, a wrong one, or too small a role"),
-  LIMIT(7, "RESOURCE_EXHAUSTED: a bound was reached (host full, no host fits, too many streams or snapshots), the bound is named"),
+  LIMIT(7, "RESOURCE_EXHAUSTED: a bound was reached (host full, no host fits, too many streams or snapshots), the bound is named; or the host is busy (HOST_BUSY): retry later"),
   TIMEOUT(8, "DEADLINE_EXCEEDED: the guest was not ready in time, or QEMU did not answer"),
-  UNAVAILABLE(9, "UNAVAILABLE: the gateway cannot be reached, or the VM's host has no worker"),
+  UNAVAILABLE(9, "UNAVAILABLE: the gateway cannot be reached, or the VM's host stopped reporting (its worker is gone)"),
   SERVER_ERROR(10, "INTERNAL, UNKNOWN and the rest: the gateway failed (its log has the error id)"),
   INTERRUPTED(130, "interrupted");
 

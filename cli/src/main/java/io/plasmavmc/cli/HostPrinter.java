@@ -59,9 +59,10 @@ final class HostPrinter {
     out.printf("id:          %s%n", host.getId());
     out.printf("state:       %s (%s)%n", state(host.getState()), host.getStateReason());
     out.printf("address:     %s%n", host.getAddress());
-    out.printf("capacity:    %d CPUs, %s; admits %d vCPUs (CPU allocation ratio %s), %s (memory overcommit %s), %d VMs%n",
+    out.printf("capacity:    %d CPUs, %s; admits %d vCPUs (CPU allocation ratio %s), %s (memory overcommit %s), %d VMs%s%n",
         capacity.getVcpus(), mib(capacity.getMemoryMib()), vcpuLimit(capacity), ratio(capacity.getCpuAllocationRatio()),
-        mib(memoryLimitMib(capacity)), ratio(capacity.getMemoryOvercommit()), capacity.getMaxVms());
+        mib(memoryLimitMib(capacity)), ratio(capacity.getMemoryOvercommit()), capacity.getMaxVms(),
+        capacity.getMaxConcurrentSpawns() == 0 ? "" : ", " + capacity.getMaxConcurrentSpawns() + " starting at once");
     out.printf("usage:       %d VMs, %d vCPUs, %s committed; %s free; %d QEMU processes%n", usage.getVms(), usage.getVcpusCommitted(),
         mib(usage.getMemoryCommittedMib()), mib(usage.getMemoryFreeMib()), usage.getQemuProcesses());
     out.printf("runs:        %s, QEMU %s%n", host.getAccelerator(), host.getQemuVersion());

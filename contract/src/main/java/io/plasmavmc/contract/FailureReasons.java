@@ -13,8 +13,18 @@ public final class FailureReasons {
   public static final String ILLEGAL_TRANSITION = "IllegalTransition";
   /** The spec (or an identifier) is refused; the message names the field. INVALID_ARGUMENT. */
   public static final String INVALID_SPEC = "InvalidSpec";
-  /** The VM's host did not pick up its work in time. UNAVAILABLE. */
+  /**
+   * The VM's host is unreachable: its worker stopped reporting to the fleet, and did not pick up
+   * the work. (Before the busy-host-waits gate, a host that did not pick up its work in time.)
+   * UNAVAILABLE.
+   */
   public static final String HOST_UNAVAILABLE = "HostUnavailable";
+  /**
+   * The VM's host reports, so it is alive, but it did not take the work before the operation's
+   * deadline (its queue, or its spawn slots, full): nothing was done, retry later.
+   * RESOURCE_EXHAUSTED. A host activity fails with it too, when it waited for a spawn slot in vain.
+   */
+  public static final String HOST_BUSY = "HostBusy";
   /** The host failed the work for a reason of its own. INTERNAL, with an error id. */
   public static final String HOST_ERROR = "HostError";
   /** QEMU's monitor did not answer in time (a hung QEMU). DEADLINE_EXCEEDED. */
@@ -72,8 +82,9 @@ public final class FailureReasons {
   public static final String QMP_ERROR = "QmpError";
 
   /** Host failures that a retry cannot cure ({@link #INVALID_SPEC} and {@link #HOST_FULL} among them). */
-  public static final String[] HOST_NEVER_RETRIED = {INVALID_SPEC, SPAWN_FAILED, HOST_FULL, VM_NOT_RUNNING, VM_STILL_RUNNING,
-      QMP_TIMEOUT, QMP_ERROR, IMAGE_NOT_FOUND, IMAGE_EXISTS, IMAGE_IN_USE, SNAPSHOT_NOT_FOUND, SNAPSHOT_EXISTS, SNAPSHOT_UNSUPPORTED, CONSOLE_NOT_KEPT};
+  public static final String[] HOST_NEVER_RETRIED = {INVALID_SPEC, SPAWN_FAILED, HOST_FULL, HOST_BUSY, VM_NOT_RUNNING, VM_STILL_RUNNING,
+      QMP_TIMEOUT, QMP_ERROR, IMAGE_NOT_FOUND, IMAGE_EXISTS, IMAGE_IN_USE, SNAPSHOT_NOT_FOUND, SNAPSHOT_EXISTS, SNAPSHOT_UNSUPPORTED,
+      CONSOLE_NOT_KEPT};
 
   private FailureReasons() {}
 }

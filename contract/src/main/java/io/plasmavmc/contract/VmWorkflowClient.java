@@ -68,10 +68,19 @@ public final class VmWorkflowClient {
   /** The same, the VM's host chosen by {@code placement} (or the host it names). */
   public WorkflowUpdateHandle<VmRecord> create(String name, VmSpec spec, String requestId, boolean start, PlacementRequest placement,
       UpdateOptions<VmRecord> options) {
+    return create(name, spec, requestId, start, placement, null, options);
+  }
+
+  /**
+   * The same, the creation waiting for a busy host at most {@code timeout} (the creating call's
+   * own deadline; null: {@link VmWorkflowInput#DEFAULT_BUSY_HOST_WAIT}).
+   */
+  public WorkflowUpdateHandle<VmRecord> create(String name, VmSpec spec, String requestId, boolean start, PlacementRequest placement,
+      Duration timeout, UpdateOptions<VmRecord> options) {
     String hostId = placement.hostId() == null || placement.hostId().isBlank() ? null : placement.hostId();
     VmWorkflow vm = client.newWorkflowStub(VmWorkflow.class, startOptions(name, spec, hostId));
     WithStartWorkflowOperation<VmRecord> startWorkflow = new WithStartWorkflowOperation<>(vm::run,
-        new VmWorkflowInput(name, name, requestId, spec, hostId, start, hostTaskTimeout, null, placement));
+        new VmWorkflowInput(name, name, requestId, spec, hostId, start, hostTaskTimeout, null, placement, timeout));
     return WorkflowClient.startUpdateWithStart(vm::awaitCreated, requestId, options, startWorkflow);
   }
 

@@ -12,6 +12,7 @@ import io.plasmavmc.host.HostStorage;
 import io.plasmavmc.support.PrometheusEndpoint;
 import io.plasmavmc.support.TemporalConnection;
 import io.plasmavmc.worker.HostWorker;
+import io.plasmavmc.worker.LoadSettings;
 import io.plasmavmc.worker.WorkerSettings;
 import io.temporal.client.WorkflowClient;
 import io.temporal.serviceclient.WorkflowServiceStubs;
@@ -55,34 +56,41 @@ public final class LocalStack implements AutoCloseable {
 
   /**
    * {@code storage}: the host's image store, import and VMs' directories (null: under /var/lib/plasmavmc);
-   * {@code address} and {@code labels}: the host as the fleet shows it (null address: its primary one).
+   * {@code address} and {@code labels}: the host as the fleet shows it (null address: its primary one);
+   * {@code load}: how the worker keeps up on a loaded host (null: {@link LoadSettings#defaults()}).
    */
   public record Settings(TemporalSettings temporal, ApiSettings api, String hostId, Path runtimeDir, Path qemuBinary,
       List<Path> imageRoots, String kvm, Duration hostTaskTimeout, String orphans, String qemuUser, HostLimits limits,
-      HostStorage storage, String address, Map<String, String> labels) {
+      HostStorage storage, String address, Map<String, String> labels, LoadSettings load) {
     public Settings(TemporalSettings temporal, ApiSettings api, String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots,
         String kvm, Duration hostTaskTimeout, String orphans) {
-      this(temporal, api, hostId, runtimeDir, qemuBinary, imageRoots, kvm, hostTaskTimeout, orphans, null, null, null, null, null);
+      this(temporal, api, hostId, runtimeDir, qemuBinary, imageRoots, kvm, hostTaskTimeout, orphans, null, null, null, null, null, null);
     }
 
     public Settings(TemporalSettings temporal, ApiSettings api, String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots,
         String kvm, Duration hostTaskTimeout, String orphans, String qemuUser, HostLimits limits, HostStorage storage) {
-      this(temporal, api, hostId, runtimeDir, qemuBinary, imageRoots, kvm, hostTaskTimeout, orphans, qemuUser, limits, storage, null, null);
+      this(temporal, api, hostId, runtimeDir, qemuBinary, imageRoots, kvm, hostTaskTimeout, orphans, qemuUser, limits, storage, null, null,
+          null);
     }
 
     public Settings withStorage(HostStorage value) {
       return new Settings(temporal, api, hostId, runtimeDir, qemuBinary, imageRoots, kvm, hostTaskTimeout, orphans, qemuUser, limits, value,
-          address, labels);
+          address, labels, load);
     }
 
     public Settings withLimits(HostLimits value) {
       return new Settings(temporal, api, hostId, runtimeDir, qemuBinary, imageRoots, kvm, hostTaskTimeout, orphans, qemuUser, value, storage,
-          address, labels);
+          address, labels, load);
     }
 
     public Settings withFleet(String hostAddress, Map<String, String> hostLabels) {
       return new Settings(temporal, api, hostId, runtimeDir, qemuBinary, imageRoots, kvm, hostTaskTimeout, orphans, qemuUser, limits, storage,
-          hostAddress, hostLabels);
+          hostAddress, hostLabels, load);
+    }
+
+    public Settings withLoad(LoadSettings value) {
+      return new Settings(temporal, api, hostId, runtimeDir, qemuBinary, imageRoots, kvm, hostTaskTimeout, orphans, qemuUser, limits, storage,
+          address, labels, value);
     }
   }
 
@@ -108,7 +116,7 @@ public final class LocalStack implements AutoCloseable {
     client = WorkflowClient.newInstance(service);
     worker = new HostWorker(client, new WorkerSettings(settings.hostId(), settings.runtimeDir(), settings.qemuBinary(),
         settings.imageRoots(), settings.kvm(), settings.orphans(), settings.qemuUser(), settings.limits(), settings.storage())
-        .withFleet(settings.address(), settings.labels()), registry).start();
+        .withFleet(settings.address(), settings.labels()).withLoad(settings.load()), registry).start();
     ApiSettings api = settings.api();
     GatewaySettings gatewaySettings = new GatewaySettings(api.bindAddress(), api.port(), worker.hostId(), settings.hostTaskTimeout(),
         new GatewaySecurity(LocalCredentials.ensure(api.configDir()), api.tlsCert(), api.tlsKey(), api.clientCa()));

@@ -8,6 +8,7 @@ import io.plasmavmc.host.HostLimits;
 import io.plasmavmc.host.HostStorage;
 import io.plasmavmc.support.TemporalConnection;
 import io.plasmavmc.worker.HostWorker;
+import io.plasmavmc.worker.LoadSettings;
 import io.plasmavmc.worker.WorkerApplication;
 import io.plasmavmc.worker.WorkerSettings;
 import io.temporal.client.WorkflowClient;
@@ -75,7 +76,7 @@ public final class PlasmaVmc {
         options.value("--orphans", "report"),
         options.value("--qemu-user", WorkerSettings.DEFAULT_QEMU_USER),
         limits(options),
-        storage(options, home)).withFleet(options.value("--address", null), labels(options));
+        storage(options, home)).withFleet(options.value("--address", null), labels(options)).withLoad(load(options));
     options.rejectUnknown();
 
     LocalStack stack = new LocalStack(settings);
@@ -119,7 +120,8 @@ public final class PlasmaVmc {
             Path.of(options.value("--qemu", "/usr/bin/qemu-system-x86_64")), roots.isEmpty() ? null : roots,
             options.value("--kvm", "auto"), options.value("--orphans", "report"),
             options.value("--qemu-user", WorkerSettings.DEFAULT_QEMU_USER), limits(options),
-            storage(options, System.getProperty("user.home"))).withFleet(options.value("--address", null), labels(options)));
+            storage(options, System.getProperty("user.home"))).withFleet(options.value("--address", null), labels(options))
+            .withLoad(load(options)));
     int metricsPort = options.integer("--metrics-port", -1);
     options.rejectUnknown();
     worker.start();
@@ -137,8 +139,8 @@ public final class PlasmaVmc {
   }
 
   /**
-   * --max-vms, --memory-overcommit, --cpu-allocation-ratio, --forward-address (repeatable), --forward-ports A-B: this
-   * host's limits.
+   * --max-vms, --memory-overcommit, --cpu-allocation-ratio, --max-concurrent-spawns, --forward-address (repeatable),
+   * --forward-ports A-B: this host's limits.
    */
   private static HostLimits limits(Options options) {
     HostLimits defaults = HostLimits.defaults();
@@ -149,10 +151,18 @@ public final class PlasmaVmc {
     try {
       return new HostLimits(addresses.isEmpty() ? defaults.forwardAddresses() : addresses,
           Integer.parseInt(ports[0].trim()), Integer.parseInt(ports[ports.length - 1].trim()),
-          options.integer("--max-vms", defaults.maxVms()), Double.parseDouble(overcommit), Double.parseDouble(cpuRatio));
+          options.integer("--max-vms", defaults.maxVms()), Double.parseDouble(overcommit), Double.parseDouble(cpuRatio),
+          options.integer("--max-concurrent-spawns", defaults.maxConcurrentSpawns()));
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("--forward-ports takes FIRST-LAST, --memory-overcommit and --cpu-allocation-ratio a number", e);
     }
+  }
+
+  /** --qemu-nice N, --deadlock-detection-timeout S: how the worker keeps up on a host its guests load. */
+  private static LoadSettings load(Options options) {
+    LoadSettings defaults = LoadSettings.defaults();
+    return new LoadSettings(options.integer("--qemu-nice", defaults.qemuNice()),
+        Duration.ofSeconds(options.integer("--deadlock-detection-timeout", (int) defaults.deadlockDetectionTimeout().toSeconds())));
   }
 
   /** --label KEY=VALUE (repeatable): what placement constraints match on this host. */
@@ -251,6 +261,11 @@ public final class PlasmaVmc {
           --max-vms N          VMs this host runs at most (default 1000); past it CreateVm is RESOURCE_EXHAUSTED
           --memory-overcommit R  VM memory may reach the host's memory times R (default 1.5)
           --cpu-allocation-ratio R  VMs' vCPUs may reach the host's CPUs times R (default 4)
+          --max-concurrent-spawns N  QEMUs starting at once at most (default: one per CPU, at least 2); more wait their
+                               turn, and one that waits past its creation's deadline is refused RESOURCE_EXHAUSTED (HOST_BUSY)
+          --qemu-nice N        QEMU's nice value, 0-19 (default 5): a host full of guests leaves its worker the CPU to keep up
+          --deadlock-detection-timeout S  how long a workflow task may hold its thread before the SDK calls it a
+                               deadlock (default 10; the SDK's own 1 s is too short on a loaded host)
           --address ADDRESS    this host's address as the fleet shows it (default: the address of its default route)
           --label KEY=VALUE    a label of this host, which placement's --label constraints match (repeatable)
           --forward-address IP addresses port forwards may listen on (repeatable; default 127.0.0.1 only)

@@ -7,6 +7,7 @@ import io.plasmavmc.api.v1.ImageServiceGrpc;
 import io.plasmavmc.api.v1.LifecycleTestServiceGrpc;
 import io.plasmavmc.api.v1.VmServiceGrpc;
 import io.plasmavmc.cli.BearerToken;
+import io.plasmavmc.host.HostLimits;
 import io.plasmavmc.host.HostStorage;
 import io.plasmavmc.host.testing.QemuProcessTable;
 import io.plasmavmc.host.testing.ScratchDirectories;
@@ -56,15 +57,20 @@ public final class PlasmaVmcHarness implements AutoCloseable {
   public final Path artifactsDir;
 
   public PlasmaVmcHarness(Duration hostTaskTimeout) throws IOException {
-    this(hostTaskTimeout, false);
+    this(hostTaskTimeout, false, null);
   }
 
   /** The dev server with its Web UI (see {@link #uiAddress()}). */
   static PlasmaVmcHarness withUi(Duration hostTaskTimeout) throws IOException {
-    return new PlasmaVmcHarness(hostTaskTimeout, true);
+    return new PlasmaVmcHarness(hostTaskTimeout, true, null);
   }
 
-  private PlasmaVmcHarness(Duration hostTaskTimeout, boolean ui) throws IOException {
+  /** The host admitting what {@code limits} say instead of the defaults. */
+  static PlasmaVmcHarness withLimits(Duration hostTaskTimeout, HostLimits limits) throws IOException {
+    return new PlasmaVmcHarness(hostTaskTimeout, false, limits);
+  }
+
+  private PlasmaVmcHarness(Duration hostTaskTimeout, boolean ui, HostLimits limits) throws IOException {
     runtimeDir = Files.createTempDirectory("plasmavmc-e2e");
     dataDir = Files.createTempDirectory("plasmavmc-e2e-temporal");
     configDir = Files.createTempDirectory("plasmavmc-e2e-config");
@@ -80,7 +86,7 @@ public final class PlasmaVmcHarness implements AutoCloseable {
     stack = new LocalStack(new LocalStack.Settings(
         new LocalStack.TemporalSettings(temporalPort, ui ? freePort() : -1, dataDir),
         LocalStack.ApiSettings.loopback(0, configDir).withMetrics(0), "e2e-host", runtimeDir, Path.of("/usr/bin/qemu-system-x86_64"), List.of(TestGuest.dir()), "auto",
-        hostTaskTimeout, "report").withStorage(storage)).start();
+        hostTaskTimeout, "report").withStorage(storage).withLimits(limits)).start();
     channel = Grpc.newChannelBuilder("127.0.0.1:" + stack.grpcPort(), InsecureChannelCredentials.create()).build();
     admin = new BearerToken(LocalCredentials.readToken(configDir).orElseThrow());
     vms = VmServiceGrpc.newBlockingStub(channel).withCallCredentials(admin);

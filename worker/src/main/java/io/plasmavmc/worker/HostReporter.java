@@ -20,6 +20,12 @@ import org.slf4j.LoggerFactory;
  * and sends at most one report a tick, so a host whose VMs come and go fast still reports at most
  * once a {@code gap}. A failed report is retried at the next tick: the host's workflow learns the
  * host is gone from reports that stop, not from one that failed.
+ *
+ * <p>Those reports are what keeps a busy host from being taken for a lost one (issue 20), so
+ * their thread must get CPU on a host full of guests. A Java thread priority would not give it
+ * any: HotSpot on Linux ignores priorities unless run as root with -XX:ThreadPriorityPolicy=1, and
+ * even then only orders this JVM's own threads. What does is QEMU yielding to the whole worker:
+ * it runs niced, its session too ({@code QemuPriority}, {@link LoadSettings#qemuNice()}).
  */
 final class HostReporter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HostReporter.class);

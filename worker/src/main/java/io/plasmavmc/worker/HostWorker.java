@@ -120,7 +120,9 @@ public final class HostWorker implements AutoCloseable {
     factory = WorkerFactory.newInstance(client, WorkerFactoryOptions.newBuilder(factoryOptions)
         .setWorkerInterceptors(withHostFailures(factoryOptions.getWorkerInterceptors())).build());
     Worker control = factory.newWorker(TaskQueues.CONTROL, WorkerOptions.newBuilder()
-        .setStickyQueueScheduleToStartTimeout(STICKY_TIMEOUT).build());
+        .setStickyQueueScheduleToStartTimeout(STICKY_TIMEOUT)
+        .setDefaultDeadlockDetectionTimeout(settings.load().deadlockDetectionTimeout().toMillis()) // see LoadSettings: not 1 s on a loaded host
+        .build());
     control.registerWorkflowImplementationTypes(VmWorkflowImpl.class, HostScanWorkflowImpl.class, ConsoleReadWorkflowImpl.class,
         LifecycleTestWorkflowImpl.class, AttemptConsoleReadWorkflowImpl.class, ImageStoreWorkflowImpl.class, ImageImportWorkflowImpl.class);
     // Hosts' workflows and placement run on the control queue too: a host's workflow must outlive its host's worker.
@@ -135,9 +137,11 @@ public final class HostWorker implements AutoCloseable {
     reporter = new HostReporter(new FleetClient(client), HostFacts.of(settings, config, Instant.now()), HostLoadProbe.of(activities)).start();
     reportWhatIsFound();
     handleOrphans();
-    log.info("host worker {} started: queue {}, runtime dir {}, QEMU {} as {} (seccomp sandbox), image roots {}, {}, KVM {}{}",
+    log.info("host worker {} started: queue {}, runtime dir {}, QEMU {} as {} (seccomp sandbox, nice {}), {} concurrent spawns at most, "
+        + "image roots {}, {}, KVM {}{}",
         settings.hostId(), TaskQueues.host(settings.hostId()), settings.runtimeDir(), settings.qemuBinary(),
-        config.qemuIdentity() == null ? "this worker's user" : config.qemuIdentity().name(), settings.imageRoots(), settings.storage(),
+        config.qemuIdentity() == null ? "this worker's user" : config.qemuIdentity().name(), config.qemuNice(),
+        config.limits().maxConcurrentSpawns(), settings.imageRoots(), settings.storage(),
         config.kvmUsable() ? "usable" : "not used (guests run under TCG)",
         config.kvmUsable() ? " with -cpu " + config.kvmCpuModel() : "");
     return this;
@@ -161,13 +165,13 @@ public final class HostWorker implements AutoCloseable {
   }
 
   /**
-   * The host's QEMU processes and orphans, as Prometheus text, computed at each scrape from one scan
+   * The host's QEMU processes, orphans and spawn slots, as Prometheus text, computed at each scrape from one scan
    * of the runtime directory plus one describe per QEMU (cheap at a scrape every 15 s or so).
    */
   public Supplier<String> hostGauges() {
     return () -> {
       Map<String, Long> qemus = activities.runningQemus();
-      return HostMetrics.render(settings.hostId(), qemus.size(), new VmWorkflowClient(client).orphansAmong(qemus).size());
+      return HostMetrics.render(settings.hostId(), qemus.size(), new VmWorkflowClient(client).orphansAmong(qemus).size(), activities.spawnLoad());
     };
   }
 
@@ -268,7 +272,7 @@ public final class HostWorker implements AutoCloseable {
       case "auto", "on" -> HostConfig.probed(settings.runtimeDir(), settings.qemuBinary(), settings.imageRoots(), identity);
       default -> throw new IllegalArgumentException("kvm must be auto, on or off: " + settings.kvm());
     };
-    config = config.withLimits(settings.limits()).withStorage(settings.storage());
+    config = config.withLimits(settings.limits()).withStorage(settings.storage()).withQemuNice(settings.load().qemuNice());
     if ("on".equals(settings.kvm()) && !config.kvmUsable()) {
       throw new IllegalStateException("kvm=on but /dev/kvm is not usable by QEMU on this host"
           + (identity == null ? "" : " (QEMU runs as " + identity.name() + ": /dev/kvm must be open to it, e.g. to the kvm group)"));

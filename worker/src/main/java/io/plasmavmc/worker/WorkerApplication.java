@@ -10,6 +10,7 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.springframework.boot.SpringApplication;
@@ -31,12 +32,16 @@ public class WorkerApplication {
     }
   }
 
-  /** {@code labels}: {@code key=value,...}; {@code address}: the host's as the fleet shows it (default: its primary address). */
+  /**
+   * {@code labels}: {@code key=value,...}; {@code address}: the host's as the fleet shows it (default: its primary address);
+   * {@code maxConcurrentSpawns}, {@code qemuNice}, {@code deadlockDetectionTimeout}: how the host keeps up under load (see
+   * {@link HostLimits}, {@link LoadSettings}).
+   */
   @ConfigurationProperties("plasmavmc.worker")
   public record WorkerProperties(String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots, String kvm, String orphans,
       Integer metricsPort, String metricsBind, String qemuUser, Integer maxVms, Double memoryOvercommit, List<String> forwardAddresses,
       String forwardPorts, Path imageStore, Path importDir, Path vmsDir, Path artifactsDir, String address, List<String> labels,
-      Double cpuAllocationRatio) {
+      Double cpuAllocationRatio, Integer maxConcurrentSpawns, Integer qemuNice, Duration deadlockDetectionTimeout) {
     HostLimits limits() {
       HostLimits defaults = HostLimits.defaults();
       String ports = forwardPorts == null || forwardPorts.isBlank() ? defaults.minForwardPort() + "-" + defaults.maxForwardPort() : forwardPorts;
@@ -44,7 +49,12 @@ public class WorkerApplication {
       return new HostLimits(forwardAddresses == null || forwardAddresses.isEmpty() ? defaults.forwardAddresses() : forwardAddresses,
           Integer.parseInt(range[0].trim()), Integer.parseInt(range[range.length - 1].trim()),
           maxVms == null ? defaults.maxVms() : maxVms, memoryOvercommit == null ? defaults.memoryOvercommit() : memoryOvercommit,
-          cpuAllocationRatio == null ? defaults.cpuAllocationRatio() : cpuAllocationRatio);
+          cpuAllocationRatio == null ? defaults.cpuAllocationRatio() : cpuAllocationRatio,
+          maxConcurrentSpawns == null ? defaults.maxConcurrentSpawns() : maxConcurrentSpawns);
+    }
+
+    LoadSettings load() {
+      return LoadSettings.of(qemuNice, deadlockDetectionTimeout);
     }
 
     Map<String, String> hostLabels() {
@@ -76,7 +86,7 @@ public class WorkerApplication {
     HostWorker started = new HostWorker(client, new WorkerSettings(worker.hostId(), worker.runtimeDir(), worker.qemuBinary(),
         worker.imageRoots(), worker.kvm(), worker.orphans(), worker.qemuUser(), worker.limits(),
         new HostStorage(worker.imageStore(), worker.importDir(), worker.vmsDir(), worker.artifactsDir()))
-        .withFleet(worker.address(), worker.hostLabels()), registry).start();
+        .withFleet(worker.address(), worker.hostLabels()).withLoad(worker.load()), registry).start();
     if (worker.metricsPort() != null && worker.metricsPort() >= 0) {
       started.serveMetrics(worker.metricsBind() == null ? "127.0.0.1" : worker.metricsBind(), worker.metricsPort());
     }

@@ -19,10 +19,11 @@ import java.util.regex.Pattern;
  * {@code storage}: the image store, import directory, VMs' directory and lifecycle test runs' artifacts
  * (default under /var/lib/plasmavmc).
  * {@code address}: the host's address as the fleet shows it (null: its primary address, found at
- * start); {@code labels}: what placement constraints match (see {@link Labels}).
+ * start); {@code labels}: what placement constraints match (see {@link Labels}). {@code load}: how the
+ * worker keeps up on a loaded host (QEMU's nice value, the SDK's deadlock detection; see {@link LoadSettings}).
  */
 public record WorkerSettings(String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots, String kvm, String orphans,
-    String qemuUser, HostLimits limits, HostStorage storage, String address, Map<String, String> labels) {
+    String qemuUser, HostLimits limits, HostStorage storage, String address, Map<String, String> labels, LoadSettings load) {
   public static final String DEFAULT_QEMU_USER = "plasmavmc-qemu";
   private static final Pattern ADDRESS = Pattern.compile("[a-zA-Z0-9.:_-]{1,253}");
 
@@ -46,7 +47,7 @@ public record WorkerSettings(String hostId, Path runtimeDir, Path qemuBinary, Li
 
   public WorkerSettings(String hostId, Path runtimeDir, Path qemuBinary, List<Path> imageRoots, String kvm, String orphans,
       String qemuUser, HostLimits limits, HostStorage storage) {
-    this(hostId, runtimeDir, qemuBinary, imageRoots, kvm, orphans, qemuUser, limits, storage, null, null);
+    this(hostId, runtimeDir, qemuBinary, imageRoots, kvm, orphans, qemuUser, limits, storage, null, null, null);
   }
 
   public WorkerSettings {
@@ -64,6 +65,7 @@ public record WorkerSettings(String hostId, Path runtimeDir, Path qemuBinary, Li
     qemuUser = qemuUser == null || qemuUser.isBlank() ? DEFAULT_QEMU_USER : qemuUser.trim();
     limits = limits == null ? HostLimits.defaults() : limits;
     storage = storage == null ? HostStorage.defaults() : storage;
+    load = load == null ? LoadSettings.defaults() : load;
     if (!orphans.equals("report") && !orphans.equals("kill")) {
       throw new IllegalArgumentException("orphans must be report or kill: " + orphans);
     }
@@ -80,7 +82,12 @@ public record WorkerSettings(String hostId, Path runtimeDir, Path qemuBinary, Li
 
   /** The same host with its address and labels as the fleet shows them. */
   public WorkerSettings withFleet(String value, Map<String, String> hostLabels) {
-    return new WorkerSettings(hostId, runtimeDir, qemuBinary, imageRoots, kvm, orphans, qemuUser, limits, storage, value, hostLabels);
+    return new WorkerSettings(hostId, runtimeDir, qemuBinary, imageRoots, kvm, orphans, qemuUser, limits, storage, value, hostLabels, load);
+  }
+
+  /** The same host, keeping up under load as {@code value} says. */
+  public WorkerSettings withLoad(LoadSettings value) {
+    return new WorkerSettings(hostId, runtimeDir, qemuBinary, imageRoots, kvm, orphans, qemuUser, limits, storage, address, labels, value);
   }
 
   public boolean killOrphans() {

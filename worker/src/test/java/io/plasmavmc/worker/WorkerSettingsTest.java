@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -28,6 +29,17 @@ class WorkerSettingsTest {
     IllegalArgumentException label = assertThrows(IllegalArgumentException.class, () -> host().withFleet(null, Map.of("zone", "a b")));
     assertEquals("labels[zone]: a value must be 1-63 characters of letters, digits, '.', '_' or '-'", label.getMessage());
     assertThrows(IllegalArgumentException.class, () -> host().withFleet("10.0.0.11; rm -rf /", Map.of()));
+  }
+
+  @Test
+  void underLoadQemuIsNicedAndAWorkflowTaskMayHoldItsThreadTenSeconds() {
+    LoadSettings load = host().load();
+    assertEquals(5, load.qemuNice());
+    assertEquals(Duration.ofSeconds(10), load.deadlockDetectionTimeout(), "not the SDK's 1 s: a starved host is no deadlock");
+    assertEquals(new LoadSettings(0, Duration.ofSeconds(30)), host().withLoad(LoadSettings.of(0, Duration.ofSeconds(30))).load());
+    assertEquals(load, LoadSettings.of(null, null));
+    assertThrows(IllegalArgumentException.class, () -> new LoadSettings(20, null));
+    assertThrows(IllegalArgumentException.class, () -> new LoadSettings(5, Duration.ofMillis(500)));
   }
 
   @Test

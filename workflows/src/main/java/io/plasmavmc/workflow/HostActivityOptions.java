@@ -9,8 +9,8 @@ import java.time.Duration;
 
 /**
  * Timeouts and retries of every host activity. All go to the VM's host queue with a bounded
- * schedule-to-start: a host whose worker is gone makes the operation fail as host-unreachable
- * instead of waiting forever, and nothing is retried elsewhere (the VM's disks and process live on
+ * schedule-to-start: work not picked up in time makes the workflow look at the host (see
+ * {@link HostCalls}) instead of waiting forever, and nothing is retried elsewhere (the VM's disks and process live on
  * that host). Every host activity is idempotent, so retries after a worker crash are safe.
  */
 final class HostActivityOptions {
@@ -51,6 +51,22 @@ final class HostActivityOptions {
   /** Spawning QEMU: up to its own 30 s start timeout, then re-attaches if retried. */
   static ActivityOptions spawn(String hostId, Duration scheduleToStart, String summary) {
     return base(hostId, scheduleToStart, Duration.ofSeconds(60), 4).setSummary(summary).build();
+  }
+
+  /**
+   * Spawning QEMU for an operation that waits for a busy host until a deadline {@code left} from
+   * now: its schedule-to-close ends {@link HostActivities#SPAWN_BUDGET} after that deadline, which
+   * tells the host until when it may wait for a spawn slot (and bounds the retries after a lost
+   * worker), so no QEMU starts long after its caller gave up.
+   */
+  static ActivityOptions spawnBefore(String hostId, Duration scheduleToStart, String summary, Duration left) {
+    // An attempt may wait on the host for a spawn slot as long as the operation may: its heartbeat,
+    // not its start-to-close, is what notices a lost worker.
+    Duration budget = left.plus(HostActivities.SPAWN_BUDGET);
+    return base(hostId, scheduleToStart, budget, 4)
+        .setScheduleToCloseTimeout(budget)
+        .setSummary(summary)
+        .build();
   }
 
   /** Kill: quit, SIGTERM, SIGKILL with bounded waits, retried until QEMU is gone. */

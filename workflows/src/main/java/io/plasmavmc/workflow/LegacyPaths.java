@@ -37,6 +37,13 @@ final class LegacyPaths {
   static final String PLACED_BY_FLEET = "placed-by-fleet";
   /** Version 1 (lifecycle test runs): an attempt's host keeps the end of its console before its VM is deleted. */
   static final String ARCHIVE_ATTEMPT_CONSOLES = "archive-attempt-consoles";
+  /**
+   * Version 1: a host is unreachable only by its host workflow's word (its worker stopped
+   * reporting), not because it left a host activity in its queue: a placed VM's operation waits
+   * for a busy host up to the operation's deadline and then fails HOST_BUSY, its monitor is renewed
+   * without marking the host, and a creation that failed ends whatever QEMU it may have started.
+   */
+  static final String BUSY_HOST_WAITS = "busy-host-waits";
 
   /**
    * The in-memory fallback's registry of VM ids (VmRegistryWorkflow), reached by name: the
@@ -95,6 +102,15 @@ final class LegacyPaths {
    */
   static boolean archivesAttemptConsoles() {
     return Workflow.getVersion(ARCHIVE_ATTEMPT_CONSOLES, Workflow.DEFAULT_VERSION, 1) == 1;
+  }
+
+  /**
+   * Before version 1 a host activity not picked up within the host timeout made the host
+   * unreachable (HOST_UNAVAILABLE, the VM marked), however alive the host was; and a failed
+   * creation left what its spawn may have started to the VM's deletion.
+   */
+  static boolean waitsForBusyHosts() {
+    return Workflow.getVersion(BUSY_HOST_WAITS, Workflow.DEFAULT_VERSION, 1) == 1;
   }
 
   // --- the paths older histories take -------------------------------------------------------

@@ -20,7 +20,7 @@ import org.slf4j.Logger;
  */
 final class MonitorSupervisor {
   private static final Logger log = Workflow.getLogger(MonitorSupervisor.class);
-  /** A monitor could not watch (host unreachable, QMP busy): a host that returns is seen within this plus the schedule-to-start timeout. */
+  /** A monitor could not watch (host busy or unreachable, QMP busy): a host that returns is seen within this plus the schedule-to-start timeout. */
   private static final Duration RETRY_AFTER_EARLY_END = Duration.ofSeconds(10);
   private static final Duration RESTART_AFTER_FAILURE = Duration.ofSeconds(1);
 
@@ -72,7 +72,8 @@ final class MonitorSupervisor {
       switch (ended(watched)) {
         case WORKER_LOST ->
             // A new monitor goes to the host's next worker at once; if none picks it up within
-            // the host timeout, the host is unreachable.
+            // the host timeout, the host's workflow says whether it is busy or gone (before the
+            // busy-host-waits gate, it was unreachable).
             log.info("VM {}: host monitor lost its worker; starting another", vm.name());
         case FAILED -> Workflow.sleep(RESTART_AFTER_FAILURE);
         case ENDED_EARLY -> Workflow.sleep(RETRY_AFTER_EARLY_END);
@@ -93,6 +94,13 @@ final class MonitorSupervisor {
       return status.alive() ? End.ENDED_EARLY : End.QEMU_EXITED;
     } catch (ActivityFailure failure) {
       String failed = String.valueOf(failure.getCause() != null ? failure.getCause().getMessage() : failure.getMessage());
+      if (VmFailures.notPickedUp(failure) && host.judgesHostByItsReports()) {
+        // Busy or gone: the host's workflow tells which (HostPresence), from the host's reports. A
+        // monitor not picked up only waits for the next try; a host that returns renews it at once.
+        log.info("VM {}: host {} did not pick up its monitor in time; asking again in {} s", vm.name(), host.hostId(),
+            RETRY_AFTER_EARLY_END.toSeconds());
+        return End.ENDED_EARLY;
+      }
       if (!reports.operationRunning() && FailureReasons.HOST_UNAVAILABLE.equals(host.translate(failure).getType())) {
         host.markUnreachable("the host monitor");
         vm.publish();

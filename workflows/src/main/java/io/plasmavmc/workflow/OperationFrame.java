@@ -4,15 +4,18 @@ import static io.plasmavmc.workflow.WorkflowClock.now;
 
 import io.plasmavmc.contract.OperationRecord;
 import io.plasmavmc.contract.VmState;
+import io.plasmavmc.contract.VmWorkflowInput;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowLock;
+import java.time.Duration;
 import java.time.Instant;
 
 /**
  * One lifecycle operation at a time per VM, creation included: an operation waits for the VM's
- * lock, runs, is recorded in the VM's recent operations with how it ended, and then the host
- * reports that arrived meanwhile are applied.
+ * lock, runs within its deadline for a busy host ({@link OperationDeadline}), is recorded in the
+ * VM's recent operations with how it ended, and then the host reports that arrived meanwhile are
+ * applied.
  */
 final class OperationFrame {
   /** What the caller does when the body failed; {@code before} is the VM's state when the body began. */
@@ -23,14 +26,16 @@ final class OperationFrame {
   private final WorkflowLock lock = Workflow.newWorkflowLock();
   private final KnownVm vm;
   private final HostReports reports;
+  private final OperationDeadline deadline;
   /** How the running operation ended, if not as it should: refused, nothing to do, failed. */
   private String outcome;
   /** What the record says instead of "ok" for an operation that succeeded another way (a forced-off graceful stop). */
   private String okOutcome;
 
-  OperationFrame(KnownVm vm, HostReports reports) {
+  OperationFrame(KnownVm vm, HostReports reports, OperationDeadline deadline) {
     this.vm = vm;
     this.reports = reports;
+    this.deadline = deadline;
   }
 
   boolean running() {
@@ -38,7 +43,13 @@ final class OperationFrame {
   }
 
   void run(String name, Runnable body, OnFailure onFailure) {
+    run(name, VmWorkflowInput.DEFAULT_BUSY_HOST_WAIT, body, onFailure);
+  }
+
+  /** Runs the operation, which may wait for a busy host up to {@code busyHostWait} from when it holds the lock. */
+  void run(String name, Duration busyHostWait, Runnable body, OnFailure onFailure) {
     lock.lock();
+    deadline.begin(busyHostWait);
     reports.operationBegins();
     Instant started = now();
     VmState before = vm.state();
@@ -55,6 +66,7 @@ final class OperationFrame {
       String ended = outcome != null ? outcome : okOutcome != null ? okOutcome : "ok";
       vm.change(record -> record.withOperation(new OperationRecord(name, ended, started, now())));
       reports.operationEnds();
+      deadline.end();
       lock.unlock();
     }
   }

@@ -9,6 +9,7 @@ import io.plasmavmc.contract.VmRecord;
 import io.plasmavmc.contract.VmState;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Workflow;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 
@@ -22,6 +23,8 @@ import org.slf4j.Logger;
 final class OperationGate {
   private static final Logger log = Workflow.getLogger(OperationGate.class);
   private static final Supplier<ApplicationFailure> NO_OTHER_RULES = () -> null;
+  /** Failures that say the host did nothing of the operation. */
+  private static final Set<String> NOTHING_DONE = Set.of(FailureReasons.HOST_UNAVAILABLE, FailureReasons.HOST_BUSY, FailureReasons.HOST_FULL);
 
   private final KnownVm vm;
   private final OperationFrame frame;
@@ -69,9 +72,8 @@ final class OperationGate {
   private VmRecord run(VmOperation operation, Supplier<ApplicationFailure> rules, Runnable body) {
     try {
       frame.run(operation.updateName(), () -> decideThenRun(operation, rules, body), (failure, before) -> {
-        if ((FailureReasons.HOST_UNAVAILABLE.equals(failure.getType()) || FailureReasons.HOST_FULL.equals(failure.getType()))
-            && vm.state() != before) {
-          // The host did not take the work (or had no room for it): the VM is as it was before.
+        if (NOTHING_DONE.contains(failure.getType()) && vm.state() != before) {
+          // The host did not take the work (unreachable, busy, or without room for it): the VM is as it was before.
           vm.change(record -> record.withState(before, record.stateReason(), now()));
         }
         throw failure;

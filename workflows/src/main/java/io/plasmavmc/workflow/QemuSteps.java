@@ -15,6 +15,8 @@ final class QemuSteps {
 
   private final KnownVm vm;
   private final HostCalls host;
+  /** A spawn was asked of the host in this run: a creation that then failed may have left a QEMU. */
+  private boolean spawnAsked;
 
   QemuSteps(KnownVm vm, HostCalls host) {
     this.vm = vm;
@@ -24,7 +26,8 @@ final class QemuSteps {
   /** Starts QEMU paused: CREATED. */
   void spawn(String why) {
     vm.setState(VmState.CREATING, "starting QEMU on host " + vm.record().hostId());
-    VmHandle handle = host.call("spawn QEMU (" + why + ")", HostActivityOptions::spawn, h -> h.spawn(host.vmId(), vm.record().spec()));
+    spawnAsked = true;
+    VmHandle handle = host.call("spawn QEMU (" + why + ")", host::spawnOptions, h -> h.spawn(host.vmId(), vm.record().spec()));
     vm.change(record -> record.withInstance(handle.pid(), handle.startTime(), now()));
     vm.setState(VmState.CREATED, "QEMU pid " + handle.pid() + " is up (" + handle.accelerator() + "), guest not started");
   }
@@ -40,7 +43,8 @@ final class QemuSteps {
 
   private void spawnAndStart(String why) {
     vm.setState(VmState.CREATING, "starting QEMU on host " + vm.record().hostId());
-    VmStatus status = host.call("spawn QEMU and start the guest (" + why + ")", HostActivityOptions::spawn,
+    spawnAsked = true;
+    VmStatus status = host.call("spawn QEMU and start the guest (" + why + ")", host::spawnOptions,
         h -> h.spawnAndStart(host.vmId(), vm.record().spec()));
     vm.change(record -> record.withInstance(status.pid(), status.startTime(), now()));
     vm.apply(status);
@@ -85,6 +89,38 @@ final class QemuSteps {
   void kill(String why) {
     vm.setState(VmState.STOPPING, why);
     vm.apply(host.call("end QEMU (quit, SIGTERM, SIGKILL)", HostActivityOptions::kill, h -> h.kill(host.vmId())));
+  }
+
+  /** Whether a spawn was asked of the host in this run of the workflow. */
+  boolean spawnAsked() {
+    return spawnAsked;
+  }
+
+  /**
+   * After a creation failed: ends whatever QEMU its spawn may have started all the same (a spawn
+   * that ran after the workflow stopped waiting for it, or whose answer was lost with its worker)
+   * and removes its runtime directory and, with {@code disksToo}, the disks it made. Each step is
+   * idempotent: on a host where nothing was started, it finds nothing. The VM's state is left as
+   * the failure made it. A host that cannot be reached for this leaves it to the orphan report.
+   */
+  void undoSpawn(boolean disksToo) {
+    try {
+      VmStatus status = host.call("end any QEMU the failed creation started", HostActivityOptions::kill, h -> h.kill(host.vmId()));
+      host.call("remove the failed creation's runtime directory", HostActivityOptions::quick, h -> {
+        h.cleanup(host.vmId());
+        return null;
+      });
+      if (disksToo) {
+        host.call("remove the failed creation's disks", HostActivityOptions::quick, h -> {
+          h.removeDisks(host.vmId());
+          return null;
+        });
+      }
+      log.info("VM {}: the failed creation left nothing on host {} ({})", vm.name(), host.hostId(), status.reason());
+    } catch (ApplicationFailure failure) {
+      log.warn("VM {}: could not clear the failed creation from host {} ({}); a QEMU it may have started is reported as an orphan",
+          vm.name(), host.hostId(), failure.getOriginalMessage());
+    }
   }
 
   /**

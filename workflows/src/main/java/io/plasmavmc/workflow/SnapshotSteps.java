@@ -84,13 +84,14 @@ final class SnapshotSteps {
   /**
    * A failed job may have ended otherwise than the record assumes (a snapshot the host had from
    * before, one half deleted), so the host's list replaces the record's; not when the host did
-   * not pick up the work, for then nothing changed and the list would not be read either.
+   * not pick up the work (unreachable or busy), for then nothing changed and the list would not be
+   * read either.
    */
   private <T> T onHost(String summary, Function<HostActivities, T> body) {
     try {
       return host.call(summary, HostActivityOptions::snapshot, body);
     } catch (ApplicationFailure failure) {
-      if (!FailureReasons.HOST_UNAVAILABLE.equals(failure.getType())) {
+      if (!FailureReasons.HOST_UNAVAILABLE.equals(failure.getType()) && !FailureReasons.HOST_BUSY.equals(failure.getType())) {
         relist();
       }
       throw failure;

@@ -7,6 +7,8 @@ import io.temporal.api.enums.v1.TimeoutType;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.TimeoutFailure;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -49,10 +51,27 @@ public final class VmFailures {
         vmName, state.name(), allowed);
   }
 
+  /** Whether the host's worker did not pick up the activity in time (nothing of it ran). */
+  static boolean notPickedUp(ActivityFailure failure) {
+    return failure.getCause() instanceof TimeoutFailure timeout && timeout.getTimeoutType() == TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START;
+  }
+
+  /** The host's workflow says its worker stopped reporting, and {@code work} was not picked up: UNAVAILABLE. */
+  static ApplicationFailure unreachable(String hostId, String work, Instant since) {
+    return ApplicationFailure.newNonRetryableFailure("host " + hostId + " is unreachable: its worker stopped reporting (no report since about "
+        + since + "), and \"" + work + "\" was not picked up", FailureReasons.HOST_UNAVAILABLE, hostId);
+  }
+
+  /** The host reports, so it is alive, but did not pick up {@code work} within the operation's deadline: RESOURCE_EXHAUSTED. */
+  static ApplicationFailure busy(String hostId, String work, Duration waited) {
+    return ApplicationFailure.newNonRetryableFailure("host " + hostId + " is busy: its worker reports but did not pick up \"" + work
+        + "\" within " + waited.toSeconds() + " s (the operation's deadline); nothing was done, retry later", FailureReasons.HOST_BUSY, hostId);
+  }
+
   /** Turns a failed host activity into one of the types above, with an operator-readable message. */
   public static ApplicationFailure fromActivity(ActivityFailure failure, String hostId) {
     Throwable cause = failure.getCause();
-    if (cause instanceof TimeoutFailure timeout && timeout.getTimeoutType() == TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START) {
+    if (notPickedUp(failure)) {
       return ApplicationFailure.newNonRetryableFailure(
           "host " + hostId + " is unreachable: its worker did not pick up " + failure.getActivityType() + " in time", FailureReasons.HOST_UNAVAILABLE, hostId);
     }
@@ -63,6 +82,10 @@ public final class VmFailures {
       }
       if (FailureReasons.HOST_FULL.equals(type)) {
         return ApplicationFailure.newNonRetryableFailure("host " + hostId + ": " + app.getOriginalMessage(), FailureReasons.HOST_FULL);
+      }
+      if (FailureReasons.HOST_BUSY.equals(type)) {
+        return ApplicationFailure.newNonRetryableFailure("host " + hostId + " is busy: " + app.getOriginalMessage(), FailureReasons.HOST_BUSY,
+            hostId);
       }
       if (FailureReasons.QMP_TIMEOUT.equals(type)) {
         return ApplicationFailure.newNonRetryableFailure(

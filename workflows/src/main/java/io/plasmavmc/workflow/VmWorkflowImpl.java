@@ -53,16 +53,17 @@ public class VmWorkflowImpl implements VmWorkflow {
     this.input = input;
     this.vm = new KnownVm(input.carried() != null ? input.carried() : VmCreation.firstRecord(input), publisher);
     this.reports = new HostReports(vm, legacy);
-    this.frame = new OperationFrame(vm, reports);
+    OperationDeadline deadline = new OperationDeadline();
+    this.frame = new OperationFrame(vm, reports, deadline);
     this.gate = new OperationGate(vm, frame);
-    HostCalls host = new HostCalls(input, vm);
+    HostCalls host = new HostCalls(input, vm, deadline);
     this.steps = new QemuSteps(vm, host);
     this.gracefulStop = new GracefulStop(vm, host, reports, steps);
     this.readiness = new Readiness(vm, host);
     this.monitor = new MonitorSupervisor(vm, host, reports, legacy);
     this.snapshots = new SnapshotSteps(vm, host, frame, readiness);
     this.placement = new VmPlacement(vm, input);
-    this.creation = new VmCreation(input, vm, frame, steps, readiness, placement);
+    this.creation = new VmCreation(input, vm, frame, steps, host, readiness, placement);
     this.presence = new HostPresence(vm, monitor);
   }
 

@@ -90,8 +90,15 @@ final class FakeHost implements HostActivities {
     return cont(vmId);
   }
 
+  /** The next cont times out as a hung QEMU's monitor does, after QEMU was started (a creation that fails with a QEMU up). */
+  volatile boolean contTimesOut;
+
   @Override
   public VmStatus cont(String vmId) {
+    if (contTimesOut) {
+      contTimesOut = false;
+      throw ApplicationFailure.newNonRetryableFailure("QMP cont: no answer within 5 s (fake)", FailureReasons.QMP_TIMEOUT);
+    }
     return set(vmId, "running");
   }
 

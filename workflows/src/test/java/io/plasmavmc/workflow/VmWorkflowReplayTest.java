@@ -22,8 +22,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  * recorded before it have no disks of their own, so their deletions issue no new command. v7: a
  * VM placed by the fleet (the placed-by-fleet gate, its placement and its release as activities on
  * the control queue), told by its host workflow that the host stopped reporting and returned.
+ * v8 (the busy-host-waits gate, recorded by BusyHostTest): a creation whose spawn a busy host did
+ * not pick up in time, asked again until the host took it; one refused HOST_BUSY at its deadline,
+ * then its clean-up (a kill and a cleanup on the host) and the room given back; an operation
+ * failed HOST_UNAVAILABLE only after the host workflow said the host stopped reporting, a minute
+ * of renewed monitors not picked up before that marking nothing.
  * After an intended, versioned change, record the next ones: {@code mvn -pl workflows test
- * -Dtest=VmWorkflowTest -Dplasmavmc.recordHistories=$PWD/workflows/src/test/resources/histories
+ * -Dtest=VmWorkflowTest (or BusyHostTest) -Dplasmavmc.recordHistories=$PWD/workflows/src/test/resources/histories
  * -Dplasmavmc.historyVersion=vN}.
  */
 class VmWorkflowReplayTest {
@@ -32,7 +37,8 @@ class VmWorkflowReplayTest {
       "vm-host-away-and-back-v2.json", "vm-continued-v2.json",
       "vm-readiness-v3.json", "vm-agent-v3.json", "vm-readiness-renewed-v4.json",
       "vm-lifecycle-v5.json", "vm-readiness-v5.json", "vm-agent-v5.json", "vm-readiness-renewed-v5.json",
-      "vm-snapshots-v6.json", "vm-placed-v7.json"})
+      "vm-snapshots-v6.json", "vm-placed-v7.json",
+      "vm-busy-host-v8.json", "vm-busy-host-refused-v8.json", "vm-host-unreachable-v8.json"})
   void aRecordedLifecycleReplays(String history) throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource("histories/" + history, VmWorkflowImpl.class);
   }

@@ -38,7 +38,7 @@ public final class QemuHypervisor implements Hypervisor {
     this.timings = timings;
     ImageRoots roots = new ImageRoots(config.allImageRoots());
     this.commandLine = new QemuCommandLine(config.qemuBinary(), roots, config.kvmCpuModel());
-    this.launcher = new QemuLauncher(config.spawnTimeout());
+    this.launcher = new QemuLauncher(config.spawnTimeout(), new QemuPriority(config.qemuNice()));
     ImageFiles images = new ImageFiles(config.storage().imageStore());
     this.disks = new VmDisks(config.storage().vmsDir(), images, roots);
     this.diskMaker = new VmDiskMaker(disks, images, config.qemuIdentity());

@@ -13,23 +13,31 @@ import java.util.concurrent.TimeUnit;
 /**
  * Starts QEMU from its argument list (exec, never a shell) in a session of its own, so it outlives
  * the worker and no signal meant for the worker's terminal reaches it, and as its unprivileged
- * user when there is one ({@link QemuIdentity}), then waits until it is ready: its pidfile and QMP
- * socket exist. A QEMU that exits while starting fails the spawn with its exit status (its stderr
+ * user when there is one ({@link QemuIdentity}) and niced ({@link QemuPriority}), then waits until
+ * it is ready: its pidfile and QMP socket exist. A QEMU that exits while starting fails the spawn with its exit status (its stderr
  * is in the runtime directory's log).
  */
 public final class QemuLauncher {
   private static final Path SETSID = Path.of("/usr/bin/setsid");
 
   private final Duration timeout;
+  private final QemuPriority priority;
 
   public QemuLauncher(Duration timeout) {
+    this(timeout, new QemuPriority(0));
+  }
+
+  /** QEMU niced by {@code priority}, so the host's worker keeps its share of the CPU. */
+  public QemuLauncher(Duration timeout, QemuPriority priority) {
     this.timeout = timeout;
+    this.priority = priority;
   }
 
   /** @param whileWaiting called about once a second while QEMU starts (a heartbeat) */
   public void launch(List<String> args, RuntimeDirectory dir, QemuIdentity identity, Runnable whileWaiting) {
     List<String> command = new ArrayList<>();
     command.add(SETSID.toString()); // the worker's child is no process-group leader: setsid execs in place, no fork
+    command.addAll(priority.prefix()); // nice execs in place too, before QEMU's user is taken (raising nice needs no privilege)
     if (identity != null) {
       command.addAll(identity.prefix());
     }
@@ -61,6 +69,7 @@ public final class QemuLauncher {
           nextBeat = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
         }
       }
+      dir.readPid().ifPresent(priority::applyToSession);
     } catch (InterruptedException e) {
       process.destroyForcibly();
       Thread.currentThread().interrupt();

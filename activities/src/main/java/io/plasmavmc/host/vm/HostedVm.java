@@ -7,6 +7,7 @@ import io.plasmavmc.contract.host.VmStatus;
 import io.plasmavmc.contract.spec.InvalidSpecException;
 import io.plasmavmc.contract.spec.VmSpec;
 import io.plasmavmc.host.Heartbeats;
+import io.plasmavmc.host.HostBusyException;
 import io.plasmavmc.host.HostFullException;
 import io.plasmavmc.host.HostTimings;
 import io.plasmavmc.host.ObservationClock;
@@ -108,7 +109,7 @@ public final class HostedVm {
         } finally {
           release.run();
         }
-      } catch (SpawnFailedException | HostFullException | InvalidSpecException e) { // the last: an image deleted since the plan
+      } catch (SpawnFailedException | HostFullException | HostBusyException | InvalidSpecException e) { // the last: an image deleted since the plan
         if (e instanceof SpawnFailedException failed) {
           log.warn("VM {}: could not be started (error {}): {}", id(), failed.errorId(), failed.detail());
         } else {

@@ -25,7 +25,19 @@ public interface HostActivities {
   /** The most of a lifecycle test attempt's console its host keeps ({@link #archiveConsole}). */
   int MAX_ARCHIVED_CONSOLE_BYTES = 256 * 1024;
 
-  /** Starts QEMU paused (run state prelaunch), or returns the live QEMU this VM already has. */
+  /**
+   * What a spawn may take once it has a spawn slot. A spawn whose schedule-to-close timeout is
+   * set ends its operation's deadline this much later: the host waits for a slot only until that
+   * deadline, and then refuses the spawn HOST_BUSY, so that no QEMU starts for a creation its
+   * caller has given up on.
+   */
+  Duration SPAWN_BUDGET = Duration.ofSeconds(60);
+
+  /**
+   * Starts QEMU paused (run state prelaunch), or returns the live QEMU this VM already has. A
+   * spawn that cannot get one of the host's spawn slots before its deadline (see
+   * {@link #SPAWN_BUDGET}) fails HOST_BUSY, having started nothing.
+   */
   @ActivityMethod
   VmHandle spawn(String vmId, VmSpec spec);
 
