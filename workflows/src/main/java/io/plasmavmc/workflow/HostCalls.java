@@ -47,12 +47,21 @@ final class HostCalls {
 
   /** Runs {@code body} against the host and waits for it; fails with a VM failure type. */
   <T> T call(String summary, Options options, Function<HostActivities, T> body) {
-    HostActivities stub = Workflow.newActivityStub(HostActivities.class, options.options(hostId(), input.hostTaskTimeout(), summary));
+    return callOn(hostId(), HostActivities.class, summary, options, body);
+  }
+
+  /**
+   * Runs {@code body} through a stub of {@code activities} on host {@code hostId}'s queue (the VM's
+   * host, or another: a migration's target) and waits for it; fails with a VM failure type. Only
+   * the VM's own host is marked unreachable when its worker did not pick the work up.
+   */
+  <A, T> T callOn(String hostId, Class<A> activities, String summary, Options options, Function<A, T> body) {
+    A stub = Workflow.newActivityStub(activities, options.options(hostId, input.hostTaskTimeout(), summary));
     try {
       return body.apply(stub);
     } catch (ActivityFailure failure) {
-      ApplicationFailure translated = translate(failure);
-      if (FailureReasons.HOST_UNAVAILABLE.equals(translated.getType())) {
+      ApplicationFailure translated = VmFailures.fromActivity(failure, hostId);
+      if (FailureReasons.HOST_UNAVAILABLE.equals(translated.getType()) && hostId.equals(hostId())) {
         markUnreachable(summary);
       }
       throw translated;

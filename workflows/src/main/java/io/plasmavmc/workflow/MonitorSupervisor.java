@@ -47,6 +47,14 @@ final class MonitorSupervisor {
     newMonitorWanted = true;
   }
 
+  /**
+   * The VM's QEMU is another now, on another host (a migration): the monitor of the old one is
+   * cancelled and one of the new one started on its host, at once rather than when the old one ends.
+   */
+  void instanceMoved() {
+    newMonitorWanted = true;
+  }
+
   /** Runs for the workflow's whole life, beside everything else. */
   void supervise() {
     while (true) {
