@@ -56,6 +56,7 @@ final class Authenticator implements ServerInterceptor {
       Map.entry("SnapshotVm", Role.OPERATOR),
       Map.entry("RestoreSnapshot", Role.OPERATOR),
       Map.entry("DeleteSnapshot", Role.OPERATOR),
+      Map.entry("MigrateVm", Role.OPERATOR),
       Map.entry("ListImages", Role.VIEWER),
       Map.entry("GetImage", Role.VIEWER),
       Map.entry("GetImageImport", Role.VIEWER),
