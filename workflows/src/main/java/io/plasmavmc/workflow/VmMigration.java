@@ -70,6 +70,8 @@ final class VmMigration {
   private final MigrateRequest request;
   private final String source;
   private final boolean running;
+  /** The VM's state as the migration began: the state an undone migration leaves it in, unless its QEMU failed meanwhile. */
+  private final VmState before;
   /** Names the migration on the hosts and in the fleet: made once, the same when the workflow replays. */
   private final String migrationId;
   private Phase phase = Phase.PREPARE;
@@ -84,7 +86,8 @@ final class VmMigration {
     this.monitor = monitor;
     this.request = request;
     this.source = vm.record().hostId();
-    this.running = vm.state() == VmState.RUNNING;
+    this.before = vm.state();
+    this.running = before == VmState.RUNNING;
     this.migrationId = "migration-" + Workflow.randomUUID();
   }
 
@@ -169,7 +172,8 @@ final class VmMigration {
     String type = KEPT_TYPES.contains(app.getType()) ? app.getType()
         : FailureReasons.INVALID_SPEC.equals(app.getType()) ? FailureReasons.MIGRATION_UNSUPPORTED : FailureReasons.MIGRATION_FAILED;
     throw ApplicationFailure.newNonRetryableFailure("migration of VM " + vm.name() + " to host " + target.hostId() + " failed while "
-        + phase.on(target.hostId()) + ": " + why + "; undone: the VM is " + vm.state() + " on host " + source + " as before", type);
+        + phase.on(target.hostId()) + ": " + why + "; undone: the VM is " + vm.state() + " on host " + source
+        + (vm.state() == before ? " as before" : ""), type);
   }
 
   /** The compensations; returns the target's status if it owns the VM, null once the migration is undone. */
