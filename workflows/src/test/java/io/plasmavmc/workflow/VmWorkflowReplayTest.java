@@ -57,11 +57,12 @@ class VmWorkflowReplayTest {
 
   /**
    * Host workflows never end: v1, a host registered, reporting, reserving and releasing room,
-   * cordoned and uncordoned, unreachable and back (its VM told both), drained. Recorded by
-   * HostWorkflowTest#aHostsWholeLife with the same properties.
+   * cordoned and uncordoned, unreachable and back (its VM told both), drained by stopping its VM;
+   * v2 (gate drain-by-migration, its marker the drain's first command): the same life, its VM
+   * migrated away by the drain. Recorded by HostWorkflowTest#aHostsWholeLife with the same properties.
    */
   @ParameterizedTest
-  @ValueSource(strings = {"host-v1.json"})
+  @ValueSource(strings = {"host-v1.json", "host-v2.json"})
   void aRecordedHostReplays(String history) throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource("histories/" + history, HostWorkflowImpl.class);
   }
