@@ -5,6 +5,9 @@ import io.plasmavmc.contract.host.MigrationLimits;
 import io.plasmavmc.contract.spec.InvalidSpecException;
 import io.plasmavmc.host.qmp.QmpClient;
 import io.plasmavmc.host.vmm.MigrationStatus;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -76,9 +79,21 @@ final class QmpMigration {
     return "";
   }
 
+  /** Whether {@code text}, of hex digits, colons and dots, is an IPv6 address (a literal with a colon is parsed, never looked up). */
+  private static boolean isIpv6Literal(String text) {
+    try {
+      return InetAddress.getByName(text) instanceof Inet6Address;
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+
   /** A host name or an IPv4 address as it is, an IPv6 address in brackets; anything else refused. */
   static String uriHost(String address) {
-    if (address != null && address.contains(":") && IPV6.matcher(address).matches()) {
+    if (address != null && address.contains(":")) {
+      if (!IPV6.matcher(address).matches() || !isIpv6Literal(address)) {
+        throw new InvalidSpecException("migration address", "must be a host name or an IP address");
+      }
       return "[" + address + "]";
     }
     if (address == null || !HOST_NAME.matcher(address).matches()) {
