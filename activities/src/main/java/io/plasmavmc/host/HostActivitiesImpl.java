@@ -53,6 +53,7 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
   private final ConsoleWaits consoles = new ConsoleWaits(MONITOR_HEARTBEAT_INTERVAL);
   private final AgentWaits agents = new AgentWaits(MONITOR_HEARTBEAT_INTERVAL, 4);
   private final TestRunArtifacts artifacts;
+  private final MigrationActivitiesImpl migrations;
 
   public HostActivitiesImpl(HostConfig config) {
     this(config, HostTimings.NONE);
@@ -70,6 +71,12 @@ public final class HostActivitiesImpl implements HostActivities, AutoCloseable {
     this.spawnSlots = new SpawnSlots(config.limits().maxConcurrentSpawns());
     this.monitors = new VmMonitors(vms, MONITOR_HEARTBEAT_INTERVAL, 8);
     this.artifacts = new TestRunArtifacts(config.storage().artifactsDir());
+    this.migrations = new MigrationActivitiesImpl(config, vms, capacity);
+  }
+
+  /** This host's part of live migrations, on the same VM handles and limits as these activities: register both on the host's queue. */
+  public MigrationActivitiesImpl migrations() {
+    return migrations;
   }
 
   /**

@@ -4,7 +4,7 @@ import io.plasmavmc.contract.FailureReasons;
 import java.util.List;
 
 /**
- * The host refuses what it was asked about an image, a snapshot or a kept console, for a reason of
+ * The host refuses what it was asked about an image, a snapshot, a kept console or a migration, for a reason of
  * {@link FailureReasons} that a retry cannot cure. The message reaches clients: it names images,
  * snapshots and VMs, never a host path.
  */
@@ -44,6 +44,14 @@ public class HostRefusedException extends RuntimeException {
 
   public static HostRefusedException snapshotUnsupported(String why) {
     return new HostRefusedException(FailureReasons.SNAPSHOT_UNSUPPORTED, why);
+  }
+
+  public static HostRefusedException migrationUnsupported(String why) {
+    return new HostRefusedException(FailureReasons.MIGRATION_UNSUPPORTED, why);
+  }
+
+  public static HostRefusedException migrationFailed(String why) {
+    return new HostRefusedException(FailureReasons.MIGRATION_FAILED, why);
   }
 
   public static HostRefusedException consoleNotKept(String runId, String vmName, int keptRuns) {

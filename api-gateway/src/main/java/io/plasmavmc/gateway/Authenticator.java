@@ -56,6 +56,7 @@ final class Authenticator implements ServerInterceptor {
       Map.entry("SnapshotVm", Role.OPERATOR),
       Map.entry("RestoreSnapshot", Role.OPERATOR),
       Map.entry("DeleteSnapshot", Role.OPERATOR),
+      Map.entry("MigrateVm", Role.OPERATOR),
       Map.entry("ListImages", Role.VIEWER),
       Map.entry("GetImage", Role.VIEWER),
       Map.entry("GetImageImport", Role.VIEWER),
@@ -73,7 +74,7 @@ final class Authenticator implements ServerInterceptor {
       // Cordoning only keeps new VMs away and is undone as easily: an operator's call.
       Map.entry("CordonHost", Role.OPERATOR),
       Map.entry("UncordonHost", Role.OPERATOR),
-      // A drain stops every VM of the host, whoever's they are: a host-level change.
+      // A drain moves (or stops) every VM of the host, whoever's they are: a host-level change.
       Map.entry("DrainHost", Role.ADMIN));
 
   private static final Set<String> AUTHENTICATED = Set.of(VmServiceGrpc.SERVICE_NAME, LifecycleTestServiceGrpc.SERVICE_NAME,

@@ -82,6 +82,10 @@ final class Failures {
       case FailureReasons.SNAPSHOT_EXISTS -> ErrorDetails.withReason(Status.ALREADY_EXISTS.withDescription(message), "SNAPSHOT_EXISTS");
       case FailureReasons.IMAGE_IN_USE -> ErrorDetails.withReason(Status.FAILED_PRECONDITION.withDescription(message), "IMAGE_IN_USE");
       case FailureReasons.CONSOLE_NOT_KEPT -> ErrorDetails.withReason(Status.NOT_FOUND.withDescription(message), "CONSOLE_NOT_KEPT");
+      case FailureReasons.MIGRATION_UNSUPPORTED ->
+          ErrorDetails.withReason(Status.FAILED_PRECONDITION.withDescription(message), "MIGRATION_UNSUPPORTED");
+      // Undone: the VM runs on its source host as before, and the same call may be tried again.
+      case FailureReasons.MIGRATION_FAILED -> ErrorDetails.withReason(Status.ABORTED.withDescription(message), "MIGRATION_FAILED");
       case FailureReasons.SNAPSHOT_UNSUPPORTED ->
           ErrorDetails.withReason(Status.FAILED_PRECONDITION.withDescription(message), "SNAPSHOT_UNSUPPORTED");
       // Where no call names the host (a placement's failure): the fleet's words.

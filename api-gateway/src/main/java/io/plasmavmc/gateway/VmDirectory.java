@@ -4,6 +4,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.plasmavmc.contract.DeleteRequest;
 import io.plasmavmc.contract.FailureReasons;
+import io.plasmavmc.contract.MigrateRequest;
 import io.plasmavmc.contract.SnapshotRequest;
 import io.plasmavmc.contract.StopRequest;
 import io.plasmavmc.contract.VmRecord;
@@ -146,6 +147,31 @@ final class VmDirectory {
 
   VmRecord deleteSnapshot(String name, String snapshot) {
     return updateSnapshot(name, snapshot, VmOperation.DELETE_SNAPSHOT, vm -> vm.deleteSnapshot(SnapshotRequest.named(snapshot)));
+  }
+
+  /**
+   * Migrates the VM live (see VmWorkflow#migrate) and answers once the migration ended. A request
+   * with an id is an update of that id: a client that repeats it while the VM's workflow runs joins
+   * the migration it started instead of starting another. The fleet's refusals name the target.
+   */
+  VmRecord migrate(String name, MigrateRequest request) {
+    UpdateOptions.Builder<VmRecord> options = UpdateOptions.<VmRecord>newBuilder().setWaitForStage(WorkflowUpdateStage.COMPLETED);
+    if (request.requestId() != null) {
+      options.setUpdateId("migrate/" + request.requestId());
+    }
+    VmWorkflow vm = existing(name);
+    try {
+      return WorkflowClient.startUpdate(vm::migrate, request, options.build()).getResult();
+    } catch (CompletionException e) {
+      throw migrationFailure(name, request, e.getCause());
+    } catch (RuntimeException e) {
+      throw migrationFailure(name, request, e);
+    }
+  }
+
+  private static StatusRuntimeException migrationFailure(String name, MigrateRequest request, Throwable error) {
+    StatusRuntimeException fleet = FleetFailures.find(error, request.targetNamed() ? request.targetHostId() : "");
+    return fleet != null ? fleet : Failures.toStatus(name, error);
   }
 
   /** The VM as its workflow last observed it; NOT_FOUND for a VM that never existed or was deleted. */

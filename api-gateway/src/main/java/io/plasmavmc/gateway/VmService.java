@@ -17,6 +17,7 @@ import io.plasmavmc.api.v1.ListSnapshotsRequest;
 import io.plasmavmc.api.v1.ListSnapshotsResponse;
 import io.plasmavmc.api.v1.ListVmsRequest;
 import io.plasmavmc.api.v1.ListVmsResponse;
+import io.plasmavmc.api.v1.MigrateVmRequest;
 import io.plasmavmc.api.v1.Orphan;
 import io.plasmavmc.api.v1.PauseVmRequest;
 import io.plasmavmc.api.v1.RebootVmRequest;
@@ -224,6 +225,14 @@ final class VmService extends VmServiceGrpc.VmServiceImplBase {
   @Override
   public void deleteSnapshot(DeleteSnapshotRequest request, StreamObserver<Vm> response) {
     onSnapshot("DeleteSnapshot", request.getName(), request.getSnapshot(), directory::deleteSnapshot, response);
+  }
+
+  @Override
+  public void migrateVm(MigrateVmRequest request, StreamObserver<Vm> response) {
+    respond("MigrateVm", request.getName(), response, () -> {
+      String name = Requests.name("name", request.getName());
+      return directory.migrate(name, MigrationRequests.of(request));
+    });
   }
 
   private void onSnapshot(String rpc, String rawName, String rawSnapshot, BiFunction<String, String, VmRecord> operation,

@@ -2,6 +2,7 @@ package io.plasmavmc.gateway;
 
 import io.plasmavmc.contract.DeleteRequest;
 import io.plasmavmc.contract.FailureReasons;
+import io.plasmavmc.contract.MigrateRequest;
 import io.plasmavmc.contract.Snapshot;
 import io.plasmavmc.contract.SnapshotRequest;
 import io.plasmavmc.contract.StopRequest;
@@ -14,9 +15,11 @@ import io.plasmavmc.contract.host.HostEvent;
 import io.plasmavmc.contract.spec.DiskSpec;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Workflow;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -123,6 +126,41 @@ public final class FakeVmWorkflow implements VmWorkflow {
           + "(h2)", FailureReasons.NO_HOST_FITS);
       default -> record;
     };
+  }
+
+  /** How many migrations ran (not refused by the validator), in all VMs. */
+  static final AtomicInteger MIGRATIONS = new AtomicInteger();
+
+  /** Refuses as the real one does: a VM named "stopped" is STOPPED, one named "owning" has disks of its own. */
+  @Override
+  public void validateMigrate(MigrateRequest request) {
+    if (record.name().equals("stopped")) {
+      throw ApplicationFailure.newNonRetryableFailure("VM stopped is STOPPED: cannot migrate; only a RUNNING or PAUSED VM migrates",
+          FailureReasons.ILLEGAL_TRANSITION, "stopped", "STOPPED", "RUNNING,PAUSED");
+    }
+    if (record.name().equals("owning")) {
+      throw ApplicationFailure.newNonRetryableFailure("VM owning has storage of its own on host h1 (spec.disks[0]: an overlay of image "
+          + "debian), which no other host sees", FailureReasons.MIGRATION_UNSUPPORTED);
+    }
+  }
+
+  /** To the host named, or h3 by placement; a VM named "failing" fails and is undone, the target "h9" never registered. */
+  @Override
+  public VmRecord migrate(MigrateRequest request) {
+    MIGRATIONS.incrementAndGet();
+    if ("h9".equals(request.targetHostId())) {
+      throw ApplicationFailure.newNonRetryableFailure("host h9 is not known: no worker of that id has registered",
+          FailureReasons.HOST_NOT_FOUND, "h9");
+    }
+    if (record.name().equals("failing")) {
+      throw ApplicationFailure.newNonRetryableFailure("migration of VM failing to host h3 failed while sending the VM's state to host h3: "
+          + "QEMU's transfer failed; undone: the VM is RUNNING on host " + record.hostId() + " as before", FailureReasons.MIGRATION_FAILED);
+    }
+    Workflow.sleep(Duration.ofMillis(200)); // a concurrent repeat of the call joins it meanwhile
+    String target = request.targetNamed() ? request.targetHostId() : "h3";
+    record = record.withPlacement(target, "migrated from host " + record.hostId() + " (" + request.maxBandwidthMibps() + " MiB/s, "
+        + request.maxDowntimeMs() + " ms)");
+    return record;
   }
 
   // --- not called by these tests ------------------------------------------------------------

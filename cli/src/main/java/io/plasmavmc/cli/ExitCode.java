@@ -14,7 +14,7 @@ public enum ExitCode {
   USAGE(2, "bad command line (unknown command or option, missing or malformed value, unreadable file); nothing was sent"),
   NOT_FOUND(3, "NOT_FOUND: no such VM, run, image, image import, snapshot or host"),
   INVALID(4, "INVALID_ARGUMENT, OUT_OF_RANGE: the request was refused, the field is named"),
-  CONFLICT(5, "FAILED_PRECONDITION, ALREADY_EXISTS, ABORTED: the VM's state does not allow it, the name is taken, the image is in use, or the host is cordoned"),
+  CONFLICT(5, "FAILED_PRECONDITION, ALREADY_EXISTS, ABORTED: the VM's state does not allow it, the name is taken, the image is in use, the host is cordoned, or a migration failed and was undone"),
   DENIED(6, "UNAUTHENTICATED, PERMISSION_DENIED: no token, a wrong one, or too small a role"),
   LIMIT(7, "RESOURCE_EXHAUSTED: a bound was reached (host full, no host fits, too many streams or snapshots), the bound is named; or the host is busy (HOST_BUSY): retry later"),
   TIMEOUT(8, "DEADLINE_EXCEEDED: the guest was not ready in time, or QEMU did not answer"),

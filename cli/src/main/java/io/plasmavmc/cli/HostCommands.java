@@ -104,7 +104,7 @@ final class HostCommands {
     private final OptionSpec watch = arg(Args.flag("--watch", "show its progress until every VM is handled"));
 
     Drain(VmctlCommand vmctl) {
-      super(vmctl, "Drains a host: cordons it, then moves its VMs away (stops them, until live migration exists) (admin role).",
+      super(vmctl, "Drains a host: cordons it, then migrates its VMs away, stopping those that cannot migrate (admin role).",
           "The drain goes on without vmctl; vmctl host get ID follows it.");
       spec().usageMessage().header("Drains a host: cordons it, then moves its VMs away (admin role).");
     }

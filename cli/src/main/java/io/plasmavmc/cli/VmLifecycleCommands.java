@@ -11,7 +11,7 @@ import java.io.IOException;
 import java.util.UUID;
 import picocli.CommandLine.Model.OptionSpec;
 
-/** vmctl's commands that change a VM: create, start, stop, pause, resume, reboot, delete. Each prints the VM after. */
+/** vmctl's commands that change a VM: create, start, stop, pause, resume, reboot, delete, migrate. Each prints the VM after. */
 final class VmLifecycleCommands {
   private VmLifecycleCommands() {}
 
@@ -27,6 +27,7 @@ final class VmLifecycleCommands {
     commands.add("reboot", vmctl -> VmCall.booting(vmctl, "Resets a RUNNING VM: the guest boots again.",
         (vms, name, waitReady) -> vms.rebootVm(RebootVmRequest.newBuilder().setName(name).setWaitForReady(waitReady).build())));
     commands.add("delete", Delete::new);
+    commands.add("migrate", MigrateCommand::new);
   }
 
   static final class Create extends VmCommand {

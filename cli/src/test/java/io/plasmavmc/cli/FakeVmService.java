@@ -21,6 +21,7 @@ import io.plasmavmc.api.v1.ListSnapshotsRequest;
 import io.plasmavmc.api.v1.ListSnapshotsResponse;
 import io.plasmavmc.api.v1.ListVmsRequest;
 import io.plasmavmc.api.v1.ListVmsResponse;
+import io.plasmavmc.api.v1.MigrateVmRequest;
 import io.plasmavmc.api.v1.PauseVmRequest;
 import io.plasmavmc.api.v1.RestoreSnapshotRequest;
 import io.plasmavmc.api.v1.Snapshot;
@@ -62,6 +63,9 @@ final class FakeVmService extends VmServiceGrpc.VmServiceImplBase {
     } else if (request.getName().equals("placed")) {
       reply(answer, vm("placed", VmState.VM_STATE_RUNNING, "guest is running").toBuilder()
           .setPlacementReason("spread: h1 has the most memory left (39.1 GiB) of 2 hosts that fit").build());
+    } else if (request.getName().equals("mover")) {
+      reply(answer, vm("mover", VmState.VM_STATE_RUNNING, "migrating to host h2: sending RAM and devices (at most 200 MiB/s, 300 ms of "
+          + "downtime)"));
     } else if (request.getName().equals("missing")) {
       answer.onError(failure(Status.Code.NOT_FOUND, "VM missing not found", "VM_NOT_FOUND", null));
     } else {
@@ -166,6 +170,32 @@ final class FakeVmService extends VmServiceGrpc.VmServiceImplBase {
   public void deleteSnapshot(DeleteSnapshotRequest request, StreamObserver<Vm> answer) {
     snapshots.removeIf(s -> s.getName().equals(request.getSnapshot()));
     reply(answer, withStorage(vm(request.getName(), VmState.VM_STATE_RUNNING, "guest is running")));
+  }
+
+  volatile MigrateVmRequest migrated;
+
+  /**
+   * A migration to the host named (h3 by placement); "mover" answers only once GetVm was asked
+   * meanwhile (its phase is its state reason), "failing" fails and is undone as the real one is.
+   */
+  @Override
+  public void migrateVm(MigrateVmRequest request, StreamObserver<Vm> answer) {
+    migrated = request;
+    if (request.getName().equals("failing")) {
+      answer.onError(failure(Status.Code.ABORTED, "migration of VM failing to host h2 failed while sending the VM's state to host h2: "
+          + "QEMU's transfer failed; undone: the VM is RUNNING on host h1 as before", "MIGRATION_FAILED", null));
+      return;
+    }
+    if (request.getName().equals("mover")) {
+      try {
+        askedMeanwhile.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    String target = request.getTargetHostId().isEmpty() ? "h3" : request.getTargetHostId();
+    reply(answer, vm(request.getName(), VmState.VM_STATE_RUNNING, "migrated from host h1 to host " + target).toBuilder().setHostId(target)
+        .build());
   }
 
   @Override

@@ -54,6 +54,26 @@ class VmctlTest extends FakeGatewayTest {
     assertEquals(Accelerator.ACCELERATOR_TCG, vms.created.getSpec().getAccelerator(), "the test guest boots anywhere under TCG");
   }
 
+  @Test
+  void migrateWithWatchShowsItsPhasesAndAFailedOneExits5() {
+    Result moved = vmctl("migrate", "mover", "--to", "h2", "--max-bandwidth", "200", "--watch", "--server", gateway.target());
+    assertEquals(0, moved.code(), moved.err());
+    List<String> progress = moved.err().lines().toList();
+    assertEquals("migrating mover to host h2...", progress.get(0));
+    assertEquals("  migrating to host h2: sending RAM and devices (at most 200 MiB/s, 300 ms of downtime)", progress.get(1));
+    assertTrue(progress.get(2).matches("  on host h2 after \\d+ ms"), moved.err());
+    assertTrue(moved.out().contains("h2"), moved.out());
+    assertEquals("h2", vms.migrated.getTargetHostId());
+    assertEquals(200, vms.migrated.getMaxBandwidthMibps());
+    assertEquals(0, vms.migrated.getMaxDowntimeMs(), "the gateway's default");
+    assertTrue(!vms.migrated.getRequestId().isEmpty(), "a request id of its own, so a retry joins the migration");
+
+    Result failed = vmctl("migrate", "failing", "--server", gateway.target());
+    assertEquals(5, failed.code(), failed.err());
+    assertTrue(failed.err().contains("undone: the VM is RUNNING on host h1 as before"), failed.err());
+    assertEquals("", vms.migrated.getTargetHostId(), "no --to: placement chooses");
+  }
+
   @ParameterizedTest(name = "{0} exits {1}")
   @CsvSource({"NOT_FOUND, 3", "INVALID_ARGUMENT, 4", "OUT_OF_RANGE, 4", "FAILED_PRECONDITION, 5", "ALREADY_EXISTS, 5", "ABORTED, 5",
       "PERMISSION_DENIED, 6", "RESOURCE_EXHAUSTED, 7", "DEADLINE_EXCEEDED, 8", "UNAVAILABLE, 9", "INTERNAL, 10", "UNKNOWN, 10"})
@@ -122,7 +142,7 @@ class VmctlTest extends FakeGatewayTest {
   void helpListsEveryCommandAndTheExitCodes() {
     Result help = vmctl("--help");
     assertEquals(0, help.code());
-    for (String command : List.of("create", "start", "stop", "pause", "resume", "reboot", "delete", "get", "list", "watch",
+    for (String command : List.of("create", "start", "stop", "pause", "resume", "reboot", "delete", "migrate", "get", "list", "watch",
         "console-log", "orphans", "snapshot", "image", "host", "test", "test-report", "test-console", "test-list", "test-cancel", "completion")) {
       assertTrue(help.out().contains("\n  " + command + " "), command + " in\n" + help.out());
     }

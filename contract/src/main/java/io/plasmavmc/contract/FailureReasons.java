@@ -68,6 +68,19 @@ public final class FailureReasons {
    */
   public static final String CONSOLE_NOT_KEPT = "ConsoleNotKept";
 
+  /**
+   * The VM cannot migrate as it is: a disk or seed of its own that the target host cannot see, the
+   * source named as the target, a guest whose readiness is still awaited, a target that cannot run
+   * the VM's spec or already runs a QEMU of the VM. FAILED_PRECONDITION.
+   */
+  public static final String MIGRATION_UNSUPPORTED = "MigrationUnsupported";
+  /**
+   * The migration failed (or was cancelled) and was undone: its target's QEMU ended, its room given
+   * back, the VM on its source host as before. Also a host's: QEMU's transfer failed or did not
+   * complete in time. ABORTED.
+   */
+  public static final String MIGRATION_FAILED = "MigrationFailed";
+
   // --- what a host activity fails with (never retried) --------------------------------------
 
   /** QEMU could not be started with this spec on this host (it refused an option or a file). */
@@ -84,7 +97,7 @@ public final class FailureReasons {
   /** Host failures that a retry cannot cure ({@link #INVALID_SPEC} and {@link #HOST_FULL} among them). */
   public static final String[] HOST_NEVER_RETRIED = {INVALID_SPEC, SPAWN_FAILED, HOST_FULL, HOST_BUSY, VM_NOT_RUNNING, VM_STILL_RUNNING,
       QMP_TIMEOUT, QMP_ERROR, IMAGE_NOT_FOUND, IMAGE_EXISTS, IMAGE_IN_USE, SNAPSHOT_NOT_FOUND, SNAPSHOT_EXISTS, SNAPSHOT_UNSUPPORTED,
-      CONSOLE_NOT_KEPT};
+      CONSOLE_NOT_KEPT, MIGRATION_UNSUPPORTED, MIGRATION_FAILED};
 
   private FailureReasons() {}
 }

@@ -11,7 +11,8 @@ public enum VmOperation {
   DELETE("delete"),
   SNAPSHOT("snapshot"),
   RESTORE_SNAPSHOT("restoreSnapshot"),
-  DELETE_SNAPSHOT("deleteSnapshot");
+  DELETE_SNAPSHOT("deleteSnapshot"),
+  MIGRATE("migrate");
 
   private final String updateName;
 

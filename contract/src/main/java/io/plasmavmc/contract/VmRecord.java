@@ -126,6 +126,27 @@ public record VmRecord(
         stateChangedAt, recentOperations, stateSeq, hostUnreachableSince, qemuStartTime, observedAt, readiness, snapshots, reason);
   }
 
+  /**
+   * A step of a long operation (a migration's phases) that WatchVm reports: it counts as a change
+   * of the VM's state, with {@code reason}, as a change of readiness does; the state stays.
+   */
+  public VmRecord withProgress(String reason, Instant now) {
+    return new VmRecord(vmId, name, requestId, spec, hostId, state, reason, qemuRunState, pid, createdAt, now, now, recentOperations,
+        stateSeq + 1, hostUnreachableSince, qemuStartTime, observedAt, readiness, snapshots, placement);
+  }
+
+  /**
+   * The VM moved to host {@code host} ({@code reason}: why there) and its QEMU there is the one
+   * {@code status} observed. The observations of a host are numbered by its own clock, so the
+   * target's numbering replaces the source's rather than being compared with it.
+   */
+  public VmRecord movedTo(String host, String reason, VmStatus status, Instant now) {
+    boolean changed = status.state() != state || hostUnreachableSince != null;
+    return new VmRecord(vmId, name, requestId, spec, host, status.state(), status.reason(), status.qemuRunState(),
+        status.alive() ? status.pid() : 0, createdAt, now, changed ? now : stateChangedAt, recentOperations, stateSeq + 1, null,
+        status.alive() ? status.startTime() : 0, status.observedAt(), status.alive() ? readiness : null, snapshots, reason);
+  }
+
   /** The VM's snapshots are now {@code value}. */
   public VmRecord withSnapshots(List<Snapshot> value) {
     return new VmRecord(vmId, name, requestId, spec, hostId, state, stateReason, qemuRunState, pid, createdAt, updatedAt,

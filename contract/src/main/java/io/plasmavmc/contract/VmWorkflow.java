@@ -102,6 +102,21 @@ public interface VmWorkflow {
   void validateDeleteSnapshot(SnapshotRequest request);
 
   /**
+   * Moves the VM, live, to another host of the fleet ({@code request.targetHostId()}, or one
+   * placement chooses): QEMU on the target receives the guest's RAM and devices while the guest runs
+   * on the source, then takes over; the VM's record names the target from then on (its host, its
+   * QEMU, its monitor), and its recent operations list the migration with its figures. Only a
+   * RUNNING or PAUSED VM migrates (it stays as it was), and only one without disks or seed of its
+   * own (FAILED_PRECONDITION, MIGRATION_UNSUPPORTED). A failed migration is undone: the VM runs on,
+   * on its source, and the update fails MIGRATION_FAILED saying where it failed.
+   */
+  @UpdateMethod(name = "migrate")
+  VmRecord migrate(MigrateRequest request);
+
+  @UpdateValidatorMethod(updateName = "migrate")
+  void validateMigrate(MigrateRequest request);
+
+  /**
    * Waits until the guest of the boot in progress is ready by the spec's readiness probe; returns
    * the VM then, fails {@link FailureReasons#GUEST_NOT_READY} when the probe's time ran out. Refused
    * for a VM without a probe or without a booting guest.

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The fleet's edges on one host, as `plasmavmc up` runs it: its worker registers it and reports
  * its load, vmctl lists it, a cordoned host gets no new VM, an uncordoned one gets it with a
- * reason, a drain stops it. Needs the workflow side of the fleet (HostWorkflowImpl,
+ * reason, a drain stops it (there is no other host to migrate it to). Needs the workflow side of the fleet (HostWorkflowImpl,
  * FleetActivitiesImpl registered by the worker).
  */
 class HostEndToEndTest {

@@ -21,6 +21,7 @@ import io.plasmavmc.api.v1.GetVmRequest;
 import io.plasmavmc.api.v1.ImportImageRequest;
 import io.plasmavmc.api.v1.ListImagesRequest;
 import io.plasmavmc.api.v1.ListVmsRequest;
+import io.plasmavmc.api.v1.MigrateVmRequest;
 import io.plasmavmc.api.v1.PortForward;
 import io.plasmavmc.api.v1.RestoreSnapshotRequest;
 import io.plasmavmc.api.v1.SnapshotVmRequest;
@@ -44,7 +45,7 @@ import org.junit.jupiter.api.Test;
  * field (commas, '=', newlines, NUL, '..', paths out of the image roots, very long values, Unicode
  * look-alikes, numbers from 0 through unsigned overflow), VmService's, ImageService's and
  * LifecycleTestService's alike: the spec's disks in each form and its cloud-init data, snapshot
- * names, image names and import sources, the run and VM of a kept console. Every one must be INVALID_ARGUMENT naming
+ * names, image names and import sources, the run and VM of a kept console, a migration's target and limits. Every one must be INVALID_ARGUMENT naming
  * that field, start no QEMU, leave no runtime directory, tell nothing about the host, and leave the
  * service healthy.
  */
@@ -153,7 +154,8 @@ class HostileInputEndToEndTest {
       case 15 -> storage(random, plasma, spec, create, text);
       case 16 -> snapshot(random, plasma, text);
       case 17, 18 -> images(random, plasma, text);
-      default -> switch (random.nextInt(4)) {
+      default -> switch (random.nextInt(5)) {
+        case 3 -> migration(random, plasma, text);
         case 0 -> new Case("page_size", () -> () -> vms.listVms(ListVmsRequest.newBuilder().setPageSize(pick(random, List.of(-1, 501,
             Integer.MIN_VALUE))).build()));
         case 1 -> new Case("max_bytes", () -> () -> vms.getConsoleLog(GetConsoleLogRequest.newBuilder().setName("any").setMaxBytes(
@@ -161,6 +163,19 @@ class HostileInputEndToEndTest {
         case 2 -> keptConsole(random, plasma, text);
         default -> new Case("name", () -> () -> vms.getVm(GetVmRequest.newBuilder().setName(text).build()));
       };
+    };
+  }
+
+  /** MigrateVm: a hostile target host or limit (refused before any VM is asked, so "any" need not exist). */
+  private static Case migration(Random random, PlasmaVmcHarness plasma, String text) {
+    var vms = plasma.vms.withDeadlineAfter(1, TimeUnit.MINUTES);
+    MigrateVmRequest.Builder request = MigrateVmRequest.newBuilder().setName("any");
+    return switch (random.nextInt(3)) {
+      case 0 -> new Case("target_host_id", () -> () -> vms.migrateVm(request.setTargetHostId(text.isEmpty() ? "," : text).build()));
+      case 1 -> new Case("max_bandwidth_mibps", () -> () -> vms.migrateVm(request.setMaxBandwidthMibps(pick(random, List.of(-1, 100_001,
+          Integer.MIN_VALUE))).build()));
+      default -> new Case("max_downtime_ms", () -> () -> vms.migrateVm(request.setMaxDowntimeMs(pick(random, List.of(-1, 60_001,
+          Integer.MIN_VALUE))).build()));
     };
   }
 

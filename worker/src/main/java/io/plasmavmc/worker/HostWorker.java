@@ -131,7 +131,7 @@ public final class HostWorker implements AutoCloseable {
     // Lifecycle test runs drive VMs through the Temporal client, from the control queue.
     control.registerActivitiesImplementations(new VmOperationsImpl(client));
     Worker host = factory.newWorker(TaskQueues.host(settings.hostId()));
-    host.registerActivitiesImplementations(activities, new ImageActivitiesImpl(config));
+    host.registerActivitiesImplementations(activities, activities.migrations(), new ImageActivitiesImpl(config));
     WorkflowWarmUp.run(control);
     factory.start();
     reporter = new HostReporter(new FleetClient(client), HostFacts.of(settings, config, Instant.now()), HostLoadProbe.of(activities)).start();

@@ -44,7 +44,8 @@ final class ControlActivityOptions {
         .setScheduleToCloseTimeout(Duration.ofMinutes(5))
         .setHeartbeatTimeout(HEARTBEAT)
         .setRetryOptions(retries().setDoNotRetry(FailureReasons.NO_HOST_FITS, FailureReasons.HOST_FULL, FailureReasons.HOST_CORDONED,
-            FailureReasons.HOST_NOT_FOUND, FailureReasons.HOST_UNAVAILABLE, FailureReasons.INVALID_SPEC).build())
+            FailureReasons.HOST_NOT_FOUND, FailureReasons.HOST_UNAVAILABLE, FailureReasons.INVALID_SPEC,
+            FailureReasons.MIGRATION_UNSUPPORTED).build())
         .setSummary(summary)
         .build();
   }

@@ -4,6 +4,8 @@ import io.plasmavmc.contract.FailureReasons;
 import io.plasmavmc.contract.fleet.FleetActivities;
 import io.plasmavmc.contract.fleet.HostRecord;
 import io.plasmavmc.contract.fleet.HostWorkflow;
+import io.plasmavmc.contract.fleet.MigrationPlacement;
+import io.plasmavmc.contract.fleet.MigrationTarget;
 import io.plasmavmc.contract.fleet.PlacementDecision;
 import io.plasmavmc.contract.fleet.PlacementRequest;
 import io.plasmavmc.contract.fleet.ReserveRequest;
@@ -74,6 +76,66 @@ public final class FleetActivitiesImpl implements FleetActivities {
   }
 
   @Override
+  public MigrationTarget reserveTarget(String vmId, VmSpec spec, MigrationPlacement request) {
+    ReserveRequest reserve = new ReserveRequest(vmId, spec.vcpus(), spec.memoryMib());
+    String what = request.migrationId() + "/reserve/" + vmId;
+    String source = request.sourceHostId();
+    if (request.targetHostId() != null) {
+      String target = request.targetHostId();
+      if (target.equals(source)) {
+        throw ApplicationFailure.newNonRetryableFailure("VM " + vmId + " is on host " + source + " already: name another host",
+            FailureReasons.MIGRATION_UNSUPPORTED, target);
+      }
+      HostRecord host = reserve(target, reserve, what);
+      HostRoom after = HostRoom.of(host);
+      return target(vmId, host, request, "host " + target + " named by the request: " + after.free(Resource.MEMORY)
+          + " MiB of memory left after the VM (" + after.figures() + ")");
+    }
+    List<HostRecord> others = directory.hosts().stream().filter(host -> !host.hostId().equals(source)).toList();
+    if (others.isEmpty()) {
+      throw ApplicationFailure.newNonRetryableFailure("no host other than " + source + " has registered: a migration needs another",
+          FailureReasons.NO_HOST_FITS);
+    }
+    PlacementRanking ranking = PlacementRanking.rank(others, spec.vcpus(), spec.memoryMib(), request.constraints());
+    List<String> refusals = new ArrayList<>();
+    for (String hostId : ranking.candidates()) {
+      try {
+        HostRecord host = reserve(hostId, reserve, what);
+        return target(vmId, host, request, ranking.chosen(hostId, HostRoom.of(host), refusals));
+      } catch (ApplicationFailure refused) {
+        if (!REFUSALS.contains(refused.getType())) {
+          throw refused;
+        }
+        refusals.add(refused.getOriginalMessage());
+      }
+    }
+    throw ApplicationFailure.newNonRetryableFailure("no host other than the VM's own (" + source + ") fits: " + ranking.noFit(refusals),
+        FailureReasons.NO_HOST_FITS);
+  }
+
+  /**
+   * The target its room was reserved on, with the address its QEMU is to listen on, as its worker
+   * registered it; a host without one cannot take the VM's state, and its room goes back at once.
+   */
+  private MigrationTarget target(String vmId, HostRecord host, MigrationPlacement request, String reason) {
+    String hostId = host.hostId();
+    String address = host.info() == null ? null : host.info().address();
+    if (address == null || address.isBlank()) {
+      releaseFor(hostId, vmId, request.migrationId());
+      throw ApplicationFailure.newNonRetryableFailure("host " + hostId + " registered no address: it cannot take a migration",
+          FailureReasons.MIGRATION_UNSUPPORTED, hostId);
+    }
+    return new MigrationTarget(hostId, address, reason);
+  }
+
+  @Override
+  public void releaseFor(String hostId, String vmId, String operationId) {
+    if (named(hostId)) {
+      update(hostId, operationId + "/release/" + vmId, (host, options) -> WorkflowClient.startUpdate(host::release, vmId, options), false);
+    }
+  }
+
+  @Override
   public void release(String hostId, String vmId) {
     if (named(hostId)) {
       update(hostId, "release/" + vmId, (host, options) -> WorkflowClient.startUpdate(host::release, vmId, options), false);
@@ -81,7 +143,12 @@ public final class FleetActivitiesImpl implements FleetActivities {
   }
 
   private HostRecord reserve(String hostId, ReserveRequest request) {
-    return update(hostId, "reserve/" + request.vmId(), (host, options) -> WorkflowClient.startUpdate(host::reserve, request, options), true);
+    return reserve(hostId, request, "reserve/" + request.vmId());
+  }
+
+  /** Reserves room on the host by an update named {@code what} (with the VM workflow's run): a retry joins it. */
+  private HostRecord reserve(String hostId, ReserveRequest request, String what) {
+    return update(hostId, what, (host, options) -> WorkflowClient.startUpdate(host::reserve, request, options), true);
   }
 
   /**

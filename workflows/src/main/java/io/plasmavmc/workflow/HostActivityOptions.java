@@ -75,6 +75,30 @@ final class HostActivityOptions {
   }
 
   /**
+   * A migration's step on one host other than the transfer (start the target's QEMU, listen, let
+   * it run, end or abort one end, give the guest back): each idempotent by the migration's id and
+   * quick but for the start of a QEMU or the end of one, retried as a spawn or a kill is.
+   */
+  static ActivityOptions migrationStep(String hostId, Duration scheduleToStart, String summary) {
+    return base(hostId, scheduleToStart, Duration.ofSeconds(60), 10).setSummary(summary).build();
+  }
+
+  /**
+   * The transfer of a VM's state, followed on its source: heartbeated about every second with its
+   * progress, so a worker that dies mid-transfer is noticed within {@link #HEARTBEAT} and the
+   * transfer followed again by the host's next worker (QEMU sends on meanwhile); bounded by the
+   * migration's own limit, past which the host cancels it, and a margin. Cancelled, the workflow
+   * waits until the host has cancelled the transfer: only then may the target's QEMU be ended and
+   * the source's guest counted on to run.
+   */
+  static ActivityOptions migrationTransfer(String hostId, Duration scheduleToStart, Duration limit, String summary) {
+    return base(hostId, scheduleToStart, limit.plusMinutes(2), 3)
+        .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
+        .setSummary(summary)
+        .build();
+  }
+
+  /**
    * A snapshot's job (snapshot-save, -load or -delete in QEMU, qemu-img on a stopped VM's disks):
    * heartbeated while the job runs, so a worker that dies mid-job is noticed within
    * {@link #HEARTBEAT} and the activity retried on the host's next worker, where the job's id (made

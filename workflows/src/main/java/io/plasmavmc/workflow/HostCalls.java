@@ -59,8 +59,19 @@ final class HostCalls {
 
   /** Runs {@code body} against the host and waits for it; fails with a VM failure type. */
   <T> T call(String summary, Options options, Function<HostActivities, T> body) {
+    return callOn(hostId(), HostActivities.class, summary, options, body);
+  }
+
+  /**
+   * Runs {@code body} through a stub of {@code activities} on host {@code hostId}'s queue (the VM's
+   * host, or another: a migration's target) and waits for it; fails with a VM failure type. Where
+   * the VM judges hosts by their reports, work not picked up in time is asked again while the
+   * host is not known to be gone (only the VM's own host is: its host workflow tells it), up to
+   * the operation's deadline, then fails HOST_BUSY.
+   */
+  <A, T> T callOn(String hostId, Class<A> activities, String summary, Options options, Function<A, T> body) {
     if (!judgesHostByItsReports()) {
-      return callJudgingByQueue(summary, options, body);
+      return callJudgingByQueue(hostId, activities, summary, options, body);
     }
     Instant asked = now();
     Instant until = deadline.at();
@@ -69,34 +80,37 @@ final class HostCalls {
       Duration left = Duration.between(now(), until);
       Duration scheduleToStart = left.compareTo(LEAST_WAIT) < 0 ? LEAST_WAIT
           : left.compareTo(input.hostTaskTimeout()) < 0 ? left : input.hostTaskTimeout();
-      HostActivities stub = Workflow.newActivityStub(HostActivities.class, options.options(hostId(), scheduleToStart, summary));
+      A stub = Workflow.newActivityStub(activities, options.options(hostId, scheduleToStart, summary));
       try {
         return body.apply(stub);
       } catch (ActivityFailure failure) {
         if (!VmFailures.notPickedUp(failure)) {
-          throw translate(failure);
+          throw VmFailures.fromActivity(failure, hostId);
         }
         Duration waited = Duration.between(asked, now());
-        if (vm.record().hostUnreachableSince() != null) {
-          throw VmFailures.unreachable(hostId(), summary, vm.record().hostUnreachableSince());
+        if (hostId.equals(hostId()) && vm.record().hostUnreachableSince() != null) {
+          throw VmFailures.unreachable(hostId, summary, vm.record().hostUnreachableSince());
         }
         if (Duration.between(now(), until).compareTo(LEAST_WAIT) < 0) {
-          throw VmFailures.busy(hostId(), summary, waited);
+          throw VmFailures.busy(hostId, summary, waited);
         }
-        log.info("VM {}: host {} reports but has not picked up \"{}\" in {} s: busy, asked again (until {})", vm.name(), hostId(),
+        log.info("VM {}: host {} reports but has not picked up \"{}\" in {} s: busy, asked again (until {})", vm.name(), hostId,
             summary, waited.toSeconds(), until);
       }
     }
   }
 
-  /** Before the busy-host-waits gate: one activity, and a host that did not pick it up in time is unreachable. */
-  private <T> T callJudgingByQueue(String summary, Options options, Function<HostActivities, T> body) {
-    HostActivities stub = Workflow.newActivityStub(HostActivities.class, options.options(hostId(), input.hostTaskTimeout(), summary));
+  /**
+   * Before the busy-host-waits gate: one activity, and a host that did not pick it up in time is
+   * unreachable (only the VM's own host is marked so).
+   */
+  private <A, T> T callJudgingByQueue(String hostId, Class<A> activities, String summary, Options options, Function<A, T> body) {
+    A stub = Workflow.newActivityStub(activities, options.options(hostId, input.hostTaskTimeout(), summary));
     try {
       return body.apply(stub);
     } catch (ActivityFailure failure) {
-      ApplicationFailure translated = translate(failure);
-      if (FailureReasons.HOST_UNAVAILABLE.equals(translated.getType())) {
+      ApplicationFailure translated = VmFailures.fromActivity(failure, hostId);
+      if (FailureReasons.HOST_UNAVAILABLE.equals(translated.getType()) && hostId.equals(hostId())) {
         markUnreachable(summary);
       }
       throw translated;

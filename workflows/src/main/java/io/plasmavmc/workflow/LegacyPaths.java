@@ -9,9 +9,9 @@ import java.util.stream.Stream;
 import org.slf4j.Logger;
 
 /**
- * Every version gate of a VM's workflow and of a lifecycle test run's, and the paths that workflows
- * recorded before each gate still take when they replay. VM workflows live as long as their VMs
- * (a run, as long as its iterations take), so these stay until no history older than the gate can
+ * Every version gate of a VM's workflow, a lifecycle test run's and a host's, and the paths that
+ * workflows recorded before each gate still take when they replay. VM workflows live as long as
+ * their VMs (a run, as long as its iterations take; a host's, for ever), so these stay until no history older than the gate can
  * be running anywhere; then they go together, and each gate's caller keeps only its current path.
  *
  * <p>A gate's {@link Workflow#getVersion} must be called where it always was: its marker is a
@@ -35,6 +35,11 @@ final class LegacyPaths {
    * named, and reserves its room there) before any host activity.
    */
   static final String PLACED_BY_FLEET = "placed-by-fleet";
+  /**
+   * Version 1 (hosts' workflows): a drain migrates its host's VMs away, two at a time, and stops
+   * only those that cannot migrate; before, it stopped them all, four at a time.
+   */
+  static final String DRAIN_BY_MIGRATION = "drain-by-migration";
   /** Version 1 (lifecycle test runs): an attempt's host keeps the end of its console before its VM is deleted. */
   static final String ARCHIVE_ATTEMPT_CONSOLES = "archive-attempt-consoles";
   /**
@@ -94,6 +99,11 @@ final class LegacyPaths {
   /** Before version 1 the VM went to the host its input named, with no room reserved (its record has no placement). */
   static boolean placesThroughFleet() {
     return Workflow.getVersion(PLACED_BY_FLEET, Workflow.DEFAULT_VERSION, 1) == 1;
+  }
+
+  /** Asked once, as a drain begins: its marker is the drain's first command. */
+  static boolean drainsByMigration() {
+    return Workflow.getVersion(DRAIN_BY_MIGRATION, Workflow.DEFAULT_VERSION, 1) == 1;
   }
 
   /**

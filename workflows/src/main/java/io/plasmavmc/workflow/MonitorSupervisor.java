@@ -31,8 +31,10 @@ final class MonitorSupervisor {
   private final HostCalls host;
   private final HostReports reports;
   private final LegacyPaths legacy;
-  /** A host worker (re)started: replace the monitor now rather than when the old one times out. */
+  /** A host worker (re)started, or the VM's QEMU moved: replace the monitor now rather than when the old one ends. */
   private boolean newMonitorWanted;
+  /** Why the monitor is replaced, for the log. */
+  private String renewal = "";
   private Promise<VmStatus> watching;
 
   MonitorSupervisor(KnownVm vm, HostCalls host, HostReports reports, LegacyPaths legacy) {
@@ -45,6 +47,16 @@ final class MonitorSupervisor {
   /** A host worker started: the monitor its predecessor held is replaced now. */
   void workerStarted() {
     newMonitorWanted = true;
+    renewal = "host worker started";
+  }
+
+  /**
+   * The VM's QEMU is another now, on another host (a migration): the monitor of the old one is
+   * cancelled and one of the new one started on its host, at once rather than when the old one ends.
+   */
+  void instanceMoved() {
+    newMonitorWanted = true;
+    renewal = "its QEMU moved to host " + host.hostId();
   }
 
   /** Runs for the workflow's whole life, beside everything else. */
@@ -65,7 +77,7 @@ final class MonitorSupervisor {
         return; // the monitor ends with QEMU, or when its heartbeat finds the workflow closed
       }
       if (newMonitorWanted && !watching.isCompleted()) {
-        log.info("VM {}: host worker started; watching QEMU pid {} anew", vm.name(), watched);
+        log.info("VM {}: {}; its monitor of QEMU pid {} is replaced", vm.name(), renewal, watched);
         scope.cancel(); // its worker is gone, or it would have said so; the new one watches from now
         continue;
       }

@@ -18,7 +18,7 @@ import org.slf4j.Logger;
  * to history (a refusal leaves no trace), and again once the operation holds the VM's lock in the
  * {@link OperationFrame}, since a queued operation may find the VM changed by the one before it.
  * The state machine ({@link Transitions}) decides first; a snapshot operation's own rules
- * ({@link SnapshotRules}) after it.
+ * ({@link SnapshotRules}) or a migration's ({@link MigrationRules}) after it.
  */
 final class OperationGate {
   private static final Logger log = Workflow.getLogger(OperationGate.class);
@@ -55,7 +55,8 @@ final class OperationGate {
     return () -> SnapshotRules.refusal(operation, vm.record(), request);
   }
 
-  private void validate(VmOperation operation, Supplier<ApplicationFailure> rules) {
+  /** For an update's validator: throws if {@code operation} is refused now, by the state machine or by {@code rules} (null: none). */
+  void validate(VmOperation operation, Supplier<ApplicationFailure> rules) {
     if (vm.state() == VmState.DELETED) {
       throw VmFailures.deleted(vm.name());
     }
@@ -69,7 +70,7 @@ final class OperationGate {
   }
 
   /** Runs {@code body} in the operation frame once the operation is (still) allowed; answers with the VM as it ended up. */
-  private VmRecord run(VmOperation operation, Supplier<ApplicationFailure> rules, Runnable body) {
+  VmRecord run(VmOperation operation, Supplier<ApplicationFailure> rules, Runnable body) {
     try {
       frame.run(operation.updateName(), () -> decideThenRun(operation, rules, body), (failure, before) -> {
         if (NOTHING_DONE.contains(failure.getType()) && vm.state() != before) {

@@ -52,6 +52,8 @@ public final class Transitions {
       case REBOOT -> state == VmState.RUNNING || state == VmState.PAUSED ? Decision.RUN : Decision.ILLEGAL;
       case DELETE -> Decision.RUN;
       case SNAPSHOT, RESTORE_SNAPSHOT, DELETE_SNAPSHOT -> SNAPSHOTTABLE.contains(state) ? Decision.RUN : Decision.ILLEGAL;
+      // Never "nothing to do": each names where to go (or asks placement), and the VM moves.
+      case MIGRATE -> state == VmState.RUNNING || state == VmState.PAUSED ? Decision.RUN : Decision.ILLEGAL;
     };
   }
 
@@ -69,6 +71,7 @@ public final class Transitions {
       case PAUSE -> "; only a RUNNING VM can be paused";
       case RESUME -> "; only a PAUSED VM can be resumed";
       case REBOOT -> "; only a RUNNING or PAUSED VM can be rebooted";
+      case MIGRATE -> "; only a RUNNING or PAUSED VM migrates (a stopped one has no QEMU to move)";
       case SNAPSHOT, RESTORE_SNAPSHOT, DELETE_SNAPSHOT ->
           "; the VM must be one of " + SNAPSHOTTABLE.stream().map(Enum::name).collect(Collectors.joining(", "));
       default -> "";

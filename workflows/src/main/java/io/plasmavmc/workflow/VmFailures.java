@@ -25,12 +25,13 @@ public final class VmFailures {
 
   /**
    * Host reasons that are already what the caller needs to know (a snapshot or an image that is
-   * not there, taken, in use, or not possible for the VM's disks; a console not kept): they pass
+   * not there, taken, in use, or not possible for the VM's disks; a console not kept; a migration
+   * the host cannot take or whose transfer failed): they pass
    * through as they are, so the gateway maps each to its own status code.
    */
   private static final Set<String> PASSED_THROUGH = Set.of(FailureReasons.SNAPSHOT_NOT_FOUND, FailureReasons.SNAPSHOT_EXISTS,
       FailureReasons.SNAPSHOT_UNSUPPORTED, FailureReasons.IMAGE_NOT_FOUND, FailureReasons.IMAGE_EXISTS, FailureReasons.IMAGE_IN_USE,
-      FailureReasons.CONSOLE_NOT_KEPT);
+      FailureReasons.CONSOLE_NOT_KEPT, FailureReasons.MIGRATION_UNSUPPORTED, FailureReasons.MIGRATION_FAILED);
 
   private VmFailures() {}
 

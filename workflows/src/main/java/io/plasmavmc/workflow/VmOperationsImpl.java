@@ -2,6 +2,7 @@ package io.plasmavmc.workflow;
 
 import io.plasmavmc.contract.DeleteRequest;
 import io.plasmavmc.contract.FailureReasons;
+import io.plasmavmc.contract.MigrateRequest;
 import io.plasmavmc.contract.StopRequest;
 import io.plasmavmc.contract.VmRecord;
 import io.plasmavmc.contract.VmState;
@@ -51,6 +52,11 @@ public final class VmOperationsImpl implements VmOperations {
   @Override
   public VmRecord stop(String name, int timeoutSeconds) {
     return update(name, (vm, options) -> WorkflowClient.startUpdate(vm::stop, StopRequest.graceful(timeoutSeconds), options));
+  }
+
+  @Override
+  public VmRecord migrate(String name, MigrateRequest request) {
+    return update(name, (vm, options) -> WorkflowClient.startUpdate(vm::migrate, request, options));
   }
 
   @Override

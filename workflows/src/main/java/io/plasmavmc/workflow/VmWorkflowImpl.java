@@ -3,6 +3,7 @@ package io.plasmavmc.workflow;
 import io.plasmavmc.contract.DeleteRequest;
 import io.plasmavmc.contract.FailureReasons;
 import io.plasmavmc.contract.GuestReadiness;
+import io.plasmavmc.contract.MigrateRequest;
 import io.plasmavmc.contract.OperationRecord;
 import io.plasmavmc.contract.SnapshotRequest;
 import io.plasmavmc.contract.StopRequest;
@@ -23,8 +24,8 @@ import org.slf4j.Logger;
 /**
  * The VM's state machine (shared/DESIGN.md, "States"). Operations are Updates that run one at a
  * time in an {@link OperationFrame}, the first its creation ({@link VmCreation}: placed on a host
- * of the fleet, then spawned there); beside them run the host monitor's supervision and the
- * guest's readiness waits, and host reports (and the host workflow's word on the host) arrive as
+ * of the fleet, then spawned there), a live migration to another host among them ({@link
+ * VmMigration}); beside them run the host monitor's supervision and the guest's readiness waits, and host reports (and the host workflow's word on the host) arrive as
  * signals. Deterministic: every effect on the world is a host activity, every wait a durable
  * timer or condition, so a crash of any worker loses nothing: the next worker replays the history
  * and continues where this one stopped.
@@ -47,6 +48,7 @@ public class VmWorkflowImpl implements VmWorkflow {
   private final VmPlacement placement;
   private final VmCreation creation;
   private final HostPresence presence;
+  private final HostCalls host;
 
   @WorkflowInit
   public VmWorkflowImpl(VmWorkflowInput input) {
@@ -56,7 +58,7 @@ public class VmWorkflowImpl implements VmWorkflow {
     OperationDeadline deadline = new OperationDeadline();
     this.frame = new OperationFrame(vm, reports, deadline);
     this.gate = new OperationGate(vm, frame);
-    HostCalls host = new HostCalls(input, vm, deadline);
+    this.host = new HostCalls(input, vm, deadline);
     this.steps = new QemuSteps(vm, host);
     this.gracefulStop = new GracefulStop(vm, host, reports, steps);
     this.readiness = new Readiness(vm, host);
@@ -181,6 +183,13 @@ public class VmWorkflowImpl implements VmWorkflow {
     return gate.run(VmOperation.DELETE_SNAPSHOT, request, () -> snapshots.delete(request));
   }
 
+  /** A live migration to another host, as a saga of its own ({@link VmMigration}). */
+  @Override
+  public VmRecord migrate(MigrateRequest request) {
+    return gate.run(VmOperation.MIGRATE, () -> MigrationRules.refusal(vm.record(), request),
+        () -> new VmMigration(input, vm, host, frame, monitor, request).run());
+  }
+
   // --- validators: what cannot run is refused before anything is written ---------------------
 
   @Override
@@ -226,6 +235,11 @@ public class VmWorkflowImpl implements VmWorkflow {
   @Override
   public void validateDeleteSnapshot(SnapshotRequest request) {
     gate.validate(VmOperation.DELETE_SNAPSHOT, request);
+  }
+
+  @Override
+  public void validateMigrate(MigrateRequest request) {
+    gate.validate(VmOperation.MIGRATE, () -> MigrationRules.refusal(vm.record(), request));
   }
 
   // --- the guest's readiness -----------------------------------------------------------------

@@ -1,6 +1,8 @@
 package io.plasmavmc.workflow;
 
 import io.plasmavmc.contract.fleet.FleetActivities;
+import io.plasmavmc.contract.fleet.MigrationPlacement;
+import io.plasmavmc.contract.fleet.MigrationTarget;
 import io.plasmavmc.contract.fleet.PlacementDecision;
 import io.plasmavmc.contract.fleet.PlacementRequest;
 import io.plasmavmc.contract.spec.VmSpec;
@@ -19,6 +21,8 @@ final class FakeFleet implements FleetActivities {
   /** Each room given back, as "vm@host". */
   final List<String> released = new CopyOnWriteArrayList<>();
   volatile String chosen = VmWorkflowTest.HOST;
+  /** Where a migration goes when its request names no host. */
+  volatile String migrationTarget = "h2";
   /** When set, placement refuses with this type and message. */
   volatile String refusalType;
   volatile String refusalMessage;
@@ -37,6 +41,22 @@ final class FakeFleet implements FleetActivities {
 
   @Override
   public void release(String hostId, String vmId) {
+    released.add(vmId + "@" + hostId);
+  }
+
+  @Override
+  public MigrationTarget reserveTarget(String vmId, VmSpec spec, MigrationPlacement request) {
+    asked.add(vmId + " migrates from " + request.sourceHostId() + " to " + (request.targetHostId() == null ? "" : request.targetHostId()));
+    if (refusalType != null) {
+      throw ApplicationFailure.newNonRetryableFailure(refusalMessage, refusalType);
+    }
+    String target = request.targetHostId() != null ? request.targetHostId() : migrationTarget;
+    return new MigrationTarget(target, "192.0.2.7", request.targetHostId() != null ? "host " + target + " named by the request (fake)"
+        : "spread: host " + target + " (fake)");
+  }
+
+  @Override
+  public void releaseFor(String hostId, String vmId, String operationId) {
     released.add(vmId + "@" + hostId);
   }
 }

@@ -40,7 +40,7 @@ import java.util.function.BooleanSupplier;
 final class FakeHost implements HostActivities {
   private final Map<String, String> runState = new ConcurrentHashMap<>();
   private final Map<String, Long> pids = new ConcurrentHashMap<>();
-  private final AtomicLong nextPid = new AtomicLong(1000);
+  private final AtomicLong nextPid;
   final AtomicInteger spawns = new AtomicInteger();
   final AtomicInteger kills = new AtomicInteger();
   final AtomicInteger powerdowns = new AtomicInteger();
@@ -50,6 +50,36 @@ final class FakeHost implements HostActivities {
   volatile Duration powerdownDelay = Duration.ZERO;
   volatile String refusedPath;
   volatile boolean full;
+
+  FakeHost() {
+    this(1000);
+  }
+
+  /** A host whose QEMUs get pids after {@code firstPid}: two hosts of a test never share one. */
+  FakeHost(long firstPid) {
+    this.nextPid = new AtomicLong(firstPid);
+  }
+
+  /** A migration's target: a new QEMU of the VM, waiting for its state (run state inmigrate); its pid. */
+  long receive(String vmId) {
+    long pid = nextPid.incrementAndGet();
+    pids.put(vmId, pid);
+    runState.put(vmId, "inmigrate");
+    return pid;
+  }
+
+  String runState(String vmId) {
+    return runState.get(vmId);
+  }
+
+  /** QEMU's run state now {@code state}, as a migration's step leaves it. */
+  void setRunState(String vmId, String state) {
+    runState.put(vmId, state);
+  }
+
+  VmHandle handle(String vmId, boolean reattached) {
+    return new VmHandle(vmId, pids.get(vmId), "/run/" + vmId, Accelerator.TCG, reattached, startTime(pids.get(vmId)));
+  }
 
   boolean alive(String vmId) {
     return runState.containsKey(vmId);
@@ -160,7 +190,7 @@ final class FakeHost implements HostActivities {
     }
     VmState mapped = switch (state) {
       case "prelaunch" -> VmState.CREATED;
-      case "paused" -> VmState.PAUSED;
+      case "paused", "inmigrate", "postmigrate" -> VmState.PAUSED;
       default -> VmState.RUNNING;
     };
     return observed(new VmStatus(vmId, mapped, state, pids.get(vmId), true, "fake " + state), pids.get(vmId));

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.plasmavmc.contract.DeleteRequest;
 import io.plasmavmc.contract.FailureReasons;
+import io.plasmavmc.contract.MigrateRequest;
 import io.plasmavmc.contract.TaskQueues;
 import io.plasmavmc.contract.VmRecord;
 import io.plasmavmc.contract.VmSearchAttributes;
@@ -71,10 +72,12 @@ class FleetTest {
     Worker control = env.newWorker(TaskQueues.CONTROL);
     control.registerWorkflowImplementationTypes(VmWorkflowImpl.class, HostWorkflowImpl.class, PlaceOnce.Impl.class);
     control.registerActivitiesImplementations(new FleetActivitiesImpl(env.getWorkflowClient()));
+    long firstPid = 1000;
     for (String hostId : List.of("h1", "h2", "h3")) {
-      FakeHost host = new FakeHost();
+      FakeHost host = new FakeHost(firstPid);
+      firstPid += 1000;
       hosts.put(hostId, host);
-      env.newWorker(TaskQueues.host(hostId)).registerActivitiesImplementations(host);
+      env.newWorker(TaskQueues.host(hostId)).registerActivitiesImplementations(host, new FakeMigrations(host));
     }
     env.start();
     client = env.getWorkflowClient();
@@ -208,6 +211,32 @@ class FleetTest {
     assertEquals(VmState.DELETED, gone.state());
     assertEquals("h2", gone.hostId());
     assertEquals(List.of(), held("h2"), "its room went back with the refusal");
+  }
+
+  @Test
+  void aMigratingVmsRoomMovesWithItByItsOwnConstraintsAndBackAgain() {
+    assertEquals("h3", create("mover", 1024, PlacementRequest.on("h3")).hostId());
+    VmRecord moved = vm("mover").migrate(new MigrateRequest(null, 0, 0, null));
+    assertEquals("h2", moved.hostId(), "spread among the hosts other than the source: " + moved.placement());
+    assertTrue(moved.placement().startsWith("migrated from host h3: spread (the most memory left): host h2, 15360 MiB of memory left"),
+        moved.placement());
+    assertEquals(List.of("mover"), held("h2"));
+    assertEquals(List.of(), held("h3"), "the source's room went back");
+
+    assertEquals("h3", vm("mover").migrate(MigrateRequest.to("h3")).hostId());
+    assertEquals(List.of("mover"), held("h3"), "a second reservation on a host it left reserves anew");
+    assertEquals(List.of(), held("h2"));
+    assertEquals("h2", vm("mover").migrate(MigrateRequest.to("h2")).hostId());
+    assertEquals(List.of("mover"), held("h2"), "and a second release on a host gives back again");
+    assertEquals(List.of(), held("h3"));
+
+    assertEquals("h1", create("zoned", 1024, by(PlacementPolicy.SPREAD, Map.of("zone", "a"))).hostId());
+    WorkflowUpdateException e = assertThrows(WorkflowUpdateException.class, () -> vm("zoned").migrate(new MigrateRequest(null, 0, 0, null)));
+    ApplicationFailure none = assertInstanceOf(ApplicationFailure.class, e.getCause());
+    assertEquals(FailureReasons.NO_HOST_FITS, none.getType());
+    assertTrue(none.getOriginalMessage().startsWith("no host other than the VM's own (h1) fits: no host has the labels zone=a"),
+        none.getOriginalMessage());
+    assertEquals("h1", vm("zoned").describe().hostId(), "refused by the fleet: nothing happened on any host");
   }
 
   @Test

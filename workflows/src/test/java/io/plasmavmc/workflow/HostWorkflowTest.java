@@ -279,7 +279,7 @@ class HostWorkflowTest {
   }
 
   @Test
-  void aDrainCordonsTheHostAndStopsItsVmsAFewAtATime() throws Exception {
+  void aDrainCordonsTheHostAndMigratesItsVmsAwayAFewAtATimeStoppingThoseThatCannotMove() throws Exception {
     HostWorkflow host = registered("h1", 64, 65536, 100);
     for (int i = 1; i <= 9; i++) {
       host.reserve(vm("vm" + i, 1, 512));
@@ -287,6 +287,7 @@ class HostWorkflowTest {
     vms.stopped.add("vm2");
     vms.deleted.add("vm3");
     vms.failing.add("vm4");
+    vms.unmovable.add("vm5");
     HostRecord started = host.drain();
     assertTrue(started.cordoned(), "a drain cordons first");
     assertEquals("draining", started.cordonReason());
@@ -300,15 +301,19 @@ class HostWorkflowTest {
     eventually(() -> host.describe().drain().done(), "the drain ends");
     DrainProgress drain = host.describe().drain();
     assertEquals(List.of(), drain.remaining());
-    assertEquals(List.of("vm1: stopped", "vm2: already stopped", "vm3: already deleted",
-        "vm4: not stopped: VM vm4 is DELETING: cannot stop", "vm5: stopped", "vm6: stopped", "vm7: stopped", "vm8: stopped", "vm9: stopped"),
-        drain.handled().stream().sorted().toList());
-    assertEquals(9, vms.stops.size());
-    assertTrue(vms.mostAtOnce.get() > 1 && vms.mostAtOnce.get() <= HostDrain.AT_ONCE, "at most 4 at once: " + vms.mostAtOnce.get());
+    assertEquals(List.of("vm1: migrated to host h2", "vm2: already stopped", "vm3: already deleted",
+        "vm4: not stopped: VM vm4 is DELETING: cannot stop",
+        "vm5: stopped (not migrated: VM vm5 has storage of its own on host h1)", "vm6: migrated to host h2", "vm7: migrated to host h2",
+        "vm8: migrated to host h2", "vm9: migrated to host h2"), drain.handled().stream().sorted().toList());
+    assertEquals(9, vms.migrations.size());
+    assertTrue(vms.migrations.stream().allMatch(asked -> asked.endsWith(" to ")), "placement chooses each target: " + vms.migrations);
+    assertEquals(List.of("vm2", "vm4", "vm5"), vms.stops.stream().sorted().toList(), "only those that could not migrate are stopped");
+    assertTrue(vms.mostMigratingAtOnce.get() > 1 && vms.mostMigratingAtOnce.get() <= HostDrain.MIGRATIONS_AT_ONCE,
+        "at most 2 migrations at once: " + vms.mostMigratingAtOnce.get());
     assertEquals("CORDONED", shownState("h1"), "still cordoned once drained");
     OperationRecord recorded = host.describe().recentOperations().get(host.describe().recentOperations().size() - 1);
-    assertEquals("drain: 1 of 9 VMs not stopped", recorded.name() + ": " + recorded.outcome());
-    assertEquals(9, host.describe().reservations().size(), "stopped VMs keep their room until deleted");
+    assertEquals("drain: 1 of 9 VMs neither migrated nor stopped", recorded.name() + ": " + recorded.outcome());
+    assertEquals(9, host.describe().reservations().size(), "VMs give their room back themselves (these fakes do not)");
     assertFalse(host.uncordon().cordoned());
   }
 

@@ -41,6 +41,11 @@ class TransitionsTest {
     assertEquals(ILLEGAL, Transitions.decide(VmOperation.REBOOT, VmState.STOPPED));
 
     for (VmState state : VmState.values()) {
+      boolean hasQemuToMove = state == VmState.RUNNING || state == VmState.PAUSED;
+      assertEquals(hasQemuToMove ? RUN : ILLEGAL, Transitions.decide(VmOperation.MIGRATE, state), "migrate from " + state);
+    }
+
+    for (VmState state : VmState.values()) {
       if (state != VmState.DELETING && state != VmState.DELETED) {
         assertEquals(RUN, Transitions.decide(VmOperation.DELETE, state), state.name());
       }

@@ -45,6 +45,21 @@ public final class QemuCommandLine {
    * @param disks where the spec's disks are on this host (path-form ones checked inside the image roots)
    */
   public List<String> build(VmSpec spec, RuntimeDirectory dir, Accelerator accelerator, DiskLayout disks) {
+    return build(spec, dir, accelerator, disks, false);
+  }
+
+  /**
+   * The command line of a QEMU that receives the VM's state from another host instead of booting
+   * it: the same machine (a migration needs both ends alike), waiting for QMP's migrate-incoming
+   * ({@code -incoming defer}, so the address and port are chosen once QEMU runs), and its serial
+   * log appended to rather than emptied, so the console the source wrote, carried over before the
+   * guest runs here, stays in front of what the guest writes here.
+   */
+  public List<String> buildIncoming(VmSpec spec, RuntimeDirectory dir, Accelerator accelerator, DiskLayout disks) {
+    return build(spec, dir, accelerator, disks, true);
+  }
+
+  private List<String> build(VmSpec spec, RuntimeDirectory dir, Accelerator accelerator, DiskLayout disks, boolean incoming) {
     spec.validate();
     if (accelerator == Accelerator.AUTO) {
       throw new IllegalArgumentException("resolve the accelerator before building the command line");
@@ -100,7 +115,8 @@ public final class QemuCommandLine {
       add(args, "-device", "virtio-net-pci,netdev=net0,romfile=");
     }
 
-    add(args, "-chardev", "file,id=serial0,path=" + QemuOptionValue.escape("runtime_dir", dir.serialLog().toString()));
+    add(args, "-chardev", "file,id=serial0,path=" + QemuOptionValue.escape("runtime_dir", dir.serialLog().toString())
+        + (incoming ? ",append=on" : ""));
     add(args, "-serial", "chardev:serial0");
     add(args, "-chardev", "socket,id=qmp,path=" + QemuOptionValue.escape("runtime_dir", qmpSocket(dir).toString())
         + ",server=on,wait=off");
@@ -111,6 +127,9 @@ public final class QemuCommandLine {
       add(args, "-chardev", "socket,id=qga0,path=" + QemuOptionValue.escape("runtime_dir", agentSocket(dir).toString())
           + ",server=on,wait=off");
       add(args, "-device", "virtserialport,chardev=qga0,name=org.qemu.guest_agent.0");
+    }
+    if (incoming) {
+      add(args, "-incoming", "defer");
     }
     add(args, "-pidfile", dir.pidFile().toString());
     add(args, "-sandbox", SANDBOX);

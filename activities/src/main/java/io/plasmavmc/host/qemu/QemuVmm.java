@@ -1,5 +1,6 @@
 package io.plasmavmc.host.qemu;
 
+import io.plasmavmc.contract.host.MigrationLimits;
 import io.plasmavmc.contract.host.VmStatus;
 import io.plasmavmc.contract.spec.Accelerator;
 import io.plasmavmc.contract.spec.InvalidSpecException;
@@ -16,6 +17,7 @@ import io.plasmavmc.host.storage.QemuImgSnapshots;
 import io.plasmavmc.host.storage.Snapshots;
 import io.plasmavmc.host.vmm.GuestControl;
 import io.plasmavmc.host.vmm.LaunchPlan;
+import io.plasmavmc.host.vmm.MigrationStatus;
 import io.plasmavmc.host.vmm.RuntimeDirectory;
 import io.plasmavmc.host.vmm.VmProcess;
 import io.plasmavmc.host.vmm.Vmm;
@@ -58,6 +60,37 @@ final class QemuVmm implements Vmm {
     Accelerator accelerator = spec.accelerator().resolve(qemu.config.kvmUsable());
     DiskLayout disks = qemu.disks.plan(dir.vmId(), spec);
     return new LaunchPlan(spec, accelerator, qemu.commandLine.build(spec, dir, accelerator, disks), disks);
+  }
+
+  @Override
+  public LaunchPlan planIncoming(VmSpec spec) {
+    Accelerator accelerator = spec.accelerator().resolve(qemu.config.kvmUsable());
+    DiskLayout disks = qemu.disks.plan(dir.vmId(), spec);
+    return new LaunchPlan(spec, accelerator, qemu.commandLine.buildIncoming(spec, dir, accelerator, disks), disks);
+  }
+
+  @Override
+  public String listenForState(VmProcess process, String address) {
+    return migration().listen(address);
+  }
+
+  @Override
+  public void sendState(VmProcess process, String uri, MigrationLimits limits) {
+    migration().send(uri, limits);
+  }
+
+  @Override
+  public MigrationStatus migrationStatus(VmProcess process) {
+    return migration().status();
+  }
+
+  @Override
+  public void cancelMigration(VmProcess process) {
+    migration().cancel();
+  }
+
+  private QmpMigration migration() {
+    return new QmpMigration(session(), qemu.config.qmpTimeout());
   }
 
   @Override

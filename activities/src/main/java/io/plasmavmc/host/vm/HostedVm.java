@@ -32,6 +32,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,23 +90,52 @@ public final class HostedVm {
     return vmm.plan(spec);
   }
 
+  /** As {@link #plan}, for a VMM that receives the VM's state from another host (see {@link IncomingVm}). */
+  public LaunchPlan planIncoming(VmSpec spec) {
+    return vmm.planIncoming(spec);
+  }
+
+  /** What a spawn does about a process of the VM that runs already, and what it does before the VMM starts. */
+  interface SpawnRules {
+    /** Whether to re-attach to {@code running}; if not, this ended it (or throws to refuse the spawn). */
+    boolean reattach(VmProcess running);
+
+    /** In the runtime directory prepared for the VMM, before it starts. */
+    void beforeStart();
+  }
+
+  /** A spawn's rules: a process that runs is the VM's, re-attached to. */
+  private static final SpawnRules REATTACH = new SpawnRules() {
+    @Override
+    public boolean reattach(VmProcess running) {
+      return true;
+    }
+
+    @Override
+    public void beforeStart() {}
+  };
+
   /**
    * Starts the VM's VMM paused from {@code plan}, or returns the process that runs (re-attached).
    * The runtime directory's flock is held meanwhile: of two workers that spawn the VM at once, the
    * second finds the first one's process. A VM refused here leaves nothing on the host.
    */
   public VmHandle spawn(LaunchPlan plan, Admission admission) {
+    return spawn(plan, admission, REATTACH);
+  }
+
+  VmHandle spawn(LaunchPlan plan, Admission admission, SpawnRules rules) {
     synchronized (lock) {
       boolean created = !dir.exists();
       try (FileLock spawnLock = dir.lockForSpawn()) {
         Optional<VmProcess> running = process();
-        if (running.isPresent()) {
+        if (running.isPresent() && rules.reattach(running.get())) {
           log.info("VM {}: pid {} already runs from {}; re-attaching", id(), running.get().pid(), dir);
           return handle(plan, running.get(), true);
         }
         Runnable release = admission.admit();
         try {
-          return handle(plan, start(plan), false);
+          return handle(plan, start(plan, rules), false);
         } finally {
           release.run();
         }
@@ -125,8 +155,9 @@ public final class HostedVm {
     }
   }
 
-  private VmProcess start(LaunchPlan plan) {
+  private VmProcess start(LaunchPlan plan, SpawnRules rules) {
     dir.prepareForSpawn();
+    rules.beforeStart();
     dir.writeSpec(plan.spec());
     long started = System.nanoTime();
     try {
@@ -330,6 +361,18 @@ public final class HostedVm {
   public <T> T withSnapshots(VmSpec spec, Function<Snapshots, T> action) {
     synchronized (lock) {
       return action.apply(vmm.snapshots(spec, process()));
+    }
+  }
+
+  /** The VM's VMM, for the steps of a migration ({@link IncomingVm}, {@link OutgoingVm}). */
+  Vmm vmm() {
+    return vmm;
+  }
+
+  /** Runs {@code action} holding the handle's lock: no spawn, kill or cleanup of the VM runs meanwhile. */
+  <T> T locked(Supplier<T> action) {
+    synchronized (lock) {
+      return action.get();
     }
   }
 

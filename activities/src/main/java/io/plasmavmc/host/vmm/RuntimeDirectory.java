@@ -93,6 +93,20 @@ public final class RuntimeDirectory {
     return path.resolve("exit");
   }
 
+  /**
+   * Names the migration whose target this directory's QEMU is, while that QEMU waits for the VM's
+   * state or holds it paused: gone once the migration lets its guest run here (the QEMU is then the
+   * VM's own). A QEMU of the VM that runs here without it is not a migration's to end.
+   */
+  public Path incomingFile() {
+    return path.resolve("incoming");
+  }
+
+  /** Names the migration this directory's QEMU sends the VM's state to another host for, and whether QEMU was asked to yet. */
+  public Path outgoingFile() {
+    return path.resolve("outgoing");
+  }
+
   public boolean exists() {
     return Files.isDirectory(path);
   }
@@ -189,6 +203,29 @@ public final class RuntimeDirectory {
       return;
     }
     AtomicFiles.write(exitFile(), reason);
+  }
+
+  /** Writes {@code text} to one of the directory's small records ({@link #incomingFile()}, {@link #outgoingFile()}). */
+  public void writeRecord(Path file, String text) {
+    AtomicFiles.write(file, text);
+  }
+
+  /** What one of the directory's small records holds, trimmed, if it exists. */
+  public Optional<String> readRecord(Path file) {
+    try {
+      return Optional.of(Files.readString(file).trim());
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Removes a file of the directory if it is there. */
+  public void remove(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot remove " + file, e);
+    }
   }
 
   public Optional<String> exitReason() {

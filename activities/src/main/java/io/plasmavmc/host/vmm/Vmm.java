@@ -1,5 +1,6 @@
 package io.plasmavmc.host.vmm;
 
+import io.plasmavmc.contract.host.MigrationLimits;
 import io.plasmavmc.contract.host.VmStatus;
 import io.plasmavmc.contract.spec.VmSpec;
 import io.plasmavmc.host.storage.Snapshots;
@@ -65,6 +66,40 @@ public interface Vmm {
    * {@code running} is present (a process the handle found running), on the disks otherwise.
    */
   Snapshots snapshots(VmSpec spec, Optional<VmProcess> running);
+
+  // --- live migration: a VMM that does not migrate refuses each step -------------------------
+
+  /**
+   * Checks {@code spec} as {@link #plan} does and works out the launch of a VMM that waits for the
+   * VM's state from another host instead of booting the guest.
+   */
+  default LaunchPlan planIncoming(VmSpec spec) {
+    throw new VmmException("this VMM does not migrate VMs");
+  }
+
+  /**
+   * On a VMM started from {@link #planIncoming}: listens for the VM's state on {@code address}, on
+   * a port of the VMM's choosing; returns where the source sends it (QEMU: {@code tcp:ADDR:PORT}).
+   * A VMM that listens already returns where.
+   */
+  default String listenForState(VmProcess process, String address) {
+    throw new VmmException("this VMM does not migrate VMs");
+  }
+
+  /** Starts sending the VM's state to {@code uri} under {@code limits}; returns at once ({@link #migrationStatus} follows it). */
+  default void sendState(VmProcess process, String uri, MigrationLimits limits) {
+    throw new VmmException("this VMM does not migrate VMs");
+  }
+
+  /** The VMM's migration now, sent or received. */
+  default MigrationStatus migrationStatus(VmProcess process) {
+    throw new VmmException("this VMM does not migrate VMs");
+  }
+
+  /** Cancels the migration under way; the source's guest runs on as before it. */
+  default void cancelMigration(VmProcess process) {
+    throw new VmmException("this VMM does not migrate VMs");
+  }
 
   /** A feed of a VMM's events, on one connection of its control channel. */
   interface Events {

@@ -18,6 +18,7 @@ import io.plasmavmc.host.vmm.RuntimeDirectory;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -86,6 +87,23 @@ class QemuCommandLineTest {
         "-mon", "chardev=qmp,mode=control",
         "-pidfile", d("qemu.pid"),
         "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"), args);
+  }
+
+  @Test
+  void aMigrationsTargetIsTheSameMachineWaitingForTheVmsStateItsConsoleAppendedTo() {
+    VmSpec spec = VmSpec.of("web1").withResources(2, 256).withNetwork(false, List.of());
+    List<String> boot = build(spec, dir, Accelerator.TCG);
+    List<String> incoming = commandLine.buildIncoming(spec, dir, Accelerator.TCG, disks.plan(dir.vmId(), spec));
+    int serial = boot.indexOf("file,id=serial0,path=" + d("serial.log"));
+    assertEquals("file,id=serial0,path=" + d("serial.log") + ",append=on", incoming.get(serial),
+        "the console the source wrote, carried over first, is kept");
+    int pidfile = boot.indexOf("-pidfile");
+    assertEquals(List.of("-incoming", "defer"), incoming.subList(pidfile, pidfile + 2), "the address comes by QMP once QEMU runs");
+    List<String> rest = new ArrayList<>(incoming);
+    rest.remove(pidfile);
+    rest.remove(pidfile);
+    rest.set(serial, boot.get(serial));
+    assertEquals(boot, rest, "everything else as at a boot: a migration needs both ends alike");
   }
 
   @Test

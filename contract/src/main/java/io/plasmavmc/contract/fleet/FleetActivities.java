@@ -21,4 +21,20 @@ public interface FleetActivities {
 
   @ActivityMethod
   void release(String hostId, String vmId);
+
+  /**
+   * Reserves room for VM {@code vmId} on the target of its migration: the host named, or one placement
+   * chooses among the others by the VM's constraints; never the source. Fails as {@link #place} does,
+   * and MIGRATION_UNSUPPORTED for the source named as target or a host that registered no address.
+   */
+  @ActivityMethod
+  MigrationTarget reserveTarget(String vmId, VmSpec spec, MigrationPlacement request);
+
+  /**
+   * Gives VM {@code vmId}'s room on {@code hostId} back as a step of operation {@code operationId}
+   * (a migration leaving the host, or one that failed): a retry joins the release it sent, and a
+   * later operation releases anew. Room not held is success.
+   */
+  @ActivityMethod
+  void releaseFor(String hostId, String vmId, String operationId);
 }

@@ -1,5 +1,6 @@
 package io.plasmavmc.contract.testrun;
 
+import io.plasmavmc.contract.MigrateRequest;
 import io.plasmavmc.contract.VmRecord;
 import io.plasmavmc.contract.spec.VmSpec;
 import io.temporal.activity.ActivityInterface;
@@ -7,7 +8,8 @@ import io.temporal.activity.ActivityMethod;
 import java.time.Duration;
 
 /**
- * A VM's lifecycle operations as activities, for workflows that drive VMs (lifecycle test runs):
+ * A VM's lifecycle operations as activities, for workflows that drive VMs (lifecycle test runs, a
+ * host's drain):
  * a workflow cannot send another workflow an Update, so these send it through the Temporal client,
  * as the gateway does. Each one is safe to retry: a retry joins the Update its first attempt sent.
  * A VM's own failure (an illegal transition, a guest not ready, a host unreachable) ends the
@@ -29,6 +31,10 @@ public interface VmOperations {
   /** A graceful stop: the guest's agent or power button, forced off after {@code timeoutSeconds}. */
   @ActivityMethod
   VmRecord stop(String name, int timeoutSeconds);
+
+  /** Migrates the VM live (see VmWorkflow#migrate); returns it on its new host. */
+  @ActivityMethod
+  VmRecord migrate(String name, MigrateRequest request);
 
   /** The VM as its workflow knows it; null if there is no such VM. */
   @ActivityMethod

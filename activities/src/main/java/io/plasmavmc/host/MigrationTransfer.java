@@ -1,0 +1,72 @@
+package io.plasmavmc.host;
+
+import io.plasmavmc.contract.host.MigrationLimits;
+import io.plasmavmc.contract.host.MigrationResult;
+import io.plasmavmc.host.vm.OutgoingVm;
+import io.plasmavmc.host.vmm.MigrationStatus;
+import io.temporal.client.ActivityCompletionException;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One transfer of a VM's state from this host, followed to its end: started (or found again),
+ * polled, each look heartbeated with its progress, until QEMU says completed; failed when QEMU's
+ * transfer failed or did not complete within its limit (cancelled then); cancelled when its
+ * activity is (a heartbeat that throws), so a workflow that gives up never leaves a transfer
+ * running. Either way a transfer that did not complete leaves the guest running on the source.
+ */
+final class MigrationTransfer {
+  private static final Logger log = LoggerFactory.getLogger(MigrationTransfer.class);
+  /** How often QEMU is asked: the transfer's end is seen within this. */
+  private static final Duration POLL = Duration.ofMillis(100);
+
+  private final OutgoingVm source;
+  private final String vmId;
+  private final String migrationId;
+
+  MigrationTransfer(OutgoingVm source, String vmId, String migrationId) {
+    this.source = source;
+    this.vmId = vmId;
+    this.migrationId = migrationId;
+  }
+
+  MigrationResult run(String uri, MigrationLimits limits) {
+    long deadline = System.nanoTime() + limits.timeout().toNanos();
+    MigrationStatus status = source.start(migrationId, uri, limits);
+    try {
+      while (!status.completed()) {
+        if (status.failed()) {
+          throw HostRefusedException.migrationFailed("QEMU's transfer " + status.status()
+              + (status.error().isEmpty() ? "" : ": " + status.error()) + "; the guest runs on, on the source host");
+        }
+        if (System.nanoTime() > deadline) {
+          MigrationStatus cancelled = source.cancel();
+          throw HostRefusedException.migrationFailed("the transfer did not complete within " + limits.timeout().toSeconds() + " s ("
+              + status.progress() + "): the guest writes its memory faster than " + limits.maxBandwidthMibps()
+              + " MiB/s carry it with at most " + limits.maxDowntimeMs() + " ms of downtime; transfer " + cancelled.status()
+              + ", the guest runs on, on the source host");
+        }
+        Heartbeats.beat(status.progress());
+        pause();
+        status = source.status();
+      }
+    } catch (ActivityCompletionException e) {
+      MigrationStatus cancelled = source.cancel();
+      log.info("VM {}: migration {} cancelled with its activity ({}); transfer {}", vmId, migrationId, e.getClass().getSimpleName(),
+          cancelled.status());
+      throw e;
+    }
+    log.info("VM {}: migration {} transferred: {}", vmId, migrationId, status.result().figures());
+    return status.result();
+  }
+
+  private static void pause() {
+    try {
+      Thread.sleep(POLL.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while following a transfer", e);
+    }
+  }
+}
