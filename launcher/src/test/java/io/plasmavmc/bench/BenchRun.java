@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -54,12 +55,16 @@ final class BenchRun implements AutoCloseable {
   /** Sweeps what killed runs left, then begins a run of its own. */
   static BenchRun begin(String name) throws IOException {
     Path base = Files.createDirectories(base());
+    // QEMU runs as its own user: it must pass through to the run's runtime directory.
+    Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
     int swept = sweep(base);
     if (swept > 0) {
       System.out.printf("ended %d QEMU processes (and removed their directories) left by benchmark runs killed before their clean-up%n",
           swept);
     }
-    return new BenchRun(Files.createTempDirectory(base, name + "-"));
+    Path dir = Files.createTempDirectory(base, name + "-");
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    return new BenchRun(dir);
   }
 
   /** Has {@code resource} (the stack) closed with the run: before its QEMUs are ended, so its worker does not start them again. */

@@ -66,7 +66,7 @@ public final class PlasmaVmcHarness implements AutoCloseable {
   }
 
   /** The host admitting what {@code limits} say instead of the defaults. */
-  static PlasmaVmcHarness withLimits(Duration hostTaskTimeout, HostLimits limits) throws IOException {
+  public static PlasmaVmcHarness withLimits(Duration hostTaskTimeout, HostLimits limits) throws IOException {
     return new PlasmaVmcHarness(hostTaskTimeout, false, limits);
   }
 
