@@ -263,7 +263,7 @@ public final class PlasmaVmc {
           --cpu-allocation-ratio R  VMs' vCPUs may reach the host's CPUs times R (default 4)
           --max-concurrent-spawns N  QEMUs starting at once at most (default: one per CPU, at least 2); more wait their
                                turn, and one that waits past its creation's deadline is refused RESOURCE_EXHAUSTED (HOST_BUSY)
-          --qemu-nice N        QEMU's nice value, 0-19 (default 5): a host full of guests leaves its worker the CPU to keep up
+          --qemu-nice N        QEMU's nice value, 0-19 (default 19): a host full of guests leaves its worker the CPU to keep up
           --deadlock-detection-timeout S  how long a workflow task may hold its thread before the SDK calls it a
                                deadlock (default 10; the SDK's own 1 s is too short on a loaded host)
           --address ADDRESS    this host's address as the fleet shows it (default: the address of its default route)

@@ -57,9 +57,45 @@ final class HostReporter implements AutoCloseable {
     this.gap = gap;
   }
 
-  HostReporter start() {
+  /**
+   * Registers the host before it returns, waiting up to {@code registration} until placement can
+   * see it (Temporal's visibility lists its workflow): a worker that says it is ready takes the
+   * very first CreateVm, where otherwise a create sent at once was refused "no host has
+   * registered". Then reports from its own thread; a host that could not register in time keeps
+   * trying there.
+   */
+  HostReporter start(Duration registration) {
+    long end = System.nanoTime() + registration.toNanos();
+    while (!registered && System.nanoTime() < end) {
+      try {
+        register();
+      } catch (RuntimeException e) {
+        pause();
+      }
+    }
+    while (registered && System.nanoTime() < end && !visible()) {
+      pause();
+    }
+    // Happens-before: what this thread wrote is seen by the reporter's thread, which alone touches it from now on.
     thread.scheduleWithFixedDelay(this::tick, 0, gap.toMillis(), TimeUnit.MILLISECONDS);
     return this;
+  }
+
+  private boolean visible() {
+    try {
+      return fleet.hostIds(FleetClient.MAX_HOSTS).contains(info.hostId());
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  private static void pause() {
+    try {
+      Thread.sleep(100);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while registering the host", e);
+    }
   }
 
   private void tick() {

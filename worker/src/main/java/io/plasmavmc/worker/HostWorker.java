@@ -107,6 +107,8 @@ public final class HostWorker implements AutoCloseable {
    * worker costs a replay of a short history; a VM's state lagging by seconds costs more.
    */
   static final Duration STICKY_TIMEOUT = Duration.ofSeconds(1);
+  /** How long start waits for the host to be registered and placeable (Temporal unreachable: the reporter keeps trying after). */
+  static final Duration REGISTRATION_WAIT = Duration.ofSeconds(20);
 
   public HostWorker start() {
     HostConfig config = hostConfig(settings);
@@ -134,7 +136,8 @@ public final class HostWorker implements AutoCloseable {
     host.registerActivitiesImplementations(activities, activities.migrations(), new ImageActivitiesImpl(config));
     WorkflowWarmUp.run(control);
     factory.start();
-    reporter = new HostReporter(new FleetClient(client), HostFacts.of(settings, config, Instant.now()), HostLoadProbe.of(activities)).start();
+    reporter = new HostReporter(new FleetClient(client), HostFacts.of(settings, config, Instant.now()), HostLoadProbe.of(activities))
+        .start(REGISTRATION_WAIT);
     reportWhatIsFound();
     handleOrphans();
     log.info("host worker {} started: queue {}, runtime dir {}, QEMU {} as {} (seccomp sandbox, nice {}), {} concurrent spawns at most, "

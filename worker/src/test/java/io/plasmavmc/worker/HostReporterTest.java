@@ -64,7 +64,7 @@ class HostReporterTest {
   }
 
   private HostReporter reporter() {
-    return new HostReporter(new FleetClient(temporal.getWorkflowClient()), INFO, probe, PERIOD, GAP).start();
+    return new HostReporter(new FleetClient(temporal.getWorkflowClient()), INFO, probe, PERIOD, GAP).start(Duration.ZERO);
   }
 
   @Test

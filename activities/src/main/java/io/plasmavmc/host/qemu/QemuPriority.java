@@ -28,8 +28,11 @@ import org.slf4j.LoggerFactory;
 public final class QemuPriority {
   private static final Logger log = LoggerFactory.getLogger(QemuPriority.class);
   private static final Path NICE = Path.of("/usr/bin/nice");
-  /** Modest: an idle guest loses nothing, a busy one still gets all the CPU the worker does not need. */
-  public static final int DEFAULT_NICE = 5;
+  /**
+   * The lowest priority: guests compete with each other as equals and still get all the CPU the
+   * host's own services do not use; an idle control plane takes nothing from them.
+   */
+  public static final int DEFAULT_NICE = 19;
 
   private final int nice;
   private volatile boolean autogroupRefused;

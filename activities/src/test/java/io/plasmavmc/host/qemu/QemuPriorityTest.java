@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class QemuPriorityTest {
   @Test
   void qemuIsStartedThroughNiceUnlessItsNiceValueIsZero() {
-    assertEquals(List.of("/usr/bin/nice", "-n", "5"), new QemuPriority(QemuPriority.DEFAULT_NICE).prefix());
+    assertEquals(List.of("/usr/bin/nice", "-n", "19"), new QemuPriority(QemuPriority.DEFAULT_NICE).prefix());
     assertEquals(List.of(), new QemuPriority(0).prefix());
     assertThrows(IllegalArgumentException.class, () -> new QemuPriority(20));
     assertThrows(IllegalArgumentException.class, () -> new QemuPriority(-1), "a QEMU above the worker is what issue 20 is about");
