@@ -165,7 +165,11 @@ class BusyHostTest {
     suspendHostWorker();
     VmWorkflow vm = create("patient", HOST, Duration.ofSeconds(60));
     CompletableFuture<VmRecord> created = CompletableFuture.supplyAsync(() -> vm.awaitCreated(null));
-    Thread.sleep(5000); // more than two host timeouts
+    // The event itself: two of its spawns timed out in the queue of a host that still reports.
+    long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (notPickedUp("patient") < 2 && System.nanoTime() < end) {
+      Thread.sleep(100);
+    }
 
     assertFalse(created.isDone(), "still waiting for the busy host");
     VmRecord waiting = vm.describe();
