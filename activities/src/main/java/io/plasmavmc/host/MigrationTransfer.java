@@ -15,11 +15,16 @@ import org.slf4j.LoggerFactory;
  * transfer failed or did not complete within its limit (cancelled then); cancelled when its
  * activity is (a heartbeat that throws), so a workflow that gives up never leaves a transfer
  * running. Either way a transfer that did not complete leaves the guest running on the source.
+ * A transfer that moves no byte for {@link #STALL_LIMIT} is cancelled too: a target that cannot
+ * be reached (a cut link drops packets, it sends no reset) would otherwise hold the guest's
+ * migration open until the transfer's whole limit, minutes, with nothing arriving.
  */
 final class MigrationTransfer {
   private static final Logger log = LoggerFactory.getLogger(MigrationTransfer.class);
   /** How often QEMU is asked: the transfer's end is seen within this. */
   private static final Duration POLL = Duration.ofMillis(100);
+  /** How long a transfer may send nothing before it is given up (far longer than any pause of a healthy one). */
+  static final Duration STALL_LIMIT = Duration.ofSeconds(15);
 
   private final OutgoingVm source;
   private final String vmId;
@@ -34,6 +39,8 @@ final class MigrationTransfer {
   MigrationResult run(String uri, MigrationLimits limits) {
     long deadline = System.nanoTime() + limits.timeout().toNanos();
     MigrationStatus status = source.start(migrationId, uri, limits);
+    String lastMoved = moved(status);
+    long movedAt = System.nanoTime();
     try {
       while (!status.completed()) {
         if (status.failed()) {
@@ -45,6 +52,15 @@ final class MigrationTransfer {
           throw HostRefusedException.migrationFailed("the transfer did not complete within " + limits.timeout().toSeconds() + " s ("
               + status.progress() + "): the guest writes its memory faster than " + limits.maxBandwidthMibps()
               + " MiB/s carry it with at most " + limits.maxDowntimeMs() + " ms of downtime; transfer " + cancelled.status()
+              + ", the guest runs on, on the source host");
+        }
+        if (!moved(status).equals(lastMoved)) {
+          lastMoved = moved(status);
+          movedAt = System.nanoTime();
+        } else if (System.nanoTime() - movedAt > STALL_LIMIT.toNanos()) {
+          MigrationStatus cancelled = source.cancel();
+          throw HostRefusedException.migrationFailed("the transfer stalled: nothing reached the target for " + STALL_LIMIT.toSeconds()
+              + " s (" + status.progress() + "); is the target host reachable from this one? Transfer " + cancelled.status()
               + ", the guest runs on, on the source host");
         }
         Heartbeats.beat(status.progress());
@@ -59,6 +75,11 @@ final class MigrationTransfer {
     }
     log.info("VM {}: migration {} transferred: {}", vmId, migrationId, status.result().figures());
     return status.result();
+  }
+
+  /** What changes while a transfer makes headway: its status and the bytes it has sent. */
+  private static String moved(MigrationStatus status) {
+    return status.status() + "/" + status.transferredBytes();
   }
 
   private static void pause() {

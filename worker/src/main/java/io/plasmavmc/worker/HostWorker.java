@@ -220,7 +220,8 @@ public final class HostWorker implements AutoCloseable {
     try {
       forgetStickyWorker(TaskQueues.workflowId(vmId));
       client.newUntypedWorkflowStub(TaskQueues.workflowId(vmId)).signal(HostEvent.SIGNAL,
-          new HostEvent(vmId, status.pid(), HostEvent.WORKER_STARTED, status, Instant.now(), "host worker started"));
+          new HostEvent(vmId, status.pid(), HostEvent.WORKER_STARTED, status, Instant.now(), "host worker started",
+              settings.hostId()));
     } catch (WorkflowNotFoundException e) {
       // no running workflow: an orphan, reported below
     } catch (RuntimeException e) {

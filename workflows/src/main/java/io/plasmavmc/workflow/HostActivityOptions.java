@@ -84,6 +84,18 @@ final class HostActivityOptions {
   }
 
   /**
+   * A failed migration's abort of its target, left in the target's queue because the target could
+   * not be reached: picked up whenever the host's worker polls again, within a day (no one waits
+   * for it; by then the host's next worker would have found the QEMU an orphan anyway).
+   */
+  static ActivityOptions abortWhenReachable(String hostId, String summary) {
+    return base(hostId, Duration.ofDays(1), Duration.ofSeconds(60), 0)
+        .setScheduleToCloseTimeout(Duration.ofDays(1))
+        .setSummary(summary)
+        .build();
+  }
+
+  /**
    * The transfer of a VM's state, followed on its source: heartbeated about every second with its
    * progress, so a worker that dies mid-transfer is noticed within {@link #HEARTBEAT} and the
    * transfer followed again by the host's next worker (QEMU sends on meanwhile); bounded by the

@@ -60,7 +60,7 @@ final class HostLiveness {
   private void tell(String kind, String detail) {
     telling = true;
     try {
-      VmNotices.tell(host.vmIds(), kind, detail);
+      VmNotices.tell(host.hostId(), host.vmIds(), kind, detail);
     } finally {
       telling = false;
     }

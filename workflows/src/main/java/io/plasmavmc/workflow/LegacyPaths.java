@@ -49,6 +49,12 @@ final class LegacyPaths {
    * without marking the host, and a creation that failed ends whatever QEMU it may have started.
    */
   static final String BUSY_HOST_WAITS = "busy-host-waits";
+  /**
+   * Version 1: a failed migration whose target could not be reached to end its QEMU leaves the
+   * abort waiting in the target's queue, delivered when the host is back; before, the target's
+   * QEMU waited there until the next migration of the VM to that host ended it.
+   */
+  static final String QUEUE_UNREACHED_ABORTS = "queue-unreached-aborts";
 
   /**
    * The in-memory fallback's registry of VM ids (VmRegistryWorkflow), reached by name: the
@@ -119,6 +125,10 @@ final class LegacyPaths {
    * unreachable (HOST_UNAVAILABLE, the VM marked), however alive the host was; and a failed
    * creation left what its spawn may have started to the VM's deletion.
    */
+  static boolean queuesUnreachedAborts() {
+    return Workflow.getVersion(QUEUE_UNREACHED_ABORTS, Workflow.DEFAULT_VERSION, 1) == 1;
+  }
+
   static boolean waitsForBusyHosts() {
     return Workflow.getVersion(BUSY_HOST_WAITS, Workflow.DEFAULT_VERSION, 1) == 1;
   }

@@ -20,6 +20,7 @@ import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.failure.TemporalFailure;
+import io.temporal.workflow.Async;
 import io.temporal.workflow.Workflow;
 import java.util.Set;
 import java.util.function.Function;
@@ -186,9 +187,14 @@ final class VmMigration {
       if (phase == Phase.SWITCH) {
         throw stranded(to, unreachable);
       }
-      // Its QEMU was never let run: whatever is left of it there waits, paused, until the next migration to that host ends it.
-      log.warn("VM {}: the target of migration {} on host {} could not be ended: {}", vm.name(), migrationId, to,
-          unreachable.getOriginalMessage());
+      // Its QEMU was never let run: it waits there, paused, for the abort left in the host's queue.
+      log.warn("VM {}: the target of migration {} on host {} could not be ended: {}; its abort waits in the host's queue", vm.name(),
+          migrationId, to, unreachable.getOriginalMessage());
+      if (LegacyPaths.queuesUnreachedAborts()) {
+        MigrationActivities later = Workflow.newActivityStub(MigrationActivities.class,
+            HostActivityOptions.abortWhenReachable(to, "migration failed: end the target's QEMU once host " + to + " is back"));
+        Async.function(later::abortTarget, input.vmId(), migrationId);
+      }
       abort = TargetAbort.NOTHING_THERE;
     }
     if (abort == TargetAbort.TARGET_OWNS_VM && phase == Phase.SWITCH) {

@@ -22,12 +22,12 @@ final class VmNotices {
 
   private VmNotices() {}
 
-  /** Signals {@code kind} to every VM of {@code vmIds} and waits until each was delivered or refused. */
-  static void tell(List<String> vmIds, String kind, String detail) {
+  /** Signals {@code kind} of host {@code hostId} to every VM of {@code vmIds} and waits until each was delivered or refused. */
+  static void tell(String hostId, List<String> vmIds, String kind, String detail) {
     List<Promise<Void>> sent = new ArrayList<>();
     for (String vmId : vmIds) {
       ExternalWorkflowStub vm = Workflow.newUntypedExternalWorkflowStub(TaskQueues.workflowId(vmId));
-      HostEvent event = new HostEvent(vmId, 0, kind, null, now(), detail);
+      HostEvent event = new HostEvent(vmId, 0, kind, null, now(), detail, hostId);
       sent.add(Async.procedure(() -> vm.signal(HostEvent.SIGNAL, event)).exceptionally(failure -> {
         log.info("VM {} not told {}: {}", vmId, kind, failure.getMessage());
         return null;

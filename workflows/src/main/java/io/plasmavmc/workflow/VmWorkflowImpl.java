@@ -282,6 +282,11 @@ public class VmWorkflowImpl implements VmWorkflow {
       LegacyPaths.applyUnorderedHostEvent(event, vm, reports);
       return;
     }
+    if (event.aboutAnotherHostThan(vm.record().hostId())) {
+      // The other end of a migration (the target holds room for the VM, its worker finds the QEMU
+      // waiting there): its host's news is not the VM's until the VM moves there.
+      return;
+    }
     if (HostPresence.concerns(event)) {
       presence.onEvent(event);
       return;

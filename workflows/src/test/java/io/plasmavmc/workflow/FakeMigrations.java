@@ -27,6 +27,8 @@ final class FakeMigrations implements MigrationActivities {
   volatile String failAt;
   /** The target's finish lets the guest run and then fails as if its worker were lost before it could say so. */
   volatile boolean finishLostAfterRunning;
+  /** The next abort fails as a host that cannot be reached does (HOST_UNAVAILABLE), once. */
+  volatile boolean abortUnreachableOnce;
   /** Migration ids of the QEMUs waiting here, by VM. */
   private final Map<String, String> incoming = new ConcurrentHashMap<>();
   /** The console each finish was given, by VM. */
@@ -94,6 +96,10 @@ final class FakeMigrations implements MigrationActivities {
   @Override
   public TargetAbort abortTarget(String vmId, String migrationId) {
     step("abortTarget");
+    if (abortUnreachableOnce) {
+      abortUnreachableOnce = false;
+      throw ApplicationFailure.newNonRetryableFailure("host h2 is unreachable (fake)", FailureReasons.HOST_UNAVAILABLE);
+    }
     if (migrationId.equals(incoming.remove(vmId))) {
       host.vanish(vmId);
       return TargetAbort.ABORTED;

@@ -171,6 +171,27 @@ class VmMigrationTest {
   }
 
   @Test
+  void aTargetThatCannotBeReachedToEndItsQemuIsToldWhenItIsBack() throws Exception {
+    VmWorkflow vm = create("cut", spec("cut"));
+    long sourcePid = vm.describe().pid();
+    sourceSteps.failAt = "migrate";
+    targetSteps.abortUnreachableOnce = true;
+
+    ApplicationFailure failure = failure(() -> vm.migrate(MigrateRequest.to(TARGET)));
+    assertEquals(FailureReasons.MIGRATION_FAILED, failure.getType());
+    assertTrue(failure.getOriginalMessage().endsWith("undone: the VM is RUNNING on host h1 as before"), failure.getOriginalMessage());
+    assertEquals(sourcePid, vm.describe().pid(), "the source's QEMU runs the VM on");
+    assertEquals(List.of("cut@h2"), fleet.released, "the target's room goes back though its QEMU could not be ended yet");
+    // The abort left in the target's queue is delivered once its worker polls (here at once: the fake is reachable again).
+    for (int i = 0; i < 500 && target.alive("cut"); i++) {
+      Thread.sleep(10);
+    }
+    assertFalse(target.alive("cut"), "the target's QEMU ended by the abort that waited for its host");
+    assertEquals(List.of("prepareIncoming", "startIncoming", "abortTarget", "abortTarget"), targetSteps.steps);
+    assertEquals(SOURCE, vm.describe().hostId());
+  }
+
+  @Test
   void aTargetThatTookTheVmOverThoughItsLastStepSeemedToFailOwnsIt() {
     VmWorkflow vm = create("late", spec("late"));
     targetSteps.finishLostAfterRunning = true;

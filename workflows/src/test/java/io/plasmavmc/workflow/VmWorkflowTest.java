@@ -437,8 +437,15 @@ class VmWorkflowTest {
     int monitors = host.monitors.get();
     assertEquals(1, monitors, "its monitor watches QEMU");
 
+    // A migration's target holds room for the VM too, and its host workflow tells the VM when it is lost: not the VM's news.
     stub.signal(HostEvent.SIGNAL, new HostEvent("placed", 0, HostEvent.HOST_UNREACHABLE, null, Instant.now(),
-        "host h1 unreachable: its worker has not reported for 30 s"));
+        "host h2 unreachable: its worker has not reported for 30 s", "h2"));
+    VmRecord elsewhere = vm.describe();
+    assertEquals(null, elsewhere.hostUnreachableSince(), "another host's loss leaves the VM as it is: " + elsewhere.stateReason());
+    assertEquals("RUNNING", stub.describe().getTypedSearchAttributes().get(VmSearchAttributes.STATE));
+
+    stub.signal(HostEvent.SIGNAL, new HostEvent("placed", 0, HostEvent.HOST_UNREACHABLE, null, Instant.now(),
+        "host h1 unreachable: its worker has not reported for 30 s", HOST));
     VmRecord lost = vm.describe();
     assertEquals(VmState.RUNNING, lost.state(), "the last state seen is kept");
     assertTrue(lost.hostUnreachableSince() != null);

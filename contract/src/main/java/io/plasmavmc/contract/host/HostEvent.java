@@ -6,9 +6,12 @@ import java.time.Instant;
  * Something the host observed about a VM without being asked: a QMP event (SHUTDOWN, STOP, RESUME,
  * RESET, GUEST_PANICKED), QEMU's exit, or the monitor (re-)attaching. {@code qemuPid} is the QEMU
  * process the monitor watches (so an event of an earlier QEMU is recognised as stale);
- * {@code status} is the VM's state right after the event, as QEMU reports it.
+ * {@code status} is the VM's state right after the event, as QEMU reports it. {@code hostId} names
+ * the host the event is about where its sender knows it (a host's workflow, a starting worker):
+ * while a VM migrates, two hosts hold room for it and only its own host's news concerns it; null
+ * in events recorded before it was carried.
  */
-public record HostEvent(String vmId, long qemuPid, String kind, VmStatus status, Instant at, String detail) {
+public record HostEvent(String vmId, long qemuPid, String kind, VmStatus status, Instant at, String detail, String hostId) {
   public static final String ATTACHED = "ATTACHED";
   public static final String EXITED = "EXITED";
   /**
@@ -27,4 +30,14 @@ public record HostEvent(String vmId, long qemuPid, String kind, VmStatus status,
   public static final String HOST_REACHABLE = "HOST_REACHABLE";
   /** The signal that carries HostEvents to the VM's workflow. */
   public static final String SIGNAL = "hostEvent";
+
+  /** An event whose sender does not name the host (a VM's monitor: its pid says which QEMU it watches). */
+  public HostEvent(String vmId, long qemuPid, String kind, VmStatus status, Instant at, String detail) {
+    this(vmId, qemuPid, kind, status, at, detail, null);
+  }
+
+  /** Whether this event is about a host other than {@code vmHostId}: news of a migration's other end, not of the VM's host. */
+  public boolean aboutAnotherHostThan(String vmHostId) {
+    return hostId != null && vmHostId != null && !hostId.equals(vmHostId);
+  }
 }
