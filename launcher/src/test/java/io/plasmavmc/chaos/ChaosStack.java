@@ -9,6 +9,7 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.plasmavmc.api.v1.GetVmRequest;
+import io.plasmavmc.api.v1.HostServiceGrpc;
 import io.plasmavmc.api.v1.ImageServiceGrpc;
 import io.plasmavmc.api.v1.Vm;
 import io.plasmavmc.api.v1.VmServiceGrpc;
@@ -35,7 +36,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -59,6 +62,8 @@ final class ChaosStack implements AutoCloseable {
   final WorkflowServiceStubs service;
   final WorkflowClient client;
   final PlasmaVmcProcess worker;
+  /** Further hosts (a migration's other end): each a worker in a JVM of its own, a runtime directory of its own, the same storage. */
+  private final Map<String, Peer> peers = new LinkedHashMap<>();
   private final String title;
   private final Path temporalData;
   private final Path configDir;
@@ -66,6 +71,9 @@ final class ChaosStack implements AutoCloseable {
   /** The VMs the scenarios made: a QEMU of one of them that GetVm names is expected, any other is an orphan. */
   private final Set<String> created = ConcurrentHashMap.newKeySet();
   private final List<String> table = new ArrayList<>();
+  private final int temporalPort;
+
+  private record Peer(Path runtime, PlasmaVmcProcess worker) {}
   private int faults;
   private int completed;
   private int orphans;
@@ -87,6 +95,7 @@ final class ChaosStack implements AutoCloseable {
     LocalCredentials.ensure(configDir);
     admin = new BearerToken(LocalCredentials.readToken(configDir).orElseThrow());
     int port = freePort();
+    temporalPort = port;
     temporal = TemporalDevServer.start(new TemporalDevServer.Settings(
         TemporalCli.find().orElseThrow(() -> new IllegalStateException("no Temporal CLI: run tools/install-temporal.sh")),
         port, -1, temporalData), Duration.ofSeconds(60));
@@ -101,6 +110,45 @@ final class ChaosStack implements AutoCloseable {
     stack.worker.start();
     stack.startGateway();
     return stack;
+  }
+
+  /**
+   * Starts a second host's worker, {@code hostId}, against the same Temporal and storage (the
+   * hosts see the same image and VM directories, as live migration asks), its runtime directory
+   * its own; waits until it is ready (registered with the fleet).
+   */
+  PlasmaVmcProcess addHost(String hostId) throws Exception {
+    Path peerRuntime = Files.createTempDirectory("plasmavmc-chaos-" + hostId);
+    PlasmaVmcProcess peer = PlasmaVmcProcess.hostWorker("127.0.0.1:" + temporalPort, hostId, peerRuntime, TestGuest.dir(), storage);
+    peers.put(hostId, new Peer(peerRuntime, peer));
+    peer.start();
+    return peer;
+  }
+
+  /** The worker of host {@code id}: this stack's own, or one {@link #addHost} started. */
+  PlasmaVmcProcess workerOf(String id) {
+    return id.equals(hostId) ? worker : peers.get(id).worker();
+  }
+
+  /** Host {@code id}'s runtime directory, where its QEMUs run from. */
+  Path runtimeOf(String id) {
+    return id.equals(hostId) ? runtime : peers.get(id).runtime();
+  }
+
+  /** Every host's id, this stack's own first. */
+  List<String> hostIds() {
+    List<String> ids = new ArrayList<>(List.of(hostId));
+    ids.addAll(peers.keySet());
+    return ids;
+  }
+
+  /** The live QEMU processes of VM {@code vm} on host {@code id}. */
+  List<Long> qemusOf(String vm, String id) {
+    return QemuProcessTable.livePidsMentioning(runtimeOf(id).resolve(vm));
+  }
+
+  HostServiceGrpc.HostServiceBlockingStub hosts() {
+    return HostServiceGrpc.newBlockingStub(channel).withCallCredentials(admin).withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
   void startGateway() {
@@ -169,12 +217,17 @@ final class ChaosStack implements AutoCloseable {
    * timeout), the history of workflow {@code workflowId} is printed.
    */
   <T> T killWorkerAndRestart(String workflowId, String trigger, Supplier<T> operation) throws Exception {
-    CompletableFuture<Void> killed = worker.killWhenItLogs(trigger);
+    return killWorkerAndRestart(worker, workflowId, trigger, operation);
+  }
+
+  /** As {@link #killWorkerAndRestart(String, String, Supplier)}, for the worker {@code victim} (of any host of the stack). */
+  <T> T killWorkerAndRestart(PlasmaVmcProcess victim, String workflowId, String trigger, Supplier<T> operation) throws Exception {
+    CompletableFuture<Void> killed = victim.killWhenItLogs(trigger);
     CompletableFuture<T> result = CompletableFuture.supplyAsync(operation);
     killed.get(60, TimeUnit.SECONDS);
     faults++;
-    assertFalse(worker.alive());
-    worker.start();
+    assertFalse(victim.alive());
+    victim.start();
     try {
       return result.get(2, TimeUnit.MINUTES);
     } catch (TimeoutException e) {
@@ -191,8 +244,13 @@ final class ChaosStack implements AutoCloseable {
    * history it had written.
    */
   Vm killTemporalDuring(String trigger, Supplier<Vm> operation) throws Exception {
+    return killTemporalDuring(worker, trigger, operation);
+  }
+
+  /** As {@link #killTemporalDuring(String, Supplier)}, when worker {@code logging} (of any host of the stack) logs {@code trigger}. */
+  Vm killTemporalDuring(PlasmaVmcProcess logging, String trigger, Supplier<Vm> operation) throws Exception {
     long before = temporal.pid();
-    CompletableFuture<Void> killed = worker.whenItLogs(trigger, () -> ProcessHandle.of(before).ifPresent(ProcessHandle::destroyForcibly));
+    CompletableFuture<Void> killed = logging.whenItLogs(trigger, () -> ProcessHandle.of(before).ifPresent(ProcessHandle::destroyForcibly));
     CompletableFuture<Vm> result = CompletableFuture.supplyAsync(operation);
     killed.get(60, TimeUnit.SECONDS);
     faults++;
@@ -206,7 +264,10 @@ final class ChaosStack implements AutoCloseable {
    * with {@code qemus} QEMU processes, and no QEMU runs that GetVm names for no VM.
    */
   void record(String scenario, String fault, String vm, VmState state, VmState expected, int qemus) {
-    int running = QemuProcessTable.livePidsMentioning(runtime.resolve(vm)).size();
+    int running = 0;
+    for (String id : hostIds()) {
+      running += qemusOf(vm, id).size();
+    }
     duplicates += Math.max(0, running - 1);
     row(scenario, fault, state == expected, state.toString(), Integer.toString(running));
     assertEquals(expected, state, scenario);
@@ -234,23 +295,27 @@ final class ChaosStack implements AutoCloseable {
     assertEquals(0, strays, scenario + ": QEMU processes that belong to no VM");
   }
 
-  /** The QEMU processes of this host that are no VM's, as GetVm tells. */
+  /** The QEMU processes of the stack's hosts that are no VM's, as GetVm tells (its pid, on its host). */
   private int strays() {
     int strays = 0;
-    for (long pid : QemuProcessTable.livePidsMentioning(runtime)) {
-      String cmd = LinuxProcesses.commandLine(pid);
-      boolean expectedAlive = false;
-      for (String name : created) {
-        if (cmd.contains(runtime.resolve(name) + "/")) {
-          try {
-            expectedAlive = get(name).getQemuPid() == pid;
-          } catch (StatusRuntimeException e) {
-            expectedAlive = false;
+    for (String id : hostIds()) {
+      Path hostRuntime = runtimeOf(id);
+      for (long pid : QemuProcessTable.livePidsMentioning(hostRuntime)) {
+        String cmd = LinuxProcesses.commandLine(pid);
+        boolean expectedAlive = false;
+        for (String name : created) {
+          if (cmd.contains(hostRuntime.resolve(name) + "/")) {
+            try {
+              Vm vm = get(name);
+              expectedAlive = vm.getQemuPid() == pid && vm.getHostId().equals(id);
+            } catch (StatusRuntimeException e) {
+              expectedAlive = false;
+            }
           }
         }
-      }
-      if (!expectedAlive) {
-        strays++;
+        if (!expectedAlive) {
+          strays++;
+        }
       }
     }
     return strays;
@@ -268,11 +333,15 @@ final class ChaosStack implements AutoCloseable {
       dropGateway();
     }
     worker.kill();
+    peers.values().forEach(peer -> peer.worker().kill());
     service.shutdownNow();
     temporal.close();
-    for (Long pid : QemuProcessTable.livePidsMentioning(runtime)) {
-      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    for (String id : hostIds()) {
+      for (Long pid : QemuProcessTable.livePidsMentioning(runtimeOf(id))) {
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+      }
     }
+    peers.values().forEach(peer -> ScratchDirectories.delete(peer.runtime()));
     ScratchDirectories.delete(runtime, temporalData, configDir, storageRoot);
   }
 
