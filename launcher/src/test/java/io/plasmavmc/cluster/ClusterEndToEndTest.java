@@ -19,6 +19,7 @@ import io.plasmavmc.api.v1.Host;
 import io.plasmavmc.api.v1.HostState;
 import io.plasmavmc.api.v1.ListHostsRequest;
 import io.plasmavmc.api.v1.ListVmsRequest;
+import io.plasmavmc.api.v1.MigrateVmRequest;
 import io.plasmavmc.api.v1.PauseVmRequest;
 import io.plasmavmc.api.v1.ReadinessProbe;
 import io.plasmavmc.api.v1.ResumeVmRequest;
@@ -32,6 +33,7 @@ import io.plasmavmc.host.testing.TestGuest;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,7 +67,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * running inside its host's network namespace; a host's worker SIGKILLed and started again in its
  * namespace takes its VM over; everything stopped and deleted. Then the fleet: three hosts listed
  * with live capacity, sixty concurrent creates fill them to their limits and no further, a cordoned
- * host gets nothing, and a host whose link is cut is reported unreachable and comes back whole.
+ * host gets nothing, and a host whose link is cut is reported unreachable and comes back whole; a
+ * migration whose target's link is cut mid-transfer is undone, and the target emptied once mended.
  */
 @Tag("cluster")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -419,6 +422,82 @@ class ClusterEndToEndTest {
 
   @Test
   @Order(8)
+  void aLinkCutMidTransferLeavesTheVmOnItsSourceAndTheTargetEmptyOnceMended() throws Exception {
+    String name = "cut-migrating";
+    HostWorkerProcess h2 = cluster.worker("h2");
+    Vm running = gateway(0).createVm(CreateVmRequest.newBuilder().setName(name).setSpec(guest()).setHostId("h1").setStart(true)
+        .setWaitForReady(true).setRequestId("cluster-" + name).build());
+    long qemu = running.getQemuPid();
+    // 4 MiB/s: the guest's ~90 MiB take some 20 s, and the link is cut while they travel.
+    Future<Outcome> migration = Executors.newSingleThreadExecutor().submit(() -> {
+      long began = System.nanoTime();
+      try {
+        return new Outcome(gateway(1).migrateVm(MigrateVmRequest.newBuilder().setName(name).setTargetHostId("h2")
+            .setMaxBandwidthMibps(4).build()), null, System.nanoTime() - began);
+      } catch (StatusRuntimeException e) {
+        return new Outcome(null, e, System.nanoTime() - began);
+      }
+    });
+    String target = hostsBy(0).get("h2").getAddress();
+    awaitTransferTo(qemu, target, Duration.ofSeconds(90));
+    long cut = System.nanoTime();
+    h2.namespace().setLinkUp(false);
+    try {
+      Outcome outcome = migration.get(4, TimeUnit.MINUTES);
+      double failed = (System.nanoTime() - cut) / 1e9;
+      assertNotEquals(null, outcome.failure(), () -> "the migration cannot complete behind the cut: " + outcome.vm());
+      String said = outcome.failure().getStatus().getDescription();
+      assertTrue(said.contains("the transfer stalled") && said.endsWith("undone: the VM is RUNNING on host h1 as before"), said);
+      Vm after = gateway(0).getVm(GetVmRequest.newBuilder().setName(name).build());
+      assertEquals("h1", after.getHostId());
+      assertEquals(VmState.VM_STATE_RUNNING, after.getState(), after.toString());
+      assertEquals(qemu, after.getQemuPid(), "the source's QEMU runs the VM on");
+      assertFalse(hostsBy(0).get("h2").getVmsList().contains(name), "the target's room is given back");
+      assertEquals(2, h2.namespace().pids().size(), "behind the cut the target's QEMU waits for its abort: " + h2.namespace().pids());
+
+      long mend = System.nanoTime();
+      h2.namespace().setLinkUp(true);
+      long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+      while (!h2.namespace().pids().equals(List.of(h2.pid())) && System.nanoTime() < end) {
+        Thread.sleep(250);
+      }
+      double ended = (System.nanoTime() - mend) / 1e9;
+      assertEquals(List.of(h2.pid()), h2.namespace().pids(), "once mended, the abort that waited in h2's queue ended its QEMU");
+      System.out.printf(Locale.ROOT, "cluster: link of the target cut mid-transfer: migration failed and undone %.1f s after the cut "
+          + "(%s); the target's QEMU ended %.1f s after the link came back%n", failed, said, ended);
+      Vm still = gateway(1).getVm(GetVmRequest.newBuilder().setName(name).build());
+      assertEquals(qemu, still.getQemuPid());
+      assertEquals(VmState.VM_STATE_RUNNING, still.getState());
+      assertEquals("h1", still.getHostId(), "exactly one owner: h1's QEMU, as before");
+    } finally {
+      h2.namespace().setLinkUp(true);
+      deleteAll("cut-");
+    }
+  }
+
+  /**
+   * Waits until QEMU {@code pid} holds an established TCP connection to {@code address}: its
+   * migration stream is under way. /proc/PID/net/tcp lists the sockets of the process's network
+   * namespace (its host's), addresses in hex, IPv4 bytes little-endian.
+   */
+  private static void awaitTransferTo(long pid, String address, Duration limit) throws Exception {
+    byte[] ip = InetAddress.getByName(address).getAddress();
+    String hex = String.format("%02X%02X%02X%02X:", ip[3], ip[2], ip[1], ip[0]);
+    long end = System.nanoTime() + limit.toNanos();
+    while (System.nanoTime() < end) {
+      boolean established = Files.readAllLines(Path.of("/proc/" + pid + "/net/tcp")).stream().skip(1)
+          .map(line -> line.strip().split("\\s+"))
+          .anyMatch(fields -> fields.length > 3 && fields[2].startsWith(hex) && fields[3].equals("01"));
+      if (established) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("QEMU " + pid + " did not connect to " + address + " within " + limit.toSeconds() + " s");
+  }
+
+  @Test
+  @Order(9)
   void noLogRevealsTheDatabasePassword() {
     assertEquals(List.of(), cluster.logsRevealingTheDatabasePassword());
   }

@@ -101,6 +101,20 @@ final class HostCalls {
   }
 
   /**
+   * One activity on host {@code hostId} that is not waited for beyond the host timeout, whatever the
+   * host reports: for a step that has somewhere else to go when the host does not answer at once (a
+   * failed migration's abort of its target, left in the target's queue instead).
+   */
+  <A, T> T callOnceOn(String hostId, Class<A> activities, String summary, Options options, Function<A, T> body) {
+    A stub = Workflow.newActivityStub(activities, options.options(hostId, input.hostTaskTimeout(), summary));
+    try {
+      return body.apply(stub);
+    } catch (ActivityFailure failure) {
+      throw VmFailures.fromActivity(failure, hostId);
+    }
+  }
+
+  /**
    * Before the busy-host-waits gate: one activity, and a host that did not pick it up in time is
    * unreachable (only the VM's own host is marked so).
    */

@@ -50,9 +50,11 @@ final class LegacyPaths {
    */
   static final String BUSY_HOST_WAITS = "busy-host-waits";
   /**
-   * Version 1: a failed migration whose target could not be reached to end its QEMU leaves the
-   * abort waiting in the target's queue, delivered when the host is back; before, the target's
-   * QEMU waited there until the next migration of the VM to that host ended it.
+   * Version 1 (asked as a migration that failed before its switch is undone): the target's abort is
+   * asked once, and if the target does not take it within the host timeout it is left waiting in
+   * the target's queue, delivered when the host is back, while the undo goes on; before, the undo
+   * waited for the target up to the operation's deadline, and then left the target's QEMU waiting
+   * there until the next migration of the VM to that host ended it.
    */
   static final String QUEUE_UNREACHED_ABORTS = "queue-unreached-aborts";
 

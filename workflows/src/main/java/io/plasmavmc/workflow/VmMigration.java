@@ -181,18 +181,24 @@ final class VmMigration {
   private VmStatus compensate(MigrationTarget target) {
     String to = target.hostId();
     TargetAbort abort;
+    String summary = "migration failed: end the target's QEMU";
+    // Before the switch the target's QEMU never ran the guest: whether it is ended now or later
+    // changes nothing for the VM, which need not wait on a target that does not answer at once.
+    boolean mayWait = phase == Phase.SWITCH || !LegacyPaths.queuesUnreachedAborts();
     try {
-      abort = onTarget(to, "migration failed: end the target's QEMU", m -> m.abortTarget(input.vmId(), migrationId));
+      abort = mayWait ? onTarget(to, summary, m -> m.abortTarget(input.vmId(), migrationId))
+          : host.callOnceOn(to, MigrationActivities.class, summary, HostActivityOptions::migrationStep,
+              m -> m.abortTarget(input.vmId(), migrationId));
     } catch (ApplicationFailure unreachable) {
       if (phase == Phase.SWITCH) {
         throw stranded(to, unreachable);
       }
-      // Its QEMU was never let run: it waits there, paused, for the abort left in the host's queue.
-      log.warn("VM {}: the target of migration {} on host {} could not be ended: {}; its abort waits in the host's queue", vm.name(),
-          migrationId, to, unreachable.getOriginalMessage());
-      if (LegacyPaths.queuesUnreachedAborts()) {
+      log.warn("VM {}: the target of migration {} on host {} could not be ended: {}{}", vm.name(), migrationId, to,
+          unreachable.getOriginalMessage(), mayWait ? "" : "; its abort waits in the host's queue");
+      if (!mayWait) {
+        // It waits there, paused, for the abort left in the host's queue, delivered when its worker polls again.
         MigrationActivities later = Workflow.newActivityStub(MigrationActivities.class,
-            HostActivityOptions.abortWhenReachable(to, "migration failed: end the target's QEMU once host " + to + " is back"));
+            HostActivityOptions.abortWhenReachable(to, summary + " once host " + to + " is back"));
         Async.function(later::abortTarget, input.vmId(), migrationId);
       }
       abort = TargetAbort.NOTHING_THERE;
