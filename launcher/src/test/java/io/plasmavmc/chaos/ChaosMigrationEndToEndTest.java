@@ -24,7 +24,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -32,6 +34,9 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The chaos suite for live migration (issue 19): one running guest moved back and forth between two
@@ -110,36 +115,6 @@ class ChaosMigrationEndToEndTest {
   }
 
   /**
-   * Moves the VM to the other host while the worker of host {@code dying} is SIGKILLed when it logs
-   * {@code trigger} and started again; the migration must complete, the VM RUNNING on the other host.
-   */
-  private static void workerKilled(String side, boolean targetDies, String trigger) throws Exception {
-    String from = hostNow();
-    String to = other(from);
-    String dying = targetDies ? to : from;
-    Vm moved = chaos.killWorkerAndRestart(chaos.workerOf(dying), "vm-" + VM, trigger, migrateTo(to, 0));
-    assertEquals(to, moved.getHostId(), "the migration completed");
-    record(side + " worker (" + dying + ") SIGKILLed at \"" + trigger + "\", " + from + " -> " + to + ": " + lastMigration(moved),
-        ChaosStack.killedAt(trigger), to, VmState.VM_STATE_RUNNING);
-  }
-
-  /**
-   * Moves (or tries to move) the VM to the other host at {@code bandwidth} while {@code fault} runs
-   * as host {@code logging}'s worker logs {@code trigger}; returns how the migration ended.
-   */
-  private static Outcome faultWhen(String logging, String trigger, Runnable fault, int bandwidth) throws Exception {
-    String to = other(hostNow());
-    qemusKilled = 0;
-    CompletableFuture<Void> injected = chaos.workerOf(logging).whenItLogs(trigger, fault);
-    CompletableFuture<Outcome> outcome = CompletableFuture.supplyAsync(() -> Outcome.of(migrateTo(to, bandwidth)));
-    injected.get(60, TimeUnit.SECONDS);
-    chaos.fault();
-    Outcome ended = outcome.get(2, TimeUnit.MINUTES);
-    assertEquals(1, qemusKilled, "the fault found the one QEMU it was meant for");
-    return ended;
-  }
-
-  /**
    * SIGKILLs the QEMU of the VM on host {@code host} (it runs in the worker's output reader: it
    * asserts nothing, it counts what it killed in {@link #qemusKilled}).
    */
@@ -161,7 +136,7 @@ class ChaosMigrationEndToEndTest {
    * holds it, the one GetVm names, on that host, and none elsewhere; down, none anywhere; the host
    * alone holds room for it. Then the scenario's row (which checks for orphans on both hosts).
    */
-  private static void record(String scenario, String fault, String host, VmState state) {
+  private static void record(String scenario, Fault fault, Step step, String host, VmState state) {
     Vm vm = chaos.get(VM);
     assertEquals(host, vm.getHostId(), scenario + ": the VM's host");
     boolean runs = vm.getState() == VmState.VM_STATE_RUNNING || vm.getState() == VmState.VM_STATE_PAUSED;
@@ -171,97 +146,111 @@ class ChaosMigrationEndToEndTest {
         scenario + ": its host holds room for it");
     assertTrue(!chaos.hosts().getHost(GetHostRequest.newBuilder().setId(other(host)).build()).getVmsList().contains(VM),
         scenario + ": the other host holds none");
-    chaos.record(scenario, fault, VM, vm.getState(), state, runs ? 1 : 0);
+    chaos.record(scenario, fault.words + " SIGKILLed at \"" + step.line.strip() + "\"", VM, vm.getState(), state, runs ? 1 : 0);
   }
 
-  // --- worker deaths at each step: every migration completes -----------------------------------
+  /** A step of the saga, as the host that runs it logs it (the line is the moment the fault lands). */
+  enum Step {
+    TARGET_PREPARED("the target's QEMU waits for the state", true, "waits for migration"),
+    TARGET_LISTENS("the target listens", true, "listens for migration"),
+    TRANSFER_STARTED("the transfer started", false, "sends the VM to"),
+    TRANSFER_DONE("the transfer completed (the source postmigrate)", false, " transferred: "),
+    TARGET_RUNS("the target's guest runs", true, "took the VM over"),
+    SOURCE_ENDED("the source's QEMU ended", false, ": the source of migration");
 
-  @Test
+    final String words;
+    final boolean onTarget;
+    final String line;
+
+    Step(String words, boolean onTarget, String line) {
+      this.words = words;
+      this.onTarget = onTarget;
+      this.line = line;
+    }
+
+    /** Before the target's guest runs: the source still owns the VM. */
+    boolean beforeSwitch() {
+      return ordinal() < TARGET_RUNS.ordinal();
+    }
+  }
+
+  /** What is SIGKILLed. */
+  enum Fault {
+    SOURCE_WORKER("the source's worker"),
+    TARGET_WORKER("the target's worker"),
+    TEMPORAL("Temporal's server"),
+    SOURCE_QEMU("the source's QEMU"),
+    TARGET_QEMU("the target's QEMU");
+
+    final String words;
+
+    Fault(String words) {
+      this.words = words;
+    }
+  }
+
+  /** How a migration must end after a fault: its one owner, and whether it runs. */
+  enum End {
+    /** The migration completes: the VM RUNNING on the target. */
+    MOVED,
+    /** Undone: the VM RUNNING on the source, the same QEMU. */
+    STAYED,
+    /** The QEMU that owned the VM died with it: the VM down on the source. */
+    DOWN_ON_SOURCE,
+    /** The target's QEMU died once it owned the VM: the VM down on the target. */
+    DOWN_ON_TARGET;
+
+    boolean down() {
+      return this == DOWN_ON_SOURCE || this == DOWN_ON_TARGET;
+    }
+
+    /**
+     * What must come of {@code fault} at {@code step}, or null where there is nothing to kill. A dead
+     * worker or server loses nothing (every step is found again by its migration id); the source's
+     * QEMU matters until its state is all sent, the target's once it holds it all and is let run.
+     */
+    static End after(Fault fault, Step step) {
+      return switch (fault) {
+        case SOURCE_WORKER, TARGET_WORKER, TEMPORAL -> MOVED;
+        case SOURCE_QEMU -> step == Step.SOURCE_ENDED ? null
+            : step.ordinal() < Step.TRANSFER_DONE.ordinal() ? DOWN_ON_SOURCE : MOVED;
+        case TARGET_QEMU -> step.beforeSwitch() ? STAYED : DOWN_ON_TARGET;
+      };
+    }
+  }
+
+  /** Every fault at every step where it kills something, those that leave the VM running first. */
+  static Stream<Arguments> leavingItRunning() {
+    return scenarios(false);
+  }
+
+  /** Those that end the QEMU owning the VM: each is followed by a fresh boot. */
+  static Stream<Arguments> endingItsQemu() {
+    return scenarios(true);
+  }
+
+  private static Stream<Arguments> scenarios(boolean down) {
+    List<Arguments> all = new ArrayList<>();
+    for (Fault fault : Fault.values()) {
+      for (Step step : Step.values()) {
+        End end = End.after(fault, step);
+        if (end != null && end.down() == down) {
+          all.add(Arguments.of(fault, step));
+        }
+      }
+    }
+    return all.stream();
+  }
+
+  @ParameterizedTest(name = "{0} SIGKILLed once {1}")
+  @MethodSource("leavingItRunning")
   @Order(1)
-  void targetWorkerKilledOnceItsQemuWaitsForTheState() throws Exception {
-    workerKilled("target", true, "waits for migration");
+  void aFaultThatLeavesTheVmRunning(Fault fault, Step step) throws Exception {
+    migrateThrough(fault, step);
   }
 
   @Test
   @Order(2)
-  void targetWorkerKilledOnceItListens() throws Exception {
-    workerKilled("target", true, "listens for migration");
-  }
-
-  @Test
-  @Order(3)
-  void sourceWorkerKilledAsTheTransferStarts() throws Exception {
-    workerKilled("source", false, "sends the VM to");
-  }
-
-  @Test
-  @Order(4)
-  void sourceWorkerKilledOnceTheTransferCompleted() throws Exception {
-    workerKilled("source", false, " transferred: ");
-  }
-
-  @Test
-  @Order(5)
-  void targetWorkerKilledOnceItsGuestRuns() throws Exception {
-    workerKilled("target", true, "took the VM over");
-  }
-
-  @Test
-  @Order(6)
-  void sourceWorkerKilledOnceItsQemuEnded() throws Exception {
-    workerKilled("source", false, "VM " + VM + ": the source of migration");
-  }
-
-  // --- Temporal's death: the migration completes from its history ------------------------------
-
-  @Test
-  @Order(7)
-  void temporalKilledMidTransfer() throws Exception {
-    String from = hostNow();
-    String to = other(from);
-    Vm moved = chaos.killTemporalDuring(chaos.workerOf(from), "sends the VM to", migrateTo(to, SLOW_MIBPS));
-    assertEquals(to, moved.getHostId());
-    record("Temporal SIGKILLed mid-transfer, " + from + " -> " + to + ": " + lastMigration(moved), "Temporal SIGKILL", to,
-        VmState.VM_STATE_RUNNING);
-  }
-
-  @Test
-  @Order(8)
-  void temporalKilledOnceTheTargetsGuestRuns() throws Exception {
-    String from = hostNow();
-    String to = other(from);
-    Vm moved = chaos.killTemporalDuring(chaos.workerOf(to), "took the VM over", migrateTo(to, 0));
-    assertEquals(to, moved.getHostId());
-    record("Temporal SIGKILLed once the target's guest runs, " + from + " -> " + to + ": " + lastMigration(moved),
-        "Temporal SIGKILL", to, VmState.VM_STATE_RUNNING);
-  }
-
-  // --- the target's QEMU dies before it owns the VM: undone, the source runs on ------------------
-
-  @Test
-  @Order(9)
-  void targetQemuKilledOnceItListens() throws Exception {
-    String from = hostNow();
-    long pid = chaos.get(VM).getQemuPid();
-    Outcome outcome = faultWhen(other(from), "listens for migration", killQemuOn(other(from)), 0);
-    assertTrue(outcome.failure() != null, "the migration fails: " + outcome.said());
-    assertEquals(pid, chaos.get(VM).getQemuPid(), "the source's QEMU runs the VM on");
-    record("target's QEMU SIGKILLed once it listens: " + outcome.said(), "target QEMU SIGKILL", from, VmState.VM_STATE_RUNNING);
-  }
-
-  @Test
-  @Order(10)
-  void targetQemuKilledMidTransfer() throws Exception {
-    String from = hostNow();
-    long pid = chaos.get(VM).getQemuPid();
-    Outcome outcome = faultWhen(from, "sends the VM to", killQemuOn(other(from)), SLOW_MIBPS);
-    assertTrue(outcome.failure() != null, "the migration fails: " + outcome.said());
-    assertEquals(pid, chaos.get(VM).getQemuPid(), "the source's QEMU runs the VM on");
-    record("target's QEMU SIGKILLed mid-transfer: " + outcome.said(), "target QEMU SIGKILL", from, VmState.VM_STATE_RUNNING);
-  }
-
-  @Test
-  @Order(11)
   void theGuestBootedOnceAndKeptItsConsoleThroughEveryMigration() throws Exception {
     String console = console();
     assertEquals(1, occurrences(console, TestGuest.READY_MARKER), "booted once, never again, across the migrations:\n" + console);
@@ -271,49 +260,93 @@ class ChaosMigrationEndToEndTest {
     int ready = after.indexOf(TestGuest.READY_MARKER);
     int powerOff = after.indexOf("guest: power button pressed, powering off");
     assertTrue(ready >= 0 && powerOff > ready, "one console: what the guest printed on its first host, then its power-off:\n" + after);
-    Vm started = chaos.vms().startVm(StartVmRequest.newBuilder().setName(VM).setWaitForReady(true).build());
-    assertEquals(VmState.VM_STATE_RUNNING, started.getState());
+    start();
   }
 
-  // --- the source's QEMU dies: before the state went, the VM is down where it was; after, the target has it
-
-  @Test
-  @Order(12)
-  void sourceQemuKilledMidTransfer() throws Exception {
-    String from = hostNow();
-    Outcome outcome = faultWhen(from, "sends the VM to", killQemuOn(from), SLOW_MIBPS);
-    assertTrue(outcome.failure() != null, "the migration fails: " + outcome.said());
-    VmState state = awaitDown();
-    record("source's QEMU SIGKILLed mid-transfer: " + outcome.said() + "; the VM " + state + " on its host, the target's QEMU ended",
-        "source QEMU SIGKILL", from, state);
-    Vm started = chaos.vms().startVm(StartVmRequest.newBuilder().setName(VM).setWaitForReady(true).build());
-    assertEquals(VmState.VM_STATE_RUNNING, started.getState(), "and it starts again there");
+  @ParameterizedTest(name = "{0} SIGKILLed once {1}")
+  @MethodSource("endingItsQemu")
+  @Order(3)
+  void aFaultThatEndsTheQemuOwningTheVm(Fault fault, Step step) throws Exception {
+    migrateThrough(fault, step);
+    start();
   }
 
   @Test
-  @Order(13)
-  void sourceQemuKilledOnceItsStateWent() throws Exception {
-    String from = hostNow();
-    String to = other(from);
-    Outcome outcome = faultWhen(from, " transferred: ", killQemuOn(from), 0);
-    assertTrue(outcome.failure() == null, "the target holds the whole state: the migration completes: " + outcome.said());
-    assertEquals(to, outcome.vm().getHostId());
-    record("source's QEMU SIGKILLed once its state went (postmigrate): " + lastMigration(outcome.vm()), "source QEMU SIGKILL", to,
-        VmState.VM_STATE_RUNNING);
-  }
-
-  @Test
-  @Order(14)
-  void targetQemuKilledOnceItOwnsTheVm() throws Exception {
-    String from = hostNow();
-    String to = other(from);
-    Outcome outcome = faultWhen(to, "took the VM over", killQemuOn(to), 0);
-    VmState state = awaitDown();
-    record("target's QEMU SIGKILLed once it owns the VM (" + outcome.said() + "): the VM " + state + " on its new host",
-        "target QEMU SIGKILL", to, state);
+  @Order(4)
+  void deletedTheVmLeavesNoQemuOnEitherHost() {
     chaos.vms().deleteVm(DeleteVmRequest.newBuilder().setName(VM).build());
     assertEquals(List.of(), chaos.qemusOf(VM, A));
     assertEquals(List.of(), chaos.qemusOf(VM, B));
+  }
+
+  /**
+   * Migrates the VM to the other host while {@code fault} lands as {@code step}'s host logs its
+   * line (a worker killed is started again at once, as its supervisor would); then checks that
+   * the migration ended as {@link End#after} says and that the VM has exactly one owner.
+   */
+  private static void migrateThrough(Fault fault, Step step) throws Exception {
+    String from = hostNow();
+    String to = other(from);
+    long sourcePid = chaos.get(VM).getQemuPid();
+    End expected = End.after(fault, step);
+    PlasmaVmcProcess logging = chaos.workerOf(step.onTarget ? to : from);
+    PlasmaVmcProcess victim = fault == Fault.SOURCE_WORKER ? chaos.workerOf(from) : fault == Fault.TARGET_WORKER ? chaos.workerOf(to) : null;
+    long temporalBefore = chaos.temporal.pid();
+    qemusKilled = 0;
+    Runnable kill = switch (fault) {
+      case SOURCE_WORKER, TARGET_WORKER -> victim::kill;
+      case TEMPORAL -> () -> ProcessHandle.of(temporalBefore).ifPresent(ProcessHandle::destroyForcibly);
+      case SOURCE_QEMU -> killQemuOn(from);
+      case TARGET_QEMU -> killQemuOn(to);
+    };
+    // A QEMU or the server killed as the transfer starts must land mid-transfer: the stream is slowed so it is still under way.
+    int bandwidth = step == Step.TRANSFER_STARTED && victim == null ? SLOW_MIBPS : 0;
+    CompletableFuture<Void> injected = logging.whenItLogs(step.line, kill);
+    CompletableFuture<Outcome> migration = CompletableFuture.supplyAsync(() -> Outcome.of(migrateTo(to, bandwidth)));
+    injected.get(60, TimeUnit.SECONDS);
+    chaos.fault();
+    if (victim != null) {
+      victim.start();
+    }
+    Outcome outcome;
+    try {
+      outcome = migration.get(3, TimeUnit.MINUTES);
+    } catch (TimeoutException e) {
+      chaos.client.fetchHistory("vm-" + VM).getEvents().forEach(event ->
+          System.out.println("  history of vm-" + VM + ": " + event.getEventId() + " " + event.getEventType()));
+      throw e;
+    }
+    if (fault == Fault.SOURCE_QEMU || fault == Fault.TARGET_QEMU) {
+      assertEquals(1, qemusKilled, "the fault found the one QEMU it was meant for");
+    }
+    if (fault == Fault.TEMPORAL) {
+      assertTrue(chaos.temporal.pid() != temporalBefore, "Temporal's server was restarted");
+    }
+    String scenario = fault.words + " SIGKILLed once " + step.words + ", " + from + " -> " + to + ": ";
+    switch (expected) {
+      case MOVED -> {
+        assertEquals(null, outcome.failure(), () -> scenario + outcome.said());
+        record(scenario + lastMigration(outcome.vm()), fault, step, to, VmState.VM_STATE_RUNNING);
+      }
+      case STAYED -> {
+        assertTrue(outcome.failure() != null, scenario + "the migration is undone: " + outcome.said());
+        assertEquals(sourcePid, chaos.get(VM).getQemuPid(), scenario + "the source's QEMU runs the VM on");
+        record(scenario + outcome.said(), fault, step, from, VmState.VM_STATE_RUNNING);
+      }
+      case DOWN_ON_SOURCE -> {
+        assertTrue(outcome.failure() != null, scenario + "the migration fails: " + outcome.said());
+        record(scenario + outcome.said(), fault, step, from, awaitDown());
+      }
+      case DOWN_ON_TARGET -> {
+        VmState state = awaitDown();
+        record(scenario + outcome.said() + ", then the VM " + state + " on its new host", fault, step, to, state);
+      }
+    }
+  }
+
+  private static void start() {
+    Vm started = chaos.vms().startVm(StartVmRequest.newBuilder().setName(VM).setWaitForReady(true).build());
+    assertEquals(VmState.VM_STATE_RUNNING, started.getState(), "it starts again where it is");
   }
 
   /** Waits until the host has reported the VM's QEMU gone (its monitor's event reaches the workflow after the migration ends). */

@@ -48,7 +48,8 @@ final class PlasmaVmcProcess {
    */
   static PlasmaVmcProcess hostWorker(String temporalAddress, String hostId, Path runtimeDir, Path imageRoot,
       HostStorage storage) {
-    return new PlasmaVmcProcess("worker", "host worker ready", List.of("host-worker",
+    // Labelled by its host: a stack of two hosts prints both workers' lines.
+    return new PlasmaVmcProcess("worker " + hostId, "host worker ready", List.of("host-worker",
         "--temporal-address", temporalAddress,
         "--host-id", hostId,
         "--runtime-dir", runtimeDir.toString(),

@@ -5,6 +5,7 @@ import static io.plasmavmc.workflow.WorkflowClock.now;
 import io.plasmavmc.contract.host.HostEvent;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
+import java.time.Instant;
 import org.slf4j.Logger;
 
 /**
@@ -17,6 +18,8 @@ final class HostLiveness {
   private static final Logger log = Workflow.getLogger(HostLiveness.class);
   /** A worker reports every few seconds; three missed reports and more make a host unreachable, a busy one's late report does not. */
   static final Duration BOUND = Duration.ofSeconds(30);
+  /** A liveness timer that fires later than this says the control plane was down, not that the host was silent. */
+  static final Duration OUTAGE = Duration.ofSeconds(5);
 
   private final KnownHost host;
   /** Telling the VMs: the workflow does not continue as new meanwhile. */
@@ -38,11 +41,25 @@ final class HostLiveness {
       // A full bound after a report; after continue-as-new, what remained of it.
       Duration left = BOUND.minus(Duration.between(host.lastReportAt(), now()));
       if (host.reachable() && left.compareTo(Duration.ZERO) > 0) {
+        Instant due = now().plus(left);
         DeadlineTimer deadline = DeadlineTimer.start(left, "liveness: a report within " + BOUND.toSeconds() + " s");
         Workflow.await(() -> host.heard() != heard || deadline.passed());
         if (!deadline.passed()) {
           deadline.cancel();
           continue;
+        }
+        if (Duration.between(due, now()).compareTo(OUTAGE) > 0 && LegacyPaths.gracesHostsAfterOutages()) {
+          // The timer fired this late because the control plane itself was down (Temporal, or every
+          // worker that runs this workflow): the host's reports could not arrive either. It is judged
+          // on a full bound of time the control plane was up to hear it.
+          log.info("host {}: its liveness bound passed while the control plane was down ({} late); a new bound from now", host.hostId(),
+              Duration.between(due, now()));
+          DeadlineTimer grace = DeadlineTimer.start(BOUND, "liveness: a report within " + BOUND.toSeconds() + " s of the control plane's return");
+          Workflow.await(() -> host.heard() != heard || grace.passed());
+          if (!grace.passed()) {
+            grace.cancel();
+            continue;
+          }
         }
       }
       if (host.reachable()) {

@@ -57,6 +57,12 @@ final class LegacyPaths {
    * there until the next migration of the VM to that host ended it.
    */
   static final String QUEUE_UNREACHED_ABORTS = "queue-unreached-aborts";
+  /**
+   * Version 1 (hosts' workflows; asked when a liveness timer fires late): a bound that passed while
+   * the control plane was down is given again from its return; before, the host was unreachable at
+   * once, though its reports could not have arrived.
+   */
+  static final String GRACE_AFTER_OUTAGE = "grace-after-outage";
 
   /**
    * The in-memory fallback's registry of VM ids (VmRegistryWorkflow), reached by name: the
@@ -127,6 +133,10 @@ final class LegacyPaths {
    * unreachable (HOST_UNAVAILABLE, the VM marked), however alive the host was; and a failed
    * creation left what its spawn may have started to the VM's deletion.
    */
+  static boolean gracesHostsAfterOutages() {
+    return Workflow.getVersion(GRACE_AFTER_OUTAGE, Workflow.DEFAULT_VERSION, 1) == 1;
+  }
+
   static boolean queuesUnreachedAborts() {
     return Workflow.getVersion(QUEUE_UNREACHED_ABORTS, Workflow.DEFAULT_VERSION, 1) == 1;
   }
