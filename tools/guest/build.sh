@@ -27,7 +27,8 @@
 # With plasmavmc.poweroff_after=N on the kernel command line, a guest powers itself off N seconds
 # after the ready marker (a guest-initiated shutdown, for tests). With plasmavmc.dirty_mib=N, after
 # the ready marker, a guest rewrites N MiB of its RAM with random bytes in an endless loop in the
-# background (it prints "guest: dirtying N MiB of memory in a loop"), for live-migration figures.
+# background (once its first round is written it prints "guest: dirtying N MiB of memory in a loop;
+# the first round took <s> s: <rate> MiB/s"), for live-migration figures.
 # Output goes to $PLASMAVMC_GUEST_DIR (default /var/cache/plasmavmc/guest as root, else
 # ~/.cache/plasmavmc/guest), readable by everyone (QEMU's own user reads it), and is
 # rebuilt only when missing or of another GUEST_VERSION. Needs: apt-get, dpkg, busybox-static,
@@ -284,8 +285,13 @@ for arg in $(cat /proc/cmdline); do
   case "$arg" in
     plasmavmc.dirty_mib=*)
       mib="${arg#*=}"
-      ( while true; do dd if=/dev/urandom of=/tmp/dirty bs=1048576 count="$mib" conv=notrunc 2>/dev/null; done ) &
-      console "guest: dirtying $mib MiB of memory in a loop" ;;
+      # The first round, timed by /proc/uptime, tells how fast the guest dirties its memory.
+      ( t0=$(cut -d ' ' -f 1 /proc/uptime)
+        dd if=/dev/urandom of=/tmp/dirty bs=1048576 count="$mib" conv=notrunc 2>/dev/null
+        t1=$(cut -d ' ' -f 1 /proc/uptime)
+        console "guest: dirtying $mib MiB of memory in a loop; $(awk -v m="$mib" -v a="$t0" -v b="$t1" \
+          'BEGIN { s = b - a; if (s < 0.01) s = 0.01; printf "the first round took %.2f s: %.1f MiB/s", s, m / s }')"
+        while true; do dd if=/dev/urandom of=/tmp/dirty bs=1048576 count="$mib" conv=notrunc 2>/dev/null; done ) & ;;
   esac
 done
 for arg in $(cat /proc/cmdline); do

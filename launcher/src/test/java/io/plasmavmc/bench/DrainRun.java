@@ -22,16 +22,14 @@ import java.util.Set;
 import java.util.stream.IntStream;
 
 /**
- * A drain of host A with {@code vms} small running guests on it: booted on A a few at a time (TCG
+ * A drain of host A with {@code vms} small running guests on it (not 64 MiB: the test guest's
+ * kernel dies before its console with that little under TCG): booted on A a few at a time (TCG
  * boots take seconds of CPU each on a shared 2-core machine), each waited for until its guest is
  * ready; then DrainHost(A), followed by GetHost until the drain says it is done; then every VM
  * checked (on B, running, exactly one QEMU each, none left on A) and deleted.
  */
 final class DrainRun {
-  private static final VmSpec SMALL = VmSpec.newBuilder().setMemoryMib(64).setVcpus(1).setAccelerator(Accelerator.ACCELERATOR_TCG)
-      .setKernel(TestGuest.kernel().toString()).setInitrd(TestGuest.graceful().toString()).setKernelCmdline(TestGuest.CMDLINE)
-      .setNoNetwork(true).setReadiness(ReadinessProbe.newBuilder().setSerialPattern(TestGuest.READY_MARKER).setTimeoutSeconds(170))
-      .build();
+  private static final Duration CREATE = Duration.ofMinutes(3);
   private static final Duration CALL = Duration.ofMinutes(1);
   private static final Duration POLL = Duration.ofMillis(500);
 
@@ -39,16 +37,21 @@ final class DrainRun {
    * What the drain did: its own time (the host's drain record), the client's time until it saw it
    * done, the VMs' migrations (each VM's migrate operation), and what was wrong after it.
    */
-  record Result(int vms, int booted, double bootSeconds, double drainSeconds, double seenDoneSeconds, int migrated,
+  record Result(int vms, int memoryMib, int booted, double bootSeconds, double drainSeconds, double seenDoneSeconds, int migrated,
       List<MigrationFigures> migrations, List<String> problems) {}
 
   private DrainRun() {}
 
-  static Result run(TwoHosts hosts, int count, int bootsAtOnce) throws InterruptedException {
+  static Result run(TwoHosts hosts, int count, int memoryMib, int bootsAtOnce) throws InterruptedException {
+    // Ready within the call's deadline, so that a guest that does not boot fails its create, not the client's wait.
+    VmSpec spec = VmSpec.newBuilder().setMemoryMib(memoryMib).setVcpus(1).setAccelerator(Accelerator.ACCELERATOR_TCG)
+        .setKernel(TestGuest.kernel().toString()).setInitrd(TestGuest.graceful().toString()).setKernelCmdline(TestGuest.CMDLINE)
+        .setNoNetwork(true).setReadiness(ReadinessProbe.newBuilder().setSerialPattern(TestGuest.READY_MARKER)
+            .setTimeoutSeconds((int) CREATE.toSeconds() - 10)).build();
     List<String> names = IntStream.range(0, count).mapToObj(i -> "drain-" + i).toList();
     List<String> problems = new ArrayList<>();
     try (Gateways gateways = new Gateways(List.of(hosts.address()), hosts.admin())) {
-      Burst.Result booted = Burst.run(gateways, names, bootsAtOnce, DrainRun::boot);
+      Burst.Result booted = Burst.run(gateways, names, bootsAtOnce, (vms, name) -> boot(vms, name, spec));
       booted.failures().forEach(f -> problems.add(f.name() + " did not boot on " + TwoHosts.A + ": " + f.failure()));
       System.out.printf("bench-migration: %d of %d VMs booted on %s in %.1f s (%d at a time); QEMUs: %s %d, %s %d%n",
           booted.succeeded().size(), count, TwoHosts.A, booted.seconds(), bootsAtOnce, TwoHosts.A, hosts.qemus(TwoHosts.A).size(),
@@ -67,7 +70,7 @@ final class DrainRun {
           problems.add(TwoHosts.A + " still holds room for " + host.getVmsList());
         }
         List<MigrationFigures> migrations = check(hosts, drained, problems);
-        return new Result(count, drained.size(), booted.seconds(), drainSeconds, seen, migrated, migrations, problems);
+        return new Result(count, memoryMib, drained.size(), booted.seconds(), drainSeconds, seen, migrated, migrations, problems);
       } finally {
         Burst.Result deleted = Burst.run(gateways, names, 8, DrainRun::delete);
         deleted.failures().stream().filter(f -> !f.failure().contains("NOT_FOUND"))
@@ -76,8 +79,8 @@ final class DrainRun {
     }
   }
 
-  private static Vm boot(VmServiceGrpc.VmServiceBlockingStub vms, String name) {
-    Vm vm = vms.createVm(CreateVmRequest.newBuilder().setName(name).setSpec(SMALL).setHostId(TwoHosts.A).setStart(true)
+  private static Vm boot(VmServiceGrpc.VmServiceBlockingStub vms, String name, VmSpec spec) {
+    Vm vm = vms.createVm(CreateVmRequest.newBuilder().setName(name).setSpec(spec).setHostId(TwoHosts.A).setStart(true)
         .setWaitForReady(true).build());
     if (vm.getState() != VmState.VM_STATE_RUNNING || !vm.getGuestReady()) {
       throw new IllegalStateException(name + " is " + vm.getState() + ", guest ready " + vm.getGuestReady() + " (" + vm.getStateReason() + ")");

@@ -24,8 +24,8 @@ import java.util.function.Function;
  *       to choose) with random bytes in a loop (the test guest's plasmavmc.dirty_mib): whether each
  *       migration converged within the default downtime limit, and if not, the same again with
  *       {@code -DlargeDowntimeMs} (2000);</li>
- *   <li>a drain of host A holding {@code -Ddrain} (20) running 64 MiB guests, booted {@code
- *       -Dboots} (4) at a time: the drain's time, each VM's migration, and a check that every VM
+ *   <li>a drain of host A holding {@code -Ddrain} (20) running guests of {@code -DdrainMib}
+ *       (128) MiB, booted {@code -Dboots} (4) at a time: the drain's time, each VM's migration, and a check that every VM
  *       runs on B with exactly one QEMU and A holds nothing.</li>
  * </ol>
  * Exits 1 when an idle guest's migration failed, the drain left anything wrong, or a QEMU of the
@@ -33,11 +33,11 @@ import java.util.function.Function;
  * {@code tools/bench-migration.sh} (a trial: {@code tools/bench-migration.sh -Ddrain=4 -Drepeats=2}).
  */
 public final class MigrationBenchmark {
-  record Settings(int smallMib, int largeMib, int repeats, int dirtyMib, int largeDowntimeMs, int drain, int boots) {
+  record Settings(int smallMib, int largeMib, int repeats, int dirtyMib, int largeDowntimeMs, int drain, int drainMib, int boots) {
     static Settings fromSystemProperties() {
       return new Settings(Integer.getInteger("smallMib", 128), Integer.getInteger("largeMib", 512), Integer.getInteger("repeats", 5),
           Integer.getInteger("dirtyMib", 0), Integer.getInteger("largeDowntimeMs", 2000), Integer.getInteger("drain", 20),
-          Integer.getInteger("boots", 4));
+          Integer.getInteger("drainMib", 128), Integer.getInteger("boots", 4));
     }
 
     /** What a guest of {@code memoryMib} rewrites: {@code -DdirtyMib}, or a quarter of its memory. */
@@ -84,7 +84,7 @@ public final class MigrationBenchmark {
         }
       }
       if (settings.drain() > 0) {
-        drain = DrainRun.run(hosts, settings.drain(), settings.boots());
+        drain = DrainRun.run(hosts, settings.drain(), settings.drainMib(), settings.boots());
       }
 
       System.out.println();
@@ -145,17 +145,17 @@ public final class MigrationBenchmark {
   private static String convergence(Result result) {
     Guest guest = result.guest();
     String verdict = converged(result) ? "converged" : "did NOT converge";
-    return String.format("dirtying guest (%s): %s with a downtime limit of %d ms: %d of %d migrations completed, %d within the limit "
-        + "(downtime %s), %s sent per migration for %d MiB of RAM", guest.label(), verdict, guest.maxDowntimeMs(),
+    return String.format("dirtying guest (%s; it said \"%s\"): %s with a downtime limit of %d ms: %d of %d migrations completed, %d within the limit "
+        + "(downtime %s), %s sent per migration for %d MiB of RAM", guest.label(), result.dirtying(), verdict, guest.maxDowntimeMs(),
         result.samples().size(), result.tried(), result.withinDowntimeLimit(), spread(result, f -> f.downtimeMs()).text("ms"),
         spread(result, MigrationFigures::mibSent).text("MiB"), guest.memoryMib());
   }
 
   private static void printDrain(DrainRun.Result drain) {
     List<MigrationFigures> migrations = drain.migrations();
-    System.out.printf("%ndrain of %s holding %d running 64 MiB guests (%d booted, in %.1f s): done in %.1f s by the drain's own record "
+    System.out.printf("%ndrain of %s holding %d running %d MiB guests (%d booted, in %.1f s): done in %.1f s by the drain's own record "
         + "(%.1f s until GetHost showed it done); %d migrated to %s; per VM: migrate operation %s, QEMU total %s, downtime %s, "
-        + "sent %s%n", TwoHosts.A, drain.vms(), drain.booted(), drain.bootSeconds(), drain.drainSeconds(), drain.seenDoneSeconds(),
+        + "sent %s%n", TwoHosts.A, drain.vms(), drain.memoryMib(), drain.booted(), drain.bootSeconds(), drain.drainSeconds(), drain.seenDoneSeconds(),
         drain.migrated(), TwoHosts.B, Spread.of(migrations.stream().map(MigrationFigures::operationMs).toList()).text("ms"),
         Spread.of(migrations.stream().map(MigrationFigures::totalMs).toList()).text("ms"),
         Spread.of(migrations.stream().map(MigrationFigures::downtimeMs).toList()).text("ms"),

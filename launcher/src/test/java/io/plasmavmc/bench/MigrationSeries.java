@@ -52,7 +52,8 @@ final class MigrationSeries {
   /** One migration that completed: the client's wall time of MigrateVm and the operation's figures. */
   record Sample(double wallMs, MigrationFigures figures) {}
 
-  record Result(Guest guest, int tried, List<Sample> samples, List<String> failures) {
+  /** {@code dirtying}: the dirtying guest's own line on how fast it writes ("" for an idle guest). */
+  record Result(Guest guest, int tried, List<Sample> samples, List<String> failures, String dirtying) {
     boolean allCompleted() {
       return failures.isEmpty() && samples.size() == tried;
     }
@@ -73,11 +74,12 @@ final class MigrationSeries {
     List<Sample> samples = new ArrayList<>();
     List<String> failures = new ArrayList<>();
     int tried = 0;
+    String dirtying = "";
     try {
       Vm vm = hosts.vms(CREATE_DEADLINE).createVm(CreateVmRequest.newBuilder().setName(name).setSpec(guest.spec()).setHostId(TwoHosts.A)
           .setStart(true).setWaitForReady(true).build());
       if (guest.dirtyMib() > 0) {
-        awaitConsole(hosts, name, DIRTYING);
+        dirtying = awaitConsole(hosts, name, DIRTYING);
         // A few rounds of the loop first, so the transfer meets a guest already writing.
         Thread.sleep(3000);
       }
@@ -106,10 +108,12 @@ final class MigrationSeries {
       }
     } catch (StatusRuntimeException e) {
       failures.add("the guest did not boot: " + e.getStatus());
+    } catch (IllegalStateException e) {
+      failures.add(e.getMessage());
     } finally {
       delete(hosts, name);
     }
-    return new Result(guest, tried, samples, failures);
+    return new Result(guest, tried, samples, failures, dirtying);
   }
 
   private static String lastOperation(Vm vm) {
@@ -117,18 +121,22 @@ final class MigrationSeries {
     return n == 0 ? "none" : vm.getRecentOperations(n - 1).getName() + ": " + vm.getRecentOperations(n - 1).getOutcome();
   }
 
-  /** Waits (a minute at most) until the guest's console shows {@code text}. */
-  private static void awaitConsole(TwoHosts hosts, String name, String text) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+  /**
+   * Waits until the guest's console shows {@code text}; returns its line. Three minutes at most:
+   * the guest prints it once its first round is written (seconds under TCG, more on a busy machine).
+   */
+  private static String awaitConsole(TwoHosts hosts, String name, String text) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
     while (System.nanoTime() < deadline) {
       String console = hosts.vms(CALL_DEADLINE).getConsoleLog(GetConsoleLogRequest.newBuilder().setName(name).build()).getData()
           .toString(StandardCharsets.UTF_8);
-      if (console.contains(text)) {
-        return;
+      int at = console.indexOf(text);
+      if (at >= 0 && console.indexOf('\n', at) > at) {
+        return console.substring(at, console.indexOf('\n', at)).strip();
       }
       Thread.sleep(250);
     }
-    throw new IllegalStateException(name + ": the guest's console did not show \"" + text + "\" within a minute");
+    throw new IllegalStateException(name + ": the guest's console did not show \"" + text + "\" within 3 minutes");
   }
 
   /** Deleted (its QEMU ended), wherever it is; best effort, the run's clean-up ends what is left. */
