@@ -4,9 +4,10 @@
 # drain of a host holding 20 running guests; on real QEMU (TCG) and Temporal's dev server. Options
 # are Java system properties, e.g. a trial: tools/bench-migration.sh -Ddrain=4 -Drepeats=2
 # (defaults: -DsmallMib=128 -DlargeMib=512 -Drepeats=5 -DdirtyMib=<a quarter of the guest>
-# -DlargeDowntimeMs=2000 -Ddrain=20 -DdrainMib=128 -Dboots=4). The test guest comes from PLASMAVMC_GUEST_DIR if set
-# (it must be of the build script's version, with plasmavmc.dirty_mib), else the usual cache.
-# Exits 1 when a migration of an idle guest failed, the drain left something wrong, or a QEMU is left.
+# -DlargeDowntimeMs=2000 -DbandwidthMibps=1024 -Ddrain=20 -DdrainMib=128 -Dboots=4). The test
+# guest comes from PLASMAVMC_GUEST_DIR if set (it is built there if missing or of another version),
+# else from the usual cache. Exits 1 when a migration of an idle guest failed, the drain left
+# something wrong, or a QEMU is left; ends by itself once the figures are printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # A reactor build (no `mvn install`): launcher/target/classpath names the sibling modules' jars in their target/.

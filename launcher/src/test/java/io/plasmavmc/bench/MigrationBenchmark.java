@@ -23,7 +23,8 @@ import java.util.function.Function;
  *   <li>the same two sizes with the guest rewriting a quarter of its memory ({@code -DdirtyMib}
  *       to choose) with random bytes in a loop (the test guest's plasmavmc.dirty_mib): whether each
  *       migration converged within the default downtime limit, and if not, the same again with
- *       {@code -DlargeDowntimeMs} (2000);</li>
+ *       {@code -DlargeDowntimeMs} (2000); every migration capped at {@code -DbandwidthMibps}
+ *       (MigrateVm's default, 1024);</li>
  *   <li>a drain of host A holding {@code -Ddrain} (20) running guests of {@code -DdrainMib}
  *       (128) MiB, booted {@code -Dboots} (4) at a time: the drain's time, each VM's migration, and a check that every VM
  *       runs on B with exactly one QEMU and A holds nothing.</li>
@@ -33,10 +34,12 @@ import java.util.function.Function;
  * {@code tools/bench-migration.sh} (a trial: {@code tools/bench-migration.sh -Ddrain=4 -Drepeats=2}).
  */
 public final class MigrationBenchmark {
-  record Settings(int smallMib, int largeMib, int repeats, int dirtyMib, int largeDowntimeMs, int drain, int drainMib, int boots) {
+  record Settings(int smallMib, int largeMib, int repeats, int dirtyMib, int largeDowntimeMs, int bandwidthMibps, int drain, int drainMib,
+      int boots) {
     static Settings fromSystemProperties() {
       return new Settings(Integer.getInteger("smallMib", 128), Integer.getInteger("largeMib", 512), Integer.getInteger("repeats", 5),
-          Integer.getInteger("dirtyMib", 0), Integer.getInteger("largeDowntimeMs", 2000), Integer.getInteger("drain", 20),
+          Integer.getInteger("dirtyMib", 0), Integer.getInteger("largeDowntimeMs", 2000),
+          Integer.getInteger("bandwidthMibps", MigrationSeries.defaultBandwidthMibps()), Integer.getInteger("drain", 20),
           Integer.getInteger("drainMib", 128), Integer.getInteger("boots", 4));
     }
 
@@ -72,14 +75,14 @@ public final class MigrationBenchmark {
       TwoHosts hosts = run.closing(TwoHosts.start(run, limits));
       System.out.println("bench-migration: hosts " + TwoHosts.A + " and " + TwoHosts.B + " up; gateway " + hosts.address());
       for (int memory : List.of(settings.smallMib(), settings.largeMib())) {
-        series.add(progress(MigrationSeries.run(hosts, new Guest(memory, 0, defaultDowntime), settings.repeats())));
+        series.add(progress(MigrationSeries.run(hosts, new Guest(memory, 0, defaultDowntime, settings.bandwidthMibps()), settings.repeats())));
       }
       for (int memory : List.of(settings.smallMib(), settings.largeMib())) {
-        Result result = progress(MigrationSeries.run(hosts, new Guest(memory, settings.dirtyOf(memory), defaultDowntime),
+        Result result = progress(MigrationSeries.run(hosts, new Guest(memory, settings.dirtyOf(memory), defaultDowntime, settings.bandwidthMibps()),
             settings.repeats()));
         dirty.add(result);
         if (!converged(result)) {
-          retried.add(progress(MigrationSeries.run(hosts, new Guest(memory, settings.dirtyOf(memory), settings.largeDowntimeMs()),
+          retried.add(progress(MigrationSeries.run(hosts, new Guest(memory, settings.dirtyOf(memory), settings.largeDowntimeMs(), settings.bandwidthMibps()),
               settings.repeats())));
         }
       }
@@ -89,7 +92,7 @@ public final class MigrationBenchmark {
 
       System.out.println();
       System.out.println("migration benchmark: " + setting + "; at the end " + loadAverage());
-      System.out.println("| guest | downtime limit | migrations completed | MigrateVm wall p50 / max | QEMU total p50 / max "
+      System.out.println("| guest | limits: downtime, bandwidth | migrations completed | MigrateVm wall p50 / max | QEMU total p50 / max "
           + "| downtime p50 / max | sent p50 / max | throughput p50 |");
       System.out.println("|---|---|---|---|---|---|---|---|");
       List<Result> all = new ArrayList<>(series);
@@ -128,15 +131,16 @@ public final class MigrationBenchmark {
   }
 
   private static Result progress(Result result) {
-    System.out.printf("bench-migration: %s, downtime limit %d ms: %d of %d migrations completed, MigrateVm %s, downtime %s%n",
-        result.guest().label(), result.guest().maxDowntimeMs(), result.samples().size(), result.tried(),
+    System.out.printf("bench-migration: %s, downtime limit %d ms, %d MiB/s: %d of %d migrations completed, MigrateVm %s, downtime %s%n",
+        result.guest().label(), result.guest().maxDowntimeMs(), result.guest().maxBandwidthMibps(), result.samples().size(), result.tried(),
         Spread.of(result.walls()).text("ms"), spread(result, f -> f.downtimeMs()).text("ms"));
     return result;
   }
 
   private static void row(Result result) {
     Spread sent = spread(result, MigrationFigures::mibSent);
-    System.out.printf("| %s | %d ms | %d of %d | %s | %s | %s | %s | %s |%n", result.guest().label(), result.guest().maxDowntimeMs(),
+    System.out.printf("| %s | %d ms, %d MiB/s | %d of %d | %s | %s | %s | %s | %s |%n", result.guest().label(),
+        result.guest().maxDowntimeMs(), result.guest().maxBandwidthMibps(),
         result.samples().size(), result.tried(), Spread.of(result.walls()).text("ms"), spread(result, f -> f.totalMs()).text("ms"),
         spread(result, f -> f.downtimeMs()).text("ms"), sent.text("MiB"), result.samples().isEmpty() ? "–"
             : String.format("%.0f Mbit/s", spread(result, MigrationFigures::mbps).p50()));
@@ -145,8 +149,8 @@ public final class MigrationBenchmark {
   private static String convergence(Result result) {
     Guest guest = result.guest();
     String verdict = converged(result) ? "converged" : "did NOT converge";
-    return String.format("dirtying guest (%s; it said \"%s\"): %s with a downtime limit of %d ms: %d of %d migrations completed, %d within the limit "
-        + "(downtime %s), %s sent per migration for %d MiB of RAM", guest.label(), result.dirtying(), verdict, guest.maxDowntimeMs(),
+    return String.format("dirtying guest (%s; it said \"%s\"): %s with a downtime limit of %d ms at %d MiB/s: %d of %d migrations completed, %d within the limit "
+        + "(downtime %s), %s sent per migration for %d MiB of RAM", guest.label(), result.dirtying(), verdict, guest.maxDowntimeMs(), guest.maxBandwidthMibps(),
         result.samples().size(), result.tried(), result.withinDowntimeLimit(), spread(result, f -> f.downtimeMs()).text("ms"),
         spread(result, MigrationFigures::mibSent).text("MiB"), guest.memoryMib());
   }

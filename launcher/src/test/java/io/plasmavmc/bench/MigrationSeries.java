@@ -31,14 +31,17 @@ final class MigrationSeries {
   private static final Duration CALL_DEADLINE = Duration.ofMinutes(2);
   static final String DIRTYING = "guest: dirtying";
 
-  /** What is migrated: a guest of {@code memoryMib}, rewriting {@code dirtyMib} of it in a loop (0: idle), with that downtime limit. */
-  record Guest(int memoryMib, int dirtyMib, int maxDowntimeMs) {
+  /**
+   * What is migrated: a guest of {@code memoryMib}, rewriting {@code dirtyMib} of it in a loop (0:
+   * idle), with that downtime limit and bandwidth cap (MiB/s).
+   */
+  record Guest(int memoryMib, int dirtyMib, int maxDowntimeMs, int maxBandwidthMibps) {
     String label() {
       return memoryMib + " MiB" + (dirtyMib > 0 ? ", dirtying " + dirtyMib + " MiB" : ", idle");
     }
 
     String name() {
-      return "mig-" + memoryMib + (dirtyMib > 0 ? "-dirty-" + dirtyMib : "") + "-" + maxDowntimeMs;
+      return "mig-" + memoryMib + (dirtyMib > 0 ? "-dirty-" + dirtyMib : "") + "-" + maxDowntimeMs + "-" + maxBandwidthMibps;
     }
 
     VmSpec spec() {
@@ -90,7 +93,7 @@ final class MigrationSeries {
         long began = System.nanoTime();
         try {
           Vm moved = hosts.vms(MIGRATE_DEADLINE).migrateVm(MigrateVmRequest.newBuilder().setName(name).setTargetHostId(to)
-              .setMaxDowntimeMs(guest.maxDowntimeMs()).setRequestId(name + "-" + i).build());
+              .setMaxDowntimeMs(guest.maxDowntimeMs()).setMaxBandwidthMibps(guest.maxBandwidthMibps()).setRequestId(name + "-" + i).build());
           double wall = (System.nanoTime() - began) / 1e6;
           Optional<MigrationFigures> figures = MigrationFigures.lastOf(moved);
           if (!moved.getHostId().equals(to) || moved.getState() != VmState.VM_STATE_RUNNING || figures.isEmpty()) {
@@ -151,5 +154,10 @@ final class MigrationSeries {
   /** The default downtime limit a request without one gets. */
   static int defaultDowntimeMs() {
     return MigrateRequest.DEFAULT_MAX_DOWNTIME_MS;
+  }
+
+  /** The default bandwidth cap a request without one gets. */
+  static int defaultBandwidthMibps() {
+    return MigrateRequest.DEFAULT_MAX_BANDWIDTH_MIBPS;
   }
 }

@@ -73,7 +73,12 @@ final class TwoHosts implements AutoCloseable {
     ManagedChannel channel = Grpc.newChannelBuilder("127.0.0.1:" + stack.grpcPort(), InsecureChannelCredentials.create()).build();
     TwoHosts hosts = new TwoHosts(stack, peer, channel, new BearerToken(LocalCredentials.readToken(run.data.resolve("config")).orElseThrow()),
         run.runtime, runtimeB);
-    hosts.awaitRegistered();
+    try {
+      hosts.awaitRegistered();
+    } catch (RuntimeException | InterruptedException e) {
+      hosts.close();
+      throw e;
+    }
     return hosts;
   }
 
