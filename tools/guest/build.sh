@@ -25,7 +25,10 @@
 #       PLASMAVMC-CLOUD-INIT-MARKER <text>    (once for every user-data line "# plasmavmc-marker: <text>")
 #     and sets the guest's hostname. Without a seed, nothing about cloud-init.
 # With plasmavmc.poweroff_after=N on the kernel command line, a guest powers itself off N seconds
-# after the ready marker (a guest-initiated shutdown, for tests).
+# after the ready marker (a guest-initiated shutdown, for tests). With plasmavmc.dirty_mib=N, after
+# the ready marker, a guest rewrites N MiB of its RAM with random bytes in an endless loop in the
+# background (once its first round is written it prints "guest: dirtying N MiB of memory in a loop;
+# the first round took <s> s: <rate> MiB/s"), for live-migration figures.
 # Output goes to $PLASMAVMC_GUEST_DIR (default /var/cache/plasmavmc/guest as root, else
 # ~/.cache/plasmavmc/guest), readable by everyone (QEMU's own user reads it), and is
 # rebuilt only when missing or of another GUEST_VERSION. Needs: apt-get, dpkg, busybox-static,
@@ -51,7 +54,7 @@ READY_MARKER="PLASMAVMC-GUEST-READY"
 # What the kernel gets, from QEMU's -append or from the disk's syslinux.cfg (TestGuest.CMDLINE).
 CMDLINE="console=ttyS0 quiet panic=-1"
 # Bump when the guest changes, so cached guests are rebuilt.
-GUEST_VERSION=6
+GUEST_VERSION=7
 
 if [[ -s "$OUT/vmlinuz" && -s "$OUT/initrd-graceful.img" && -s "$OUT/initrd-stubborn.img" && -s "$OUT/initrd-agent.img" \
       && -s "$OUT/disk-graceful.qcow2" && "$(cat "$OUT/version" 2>/dev/null)" == "$GUEST_VERSION" ]]; then
@@ -275,6 +278,22 @@ if [ "$VARIANT" != stubborn ]; then
   done
 fi
 console "$READY_MARKER variant=$VARIANT"
+# plasmavmc.dirty_mib=N: keeps rewriting an N MiB file in RAM (the initramfs root) with random
+# bytes, in the background, so a live migration meets a guest that dirties its memory as it is
+# copied. Random, not zeros: QEMU sends a zero page as a flag, which would hide the cost.
+for arg in $(cat /proc/cmdline); do
+  case "$arg" in
+    plasmavmc.dirty_mib=*)
+      mib="${arg#*=}"
+      # The first round, timed by /proc/uptime, tells how fast the guest dirties its memory.
+      ( t0=$(cut -d ' ' -f 1 /proc/uptime)
+        dd if=/dev/urandom of=/tmp/dirty bs=1048576 count="$mib" conv=notrunc 2>/dev/null
+        t1=$(cut -d ' ' -f 1 /proc/uptime)
+        console "guest: dirtying $mib MiB of memory in a loop; $(awk -v m="$mib" -v a="$t0" -v b="$t1" \
+          'BEGIN { s = b - a; if (s < 0.01) s = 0.01; printf "the first round took %.2f s: %.1f MiB/s", s, m / s }')"
+        while true; do dd if=/dev/urandom of=/tmp/dirty bs=1048576 count="$mib" conv=notrunc 2>/dev/null; done ) & ;;
+  esac
+done
 for arg in $(cat /proc/cmdline); do
   case "$arg" in
     plasmavmc.poweroff_after=*)
