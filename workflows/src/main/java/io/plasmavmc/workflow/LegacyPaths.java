@@ -63,6 +63,12 @@ final class LegacyPaths {
    * once, though its reports could not have arrived.
    */
   static final String GRACE_AFTER_OUTAGE = "grace-after-outage";
+  /**
+   * Version 1 (asked when a migration's target told to let the guest run did not answer in time):
+   * the target is asked until it answers, a day at most, and its answer decides; before, the
+   * migration failed at once leaving both QEMUs stopped for an operator to sort out.
+   */
+  static final String WAIT_FOR_SILENT_TARGETS = "wait-for-silent-targets";
 
   /**
    * The in-memory fallback's registry of VM ids (VmRegistryWorkflow), reached by name: the
@@ -133,6 +139,10 @@ final class LegacyPaths {
    * unreachable (HOST_UNAVAILABLE, the VM marked), however alive the host was; and a failed
    * creation left what its spawn may have started to the VM's deletion.
    */
+  static boolean waitsForSilentTargets() {
+    return Workflow.getVersion(WAIT_FOR_SILENT_TARGETS, Workflow.DEFAULT_VERSION, 1) == 1;
+  }
+
   static boolean gracesHostsAfterOutages() {
     return Workflow.getVersion(GRACE_AFTER_OUTAGE, Workflow.DEFAULT_VERSION, 1) == 1;
   }

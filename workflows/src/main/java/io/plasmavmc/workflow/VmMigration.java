@@ -190,18 +190,13 @@ final class VmMigration {
           : host.callOnceOn(to, MigrationActivities.class, summary, HostActivityOptions::migrationStep,
               m -> m.abortTarget(input.vmId(), migrationId));
     } catch (ApplicationFailure unreachable) {
-      if (phase == Phase.SWITCH) {
+      if (phase != Phase.SWITCH) {
+        abort = leftInItsQueue(to, summary, unreachable, mayWait);
+      } else if (LegacyPaths.waitsForSilentTargets()) {
+        abort = awaitTargetsWord(to, unreachable);
+      } else {
         throw stranded(to, unreachable);
       }
-      log.warn("VM {}: the target of migration {} on host {} could not be ended: {}{}", vm.name(), migrationId, to,
-          unreachable.getOriginalMessage(), mayWait ? "" : "; its abort waits in the host's queue");
-      if (!mayWait) {
-        // It waits there, paused, for the abort left in the host's queue, delivered when its worker polls again.
-        MigrationActivities later = Workflow.newActivityStub(MigrationActivities.class,
-            HostActivityOptions.abortWhenReachable(to, summary + " once host " + to + " is back"));
-        Async.function(later::abortTarget, input.vmId(), migrationId);
-      }
-      abort = TargetAbort.NOTHING_THERE;
     }
     if (abort == TargetAbort.TARGET_OWNS_VM && phase == Phase.SWITCH) {
       return host.callOn(to, HostActivities.class, "migration: read the target's QEMU, which owns the VM", HostActivityOptions::quick,
@@ -216,6 +211,46 @@ final class VmMigration {
     }
     releaseRoom(to, "migration failed: give back the room reserved on host " + to);
     return null;
+  }
+
+  /**
+   * A target whose QEMU never ran the guest, which did not take its abort: the abort is left in its
+   * queue (where the gate allows), delivered when its worker polls again; the QEMU waits there,
+   * paused, until then. The undo goes on as if it were gone.
+   */
+  private TargetAbort leftInItsQueue(String to, String summary, ApplicationFailure unreachable, boolean waited) {
+    log.warn("VM {}: the target of migration {} on host {} could not be ended: {}{}", vm.name(), migrationId, to,
+        unreachable.getOriginalMessage(), waited ? "" : "; its abort waits in the host's queue");
+    if (!waited) {
+      MigrationActivities later = Workflow.newActivityStub(MigrationActivities.class,
+          HostActivityOptions.abortWhenReachable(to, summary + " once host " + to + " is back"));
+      Async.function(later::abortTarget, input.vmId(), migrationId);
+    }
+    return TargetAbort.NOTHING_THERE;
+  }
+
+  /**
+   * The target was told to let the guest run and did not answer within the operation's deadline:
+   * only it can say whether its guest runs, so it is asked until it answers (its abort waits in its
+   * queue, a day at most), the source's QEMU stopped meanwhile so that the guest never runs twice.
+   * Its answer decides: a target that runs the guest owns the VM, one that did not is ended and the
+   * source takes the guest back. No operator has to find out which copy is real.
+   */
+  private TargetAbort awaitTargetsWord(String to, ApplicationFailure silent) {
+    log.warn("VM {}: host {} does not answer whether it let the guest of migration {} run ({}); asking until it does", vm.name(), to,
+        migrationId, silent.getOriginalMessage());
+    progress("migrating to host " + to + ": host " + to + " was told to let the guest run and does not answer ("
+        + silent.getOriginalMessage() + "); waiting for it to say whether it did, the VM's QEMU on host " + source
+        + " stopped meanwhile (postmigrate) so that the guest never runs twice");
+    MigrationActivities patient = Workflow.newActivityStub(MigrationActivities.class,
+        HostActivityOptions.abortWhenReachable(to, "migration: ask host " + to + " whether it runs the guest, or end its QEMU"));
+    try {
+      TargetAbort word = patient.abortTarget(input.vmId(), migrationId);
+      log.info("VM {}: host {} answered at last: {}", vm.name(), to, word);
+      return word;
+    } catch (ActivityFailure failure) {
+      throw stranded(to, VmFailures.fromActivity(failure, to));
+    }
   }
 
   /**

@@ -192,6 +192,30 @@ class VmMigrationTest {
   }
 
   @Test
+  void aTargetSilentAfterItWasToldToRunIsAskedUntilItSaysAndItsWordDecides() {
+    VmWorkflow vm = create("silent", spec("silent"));
+    long sourcePid = vm.describe().pid();
+    // Its finish is not heard (as a target whose worker is lost past the operation's deadline), nor its first abort.
+    targetSteps.failAt = "finishTarget";
+    targetSteps.abortUnreachableOnce = true;
+
+    ApplicationFailure failure = failure(() -> vm.migrate(MigrateRequest.to(TARGET)));
+    assertEquals(FailureReasons.MIGRATION_FAILED, failure.getType());
+    assertTrue(failure.getOriginalMessage().endsWith("undone: the VM is RUNNING on host h1 as before"), failure.getOriginalMessage());
+    assertEquals(List.of("prepareIncoming", "startIncoming", "finishTarget", "abortTarget", "abortTarget"), targetSteps.steps,
+        "asked again until the target answers: it never let the guest run, so it is ended");
+    assertEquals(List.of("migrate", "resumeSource"), sourceSteps.steps, "and then only the source takes the guest back");
+    VmRecord after = vm.describe();
+    assertEquals(SOURCE, after.hostId());
+    assertEquals(sourcePid, after.pid());
+    assertEquals("running", source.runState("silent"));
+    assertFalse(target.alive("silent"));
+    List<String> phases = vm.watch(0).changes().stream().map(StateChange::reason).toList();
+    assertTrue(phases.stream().anyMatch(phase -> phase.startsWith("migrating to host h2: host h2 was told to let the guest run and does "
+        + "not answer")), "WatchVm says what the migration waits for: " + phases);
+  }
+
+  @Test
   void aTargetThatTookTheVmOverThoughItsLastStepSeemedToFailOwnsIt() {
     VmWorkflow vm = create("late", spec("late"));
     targetSteps.finishLostAfterRunning = true;
