@@ -84,9 +84,10 @@ final class HostActivityOptions {
   }
 
   /**
-   * A failed migration's abort of its target, left in the target's queue because the target could
-   * not be reached: picked up whenever the host's worker polls again, within a day (no one waits
-   * for it; by then the host's next worker would have found the QEMU an orphan anyway).
+   * A migration's abort of its target when the target did not answer in time: left in the target's
+   * queue, picked up whenever the host's worker polls again, within a day. A failed migration whose
+   * target never ran the guest does not wait for it; one whose target was told to let the guest
+   * run waits for its answer, which only the target can give.
    */
   static ActivityOptions abortWhenReachable(String hostId, String summary) {
     return base(hostId, Duration.ofDays(1), Duration.ofSeconds(60), 0)
