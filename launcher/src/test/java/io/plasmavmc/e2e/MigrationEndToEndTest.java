@@ -9,8 +9,11 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.plasmavmc.api.v1.CreateVmRequest;
 import io.plasmavmc.api.v1.DeleteVmRequest;
+import io.plasmavmc.api.v1.DrainHostRequest;
 import io.plasmavmc.api.v1.GetConsoleLogRequest;
 import io.plasmavmc.api.v1.GetHostRequest;
+import io.plasmavmc.api.v1.GetVmRequest;
+import io.plasmavmc.api.v1.Host;
 import io.plasmavmc.api.v1.HostServiceGrpc;
 import io.plasmavmc.api.v1.ListHostsRequest;
 import io.plasmavmc.api.v1.MigrateVmRequest;
@@ -38,7 +41,8 @@ import org.junit.jupiter.api.Test;
 /**
  * MigrateVm through gRPC on a stack of two hosts: the harness's (e2e-host) and a second host's
  * worker in process (e2e-peer, a runtime directory of its own), both registered with the fleet,
- * the test guest under TCG moved from one to the other while it runs, over the machine's address.
+ * the test guest under TCG moved from one to the other while it runs, over the machine's address,
+ * and back by a drain of the peer, which leaves the peer empty.
  */
 class MigrationEndToEndTest {
   private static final String PEER = "e2e-peer";
@@ -80,18 +84,30 @@ class MigrationEndToEndTest {
           "the VM holds room on the peer");
       assertEquals(List.of(), hosts.getHost(GetHostRequest.newBuilder().setId("e2e-host").build()).getVmsList(), "and none at home");
 
-      // The guest runs on the peer: its power button is pressed there, and its console goes on from what it wrote before.
+      // A drain of the peer empties it: the VM migrates back, its guest running on.
+      hosts.drainHost(DrainHostRequest.newBuilder().setId(PEER).build());
+      Host drained = awaitDrained(hosts, PEER);
+      assertEquals(1, drained.getDrain().getHandledCount(), drained.getDrain().toString());
+      assertTrue(drained.getDrain().getHandled(0).startsWith("traveller: migrated to host e2e-host"), drained.getDrain().toString());
+      assertEquals(List.of(), drained.getVmsList(), "a drained host holds no VM");
+      assertEquals(List.of(), QemuProcessTable.livePidsMentioning(peerRun), "and runs no QEMU");
+      Vm back = plasma.vms.getVm(GetVmRequest.newBuilder().setName("traveller").build());
+      assertEquals("e2e-host", back.getHostId());
+      assertEquals(VmState.VM_STATE_RUNNING, back.getState(), back.toString());
+      assertEquals(List.of(back.getQemuPid()), QemuProcessTable.livePidsMentioning(plasma.runtimeDir), "one QEMU runs the VM, at home");
+
+      // The guest runs on after two migrations: its power button is pressed, and its console goes on from what it wrote on its first host.
       Vm stopped = plasma.vms.stopVm(StopVmRequest.newBuilder().setName("traveller").setTimeoutSeconds(60).build());
       assertEquals(VmState.VM_STATE_STOPPED, stopped.getState(), stopped.toString());
-      assertEquals(PEER, stopped.getHostId());
+      assertEquals("e2e-host", stopped.getHostId());
       String console = plasma.vms.getConsoleLog(GetConsoleLogRequest.newBuilder().setName("traveller").build()).getData()
           .toString(StandardCharsets.UTF_8);
       int before = console.indexOf(TestGuest.READY_MARKER);
       int after = console.indexOf("guest: power button pressed, powering off");
-      assertTrue(before >= 0 && after > before, "the console read on the peer, the source's part first:\n" + console);
+      assertTrue(before >= 0 && after > before, "one console across both migrations, the first host's part first:\n" + console);
 
       StatusRuntimeException notRunning = assertThrows(StatusRuntimeException.class, () -> plasma.vms.migrateVm(
-          MigrateVmRequest.newBuilder().setName("traveller").setTargetHostId("e2e-host").build()));
+          MigrateVmRequest.newBuilder().setName("traveller").setTargetHostId(PEER).build()));
       assertEquals(Status.Code.FAILED_PRECONDITION, notRunning.getStatus().getCode(), notRunning.getStatus().toString());
 
       plasma.vms.deleteVm(DeleteVmRequest.newBuilder().setName("traveller").build());
@@ -101,6 +117,21 @@ class MigrationEndToEndTest {
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
       }
       ScratchDirectories.delete(peerRun);
+    }
+  }
+
+  /** GetHost until the host's drain is done (two minutes at most: one VM to move). */
+  private static Host awaitDrained(HostServiceGrpc.HostServiceBlockingStub hosts, String hostId) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    while (true) {
+      Host host = hosts.getHost(GetHostRequest.newBuilder().setId(hostId).build());
+      if (host.hasDrain() && host.getDrain().getDone()) {
+        return host;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the drain of " + hostId + " was not done within 2 minutes: " + host.getDrain());
+      }
+      Thread.sleep(100);
     }
   }
 
