@@ -27,22 +27,42 @@ public final class MigrationActivitiesImpl implements MigrationActivities {
   private final HostConfig config;
   private final HostedVms vms;
   private final HostCapacity capacity;
+  /** The storage this host shares with others (its image store and VMs' directory), by name; null: none. */
+  private final String sharedStorage;
 
   MigrationActivitiesImpl(HostConfig config, HostedVms vms, HostCapacity capacity) {
+    this(config, vms, capacity, null);
+  }
+
+  private MigrationActivitiesImpl(HostConfig config, HostedVms vms, HostCapacity capacity, String sharedStorage) {
     this.config = config;
     this.vms = vms;
     this.capacity = capacity;
+    this.sharedStorage = sharedStorage;
+  }
+
+  /**
+   * The same host declaring that it shares its storage with the hosts labelled alike
+   * ({@code Labels.SHARED_STORAGE}): VMs with disks of their own may migrate to it.
+   */
+  public MigrationActivitiesImpl sharingStorage(String name) {
+    return new MigrationActivitiesImpl(config, vms, capacity, name == null || name.isBlank() ? null : name);
   }
 
   @Override
   public VmHandle prepareIncoming(String vmId, VmSpec spec, String migrationId) {
-    if (spec.hasOwnStorage()) {
+    if (spec.hasOwnStorage() && sharedStorage == null) {
       // The VM's own disks and seed are in its VM directory on the source host, which this one does not see.
-      throw HostRefusedException.migrationUnsupported("VM " + vmId + " has disks or a cloud-init seed of its own on its host: "
-          + "only VMs whose disks are files both hosts see migrate");
+      throw HostRefusedException.migrationUnsupported("VM " + vmId + " has disks or a cloud-init seed of its own on its host, and this "
+          + "host shares no storage: only VMs whose disks are files both hosts see migrate");
     }
     HostedVm vm = vms.get(vmId);
     LaunchPlan plan = vm.planIncoming(spec);
+    if (!plan.disks().madeAlready()) {
+      // Never made again here: a blank overlay under a guest that wrote its disk on the source would lose what it wrote.
+      throw HostRefusedException.migrationUnsupported("VM " + vmId + "'s own disks are not in this host's VMs' directory ("
+          + plan.disks().directory() + "), though it declares shared storage " + sharedStorage + ": it does not see the source's");
+    }
     capacity.checkSpec(spec);
     VmHandle handle = new IncomingVm(vm).spawn(plan, () -> capacity.reserve(vmId, spec, vms.running()), migrationId,
         config.killStepTimeout());

@@ -12,13 +12,18 @@ import io.plasmavmc.api.v1.GetHostRequest;
 import io.plasmavmc.api.v1.MigrateVmRequest;
 import io.plasmavmc.api.v1.Operation;
 import io.plasmavmc.api.v1.ReadinessProbe;
+import io.plasmavmc.api.v1.RebootVmRequest;
 import io.plasmavmc.api.v1.StartVmRequest;
 import io.plasmavmc.api.v1.StopVmRequest;
 import io.plasmavmc.api.v1.Vm;
 import io.plasmavmc.api.v1.VmSpec;
 import io.plasmavmc.api.v1.VmState;
+import io.plasmavmc.contract.fleet.Labels;
+import io.plasmavmc.e2e.TestImages;
 import io.plasmavmc.host.testing.TestGuest;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -66,7 +71,8 @@ class ChaosMigrationEndToEndTest {
 
   @BeforeAll
   static void up() throws Exception {
-    chaos = ChaosStack.start("chaos (live migration)", A);
+    // Both hosts see the same image store and VMs' directory (the stack's storage), and say so.
+    chaos = ChaosStack.start("chaos (live migration)", A, List.of("--label", Labels.SHARED_STORAGE + "=chaos-storage"));
     chaos.addHost(B);
     chaos.created(VM);
     Vm vm = chaos.vms().withDeadlineAfter(4, TimeUnit.MINUTES).createVm(CreateVmRequest.newBuilder().setName(VM).setSpec(guest())
@@ -347,6 +353,38 @@ class ChaosMigrationEndToEndTest {
   private static void start() {
     Vm started = chaos.vms().startVm(StartVmRequest.newBuilder().setName(VM).setWaitForReady(true).build());
     assertEquals(VmState.VM_STATE_RUNNING, started.getState(), "it starts again where it is");
+  }
+
+  @Test
+  @Order(5)
+  void aVmBootedFromAnImageMigratesOnTheStorageBothHostsShareAndKeepsWhatItWroteToItsDisk() throws Exception {
+    String name = "cm-disk";
+    TestImages.importTestDisk(chaos.images(), chaos.storage.importDir(), "cm-image");
+    chaos.created(name);
+    Vm booted = chaos.vms().withDeadlineAfter(4, TimeUnit.MINUTES).createVm(CreateVmRequest.newBuilder().setName(name)
+        .setSpec(TestImages.bootingFrom("cm-image")).setHostId(A).setStart(true).setWaitForReady(true).build());
+    assertEquals(List.of(1), boots(name, 1), "its first boot, counted on its own disk (an overlay of the image)");
+
+    Vm moved = chaos.vms().migrateVm(MigrateVmRequest.newBuilder().setName(name).setTargetHostId(B).build());
+    assertEquals(B, moved.getHostId());
+    assertEquals(VmState.VM_STATE_RUNNING, moved.getState());
+    assertEquals(List.of(moved.getQemuPid()), chaos.qemusOf(name, B), "one QEMU holds it, on " + B);
+    assertEquals(List.of(), chaos.qemusOf(name, A), "none on " + A);
+    assertTrue(moved.getQemuPid() != booted.getQemuPid());
+
+    // The disk the guest counted its first boot on is the one it boots from on B: this boot is its second.
+    chaos.vms().rebootVm(RebootVmRequest.newBuilder().setName(name).build());
+    assertEquals(List.of(1, 2), boots(name, 2), "the console carried over, then the boot on " + B + " counted on the same disk");
+    chaos.record("a VM booted from an image (its overlay in the VMs' directory both hosts share) migrated " + A + " -> " + B + ": "
+        + lastMigration(moved) + "; rebooted there, its disk counts boot 2", "none (shared storage)", name, chaos.get(name).getState(),
+        VmState.VM_STATE_RUNNING, 1);
+    chaos.vms().deleteVm(DeleteVmRequest.newBuilder().setName(name).build());
+    assertTrue(!Files.exists(chaos.storage.vmsDir().resolve(name)), "deleted on its new host, its directory goes");
+  }
+
+  private static List<Integer> boots(String vm, int lines) throws InterruptedException {
+    return TestImages.bootCounts(TestImages.awaitConsole(chaos.vms(), vm, console -> TestImages.bootCounts(console).size() >= lines,
+        Duration.ofMinutes(2)));
   }
 
   /** Waits until the host has reported the VM's QEMU gone (its monitor's event reaches the workflow after the migration ends). */

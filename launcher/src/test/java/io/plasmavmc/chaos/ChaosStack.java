@@ -72,6 +72,8 @@ final class ChaosStack implements AutoCloseable {
   private final Set<String> created = ConcurrentHashMap.newKeySet();
   private final List<String> table = new ArrayList<>();
   private final int temporalPort;
+  /** The options every host worker of the stack gets beyond its own (e.g. the storage they share). */
+  private final List<String> workerOptions;
 
   private record Peer(Path runtime, PlasmaVmcProcess worker) {}
   private int faults;
@@ -82,7 +84,8 @@ final class ChaosStack implements AutoCloseable {
   private ManagedChannel channel;
   private VmServiceGrpc.VmServiceBlockingStub stub;
 
-  private ChaosStack(String title, String hostId) throws Exception {
+  private ChaosStack(String title, String hostId, List<String> workerOptions) throws Exception {
+    this.workerOptions = List.copyOf(workerOptions);
     this.title = title;
     this.hostId = hostId;
     runtime = Files.createTempDirectory("plasmavmc-chaos");
@@ -101,12 +104,17 @@ final class ChaosStack implements AutoCloseable {
         port, -1, temporalData), Duration.ofSeconds(60));
     service = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder().setTarget("127.0.0.1:" + port).build());
     client = WorkflowClient.newInstance(service);
-    worker = PlasmaVmcProcess.hostWorker("127.0.0.1:" + port, hostId, runtime, TestGuest.dir(), storage);
+    worker = PlasmaVmcProcess.hostWorker("127.0.0.1:" + port, hostId, runtime, TestGuest.dir(), storage, this.workerOptions);
   }
 
   /** The stack up: its worker ready, its gateway listening; {@code title} names its table and summary line. */
   static ChaosStack start(String title, String hostId) throws Exception {
-    ChaosStack stack = new ChaosStack(title, hostId);
+    return start(title, hostId, List.of());
+  }
+
+  /** As {@link #start(String, String)}, every host's worker given {@code workerOptions} too. */
+  static ChaosStack start(String title, String hostId, List<String> workerOptions) throws Exception {
+    ChaosStack stack = new ChaosStack(title, hostId, workerOptions);
     stack.worker.start();
     stack.startGateway();
     return stack;
@@ -119,7 +127,7 @@ final class ChaosStack implements AutoCloseable {
    */
   PlasmaVmcProcess addHost(String hostId) throws Exception {
     Path peerRuntime = Files.createTempDirectory("plasmavmc-chaos-" + hostId);
-    PlasmaVmcProcess peer = PlasmaVmcProcess.hostWorker("127.0.0.1:" + temporalPort, hostId, peerRuntime, TestGuest.dir(), storage);
+    PlasmaVmcProcess peer = PlasmaVmcProcess.hostWorker("127.0.0.1:" + temporalPort, hostId, peerRuntime, TestGuest.dir(), storage, workerOptions);
     peers.put(hostId, new Peer(peerRuntime, peer));
     peer.start();
     return peer;

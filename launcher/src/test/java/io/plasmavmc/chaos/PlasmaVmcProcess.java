@@ -48,8 +48,13 @@ final class PlasmaVmcProcess {
    */
   static PlasmaVmcProcess hostWorker(String temporalAddress, String hostId, Path runtimeDir, Path imageRoot,
       HostStorage storage) {
-    // Labelled by its host: a stack of two hosts prints both workers' lines.
-    return new PlasmaVmcProcess("worker " + hostId, "host worker ready", List.of("host-worker",
+    return hostWorker(temporalAddress, hostId, runtimeDir, imageRoot, storage, List.of());
+  }
+
+  /** As {@link #hostWorker(String, String, Path, Path, HostStorage)}, with {@code extra} options (e.g. {@code --label k=v}). */
+  static PlasmaVmcProcess hostWorker(String temporalAddress, String hostId, Path runtimeDir, Path imageRoot,
+      HostStorage storage, List<String> extra) {
+    List<String> arguments = new ArrayList<>(List.of("host-worker",
         "--temporal-address", temporalAddress,
         "--host-id", hostId,
         "--runtime-dir", runtimeDir.toString(),
@@ -58,6 +63,9 @@ final class PlasmaVmcProcess {
         "--import-dir", storage.importDir().toString(),
         "--vms-dir", storage.vmsDir().toString(),
         "--cpu-allocation-ratio", "16"));
+    arguments.addAll(extra);
+    // Labelled by its host: a stack of two hosts prints both workers' lines.
+    return new PlasmaVmcProcess("worker " + hostId, "host worker ready", arguments);
   }
 
   /** The whole stack as `./plasmavmc up OPTIONS` runs it: Temporal's dev server (a child process), worker and gateway. */

@@ -6,6 +6,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.plasmavmc.contract.TaskQueues;
 import io.plasmavmc.contract.VmWorkflowClient;
 import io.plasmavmc.contract.fleet.FleetClient;
+import io.plasmavmc.contract.fleet.Labels;
 import io.plasmavmc.contract.host.HostEvent;
 import io.plasmavmc.contract.host.VmStatus;
 import io.plasmavmc.host.HostActivitiesImpl;
@@ -133,7 +134,8 @@ public final class HostWorker implements AutoCloseable {
     // Lifecycle test runs drive VMs through the Temporal client, from the control queue.
     control.registerActivitiesImplementations(new VmOperationsImpl(client));
     Worker host = factory.newWorker(TaskQueues.host(settings.hostId()));
-    host.registerActivitiesImplementations(activities, activities.migrations(), new ImageActivitiesImpl(config));
+    host.registerActivitiesImplementations(activities, activities.migrations().sharingStorage(settings.labels().get(Labels.SHARED_STORAGE)),
+        new ImageActivitiesImpl(config));
     WorkflowWarmUp.run(control);
     factory.start();
     reporter = new HostReporter(new FleetClient(client), HostFacts.of(settings, config, Instant.now()), HostLoadProbe.of(activities))

@@ -4,6 +4,7 @@ import io.plasmavmc.contract.FailureReasons;
 import io.plasmavmc.contract.fleet.FleetActivities;
 import io.plasmavmc.contract.fleet.HostRecord;
 import io.plasmavmc.contract.fleet.HostWorkflow;
+import io.plasmavmc.contract.fleet.Labels;
 import io.plasmavmc.contract.fleet.MigrationPlacement;
 import io.plasmavmc.contract.fleet.MigrationTarget;
 import io.plasmavmc.contract.fleet.PlacementDecision;
@@ -18,7 +19,9 @@ import io.temporal.client.WorkflowUpdateHandle;
 import io.temporal.client.WorkflowUpdateStage;
 import io.temporal.failure.ApplicationFailure;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.BiFunction;
 
@@ -80,10 +83,24 @@ public final class FleetActivitiesImpl implements FleetActivities {
     ReserveRequest reserve = new ReserveRequest(vmId, spec.vcpus(), spec.memoryMib());
     String what = request.migrationId() + "/reserve/" + vmId;
     String source = request.sourceHostId();
+    PlacementRequest constraints = request.constraints();
+    String storage = spec.hasOwnStorage() ? sharedStorageFor(vmId, spec, source) : null;
+    if (storage != null) {
+      // Only a host that sees the VM's directory can open its disks: one declaring the same storage.
+      Map<String, String> labels = new HashMap<>(constraints.labels());
+      labels.put(Labels.SHARED_STORAGE, storage);
+      constraints = new PlacementRequest(constraints.hostId(), constraints.policy(), labels);
+    }
     if (request.targetHostId() != null) {
       String target = request.targetHostId();
       if (target.equals(source)) {
         throw ApplicationFailure.newNonRetryableFailure("VM " + vmId + " is on host " + source + " already: name another host",
+            FailureReasons.MIGRATION_UNSUPPORTED, target);
+      }
+      if (storage != null && !storage.equals(labelOf(target, Labels.SHARED_STORAGE))) {
+        throw ApplicationFailure.newNonRetryableFailure("VM " + vmId + " has storage of its own (" + String.join(", ",
+            MigrationRules.ownStorage(spec)) + ") on host " + source + "'s shared storage " + storage + ", which host " + target
+            + " does not declare (label " + Labels.SHARED_STORAGE + "=" + storage + "): it cannot open the VM's disks",
             FailureReasons.MIGRATION_UNSUPPORTED, target);
       }
       HostRecord host = reserve(target, reserve, what);
@@ -96,7 +113,7 @@ public final class FleetActivitiesImpl implements FleetActivities {
       throw ApplicationFailure.newNonRetryableFailure("no host other than " + source + " has registered: a migration needs another",
           FailureReasons.NO_HOST_FITS);
     }
-    PlacementRanking ranking = PlacementRanking.rank(others, spec.vcpus(), spec.memoryMib(), request.constraints());
+    PlacementRanking ranking = PlacementRanking.rank(others, spec.vcpus(), spec.memoryMib(), constraints);
     List<String> refusals = new ArrayList<>();
     for (String hostId : ranking.candidates()) {
       try {
@@ -111,6 +128,27 @@ public final class FleetActivitiesImpl implements FleetActivities {
     }
     throw ApplicationFailure.newNonRetryableFailure("no host other than the VM's own (" + source + ") fits: " + ranking.noFit(refusals),
         FailureReasons.NO_HOST_FITS);
+  }
+
+  /**
+   * The storage host {@code source} shares, where VM {@code vmId}'s own disks are; refused
+   * (MIGRATION_UNSUPPORTED, naming them) if it shares none: no other host sees them.
+   */
+  private String sharedStorageFor(String vmId, VmSpec spec, String source) {
+    String storage = labelOf(source, Labels.SHARED_STORAGE);
+    if (storage == null || storage.isBlank()) {
+      throw ApplicationFailure.newNonRetryableFailure("VM " + vmId + " has storage of its own on host " + source + " ("
+          + String.join(", ", MigrationRules.ownStorage(spec)) + "), which no other host sees: host " + source + " declares no shared "
+          + "storage (label " + Labels.SHARED_STORAGE + "=NAME on hosts that see the same image store and VMs' directory); only VMs "
+          + "whose disks are files given by path migrate from it", FailureReasons.MIGRATION_UNSUPPORTED, source);
+    }
+    return storage;
+  }
+
+  /** Label {@code key} of host {@code hostId} as its worker registered it, or null. */
+  private String labelOf(String hostId, String key) {
+    return directory.hosts().stream().filter(host -> host.hostId().equals(hostId) && host.info() != null)
+        .map(host -> host.info().labels().get(key)).filter(value -> value != null).findFirst().orElse(null);
   }
 
   /**

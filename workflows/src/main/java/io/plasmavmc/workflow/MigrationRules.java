@@ -12,21 +12,16 @@ import java.util.List;
 
 /**
  * Whether a VM that may migrate by its state (see {@link Transitions}) can migrate as it is; pure,
- * asked by the update's validator and again under the VM's lock. In this version the hosts share
- * no storage PlasmaVMC knows of: a VM's own disks and seed live in its VM directory on its host,
- * which no other host sees, so only VMs without them migrate (disks given as files, by path, are
- * the operator's to put where both hosts see them, as the kernel and initrd are).
+ * asked by the update's validator and again under the VM's lock. Where a VM's own disks and seed
+ * may go (only to a host declaring the storage its host shares, where its VM directory is) is the
+ * fleet's to say as it reserves the target, for only the hosts' records tell it; disks given as
+ * files, by path, are the operator's to put where both hosts see them, as the kernel and initrd are.
  */
 final class MigrationRules {
   private MigrationRules() {}
 
   /** The refusal of {@code request} for {@code vm}, or null. */
   static ApplicationFailure refusal(VmRecord vm, MigrateRequest request) {
-    List<String> own = ownStorage(vm.spec());
-    if (!own.isEmpty()) {
-      return unsupported("VM " + vm.name() + " has storage of its own on host " + vm.hostId() + " (" + String.join(", ", own)
-          + "), which no other host sees: only VMs whose disks are files given by path (on storage both hosts see) migrate");
-    }
     if (request != null && request.targetNamed() && request.targetHostId().equals(vm.hostId())) {
       return unsupported("VM " + vm.name() + " is on host " + vm.hostId() + " already: name another host, or none for placement to choose");
     }
@@ -41,7 +36,7 @@ final class MigrationRules {
   }
 
   /** What of the spec lives in the VM's directory on its host, by field. */
-  private static List<String> ownStorage(VmSpec spec) {
+  static List<String> ownStorage(VmSpec spec) {
     List<String> own = new ArrayList<>();
     for (int i = 0; i < spec.disks().size(); i++) {
       DiskSpec disk = spec.disks().get(i);

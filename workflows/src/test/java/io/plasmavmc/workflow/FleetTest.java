@@ -19,9 +19,11 @@ import io.plasmavmc.contract.fleet.HostLoad;
 import io.plasmavmc.contract.fleet.HostRecord;
 import io.plasmavmc.contract.fleet.HostWorkflow;
 import io.plasmavmc.contract.fleet.HostWorkflowInput;
+import io.plasmavmc.contract.fleet.Labels;
 import io.plasmavmc.contract.fleet.PlacementPolicy;
 import io.plasmavmc.contract.fleet.PlacementRequest;
 import io.plasmavmc.contract.spec.Accelerator;
+import io.plasmavmc.contract.spec.DiskSpec;
 import io.plasmavmc.contract.spec.VmSpec;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.client.UpdateOptions;
@@ -237,6 +239,39 @@ class FleetTest {
     assertTrue(none.getOriginalMessage().startsWith("no host other than the VM's own (h1) fits: no host has the labels zone=a"),
         none.getOriginalMessage());
     assertEquals("h1", vm("zoned").describe().hostId(), "refused by the fleet: nothing happened on any host");
+  }
+
+  @Test
+  void aVmWithDisksOfItsOwnMigratesOnlyAmongHostsDeclaringTheStorageItsHostShares() throws Exception {
+    // h1 and h3 see the same image store and VMs' directory; h2, with the most memory left, sees neither.
+    host("h1").register(HostWorkflowTest.info("h1", 8, MEMORY.get("h1"), 20, Map.of("zone", "a", Labels.SHARED_STORAGE, "nas")));
+    host("h3").register(HostWorkflowTest.info("h3", 8, MEMORY.get("h3"), 20, Map.of(Labels.SHARED_STORAGE, "nas")));
+    for (String hostId : List.of("h1", "h3")) {
+      TestEnvironments.awaitSignalsApplied(client, HostWorkflow.workflowId(hostId));
+    }
+    VmSpec disky = spec("disky", 512).withDisks(List.of(DiskSpec.fromImage("debian", 0)));
+    new VmWorkflowClient(client, Duration.ofSeconds(5)).create("disky", disky, "req-disky", true, PlacementRequest.on("h3"),
+        UpdateOptions.<VmRecord>newBuilder().setWaitForStage(WorkflowUpdateStage.ACCEPTED).build()).getResult();
+
+    VmRecord moved = vm("disky").migrate(new MigrateRequest(null, 0, 0, null));
+    assertEquals("h1", moved.hostId(), "the one other host sharing h3's storage, though h2 has more room: " + moved.placement());
+    WorkflowUpdateException e = assertThrows(WorkflowUpdateException.class, () -> vm("disky").migrate(MigrateRequest.to("h2")));
+    ApplicationFailure unshared = assertInstanceOf(ApplicationFailure.class, e.getCause());
+    assertEquals(FailureReasons.MIGRATION_UNSUPPORTED, unshared.getType());
+    assertTrue(unshared.getOriginalMessage().contains("spec.disks[0]: an overlay of image debian")
+        && unshared.getOriginalMessage().contains("host h2 does not declare (label shared-storage=nas)"), unshared.getOriginalMessage());
+    assertEquals("h1", vm("disky").describe().hostId());
+
+    VmSpec local = spec("local", 512).withDisks(List.of(DiskSpec.fromImage("debian", 0)));
+    new VmWorkflowClient(client, Duration.ofSeconds(5)).create("local", local, "req-local", true, PlacementRequest.on("h2"),
+        UpdateOptions.<VmRecord>newBuilder().setWaitForStage(WorkflowUpdateStage.ACCEPTED).build()).getResult();
+    e = assertThrows(WorkflowUpdateException.class, () -> vm("local").migrate(new MigrateRequest(null, 0, 0, null)));
+    ApplicationFailure none = assertInstanceOf(ApplicationFailure.class, e.getCause());
+    assertEquals(FailureReasons.MIGRATION_UNSUPPORTED, none.getType());
+    assertTrue(none.getOriginalMessage().contains("which no other host sees: host h2 declares no shared storage"), none.getOriginalMessage());
+    assertEquals(List.of("disky"), held("h1"));
+    assertEquals(List.of("local"), held("h2"), "refused before any room was taken");
+    assertEquals(List.of(), held("h3"));
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.plasmavmc.host.storage;
 
 import io.plasmavmc.contract.spec.DiskFormat;
 import io.plasmavmc.host.storage.ImageFiles.ImageFile;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -26,6 +27,15 @@ public record DiskLayout(Path directory, List<Disk> disks, Path seed) {
 
   public boolean hasOwnStorage() {
     return directory != null;
+  }
+
+  /**
+   * Whether everything of the VM's own storage is in place: its record, its own disks and its seed
+   * (a target sharing the source's storage finds them made; it never makes them again).
+   */
+  public boolean madeAlready() {
+    return !hasOwnStorage() || (DiskRecords.exists(directory) && owned().stream().allMatch(disk -> Files.isRegularFile(disk.file()))
+        && (seed == null || Files.isRegularFile(seed)));
   }
 
   public List<Disk> owned() {

@@ -13,6 +13,12 @@ import java.util.regex.Pattern;
  */
 public final class Labels {
   public static final int MAX_LABELS = 16;
+  /**
+   * The label by which hosts declare the storage they share: hosts labelled {@code shared-storage=NAME}
+   * alike see the same image store and VMs' directory (at the same paths), so a VM with disks or a
+   * cloud-init seed of its own may migrate between them; a host without it shares none.
+   */
+  public static final String SHARED_STORAGE = "shared-storage";
   private static final Pattern PART = Pattern.compile("[a-zA-Z0-9._-]{1,63}");
   private static final String RULE = "1-63 characters of letters, digits, '.', '_' or '-'";
 
