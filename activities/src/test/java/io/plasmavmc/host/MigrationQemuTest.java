@@ -13,6 +13,7 @@ import io.plasmavmc.contract.host.TargetAbort;
 import io.plasmavmc.contract.host.VmHandle;
 import io.plasmavmc.contract.host.VmStatus;
 import io.plasmavmc.contract.spec.Accelerator;
+import io.plasmavmc.contract.spec.DiskSpec;
 import io.plasmavmc.contract.spec.VmSpec;
 import io.plasmavmc.host.qemu.LinuxProcesses;
 import io.plasmavmc.host.testing.QemuProcessTable;
@@ -174,5 +175,24 @@ class MigrationQemuTest {
     HostRefusedException running = assertThrows(HostRefusedException.class, () -> source.migrations().endSource(VM, "m3"));
     assertEquals(FailureReasons.MIGRATION_FAILED, running.reason(), "a source whose guest runs is never ended");
     assertTrue(source.queryStatus(VM).alive());
+  }
+
+  @Test
+  void aVmWithDisksOfItsOwnGoesOnlyToATargetSharingTheStorageTheyAreOn() throws Exception {
+    HostStorage storage = HostStorage.under(Files.createDirectories(tmp.resolve("storage")));
+    try (HostActivitiesImpl host = new HostActivitiesImpl(config(targetRun).withStorage(storage))) {
+      VmSpec disky = guest().withDisks(List.of(DiskSpec.blank(1)));
+      HostRefusedException unshared = assertThrows(HostRefusedException.class, () -> host.migrations().prepareIncoming(VM, disky, "m5"));
+      assertEquals(FailureReasons.MIGRATION_UNSUPPORTED, unshared.reason(), unshared.getMessage());
+      assertTrue(unshared.getMessage().contains("this host shares no storage"), unshared.getMessage());
+
+      // Declaring shared storage is not enough: the disks the source wrote must be there, or nothing is started (nor made).
+      HostRefusedException missing = assertThrows(HostRefusedException.class,
+          () -> host.migrations().sharingStorage("nas").prepareIncoming(VM, disky, "m5"));
+      assertEquals(FailureReasons.MIGRATION_UNSUPPORTED, missing.reason(), missing.getMessage());
+      assertTrue(missing.getMessage().contains("own disks are not in this host's VMs' directory"), missing.getMessage());
+      assertFalse(Files.exists(storage.vmsDir().resolve(VM)), "no disk made anew");
+      assertEquals(List.of(), QemuProcessTable.livePidsMentioning(targetRun));
+    }
   }
 }
