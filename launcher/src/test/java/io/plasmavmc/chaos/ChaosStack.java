@@ -78,6 +78,8 @@ final class ChaosStack implements AutoCloseable {
   private record Peer(Path runtime, PlasmaVmcProcess worker) {}
   private int faults;
   private int completed;
+  /** Scenarios recorded: one per fault, and those that check an operation without one. */
+  private int rows;
   private int orphans;
   private int duplicates;
   private GatewayServer gateway;
@@ -295,6 +297,7 @@ final class ChaosStack implements AutoCloseable {
 
   private void row(String scenario, String fault, boolean done, String endState, String qemus) {
     int strays = strays();
+    rows++;
     if (done) {
       completed++;
     }
@@ -336,7 +339,7 @@ final class ChaosStack implements AutoCloseable {
     System.out.println("|---|---|---|---|---|---|");
     table.forEach(System.out::println);
     System.out.printf("%s: %d faults injected, %d/%d operations completed, %d orphan QEMU processes, %d duplicate QEMU processes%n",
-        title, faults, completed, faults, orphans, duplicates);
+        title, faults, completed, rows, orphans, duplicates);
     if (channel != null) {
       dropGateway();
     }
