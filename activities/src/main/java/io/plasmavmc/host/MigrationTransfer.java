@@ -25,6 +25,8 @@ final class MigrationTransfer {
   private static final Duration POLL = Duration.ofMillis(100);
   /** How long a transfer may send nothing before it is given up (far longer than any pause of a healthy one). */
   static final Duration STALL_LIMIT = Duration.ofSeconds(15);
+  /** How many more looks a completed transfer gets for QEMU to reckon its times (one poll apart). */
+  private static final int TIMES_LOOKS = 10;
 
   private final OutgoingVm source;
   private final String vmId;
@@ -73,8 +75,23 @@ final class MigrationTransfer {
           cancelled.status());
       throw e;
     }
+    status = withTimes(status);
     log.info("VM {}: migration {} transferred: {}", vmId, migrationId, status.result().figures());
     return status.result();
+  }
+
+  /**
+   * The completed transfer's status once QEMU has reckoned its times: QEMU says completed a moment
+   * before it computes the total time and the downtime (longer for a guest with disks, which it
+   * lets go of in between), and a look in that moment reads 0 ms for both. Asked again, briefly.
+   */
+  private MigrationStatus withTimes(MigrationStatus completed) {
+    MigrationStatus status = completed;
+    for (int i = 0; i < TIMES_LOOKS && status.totalTimeMs() == 0; i++) {
+      pause();
+      status = source.status();
+    }
+    return status.completed() ? status : completed;
   }
 
   /** What changes while a transfer makes headway: its status and the bytes it has sent. */
