@@ -30,6 +30,7 @@ import io.temporal.worker.WorkerOptions;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -44,8 +45,8 @@ import org.junit.jupiter.api.Test;
  * A host that does not pick up its VMs' work (issue 20): busy while it reports, so an operation
  * waits for it up to its deadline and then fails HOST_BUSY; unreachable only once its host
  * workflow says its worker stopped reporting (here the test sends that word, as HostLiveness
- * would). The host's worker polls with one poller: once suspended, the one poll it had under way
- * is taken by a decoy's task, and then nothing more is picked up until it resumes. Waits on
+ * would). The host's worker polls with one poller: once suspended, the one poll it may have had
+ * under way is taken by a decoy's task, and then nothing more is picked up until it resumes. Waits on
  * updates run in real time (the test server does not skip time for them): a few seconds each.
  */
 class BusyHostTest {
@@ -114,14 +115,19 @@ class BusyHostTest {
     TestEnvironments.record(client, TaskQueues.workflowId(vm), fixture);
   }
 
-  /** Takes the host worker's one poll under way with a decoy's spawn: after it, the suspended worker picks up nothing. */
+  /**
+   * Suspends the host worker's polling and makes sure no poll of it is still under way: a decoy's
+   * spawn either takes the one that was, or, there being none, times out in the queue. Either way
+   * the suspended worker picks up nothing after it.
+   */
   private void suspendHostWorker() throws InterruptedException {
     hostWorker.suspendPolling();
     create("decoy", HOST, null);
-    for (int i = 0; i < 1000 && host.spawns.get() == 0; i++) {
+    long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!host.spawned.contains("decoy") && notPickedUp("decoy") == 0 && System.nanoTime() < end) {
       Thread.sleep(10);
     }
-    assertEquals(1, host.spawns.get(), "the decoy took the poll that was under way");
+    assertTrue(host.spawned.contains("decoy") || notPickedUp("decoy") > 0, "the decoy took the poll under way, or found none");
   }
 
   @Test
@@ -155,7 +161,7 @@ class BusyHostTest {
     hostWorker.resumePolling();
     assertEquals(VmState.DELETED, WorkflowStub.fromTyped(vm).getResult(30, TimeUnit.SECONDS, VmRecord.class).state());
     assertEquals(List.of("burst@h1"), fleet.released, "the room goes back once the host is clear of the VM");
-    assertEquals(1, host.spawns.get(), "only the decoy was spawned: nothing of the refused creation ran");
+    assertFalse(host.spawned.contains("burst"), "nothing of the refused creation ran: " + host.spawned);
     assertFalse(host.alive("burst"));
     record("burst", "vm-busy-host-refused");
   }
@@ -180,7 +186,8 @@ class BusyHostTest {
     hostWorker.resumePolling();
     VmRecord running = created.get(30, TimeUnit.SECONDS);
     assertEquals(VmState.RUNNING, running.state(), running.stateReason());
-    assertEquals(2, host.spawns.get(), "the decoy and this VM, each spawned once");
+    assertEquals(1, Collections.frequency(host.spawned, "patient"), "this VM spawned once: " + host.spawned);
+    assertTrue(Collections.frequency(host.spawned, "decoy") <= 1, "and the decoy at most once: " + host.spawned);
     assertEquals(VmState.STOPPED, vm.stop(StopRequest.forced()).state());
     assertEquals(VmState.DELETED, vm.delete(DeleteRequest.ALL).state());
     record("patient", "vm-busy-host");

@@ -42,6 +42,8 @@ final class FakeHost implements HostActivities {
   private final Map<String, Long> pids = new ConcurrentHashMap<>();
   private final AtomicLong nextPid;
   final AtomicInteger spawns = new AtomicInteger();
+  /** The VMs spawned, one entry per spawn, in order. */
+  final List<String> spawned = new CopyOnWriteArrayList<>();
   final AtomicInteger kills = new AtomicInteger();
   final AtomicInteger powerdowns = new AtomicInteger();
   final AtomicInteger resets = new AtomicInteger();
@@ -100,6 +102,7 @@ final class FakeHost implements HostActivities {
       return new VmHandle(vmId, pids.get(vmId), "/run/" + vmId, Accelerator.TCG, true, startTime(pids.get(vmId)));
     }
     spawns.incrementAndGet();
+    spawned.add(vmId);
     long pid = nextPid.incrementAndGet();
     pids.put(vmId, pid);
     runState.put(vmId, "prelaunch");
