@@ -58,15 +58,19 @@ class VmImagesQemuTest extends ScratchHostTest {
 
     host.cont("first");
     host.cont("second");
-    String firstWrote = console.await(log("first"), TestGuest.DISK_WRITTEN_MARKER, 0).detail();
-    String secondWrote = console.await(log("second"), TestGuest.DISK_WRITTEN_MARKER, 0).detail();
+    // Whole lines awaited: the console's waits match the unfinished last line too (a prompt), which a
+    // marker's first bytes alone would match while QEMU is still writing the rest of it.
+    String written = TestGuest.DISK_WRITTEN_MARKER + " device=/dev/vda2 boots=1 boot-id=[0-9a-f-]{36}";
+    String firstWrote = console.await(log("first"), written, 0).detail();
+    String secondWrote = console.await(log("second"), written, 0).detail();
     assertTrue(firstWrote.matches("PLASMAVMC-DISK-WRITTEN device=/dev/vda2 boots=1 boot-id=[0-9a-f-]{36}"), firstWrote);
     assertTrue(secondWrote.matches("PLASMAVMC-DISK-WRITTEN device=/dev/vda2 boots=1 boot-id=[0-9a-f-]{36}"), secondWrote);
     assertNotEquals(firstWrote, secondWrote);
     // The seed the host made reached the guest: its default meta-data and a marker from the user-data.
     assertEquals("PLASMAVMC-CLOUD-INIT instance-id=" + UUID + " hostname=first",
-        console.await(log("first"), TestGuest.CLOUD_INIT_MARKER + " instance-id", 0).detail());
-    assertEquals("PLASMAVMC-CLOUD-INIT-MARKER hello from user-data", console.await(log("first"), TestGuest.CLOUD_INIT_USER_MARKER, 0).detail());
+        console.await(log("first"), TestGuest.CLOUD_INIT_MARKER + " instance-id=" + UUID + " hostname=first$", 0).detail());
+    assertEquals("PLASMAVMC-CLOUD-INIT-MARKER hello from user-data",
+        console.await(log("first"), TestGuest.CLOUD_INIT_USER_MARKER + " hello from user-data$", 0).detail());
     console.await(log("second"), TestGuest.READY_MARKER, 0);
     assertFalse(Files.readString(log("second")).contains(TestGuest.CLOUD_INIT_MARKER), "no cloud-init, no seed");
 
