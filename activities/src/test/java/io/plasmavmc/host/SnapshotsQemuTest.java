@@ -27,6 +27,8 @@ import org.junit.jupiter.api.Test;
  */
 class SnapshotsQemuTest extends ScratchHostTest {
   private static final String BOOTS = "PLASMAVMC-DISK-WRITTEN device=/dev/vda2 boots=";
+  /** The guest's disk-written line whole (the console's waits match an unfinished last line too). */
+  private static final String WHOLE_WRITTEN_LINE = TestGuest.DISK_WRITTEN_MARKER + " device=\\S+ boots=\\d+ boot-id=[0-9a-f-]{36}";
 
   @Test
   void aSnapshotWithMemoryTakesARunningGuestBackToWhereItWas() throws Exception {
@@ -52,7 +54,7 @@ class SnapshotsQemuTest extends ScratchHostTest {
     offset = Files.size(log());
     host.reset("live");
     // Back at its first boot, the guest counts its second boot again, not its third.
-    String again = console.await(log(), TestGuest.DISK_WRITTEN_MARKER, offset).detail();
+    String again = console.await(log(), WHOLE_WRITTEN_LINE, offset).detail();
     assertTrue(again.startsWith(BOOTS + "2 "), again);
 
     // A snapshot of a paused guest leaves it paused when restored, whatever it does meanwhile.
@@ -113,7 +115,7 @@ class SnapshotsQemuTest extends ScratchHostTest {
     VmStatus restored = host.restoreSnapshot("cold", spec, "stopped", "op-3");
     assertFalse(restored.alive());
     host.spawnAndStart("cold", spec);
-    String again = console.await(log("cold"), TestGuest.DISK_WRITTEN_MARKER, 0).detail();
+    String again = console.await(log("cold"), WHOLE_WRITTEN_LINE, 0).detail();
     assertTrue(again.startsWith(BOOTS + "2 "), again);
     assertFalse(host.kill("cold").alive());
     host.deleteSnapshot("cold", spec, "stopped", "op-4");

@@ -82,8 +82,10 @@ class TestGuestImagesTest {
     System.out.println("disk image: first guest ready " + (firstReady.noticedAtMillis() - started) + " ms after cont (TCG, two guests at once)");
     await("second", TestGuest.READY_MARKER + " variant=graceful", 0);
     // Both wrote their disks (the image's boot log partition) before they were ready.
-    String firstWrote = await("first", TestGuest.DISK_WRITTEN_MARKER, 0).detail();
-    String secondWrote = await("second", TestGuest.DISK_WRITTEN_MARKER, 0).detail();
+    // Whole lines awaited: the console's waits match the unfinished last line too (a prompt).
+    String written = TestGuest.DISK_WRITTEN_MARKER + " device=/dev/vda2 boots=1 boot-id=[0-9a-f-]{36}";
+    String firstWrote = await("first", written, 0).detail();
+    String secondWrote = await("second", written, 0).detail();
     assertTrue(firstWrote.matches("PLASMAVMC-DISK-WRITTEN device=/dev/vda2 boots=1 boot-id=[0-9a-f-]{36}"), firstWrote);
     assertTrue(secondWrote.matches("PLASMAVMC-DISK-WRITTEN device=/dev/vda2 boots=1 boot-id=[0-9a-f-]{36}"), secondWrote);
     assertNotEquals(firstWrote, secondWrote, "two boots, two boot ids");
@@ -94,7 +96,7 @@ class TestGuestImagesTest {
     Path firstLog = host.directory("first").serialLog();
     long offset = Files.size(firstLog);
     host.reset("first");
-    String again = await("first", TestGuest.DISK_WRITTEN_MARKER, offset).detail();
+    String again = await("first", TestGuest.DISK_WRITTEN_MARKER + " device=\\S+ boots=\\d+ boot-id=[0-9a-f-]{36}", offset).detail();
     assertTrue(again.startsWith("PLASMAVMC-DISK-WRITTEN device=/dev/vda2 boots=2 "), again);
     await("first", TestGuest.READY_MARKER, offset);
 
@@ -125,7 +127,7 @@ class TestGuestImagesTest {
         new DiskSpec(seed.toString(), DiskFormat.RAW, true))));
     host.cont("seeded");
 
-    String ready = await("seeded", TestGuest.READY_MARKER, 0).detail();
+    String ready = await("seeded", TestGuest.READY_MARKER + " variant=graceful$", 0).detail();
     assertEquals("PLASMAVMC-GUEST-READY variant=graceful", ready);
     // The guest prints what came from the seed before it is ready: one wait covers all of it.
     List<String> lines = Files.readString(host.directory("seeded").serialLog()).lines().map(l -> l.replace("\r", ""))
