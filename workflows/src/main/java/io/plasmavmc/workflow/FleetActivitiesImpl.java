@@ -84,7 +84,9 @@ public final class FleetActivitiesImpl implements FleetActivities {
     String what = request.migrationId() + "/reserve/" + vmId;
     String source = request.sourceHostId();
     PlacementRequest constraints = request.constraints();
-    String storage = spec.hasOwnStorage() ? sharedStorageFor(vmId, spec, source) : null;
+    // Every host's workflow is asked for its record: once, and only where the records are needed.
+    List<HostRecord> hosts = spec.hasOwnStorage() || request.targetHostId() == null ? directory.hosts() : List.of();
+    String storage = spec.hasOwnStorage() ? sharedStorageFor(vmId, spec, source, hosts) : null;
     if (storage != null) {
       // Only a host that sees the VM's directory can open its disks: one declaring the same storage.
       Map<String, String> labels = new HashMap<>(constraints.labels());
@@ -97,7 +99,7 @@ public final class FleetActivitiesImpl implements FleetActivities {
         throw ApplicationFailure.newNonRetryableFailure("VM " + vmId + " is on host " + source + " already: name another host",
             FailureReasons.MIGRATION_UNSUPPORTED, target);
       }
-      if (storage != null && !storage.equals(labelOf(target, Labels.SHARED_STORAGE))) {
+      if (storage != null && !storage.equals(labelOf(hosts, target, Labels.SHARED_STORAGE))) {
         throw ApplicationFailure.newNonRetryableFailure("VM " + vmId + " has storage of its own (" + String.join(", ",
             MigrationRules.ownStorage(spec)) + ") on host " + source + "'s shared storage " + storage + ", which host " + target
             + " does not declare (label " + Labels.SHARED_STORAGE + "=" + storage + "): it cannot open the VM's disks",
@@ -108,7 +110,7 @@ public final class FleetActivitiesImpl implements FleetActivities {
       return target(vmId, host, request, "host " + target + " named by the request: " + after.free(Resource.MEMORY)
           + " MiB of memory left after the VM (" + after.figures() + ")");
     }
-    List<HostRecord> others = directory.hosts().stream().filter(host -> !host.hostId().equals(source)).toList();
+    List<HostRecord> others = hosts.stream().filter(host -> !host.hostId().equals(source)).toList();
     if (others.isEmpty()) {
       throw ApplicationFailure.newNonRetryableFailure("no host other than " + source + " has registered: a migration needs another",
           FailureReasons.NO_HOST_FITS);
@@ -134,8 +136,8 @@ public final class FleetActivitiesImpl implements FleetActivities {
    * The storage host {@code source} shares, where VM {@code vmId}'s own disks are; refused
    * (MIGRATION_UNSUPPORTED, naming them) if it shares none: no other host sees them.
    */
-  private String sharedStorageFor(String vmId, VmSpec spec, String source) {
-    String storage = labelOf(source, Labels.SHARED_STORAGE);
+  private static String sharedStorageFor(String vmId, VmSpec spec, String source, List<HostRecord> hosts) {
+    String storage = labelOf(hosts, source, Labels.SHARED_STORAGE);
     if (storage == null || storage.isBlank()) {
       throw ApplicationFailure.newNonRetryableFailure("VM " + vmId + " has storage of its own on host " + source + " ("
           + String.join(", ", MigrationRules.ownStorage(spec)) + "), which no other host sees: host " + source + " declares no shared "
@@ -145,9 +147,9 @@ public final class FleetActivitiesImpl implements FleetActivities {
     return storage;
   }
 
-  /** Label {@code key} of host {@code hostId} as its worker registered it, or null. */
-  private String labelOf(String hostId, String key) {
-    return directory.hosts().stream().filter(host -> host.hostId().equals(hostId) && host.info() != null)
+  /** Label {@code key} of host {@code hostId} among {@code hosts}, as its worker registered it, or null. */
+  private static String labelOf(List<HostRecord> hosts, String hostId, String key) {
+    return hosts.stream().filter(host -> host.hostId().equals(hostId) && host.info() != null)
         .map(host -> host.info().labels().get(key)).filter(value -> value != null).findFirst().orElse(null);
   }
 
