@@ -103,7 +103,8 @@ final class HostCalls {
   /**
    * One activity on host {@code hostId} that is not waited for beyond the host timeout, whatever the
    * host reports: for a step that has somewhere else to go when the host does not answer at once (a
-   * failed migration's abort of its target, left in the target's queue instead).
+   * failed migration's abort of its target, left in the target's queue instead), and the one try of
+   * VMs that judge their host by its queue.
    */
   <A, T> T callOnceOn(String hostId, Class<A> activities, String summary, Options options, Function<A, T> body) {
     A stub = Workflow.newActivityStub(activities, options.options(hostId, input.hostTaskTimeout(), summary));
@@ -119,11 +120,9 @@ final class HostCalls {
    * unreachable (only the VM's own host is marked so).
    */
   private <A, T> T callJudgingByQueue(String hostId, Class<A> activities, String summary, Options options, Function<A, T> body) {
-    A stub = Workflow.newActivityStub(activities, options.options(hostId, input.hostTaskTimeout(), summary));
     try {
-      return body.apply(stub);
-    } catch (ActivityFailure failure) {
-      ApplicationFailure translated = VmFailures.fromActivity(failure, hostId);
+      return callOnceOn(hostId, activities, summary, options, body);
+    } catch (ApplicationFailure translated) {
       if (FailureReasons.HOST_UNAVAILABLE.equals(translated.getType()) && hostId.equals(hostId())) {
         markUnreachable(summary);
       }
