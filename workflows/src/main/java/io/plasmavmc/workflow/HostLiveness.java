@@ -42,10 +42,7 @@ final class HostLiveness {
       Duration left = BOUND.minus(Duration.between(host.lastReportAt(), now()));
       if (host.reachable() && left.compareTo(Duration.ZERO) > 0) {
         Instant due = now().plus(left);
-        DeadlineTimer deadline = DeadlineTimer.start(left, "liveness: a report within " + BOUND.toSeconds() + " s");
-        Workflow.await(() -> host.heard() != heard || deadline.passed());
-        if (!deadline.passed()) {
-          deadline.cancel();
+        if (reportWithin(left, heard, "liveness: a report within " + BOUND.toSeconds() + " s")) {
           continue;
         }
         if (Duration.between(due, now()).compareTo(OUTAGE) > 0 && LegacyPaths.gracesHostsAfterOutages()) {
@@ -54,10 +51,7 @@ final class HostLiveness {
           // on a full bound of time the control plane was up to hear it.
           log.info("host {}: its liveness bound passed while the control plane was down ({} late); a new bound from now", host.hostId(),
               Duration.between(due, now()));
-          DeadlineTimer grace = DeadlineTimer.start(BOUND, "liveness: a report within " + BOUND.toSeconds() + " s of the control plane's return");
-          Workflow.await(() -> host.heard() != heard || grace.passed());
-          if (!grace.passed()) {
-            grace.cancel();
+          if (reportWithin(BOUND, heard, "liveness: a report within " + BOUND.toSeconds() + " s of the control plane's return")) {
             continue;
           }
         }
@@ -72,6 +66,17 @@ final class HostLiveness {
       log.info("host {}: reports again", host.hostId());
       tell(HostEvent.HOST_REACHABLE, "host " + host.hostId() + " reports again");
     }
+  }
+
+  /** Waits up to {@code wait} for a report after the {@code heard}th; true if one came (its timer is then cancelled). */
+  private boolean reportWithin(Duration wait, long heard, String summary) {
+    DeadlineTimer deadline = DeadlineTimer.start(wait, summary);
+    Workflow.await(() -> host.heard() != heard || deadline.passed());
+    if (deadline.passed()) {
+      return false;
+    }
+    deadline.cancel();
+    return true;
   }
 
   private void tell(String kind, String detail) {
