@@ -20,9 +20,7 @@ import io.plasmavmc.host.testing.TestGuest;
 import io.plasmavmc.support.TemporalConnection;
 import io.temporal.client.WorkflowClient;
 import io.temporal.serviceclient.WorkflowServiceStubs;
-import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -82,7 +80,7 @@ public final class FleetBenchmark {
     int cpus = Runtime.getRuntime().availableProcessors();
     String setting = String.format("%d VMs of 64 MiB, 1 vCPU, TCG, the test guest's kernel, start=false (QEMU spawned paused); "
         + "%d client threads; each host admits %d VMs; %d CPUs, load average at the start %s", settings.vms(), settings.clients(), room, cpus,
-        loadAverage());
+        MachineLoad.now());
 
     OneAtATime dev;
     try (DevServer server = DevServer.start(new HostLimits(List.of("127.0.0.1"), 1024, 65535, room, 1.5, Math.ceil((double) room / cpus)));
@@ -106,7 +104,7 @@ public final class FleetBenchmark {
       }
     }
 
-    FleetReport.print(setting + "; at the end " + loadAverage(), dev, oneByOne, fleet);
+    FleetReport.print(setting + "; at the end " + MachineLoad.now(), dev, oneByOne, fleet);
     int problems = dev.failures() + dev.qemusLeft() + oneByOne.failures() + oneByOne.qemusLeft() + fleet.created().failures().size()
         + fleet.deleted().failures().size() + fleet.qemusLeft();
     if (problems > 0) {
@@ -256,14 +254,5 @@ public final class FleetBenchmark {
 
   private static List<String> names(String prefix, int count) {
     return IntStream.range(0, count).mapToObj(i -> prefix + i).toList();
-  }
-
-  private static String loadAverage() {
-    try {
-      String[] fields = Files.readString(Path.of("/proc/loadavg")).split(" ");
-      return fields[0] + " " + fields[1] + " " + fields[2];
-    } catch (IOException e) {
-      return "unknown";
-    }
   }
 }

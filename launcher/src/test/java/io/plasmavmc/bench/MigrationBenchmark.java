@@ -6,7 +6,6 @@ import io.plasmavmc.bench.MigrationSeries.Sample;
 import io.plasmavmc.host.HostLimits;
 import io.plasmavmc.host.testing.QemuProcessTable;
 import io.plasmavmc.host.testing.TestGuest;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -61,7 +60,7 @@ public final class MigrationBenchmark {
     HostLimits limits = HostLimits.defaults().withCpuAllocationRatio(Math.max(4.0, Math.ceil(2.0 * (settings.drain() + 2) / cores)));
     String setting = String.format("TCG guests (the test guest by -kernel, 1 vCPU, no network) from %s; two host workers (%s, %s) and "
         + "the gateway in one JVM beside Temporal's dev server (SQLite), migrating over this machine's address; %d CPUs; "
-        + "load average at the start %s", TestGuest.dir(), TwoHosts.A, TwoHosts.B, cores, loadAverage());
+        + "load average at the start %s", TestGuest.dir(), TwoHosts.A, TwoHosts.B, cores, MachineLoad.now());
     int defaultDowntime = MigrationSeries.defaultDowntimeMs();
 
     List<Result> series = new ArrayList<>();
@@ -91,7 +90,7 @@ public final class MigrationBenchmark {
       }
 
       System.out.println();
-      System.out.println("migration benchmark: " + setting + "; at the end " + loadAverage());
+      System.out.println("migration benchmark: " + setting + "; at the end " + MachineLoad.now());
       System.out.println("| guest | limits: downtime, bandwidth | migrations completed | MigrateVm wall p50 / max | QEMU total p50 / max "
           + "| downtime p50 / max | sent p50 / max | throughput p50 |");
       System.out.println("|---|---|---|---|---|---|---|---|");
@@ -171,14 +170,5 @@ public final class MigrationBenchmark {
 
   private static Spread spread(Result result, Function<MigrationFigures, Number> figure) {
     return Spread.of(result.samples().stream().map(Sample::figures).map(figure).toList());
-  }
-
-  private static String loadAverage() {
-    try {
-      String[] fields = Files.readString(Path.of("/proc/loadavg")).split(" ");
-      return fields[0] + " " + fields[1] + " " + fields[2];
-    } catch (IOException e) {
-      return "unknown";
-    }
   }
 }

@@ -82,9 +82,9 @@ final class MigrationSeries {
       Vm vm = hosts.vms(CREATE_DEADLINE).createVm(CreateVmRequest.newBuilder().setName(name).setSpec(guest.spec()).setHostId(TwoHosts.A)
           .setStart(true).setWaitForReady(true).build());
       if (guest.dirtyMib() > 0) {
+        // The guest prints this once its first round is written, and goes straight on to the next:
+        // from here the transfer meets a guest already writing.
         dirtying = awaitConsole(hosts, name, DIRTYING);
-        // A few rounds of the loop first, so the transfer meets a guest already writing.
-        Thread.sleep(3000);
       }
       String on = vm.getHostId();
       for (int i = 0; i < repeats; i++) {
