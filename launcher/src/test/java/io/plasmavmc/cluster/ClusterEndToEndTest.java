@@ -46,6 +46,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -99,6 +100,12 @@ class ClusterEndToEndTest {
   }
 
   private record Outcome(Vm vm, StatusRuntimeException failure, long nanos) {}
+
+  /** The test guest named {@code name} booted on host {@code hostId} through gateway 0, ready. */
+  private static Vm bootOn(String hostId, String name) {
+    return gateway(0).createVm(CreateVmRequest.newBuilder().setName(name).setSpec(guest()).setHostId(hostId).setStart(true)
+        .setWaitForReady(true).setRequestId("cluster-" + name).build());
+  }
 
   /** A CreateVm through gateway {@code i} of a small VM left paused (start=false: QEMU spawned, no guest booted). */
   private static Outcome create(int i, String name, CreateVmRequest.Builder request) {
@@ -385,9 +392,7 @@ class ClusterEndToEndTest {
   void aCutLinkIsReportedAndHealedWithNothingDuplicated() throws Exception {
     String name = "cut-h3";
     HostWorkerProcess h3 = cluster.worker("h3");
-    Vm running = gateway(0).createVm(CreateVmRequest.newBuilder().setName(name).setSpec(guest()).setHostId("h3").setStart(true)
-        .setWaitForReady(true).setRequestId("cluster-" + name).build());
-    long qemu = running.getQemuPid();
+    long qemu = bootOn("h3", name).getQemuPid();
 
     long cut = System.nanoTime();
     h3.namespace().setLinkUp(false);
@@ -425,11 +430,9 @@ class ClusterEndToEndTest {
   void aLinkCutMidTransferLeavesTheVmOnItsSourceAndTheTargetEmptyOnceMended() throws Exception {
     String name = "cut-migrating";
     HostWorkerProcess h2 = cluster.worker("h2");
-    Vm running = gateway(0).createVm(CreateVmRequest.newBuilder().setName(name).setSpec(guest()).setHostId("h1").setStart(true)
-        .setWaitForReady(true).setRequestId("cluster-" + name).build());
-    long qemu = running.getQemuPid();
+    long qemu = bootOn("h1", name).getQemuPid();
     // 4 MiB/s: the guest's ~90 MiB take some 20 s, and the link is cut while they travel.
-    Future<Outcome> migration = Executors.newSingleThreadExecutor().submit(() -> {
+    CompletableFuture<Outcome> migration = CompletableFuture.supplyAsync(() -> {
       long began = System.nanoTime();
       try {
         return new Outcome(gateway(1).migrateVm(MigrateVmRequest.newBuilder().setName(name).setTargetHostId("h2")
